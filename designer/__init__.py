@@ -1,0 +1,1 @@
+"""The planogram domain and the editor's logic, in pure Python (no Qt, no database)."""

@@ -1,0 +1,214 @@
+"""Checks that a planogram can be loaded into the machine, with messages a merchandiser can act on.
+
+Every problem names the slot, what is wrong and how to fix it. Raw entries (from JSON, CSV or an API
+request) are checked before they become a :class:`Planogram`, so malformed input never half-loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from designer.cabinets import Cabinet, suitable_zones, zone_accepts
+from designer.planograms import Planogram, Slot
+from designer.positions import Position, PositionError
+from designer.products import Catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    slot: str | None
+    problem: str
+    fix: str
+
+    def __str__(self) -> str:
+        where = f"slot {self.slot}: " if self.slot else ""
+        return f"{where}{self.problem}. Fix: {self.fix}."
+
+
+class PlanogramInvalid(ValueError):
+    """Raised with every problem found, so the user can fix them all in one pass."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(problem) for problem in problems))
+
+
+def check_product(product_id: object, catalogue: Catalogue, slot: str | None) -> Problem | None:
+    """The product-id rules shared by slot entries and single placements."""
+    if product_id is None:
+        return Problem(
+            slot,
+            "no product is given (product id is null)",
+            "pick a product from the palette, or clear the slot to leave it empty",
+        )
+    if isinstance(product_id, bool) or not isinstance(product_id, int):
+        return Problem(
+            slot, f"product id {product_id!r} is not a whole number", "use the numeric id of a product in the catalogue"
+        )
+    if product_id <= 0:
+        return Problem(
+            slot, f"product id {product_id} is not valid (ids are positive)", "use the id of a product in the catalogue"
+        )
+    if product_id not in catalogue:
+        return Problem(
+            slot,
+            f"product {product_id} is not in the catalogue",
+            "add the product to the catalogue first, or pick an existing one",
+        )
+    return None
+
+
+def check_position(text: object, cabinet: Cabinet) -> tuple[Position | None, Problem | None]:
+    """Parse a position and check it lies inside ``cabinet``."""
+    label = text if isinstance(text, str) else repr(text)
+    try:
+        position = Position.parse(text)
+    except PositionError as error:
+        return None, Problem(label, str(error), "use a position such as 'A1'")
+    if not cabinet.contains(position):
+        return None, Problem(
+            position.label,
+            f"the slot is outside the cabinet, which has {cabinet.describe_extent()}",
+            "use a position inside the cabinet or choose a larger cabinet",
+        )
+    return position, None
+
+
+def check_temperature(slot: Slot, cabinet: Cabinet, catalogue: Catalogue) -> Problem | None:
+    if slot.product_id is None or slot.product_id not in catalogue:
+        return None
+    product = catalogue[slot.product_id]
+    if zone_accepts(cabinet.zone, product.temperature_requirement):
+        return None
+    places = " or ".join(zone.value for zone in suitable_zones(product.temperature_requirement))
+    return Problem(
+        slot.position.label,
+        f"{product.name} must be kept {product.temperature_requirement.value} but this cabinet is {cabinet.zone.value}",
+        f"place it in a {places} cabinet",
+    )
+
+
+def check_stock(slot: Slot) -> list[Problem]:
+    label = slot.position.label
+    problems: list[Problem] = []
+    if slot.capacity < 0 or slot.quantity < 0 or slot.par_level < 0:
+        problems.append(
+            Problem(label, "quantity, capacity and par level cannot be negative", "enter zero or a positive number")
+        )
+    if slot.quantity > slot.capacity:
+        problems.append(
+            Problem(
+                label,
+                f"quantity {slot.quantity} is more than the capacity {slot.capacity}",
+                f"lower the quantity to at most {slot.capacity} or raise the capacity",
+            )
+        )
+    if slot.par_level > slot.capacity:
+        problems.append(
+            Problem(
+                label,
+                f"par level {slot.par_level} is more than the capacity {slot.capacity}",
+                f"lower the par level to at most {slot.capacity}",
+            )
+        )
+    return problems
+
+
+def validate_planogram(planogram: Planogram, cabinet: Cabinet, catalogue: Catalogue) -> list[Problem]:
+    """Everything wrong with a planogram document; empty when it can be activated."""
+    problems: list[Problem] = []
+    for position in sorted(planogram.slots):
+        slot = planogram.slots[position]
+        if not cabinet.contains(position):
+            problems.append(
+                Problem(
+                    position.label,
+                    f"the slot is outside the cabinet, which has {cabinet.describe_extent()}",
+                    "move or clear the slot",
+                )
+            )
+            continue
+        if slot.product_id is not None:
+            problem = check_product(slot.product_id, catalogue, position.label)
+            if problem:
+                problems.append(problem)
+        problems.extend(check_stock(slot))
+        temperature = check_temperature(slot, cabinet, catalogue)
+        if temperature:
+            problems.append(temperature)
+    return problems
+
+
+def _whole_number(entry: Mapping[str, object], key: str, default: int, label: str) -> tuple[int, Problem | None]:
+    value = entry.get(key, default)
+    if value is None:
+        return default, None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return default, Problem(
+            label,
+            f"{key.replace('_', ' ')} {value!r} is not a whole number",
+            f"enter {key.replace('_', ' ')} as a whole number",
+        )
+    return value, None
+
+
+def slots_from_entries(
+    entries: Iterable[Mapping[str, object]],
+    cabinet: Cabinet,
+    catalogue: Catalogue,
+    *,
+    allow_empty: bool = True,
+) -> list[Slot]:
+    """Turn raw slot entries into slots, or raise :class:`PlanogramInvalid` with every problem.
+
+    An entry is ``{"position", "product_id", "quantity", "capacity", "par_level"}``; a missing or
+    null ``product_id`` is an empty slot when ``allow_empty`` (the CVD app's ``EMPTY_SLOT``).
+    """
+    problems: list[Problem] = []
+    slots: list[Slot] = []
+    seen: set[Position] = set()
+    for number, entry in enumerate(entries, start=1):
+        if not isinstance(entry, Mapping):
+            problems.append(
+                Problem(
+                    None,
+                    f"slot entry {number} is not an object",
+                    'give each slot as {"position": "A1", "product_id": 3, …}',
+                )
+            )
+            continue
+        position, problem = check_position(entry.get("position"), cabinet)
+        if problem:
+            problems.append(problem)
+            continue
+        assert position is not None
+        label = position.label
+        if position in seen:
+            problems.append(Problem(label, "the same slot is listed twice", "keep one entry per slot"))
+            continue
+        seen.add(position)
+        product_id = entry.get("product_id")
+        if product_id is None and allow_empty:
+            product_id = None
+        else:
+            problem = check_product(product_id, catalogue, label)
+            if problem:
+                problems.append(problem)
+                continue
+        quantity, quantity_problem = _whole_number(entry, "quantity", 0, label)
+        capacity, capacity_problem = _whole_number(entry, "capacity", max(quantity, 10), label)
+        par_level, par_problem = _whole_number(entry, "par_level", min(8, capacity), label)
+        found = [p for p in (quantity_problem, capacity_problem, par_problem) if p]
+        if found:
+            problems.extend(found)
+            continue
+        slot = Slot(position, product_id, quantity, capacity, par_level)  # type: ignore[arg-type]
+        problems.extend(check_stock(slot))
+        temperature = check_temperature(slot, cabinet, catalogue)
+        if temperature:
+            problems.append(temperature)
+        slots.append(slot)
+    if problems:
+        raise PlanogramInvalid(problems)
+    return slots

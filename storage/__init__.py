@@ -1,0 +1,1 @@
+"""The database: tables, engine, repositories, migrations, the demo fleet simulator and sync."""

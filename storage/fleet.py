@@ -1,0 +1,199 @@
+"""Reading and writing the fleet as domain objects: devices, cabinets, the catalogue, planograms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, func, or_, select, update
+
+from designer.cabinets import Cabinet, TemperatureZone
+from designer.planograms import Planogram, PlanogramStatus, Slot
+from designer.positions import Position
+from designer.products import Catalogue, Product
+from storage.engine import session_factory
+from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSummary:
+    """A device as the device list shows it."""
+
+    id: int
+    name: str
+    asset_number: str
+    location_type: str
+    location_name: str
+    cabinet_count: int
+
+
+@dataclass(slots=True)
+class DeviceLayout:
+    """Everything needed to draw one device: its cabinets and each cabinet's active planogram."""
+
+    device: DeviceSummary
+    cabinets: list[Cabinet]
+    planograms: dict[int, Planogram] = field(default_factory=dict)
+
+    def planogram_for(self, cabinet: Cabinet) -> Planogram:
+        return self.planograms.get(cabinet.index) or Planogram(cabinet.device_id, cabinet.index)
+
+
+def product_from_record(record: ProductRecord) -> Product:
+    return Product(
+        id=record.id,
+        name=record.name,
+        category=record.category,
+        price=float(record.price),
+        unit_cost=float(record.unit_cost or 0),
+        temperature_requirement=TemperatureZone.parse(record.temperature_requirement or "ambient"),
+        health_score=float(record.health_score if record.health_score is not None else 5),
+    )
+
+
+def cabinet_from_record(record: CabinetRecord) -> Cabinet:
+    return Cabinet(
+        device_id=record.device_id,
+        index=record.cabinet_index,
+        rows=record.rows,
+        columns=record.columns,
+        zone=TemperatureZone.parse(record.temperature_zone),
+        name=record.name,
+    )
+
+
+def planogram_from_record(record: PlanogramRecord) -> Planogram:
+    slots = [
+        Slot(Position.parse(slot.position), slot.product_id, slot.quantity, slot.capacity, slot.par_level)
+        for slot in record.slots
+    ]
+    return Planogram.from_slots(
+        record.device_id,
+        record.cabinet_index,
+        slots,
+        name=record.name,
+        status=PlanogramStatus(record.status),
+        version=record.version,
+        id=record.id,
+    )
+
+
+class FleetRepository:
+    """The one place that turns rows into designer objects and back."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = session_factory(engine)
+
+    def devices(self, text: str = "", location_type: str | None = None) -> list[DeviceSummary]:
+        """Devices whose name, asset number or location contains ``text``, optionally of one location type."""
+        cabinet_count = (
+            select(func.count(CabinetRecord.id)).where(CabinetRecord.device_id == Device.id).scalar_subquery()
+        )
+        query = select(Device, cabinet_count).order_by(Device.id)
+        if text.strip():
+            pattern = f"%{text.strip()}%"
+            query = query.where(
+                or_(Device.name.ilike(pattern), Device.asset_number.ilike(pattern), Device.location_name.ilike(pattern))
+            )
+        if location_type:
+            query = query.where(Device.location_type == location_type)
+        with self._sessions() as session:
+            return [
+                DeviceSummary(d.id, d.name, d.asset_number, d.location_type, d.location_name, count)
+                for d, count in session.execute(query)
+            ]
+
+    def location_types(self) -> list[str]:
+        with self._sessions() as session:
+            return list(session.scalars(select(Device.location_type).distinct().order_by(Device.location_type)))
+
+    def catalogue(self) -> Catalogue:
+        with self._sessions() as session:
+            records = session.scalars(
+                select(ProductRecord).where(ProductRecord.is_system.is_(False)).order_by(ProductRecord.id)
+            )
+            return Catalogue(product_from_record(record) for record in records)
+
+    def cabinets(self, device_id: int) -> list[Cabinet]:
+        with self._sessions() as session:
+            records = session.scalars(
+                select(CabinetRecord).where(CabinetRecord.device_id == device_id).order_by(CabinetRecord.cabinet_index)
+            )
+            return [cabinet_from_record(record) for record in records]
+
+    def active_planogram(self, device_id: int, cabinet_index: int) -> Planogram | None:
+        with self._sessions() as session:
+            record = session.scalars(
+                select(PlanogramRecord)
+                .where(
+                    PlanogramRecord.device_id == device_id,
+                    PlanogramRecord.cabinet_index == cabinet_index,
+                    PlanogramRecord.status == PlanogramStatus.ACTIVE.value,
+                )
+                .order_by(PlanogramRecord.version.desc())
+            ).first()
+            return planogram_from_record(record) if record else None
+
+    def device_layout(self, device_id: int) -> DeviceLayout:
+        """One device with its cabinets and active planograms, read in one session."""
+        with self._sessions() as session:
+            device = session.get(Device, device_id)
+            if device is None:
+                raise LookupError(f"device {device_id} is not in this database; pick one from the device list")
+            cabinets = [cabinet_from_record(record) for record in device.cabinets]
+            records = session.scalars(
+                select(PlanogramRecord).where(
+                    PlanogramRecord.device_id == device_id, PlanogramRecord.status == PlanogramStatus.ACTIVE.value
+                )
+            )
+            planograms = {record.cabinet_index: planogram_from_record(record) for record in records}
+            summary = DeviceSummary(
+                device.id, device.name, device.asset_number, device.location_type, device.location_name, len(cabinets)
+            )
+            return DeviceLayout(summary, cabinets, planograms)
+
+    def save_planogram(self, planogram: Planogram, *, created_by: int | None = None) -> Planogram:
+        """Store ``planogram`` as a new version of its cabinet; activating archives the previous active one."""
+        with self._sessions.begin() as session:
+            latest = session.scalar(
+                select(func.max(PlanogramRecord.version)).where(
+                    PlanogramRecord.device_id == planogram.device_id,
+                    PlanogramRecord.cabinet_index == planogram.cabinet_index,
+                )
+            )
+            now = datetime.now()
+            if planogram.status is PlanogramStatus.ACTIVE:
+                session.execute(
+                    update(PlanogramRecord)
+                    .where(
+                        PlanogramRecord.device_id == planogram.device_id,
+                        PlanogramRecord.cabinet_index == planogram.cabinet_index,
+                        PlanogramRecord.status == PlanogramStatus.ACTIVE.value,
+                    )
+                    .values(status=PlanogramStatus.ARCHIVED.value, updated_at=now)
+                )
+            record = PlanogramRecord(
+                device_id=planogram.device_id,
+                cabinet_index=planogram.cabinet_index,
+                name=planogram.name,
+                status=planogram.status.value,
+                version=(latest or 0) + 1,
+                created_at=now,
+                updated_at=now,
+                activated_at=now if planogram.status is PlanogramStatus.ACTIVE else None,
+                created_by=created_by,
+                slots=[
+                    PlanogramSlotRecord(
+                        position=slot.position.label,
+                        product_id=slot.product_id,
+                        quantity=slot.quantity,
+                        capacity=slot.capacity,
+                        par_level=slot.par_level,
+                    )
+                    for slot in (planogram.slots[p] for p in sorted(planogram.slots))
+                ],
+            )
+            session.add(record)
+            session.flush()
+            return planogram_from_record(record)
