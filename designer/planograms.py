@@ -72,3 +72,50 @@ class Planogram:
 
     def product_ids(self) -> set[int]:
         return {slot.product_id for slot in self.filled_slots() if slot.product_id is not None}
+
+
+def slot_to_dict(slot: Slot) -> dict[str, object]:
+    return {
+        "position": slot.position.label,
+        "product_id": slot.product_id,
+        "quantity": slot.quantity,
+        "capacity": slot.capacity,
+        "par_level": slot.par_level,
+    }
+
+
+def planogram_to_dict(planogram: Planogram) -> dict[str, object]:
+    """A JSON-ready form (slots in reading order) for recovery journals and exports."""
+    return {
+        "planogram_id": planogram.planogram_id,
+        "device_id": planogram.device_id,
+        "cabinet_index": planogram.cabinet_index,
+        "name": planogram.name,
+        "status": planogram.status.value,
+        "version": planogram.version,
+        "id": planogram.id,
+        "slots": [slot_to_dict(planogram.slots[position]) for position in sorted(planogram.slots)],
+    }
+
+
+def planogram_from_dict(data: dict[str, object]) -> Planogram:
+    """The inverse of :func:`planogram_to_dict` for trusted data (validate untrusted input first)."""
+    slots = [
+        Slot(
+            Position.parse(entry["position"]),
+            entry.get("product_id"),  # type: ignore[arg-type]
+            int(entry.get("quantity", 0)),  # type: ignore[call-overload]
+            int(entry.get("capacity", 10)),  # type: ignore[call-overload]
+            int(entry.get("par_level", 8)),  # type: ignore[call-overload]
+        )
+        for entry in data.get("slots", [])  # type: ignore[union-attr]
+    ]
+    return Planogram.from_slots(
+        int(data["device_id"]),  # type: ignore[call-overload]
+        int(data["cabinet_index"]),  # type: ignore[call-overload]
+        slots,
+        name=str(data.get("name", "")),
+        status=PlanogramStatus(data.get("status", PlanogramStatus.DRAFT.value)),
+        version=int(data.get("version", 1)),  # type: ignore[call-overload]
+        id=data.get("id"),
+    )

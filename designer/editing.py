@@ -1,0 +1,196 @@
+"""Edits a merchandiser makes to a planogram, as undoable commands (no Qt; the window wraps them).
+
+Every edit is a :class:`SlotEdit`: the slots it touches before and after. One mechanism serves place,
+replace, move, swap, clear, inspector changes, bulk edits and copying, so undo is exact by construction.
+Edits that would break a rule raise :class:`EditRefused` with a reason to show at the cursor, and
+nothing changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from designer.cabinets import Cabinet, suitable_zones, zone_accepts
+from designer.planograms import Planogram, Slot
+from designer.positions import Position
+from designer.products import Catalogue
+from designer.validation import check_stock
+
+
+class EditRefused(ValueError):
+    """An edit that would break a rule; ``str()`` is the reason shown to the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class EditContext:
+    """What an edit is checked against: the cabinet's shape and zone, and the catalogue."""
+
+    cabinet: Cabinet
+    catalogue: Catalogue
+
+
+@dataclass(frozen=True, slots=True)
+class SlotEdit:
+    """Slots before and after; ``None`` means the position holds no slot record (empty)."""
+
+    text: str
+    before: Mapping[Position, Slot | None]
+    after: Mapping[Position, Slot | None]
+
+    @property
+    def changed(self) -> frozenset[Position]:
+        """The change-set: the positions views must repaint."""
+        return frozenset(self.after)
+
+    def apply(self, planogram: Planogram) -> None:
+        _write(planogram, self.after)
+
+    def revert(self, planogram: Planogram) -> None:
+        _write(planogram, self.before)
+
+
+def _write(planogram: Planogram, slots: Mapping[Position, Slot | None]) -> None:
+    for position, slot in slots.items():
+        if slot is None:
+            planogram.slots.pop(position, None)
+        else:
+            planogram.slots[position] = slot
+
+
+def _edit(text: str, planogram: Planogram, after: Mapping[Position, Slot | None]) -> SlotEdit:
+    before = {position: planogram.slots.get(position) for position in after}
+    return SlotEdit(text, before, dict(after))
+
+
+def _check_inside(context: EditContext, position: Position) -> None:
+    if not context.cabinet.contains(position):
+        raise EditRefused(f"{position.label} is outside this cabinet ({context.cabinet.describe_extent()})")
+
+
+def _check_fits(context: EditContext, product_id: int) -> None:
+    if product_id not in context.catalogue:
+        raise EditRefused(f"product {product_id} is not in the catalogue")
+    product = context.catalogue[product_id]
+    if not zone_accepts(context.cabinet.zone, product.temperature_requirement):
+        places = " or ".join(zone.value for zone in suitable_zones(product.temperature_requirement))
+        raise EditRefused(
+            f"{product.name} must be kept {product.temperature_requirement.value}; "
+            f"this cabinet is {context.cabinet.zone.value} — use a {places} cabinet"
+        )
+
+
+def place_product(context: EditContext, planogram: Planogram, position: Position, product_id: int) -> SlotEdit:
+    """Drop a product from the palette: fills an empty slot or replaces what stands there."""
+    _check_inside(context, position)
+    _check_fits(context, product_id)
+    slot = planogram.slot_at(position)
+    name = context.catalogue[product_id].name
+    if slot.product_id == product_id:
+        raise EditRefused(f"{name} is already in {position.label}")
+    verb = "Place" if slot.is_empty else "Replace with"
+    quantity = slot.quantity if slot.product_id == product_id else 0
+    return _edit(
+        f"{verb} {name} in {position.label}",
+        planogram,
+        {position: replace(slot, product_id=product_id, quantity=quantity)},
+    )
+
+
+def move_slot(context: EditContext, planogram: Planogram, source: Position, target: Position) -> SlotEdit:
+    """Drag a slot onto another: moves the product; onto an occupied slot the two swap."""
+    _check_inside(context, source)
+    _check_inside(context, target)
+    moving = planogram.slot_at(source)
+    if moving.is_empty:
+        raise EditRefused(f"{source.label} is empty; there is nothing to move")
+    if source == target:
+        raise EditRefused("drop on another slot to move")
+    other = planogram.slot_at(target)
+    moved = replace(moving, position=target)
+    if other.is_empty:
+        after: dict[Position, Slot | None] = {target: moved, source: None}
+        text = f"Move {_name(context, moving)} from {source.label} to {target.label}"
+    else:
+        after = {target: moved, source: replace(other, position=source)}
+        text = f"Swap {source.label} and {target.label}"
+    return _edit(text, planogram, after)
+
+
+def clear_slots(context: EditContext, planogram: Planogram, positions: Iterable[Position]) -> SlotEdit:
+    """Delete: the slots keep capacity and par level but hold no product."""
+    targets = sorted({p for p in positions if not planogram.slot_at(p).is_empty})
+    if not targets:
+        raise EditRefused("the selected slots are already empty")
+    after = {p: planogram.slot_at(p).cleared() for p in targets}
+    text = f"Clear {targets[0].label}" if len(targets) == 1 else f"Clear {len(targets)} slots"
+    return _edit(text, planogram, after)
+
+
+def set_slot_details(
+    context: EditContext,
+    planogram: Planogram,
+    position: Position,
+    *,
+    quantity: int | None = None,
+    capacity: int | None = None,
+    par_level: int | None = None,
+) -> SlotEdit:
+    """The inspector: change quantity, capacity or par level of one slot."""
+    _check_inside(context, position)
+    slot = planogram.slot_at(position)
+    changed = replace(
+        slot,
+        quantity=slot.quantity if quantity is None else quantity,
+        capacity=slot.capacity if capacity is None else capacity,
+        par_level=slot.par_level if par_level is None else par_level,
+    )
+    problems = check_stock(changed)
+    if problems:
+        raise EditRefused(f"{problems[0].problem}; {problems[0].fix}")
+    if changed == slot:
+        raise EditRefused(f"{position.label} already has these values")
+    return _edit(f"Edit {position.label}", planogram, {position: changed})
+
+
+def set_capacity(context: EditContext, planogram: Planogram, positions: Iterable[Position], capacity: int) -> SlotEdit:
+    """Bulk capacity change; quantity and par level are lowered where they would exceed it."""
+    if capacity < 1:
+        raise EditRefused("capacity must be at least 1")
+    targets = sorted(set(positions))
+    for position in targets:
+        _check_inside(context, position)
+    after: dict[Position, Slot | None] = {}
+    for position in targets:
+        slot = planogram.slot_at(position)
+        after[position] = replace(
+            slot, capacity=capacity, quantity=min(slot.quantity, capacity), par_level=min(slot.par_level, capacity)
+        )
+    if not after:
+        raise EditRefused("select one or more slots first")
+    return _edit(f"Set capacity {capacity} on {len(after)} slot{'s' if len(after) > 1 else ''}", planogram, after)
+
+
+def copy_planogram(context: EditContext, planogram: Planogram, source: Planogram, source_cabinet: Cabinet) -> SlotEdit:
+    """Copy another cabinet's layout onto this one; same shape only, every product must fit this zone."""
+    cabinet = context.cabinet
+    if (source_cabinet.rows, source_cabinet.columns) != (cabinet.rows, cabinet.columns):
+        raise EditRefused(
+            f"cabinet {source_cabinet.planogram_id} is {source_cabinet.rows}×{source_cabinet.columns} but this one "
+            f"is {cabinet.rows}×{cabinet.columns}; copy from a cabinet of the same shape"
+        )
+    for slot in source.filled_slots():
+        assert slot.product_id is not None
+        try:
+            _check_fits(context, slot.product_id)
+        except EditRefused as refusal:
+            raise EditRefused(f"{slot.position.label}: {refusal}") from None
+    after: dict[Position, Slot | None] = {position: None for position in planogram.slots}
+    after.update({position: slot for position, slot in source.slots.items()})
+    return _edit(f"Copy planogram from {source_cabinet.planogram_id}", planogram, after)
+
+
+def _name(context: EditContext, slot: Slot) -> str:
+    if slot.product_id is not None and slot.product_id in context.catalogue:
+        return context.catalogue[slot.product_id].name
+    return slot.position.label
