@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Engine, func, or_, select
 
 from designer.cabinets import Cabinet, TemperatureZone
 from designer.planograms import Planogram, PlanogramStatus, Slot
 from designer.positions import Position
 from designer.products import Catalogue, Product
 from storage.engine import session_factory
-from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord
+from storage.tables import CabinetRecord, Device, PlanogramRecord, ProductRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,48 +151,3 @@ class FleetRepository:
                 device.id, device.name, device.asset_number, device.location_type, device.location_name, len(cabinets)
             )
             return DeviceLayout(summary, cabinets, planograms)
-
-    def save_planogram(self, planogram: Planogram, *, created_by: int | None = None) -> Planogram:
-        """Store ``planogram`` as a new version of its cabinet; activating archives the previous active one."""
-        with self._sessions.begin() as session:
-            latest = session.scalar(
-                select(func.max(PlanogramRecord.version)).where(
-                    PlanogramRecord.device_id == planogram.device_id,
-                    PlanogramRecord.cabinet_index == planogram.cabinet_index,
-                )
-            )
-            now = datetime.now()
-            if planogram.status is PlanogramStatus.ACTIVE:
-                session.execute(
-                    update(PlanogramRecord)
-                    .where(
-                        PlanogramRecord.device_id == planogram.device_id,
-                        PlanogramRecord.cabinet_index == planogram.cabinet_index,
-                        PlanogramRecord.status == PlanogramStatus.ACTIVE.value,
-                    )
-                    .values(status=PlanogramStatus.ARCHIVED.value, updated_at=now)
-                )
-            record = PlanogramRecord(
-                device_id=planogram.device_id,
-                cabinet_index=planogram.cabinet_index,
-                name=planogram.name,
-                status=planogram.status.value,
-                version=(latest or 0) + 1,
-                created_at=now,
-                updated_at=now,
-                activated_at=now if planogram.status is PlanogramStatus.ACTIVE else None,
-                created_by=created_by,
-                slots=[
-                    PlanogramSlotRecord(
-                        position=slot.position.label,
-                        product_id=slot.product_id,
-                        quantity=slot.quantity,
-                        capacity=slot.capacity,
-                        par_level=slot.par_level,
-                    )
-                    for slot in (planogram.slots[p] for p in sorted(planogram.slots))
-                ],
-            )
-            session.add(record)
-            session.flush()
-            return planogram_from_record(record)

@@ -14,6 +14,7 @@ from designer.positions import Position
 from storage.fleet import FleetRepository
 from storage.schema import prepare_database
 from storage.tables import AI_TABLES, CabinetRecord, Device, ProductRecord
+from storage.versions import PlanogramVersions
 
 
 @pytest.fixture
@@ -82,7 +83,7 @@ def test_the_catalogue_leaves_out_the_system_empty_slot(repository: FleetReposit
 
 def test_a_saved_planogram_comes_back_slot_for_slot(repository: FleetRepository) -> None:
     slots = [Slot(Position(0, 0), 1, 6, 10, 8), Slot(Position(1, 3), 1, 0, 12, 9), Slot(Position(2, 2))]
-    saved = repository.save_planogram(Planogram.from_slots(1, 0, slots, name="Summer", status=PlanogramStatus.ACTIVE))
+    saved = PlanogramVersions(repository.engine).save(Planogram.from_slots(1, 0, slots, name="Summer"), activate=True)
     layout = repository.device_layout(1)
     assert [c.index for c in layout.cabinets] == [0, 1]
     loaded = layout.planogram_for(layout.cabinets[0])
@@ -92,16 +93,31 @@ def test_a_saved_planogram_comes_back_slot_for_slot(repository: FleetRepository)
 
 
 def test_activating_a_new_version_archives_the_old_one(repository: FleetRepository) -> None:
-    first = repository.save_planogram(
-        Planogram.from_slots(1, 0, [Slot(Position(0, 0), 1)], status=PlanogramStatus.ACTIVE)
-    )
-    second = repository.save_planogram(
-        Planogram.from_slots(1, 0, [Slot(Position(0, 1), 1)], status=PlanogramStatus.ACTIVE)
-    )
-    assert (first.version, second.version) == (1, 2)
+    versions = PlanogramVersions(repository.engine)
+    user = versions.current_user("maria")
+    first = versions.save(Planogram.from_slots(1, 0, [Slot(Position(0, 0), 1)]), user_id=user, activate=True)
+    draft = versions.save(Planogram.from_slots(1, 0, [Slot(Position(0, 1), 1)]), user_id=user)
+    assert draft.status is PlanogramStatus.DRAFT
+    assert repository.active_planogram(1, 0).id == first.id  # a draft does not reach the machine
+    versions.activate(draft.id, user_id=user)
     active = repository.active_planogram(1, 0)
-    assert active is not None and active.id == second.id
+    assert active is not None and active.id == draft.id
     assert list(active.slots) == [Position(0, 1)]
+    history = versions.history(1, 0)
+    assert [(v.version, v.status.value, v.created_by) for v in history] == [
+        (2, "active", "maria"),
+        (1, "archived", "maria"),
+    ]
+    assert history[0].activated_at is not None and history[0].filled_slots == 1
+
+
+def test_reverting_saves_an_old_version_again_and_keeps_history(repository: FleetRepository) -> None:
+    versions = PlanogramVersions(repository.engine)
+    first = versions.save(Planogram.from_slots(1, 0, [Slot(Position(0, 0), 1)]), activate=True)
+    versions.save(Planogram.from_slots(1, 0, [Slot(Position(0, 1), 1)]), activate=True)
+    reverted = versions.save(versions.load(first.id), activate=True)
+    assert reverted.version == 3 and reverted.slots == first.slots
+    assert [v.version for v in versions.history(1, 0)] == [3, 2, 1]
 
 
 def test_an_unknown_device_is_named(repository: FleetRepository) -> None:

@@ -1,0 +1,163 @@
+"""Planogram versions per cabinet: drafts, the active one (what the machine runs), history and revert.
+
+Every save makes a new numbered version (nothing is overwritten), so reverting is loading an old version
+and saving it again; activation archives the previous active version. Each step is audited.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session
+
+from designer.planograms import Planogram, PlanogramStatus
+from storage.engine import session_factory
+from storage.fleet import planogram_from_record
+from storage.tables import AuditLogRecord, PlanogramRecord, PlanogramSlotRecord, User
+
+
+@dataclass(frozen=True, slots=True)
+class VersionInfo:
+    """One line of a cabinet's version history."""
+
+    id: int
+    version: int
+    status: PlanogramStatus
+    name: str
+    created_at: datetime
+    created_by: str
+    activated_at: datetime | None
+    filled_slots: int
+
+
+class PlanogramVersions:
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = session_factory(engine)
+
+    def current_user(self, username: str | None = None) -> int:
+        """The signed-in user's id; the OS login is registered on first use (a manager on a working copy)."""
+        username = username or getpass.getuser()
+        with self._sessions.begin() as session:
+            user_id = session.scalar(select(User.id).where(User.username == username))
+            if user_id is None:
+                user = User(username=username, role="manager", ai_features_enabled=True)
+                session.add(user)
+                session.flush()
+                user_id = user.id
+            return user_id
+
+    def history(self, device_id: int, cabinet_index: int) -> list[VersionInfo]:
+        """Newest first."""
+        filled = (
+            select(func.count(PlanogramSlotRecord.id))
+            .where(PlanogramSlotRecord.planogram_id == PlanogramRecord.id, PlanogramSlotRecord.product_id.is_not(None))
+            .scalar_subquery()
+        )
+        query = (
+            select(PlanogramRecord, User.username, filled)
+            .outerjoin(User, User.id == PlanogramRecord.created_by)
+            .where(PlanogramRecord.device_id == device_id, PlanogramRecord.cabinet_index == cabinet_index)
+            .order_by(PlanogramRecord.version.desc())
+        )
+        with self._sessions() as session:
+            return [
+                VersionInfo(
+                    record.id,
+                    record.version,
+                    PlanogramStatus(record.status),
+                    record.name,
+                    record.created_at,
+                    username or "simulator",
+                    record.activated_at,
+                    count,
+                )
+                for record, username, count in session.execute(query)
+            ]
+
+    def load(self, planogram_id: int) -> Planogram:
+        with self._sessions() as session:
+            record = session.get(PlanogramRecord, planogram_id)
+            if record is None:
+                raise LookupError(f"planogram version {planogram_id} no longer exists; refresh the history")
+            return planogram_from_record(record)
+
+    def save(self, planogram: Planogram, *, user_id: int | None = None, activate: bool = False) -> Planogram:
+        """Store ``planogram`` as the cabinet's next version, as a draft or activated."""
+        now = datetime.now()
+        with self._sessions.begin() as session:
+            latest = session.scalar(
+                select(func.max(PlanogramRecord.version)).where(
+                    PlanogramRecord.device_id == planogram.device_id,
+                    PlanogramRecord.cabinet_index == planogram.cabinet_index,
+                )
+            )
+            status = PlanogramStatus.ACTIVE if activate or planogram.status is PlanogramStatus.ACTIVE else None
+            record = PlanogramRecord(
+                device_id=planogram.device_id,
+                cabinet_index=planogram.cabinet_index,
+                name=planogram.name,
+                status=(status or PlanogramStatus.DRAFT).value,
+                version=(latest or 0) + 1,
+                created_at=now,
+                updated_at=now,
+                created_by=user_id,
+                slots=[
+                    PlanogramSlotRecord(
+                        position=slot.position.label,
+                        product_id=slot.product_id,
+                        quantity=slot.quantity,
+                        capacity=slot.capacity,
+                        par_level=slot.par_level,
+                    )
+                    for slot in (planogram.slots[p] for p in sorted(planogram.slots))
+                ],
+            )
+            session.add(record)
+            session.flush()
+            _audit(session, user_id, "planogram.save", {"planogram": record.id, "version": record.version})
+            if status is PlanogramStatus.ACTIVE:
+                self._activate(session, record, user_id, now)
+            return planogram_from_record(record)
+
+    def activate(self, planogram_id: int, *, user_id: int | None = None) -> Planogram:
+        """Make a stored version the one the machine runs."""
+        with self._sessions.begin() as session:
+            record = session.get(PlanogramRecord, planogram_id)
+            if record is None:
+                raise LookupError(f"planogram version {planogram_id} no longer exists; refresh the history")
+            self._activate(session, record, user_id, datetime.now())
+            return planogram_from_record(record)
+
+    @staticmethod
+    def _activate(session: Session, record: PlanogramRecord, user_id: int | None, now: datetime) -> None:
+        session.execute(
+            update(PlanogramRecord)
+            .where(
+                PlanogramRecord.device_id == record.device_id,
+                PlanogramRecord.cabinet_index == record.cabinet_index,
+                PlanogramRecord.status == PlanogramStatus.ACTIVE.value,
+                PlanogramRecord.id != record.id,
+            )
+            .values(status=PlanogramStatus.ARCHIVED.value, updated_at=now)
+        )
+        record.status = PlanogramStatus.ACTIVE.value
+        record.activated_at = now
+        record.updated_at = now
+        _audit(session, user_id, "planogram.activate", {"planogram": record.id, "version": record.version})
+
+
+def _audit(session: Session, user_id: int | None, action: str, details: dict[str, object]) -> None:
+    session.add(
+        AuditLogRecord(
+            user_id=user_id,
+            action=action,
+            details=json.dumps(details),
+            host=socket.gethostname(),
+            created_at=datetime.now(),
+        )
+    )
