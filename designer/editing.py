@@ -185,9 +185,22 @@ def copy_planogram(context: EditContext, planogram: Planogram, source: Planogram
             _check_fits(context, slot.product_id)
         except EditRefused as refusal:
             raise EditRefused(f"{slot.position.label}: {refusal}") from None
+    return _replace_all(f"Copy planogram from {source_cabinet.planogram_id}", planogram, source)
+
+
+def revert_to(context: EditContext, planogram: Planogram, version: Planogram) -> SlotEdit:
+    """Bring back a stored version's layout as one undoable edit (saving it makes a new version)."""
+    if (version.device_id, version.cabinet_index) != (planogram.device_id, planogram.cabinet_index):
+        raise EditRefused(f"version {version.version} belongs to cabinet {version.planogram_id}, not this one")
+    if version.slots == planogram.slots:
+        raise EditRefused(f"the layout is already that of version {version.version}")
+    return _replace_all(f"Revert to version {version.version}", planogram, version)
+
+
+def _replace_all(text: str, planogram: Planogram, source: Planogram) -> SlotEdit:
     after: dict[Position, Slot | None] = {position: None for position in planogram.slots}
-    after.update({position: slot for position, slot in source.slots.items()})
-    return _edit(f"Copy planogram from {source_cabinet.planogram_id}", planogram, after)
+    after.update(source.slots)
+    return _edit(text, planogram, after)
 
 
 def _name(context: EditContext, slot: Slot) -> str:

@@ -15,6 +15,7 @@ from designer.editing import (
     copy_planogram,
     move_slot,
     place_product,
+    revert_to,
     set_capacity,
     set_slot_details,
 )
@@ -180,3 +181,13 @@ def test_undoing_everything_restores_the_original_and_redoing_restores_the_resul
         stack.redo()
     assert planogram_to_dict(planogram) == result
     assert planogram_from_dict(result).slots == planogram.slots
+
+
+def test_reverting_to_a_version_is_one_undoable_step(stack: CommandStack) -> None:
+    old = Planogram.from_slots(1, 0, [Slot(B3, 2, 2, 8, 6)], version=3)
+    stack.push(revert_to(CONTEXT, stack.planogram, old))
+    assert stack.planogram.slots == old.slots and stack.undo_text == "Revert to version 3"
+    stack.undo()
+    assert stack.planogram.product_ids() == {1, 2}
+    with pytest.raises(EditRefused, match="belongs to cabinet 2_0"):
+        revert_to(CONTEXT, stack.planogram, Planogram.from_slots(2, 0, []))
