@@ -1,0 +1,163 @@
+"""First run and start-up: building the demo fleet with progress and Cancel, and refusing unreadable databases."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+import widgets.first_run
+from widgets.app import run_designer
+from widgets.first_run import DemoFleetDialog, FirstRunOutcome
+from widgets.main_window import MainWindow
+
+
+class FakeCancelled(Exception):
+    """Stands in for the simulator's SimulationCancelled."""
+
+
+def fake_simulator(calls: list[dict[str, object]], *, finish: threading.Event | None = None) -> Callable[..., object]:
+    """A build that reports progress per device and honours should_stop, like the real simulator."""
+
+    def build(url: str, *, progress: Callable[[int, str], None], should_stop: Callable[[], bool]) -> str:
+        calls.append({"url": url})
+        for device in range(1, 13):
+            progress(round(100 * (device - 1) / 12), f"Simulating device {device} of 12")
+            while finish is not None and not finish.is_set():
+                if should_stop():
+                    raise FakeCancelled("stopped")
+                time.sleep(0.002)
+            if device == 3 and finish is None:
+                while not should_stop():
+                    time.sleep(0.002)
+                raise FakeCancelled("stopped")
+        return "summary"
+
+    return build
+
+
+def test_the_progress_dialog_says_which_device_is_simulated(qtbot: QtBot, tmp_path: Path) -> None:
+    calls: list[dict[str, object]] = []
+    dialog = DemoFleetDialog(f"sqlite:///{tmp_path}/demo.sqlite", build=fake_simulator(calls))
+    qtbot.addWidget(dialog)
+    dialog.start()
+    qtbot.waitUntil(lambda: "Simulating device 3 of 12" in dialog.labelText(), timeout=5_000)
+    assert dialog.labelText().startswith("Building the demo fleet…")
+    assert dialog.value() == 17
+    with qtbot.waitSignal(dialog.finished, timeout=5_000):
+        dialog.cancel_button.click()
+    assert dialog.result_ is not None and dialog.result_.outcome is FirstRunOutcome.CANCELLED
+
+
+def test_cancelling_stops_the_build_and_says_nothing_was_written(qtbot: QtBot, tmp_path: Path) -> None:
+    calls: list[dict[str, object]] = []
+    finish = threading.Event()
+    dialog = DemoFleetDialog(f"sqlite:///{tmp_path}/demo.sqlite", build=fake_simulator(calls, finish=finish))
+    qtbot.addWidget(dialog)
+    dialog.start()
+    qtbot.waitUntil(lambda: bool(calls), timeout=5_000)
+    with qtbot.waitSignal(dialog.finished, timeout=5_000):
+        dialog.reject()  # Escape, or the Cancel button
+        assert "Stopping" in dialog.labelText()
+        assert not dialog.cancel_button.isEnabled()
+    assert dialog.result_ is not None
+    assert dialog.result_.outcome is FirstRunOutcome.CANCELLED
+    assert "nothing was written" in dialog.result_.message
+
+
+def test_a_finished_build_closes_the_dialog(qtbot: QtBot, tmp_path: Path) -> None:
+    finish = threading.Event()
+    finish.set()
+    dialog = DemoFleetDialog(f"sqlite:///{tmp_path}/demo.sqlite", build=fake_simulator([], finish=finish))
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.finished, timeout=5_000):
+        dialog.start()
+    assert dialog.result_ is not None and dialog.result_.outcome is FirstRunOutcome.BUILT
+    assert dialog.value() == 100
+
+
+def test_a_failed_build_is_reported(qtbot: QtBot, tmp_path: Path) -> None:
+    def broken(_url: str, **_options: object) -> None:
+        raise OSError("disk full")
+
+    dialog = DemoFleetDialog(f"sqlite:///{tmp_path}/demo.sqlite", build=broken)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.finished, timeout=5_000):
+        dialog.start()
+    assert dialog.result_ is not None
+    assert dialog.result_.outcome is FirstRunOutcome.FAILED
+    assert "disk full" in dialog.result_.message
+
+
+def test_cancelling_the_first_run_quits_with_a_message(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(widgets.first_run, "build_demo_fleet", fake_simulator([], finish=threading.Event()))
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text, *_: shown.append(text))
+
+    def press_cancel() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, DemoFleetDialog):
+            dialog.cancel_button.click()
+        else:
+            QTimer.singleShot(20, press_cancel)
+
+    QTimer.singleShot(50, press_cancel)
+    assert run_designer(f"sqlite:///{tmp_path}/demo.sqlite", build_demo=True) == 1
+    assert shown and "nothing was written" in shown[0]
+    assert not (tmp_path / "demo.sqlite").exists()
+
+
+def test_an_unreadable_database_at_start_gives_a_message_and_status_2(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    garbage = tmp_path / "broken.sqlite"
+    garbage.write_bytes(bytes(range(256)) * 64)
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _parent, title, text, *_: shown.append((title, text)))
+    assert run_designer(f"sqlite:///{garbage}", build_demo=False) == 2
+    assert shown[0][0] == "Cannot open database"
+    assert "broken.sqlite is not a readable database" in shown[0][1]
+
+
+def test_the_designer_opens_on_a_database_and_quits_cleanly(qtbot: QtBot, fleet_url: str) -> None:
+    seen: list[str] = []
+
+    def close_when_shown() -> None:
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        if windows and windows[0].layout_on_screen is not None:
+            seen.append(windows[0].windowTitle())
+            windows[0].quit_action.trigger()
+        else:
+            QTimer.singleShot(20, close_when_shown)
+
+    guard = QTimer()  # never hang the suite
+    guard.setSingleShot(True)
+    guard.timeout.connect(QApplication.quit)
+    guard.start(20_000)
+    QTimer.singleShot(20, close_when_shown)
+    try:
+        assert run_designer(fleet_url, build_demo=False) == 0
+    finally:
+        guard.stop()
+    assert seen == ["Planogram Studio — t.sqlite"]
+    assert QApplication.applicationName() == "Planogram Studio"
+    assert QApplication.organizationName() == "Planogram Studio"
+
+
+def test_the_installed_qt_bindings_keep_their_references_to_none() -> None:
+    """PySide6 6.12.0 on Python 3.11 drops a reference to None per void call and aborts the app within
+    minutes; pyproject.toml excludes it. This fails loudly if such a build is installed again."""
+    probe = QObject()
+    before = sys.getrefcount(None)
+    for _ in range(1_000):
+        probe.setObjectName("probe")
+    assert sys.getrefcount(None) >= before, "these PySide6 bindings leak references to None: pin PySide6 < 6.12"

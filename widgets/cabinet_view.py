@@ -1,0 +1,485 @@
+"""One cabinet drawn as the merchandiser sees the machine: a temperature banner over a grid of slots.
+
+Geometry (:func:`slot_rect`, :func:`cabinet_rect`) and colours (``widgets.style``) are small functions so
+later features — drag and drop, selection, heat-map overlays — place themselves on the same grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QResizeEvent,
+    QShowEvent,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsItem,
+    QGraphicsObject,
+    QGraphicsScene,
+    QGraphicsView,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from designer.cabinets import Cabinet
+from designer.planograms import Planogram, Slot
+from designer.positions import Position
+from designer.products import Catalogue, Product
+from widgets import style
+
+# Scene units are pixels at 100 % zoom.
+SLOT_WIDTH = 168.0
+SLOT_HEIGHT = 112.0
+SLOT_GAP = 10.0
+CABINET_PADDING = 14.0
+BANNER_HEIGHT = 46.0
+SLOT_PADDING = 9.0
+CORNER = 7.0
+# Rows inside a slot, from its top edge: position and price, then the name (two lines), then the category.
+LABEL_TOP = 8.0
+NAME_TOP = 29.0
+
+MIN_ZOOM = 0.05
+MAX_ZOOM = 8.0
+ZOOM_STEP = 1.25
+
+
+def grid_origin() -> QPointF:
+    """Top-left corner of slot A1 in scene coordinates."""
+    return QPointF(CABINET_PADDING, CABINET_PADDING + BANNER_HEIGHT + CABINET_PADDING)
+
+
+def slot_rect(position: Position) -> QRectF:
+    """Where the slot at ``position`` sits in the scene."""
+    origin = grid_origin()
+    return QRectF(
+        origin.x() + position.column * (SLOT_WIDTH + SLOT_GAP),
+        origin.y() + position.row * (SLOT_HEIGHT + SLOT_GAP),
+        SLOT_WIDTH,
+        SLOT_HEIGHT,
+    )
+
+
+def grid_width(cabinet: Cabinet) -> float:
+    return cabinet.columns * SLOT_WIDTH + (cabinet.columns - 1) * SLOT_GAP
+
+
+def cabinet_rect(cabinet: Cabinet) -> QRectF:
+    """The cabinet body: banner and grid with padding around them."""
+    grid_height = cabinet.rows * SLOT_HEIGHT + (cabinet.rows - 1) * SLOT_GAP
+    return QRectF(
+        0.0,
+        0.0,
+        grid_width(cabinet) + 2 * CABINET_PADDING,
+        grid_origin().y() + grid_height + CABINET_PADDING,
+    )
+
+
+def banner_rect(cabinet: Cabinet) -> QRectF:
+    return QRectF(CABINET_PADDING, CABINET_PADDING, grid_width(cabinet), BANNER_HEIGHT)
+
+
+def format_price(price: float) -> str:
+    return f"${price:,.2f}"
+
+
+@cache
+def _font(pixel_size: int, weight: QFont.Weight = QFont.Weight.Normal, italic: bool = False) -> QFont:
+    """Fonts sized in scene pixels without hinting, so widths scale exactly and elision holds at every zoom."""
+    font = QFont()
+    font.setPixelSize(pixel_size)
+    font.setWeight(weight)
+    font.setItalic(italic)
+    font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
+    return font
+
+
+def label_font() -> QFont:
+    return _font(13, QFont.Weight.Bold)
+
+
+def price_font() -> QFont:
+    return _font(14, QFont.Weight.Bold)
+
+
+def name_font() -> QFont:
+    return _font(14, QFont.Weight.DemiBold)
+
+
+def detail_font() -> QFont:
+    return _font(12)
+
+
+def stock_font() -> QFont:
+    return _font(12, QFont.Weight.DemiBold)
+
+
+def empty_font() -> QFont:
+    return _font(14, QFont.Weight.Normal, italic=True)
+
+
+def banner_title_font() -> QFont:
+    return _font(17, QFont.Weight.Bold)
+
+
+def banner_detail_font() -> QFont:
+    return _font(14)
+
+
+def wrap_in_two_lines(text: str, font: QFont, width: float) -> list[str]:
+    """Up to two lines that fit ``width``: whole words on the first line, the rest elided on the second."""
+    metrics = QFontMetricsF(font)
+    if metrics.horizontalAdvance(text) <= width:
+        return [text]
+    words = text.split()
+    first = ""
+    taken = 0
+    for word in words:
+        candidate = f"{first} {word}" if first else word
+        if metrics.horizontalAdvance(candidate) > width:
+            break
+        first = candidate
+        taken += 1
+    if taken == 0:  # one very long word: elide it on a single line
+        return [metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)]
+    rest = " ".join(words[taken:])
+    return [first, metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width)]
+
+
+@dataclass(frozen=True, slots=True)
+class SlotText:
+    """The strings a filled slot shows, laid out once per content change rather than on every paint."""
+
+    name_lines: list[str]
+    category: str
+    price: str
+    stock: str
+
+
+class SlotItem(QGraphicsObject):
+    """One slot of the grid. ``position`` is fixed; the content changes with :meth:`set_content`."""
+
+    def __init__(self, position: Position, slot: Slot, product: Product | None) -> None:
+        super().__init__()
+        self.position = position
+        self.slot = slot
+        self.product = product
+        self._text: SlotText | None = None
+        self.setPos(slot_rect(position).topLeft())
+        self.set_content(slot, product)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.slot.is_empty
+
+    @property
+    def colour(self) -> QColor:
+        if self.product is None:
+            return QColor(style.UNKNOWN_CATEGORY)
+        return style.category_colour(self.product.category)
+
+    @property
+    def text(self) -> SlotText | None:
+        return self._text
+
+    def set_content(self, slot: Slot, product: Product | None) -> None:
+        self.prepareGeometryChange()
+        self.slot = slot
+        self.product = product
+        self._text = None if slot.is_empty else self._lay_out_text(slot, product)
+        self.setToolTip(self._tool_tip())
+        self.update()
+
+    def _lay_out_text(self, slot: Slot, product: Product | None) -> SlotText:
+        inner = SLOT_WIDTH - 2 * SLOT_PADDING
+        if product is None:
+            name, category, price = f"Product {slot.product_id}", "not in the catalogue", "—"
+        else:
+            name, category, price = product.name, style.category_text(product.category), format_price(product.price)
+        label_width = QFontMetricsF(label_font()).horizontalAdvance(self.position.label)
+        price_width = inner - label_width - 8
+        return SlotText(
+            name_lines=wrap_in_two_lines(name, name_font(), inner),
+            category=QFontMetricsF(detail_font()).elidedText(category, Qt.TextElideMode.ElideRight, inner),
+            price=QFontMetricsF(price_font()).elidedText(price, Qt.TextElideMode.ElideRight, price_width),
+            stock=f"{slot.quantity}/{slot.capacity}",
+        )
+
+    def _tool_tip(self) -> str:
+        label = self.position.label
+        if self.slot.is_empty:
+            return f"{label} — empty slot"
+        name = self.product.name if self.product else f"Product {self.slot.product_id} (not in the catalogue)"
+        lines = [f"{label} — {name}"]
+        if self.product is not None:
+            lines.append(f"{style.category_text(self.product.category)} · {format_price(self.product.price)}")
+        lines.append(f"{self.slot.quantity} of {self.slot.capacity} in stock · par level {self.slot.par_level}")
+        return "\n".join(lines)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-1.0, -1.0, SLOT_WIDTH + 2.0, SLOT_HEIGHT + 2.0)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        if self._text is None:
+            self._paint_empty(painter)
+        else:
+            self._paint_filled(painter, self._text)
+
+    def _paint_empty(self, painter: QPainter) -> None:
+        rect = QRectF(0.5, 0.5, SLOT_WIDTH - 1, SLOT_HEIGHT - 1)
+        pen = QPen(style.EMPTY_SLOT_OUTLINE, 1.5, Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(style.EMPTY_SLOT_FILL)
+        painter.drawRoundedRect(rect, CORNER, CORNER)
+        painter.setPen(style.MUTED_TEXT)
+        painter.setFont(label_font())
+        painter.drawText(
+            self._label_rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.position.label
+        )
+        painter.setFont(empty_font())
+        painter.drawText(QRectF(0, 0, SLOT_WIDTH, SLOT_HEIGHT), Qt.AlignmentFlag.AlignCenter, "empty")
+
+    def _paint_filled(self, painter: QPainter, text: SlotText) -> None:
+        colour = self.colour
+        rect = QRectF(0.5, 0.5, SLOT_WIDTH - 1, SLOT_HEIGHT - 1)
+        outline = QPainterPath()
+        outline.addRoundedRect(rect, CORNER, CORNER)
+        painter.setPen(QPen(colour.darker(115), 1.2))
+        painter.setBrush(style.tint(colour, 0.84))
+        painter.drawPath(outline)
+        # A band of the category colour along the top, clipped to the rounded card.
+        painter.save()
+        painter.setClipPath(outline)
+        painter.fillRect(QRectF(0, 0, SLOT_WIDTH, 6), colour)
+        painter.restore()
+
+        inner_left = SLOT_PADDING
+        inner_width = SLOT_WIDTH - 2 * SLOT_PADDING
+        painter.setPen(style.MUTED_TEXT)
+        painter.setFont(label_font())
+        label_rect = self._label_rect()
+        painter.drawText(label_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.position.label)
+        painter.setPen(style.TEXT)
+        painter.setFont(price_font())
+        painter.drawText(label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text.price)
+
+        painter.setFont(name_font())
+        line_height = QFontMetricsF(name_font()).height()
+        top = NAME_TOP
+        for line in text.name_lines:
+            painter.drawText(
+                QRectF(inner_left, top, inner_width, line_height),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                line,
+            )
+            top += line_height
+        painter.setPen(style.MUTED_TEXT)
+        painter.setFont(detail_font())
+        painter.drawText(
+            QRectF(inner_left, NAME_TOP + 2 * line_height + 3, inner_width, 15.0),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            text.category,
+        )
+        self._paint_fill_bar(painter, text.stock)
+
+    def _paint_fill_bar(self, painter: QPainter, stock: str) -> None:
+        painter.setFont(stock_font())
+        stock_width = QFontMetricsF(stock_font()).horizontalAdvance("000/000")
+        bar_top = SLOT_HEIGHT - SLOT_PADDING - 12.0
+        track = QRectF(SLOT_PADDING, bar_top, SLOT_WIDTH - 2 * SLOT_PADDING - stock_width - 6, 10.0)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(style.FILL_BAR_TRACK)
+        painter.drawRoundedRect(track, 3, 3)
+        if self.slot.fill_ratio > 0:
+            filled = QRectF(track.left(), track.top(), max(track.width() * self.slot.fill_ratio, 4.0), track.height())
+            painter.setBrush(style.FILL_BAR)
+            painter.drawRoundedRect(filled, 3, 3)
+        if 0 < self.slot.par_level <= self.slot.capacity:
+            x = track.left() + track.width() * self.slot.par_level / self.slot.capacity
+            painter.setPen(QPen(style.PAR_MARK, 1.6))
+            painter.drawLine(QPointF(x, track.top() - 3), QPointF(x, track.bottom() + 3))
+        painter.setPen(style.TEXT)
+        painter.drawText(
+            QRectF(track.right() + 6, bar_top - 4, stock_width, 18.0),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            stock,
+        )
+
+    @staticmethod
+    def _label_rect() -> QRectF:
+        return QRectF(SLOT_PADDING, LABEL_TOP, SLOT_WIDTH - 2 * SLOT_PADDING, 20.0)
+
+
+class ZoneBanner(QGraphicsItem):
+    """The strip above the grid saying at which temperature the cabinet keeps its products."""
+
+    def __init__(self, cabinet: Cabinet, planogram: Planogram) -> None:
+        super().__init__()
+        self.cabinet = cabinet
+        self._rect = banner_rect(cabinet)
+        self.title = cabinet.zone.value.upper()
+        if planogram.id is None:
+            document = "no planogram"
+        else:
+            document = f"{planogram.status.value} planogram, version {planogram.version}"
+        self.detail = f"Cabinet {cabinet.index} · {cabinet.rows} rows × {cabinet.columns} columns · {document}"
+        self.setToolTip(f"{cabinet.zone.value.capitalize()} cabinet — {cabinet.describe_extent()}")
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-1, -1, 1, 1)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        colours = style.zone_colours(self.cabinet.zone)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        shape = QPainterPath()
+        shape.addRoundedRect(self._rect, CORNER, CORNER)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colours.fill)
+        painter.drawPath(shape)
+        painter.save()
+        painter.setClipPath(shape)
+        painter.fillRect(QRectF(self._rect.left(), self._rect.top(), 10, self._rect.height()), colours.accent)
+        painter.restore()
+
+        text_rect = self._rect.adjusted(24, 0, -16, 0)
+        painter.setPen(colours.text)
+        painter.setFont(banner_title_font())
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.title)
+        title_width = QFontMetricsF(banner_title_font()).horizontalAdvance(self.title)
+        detail_rect = text_rect.adjusted(title_width + 18, 0, 0, 0)
+        painter.setFont(banner_detail_font())
+        metrics = QFontMetricsF(banner_detail_font())
+        name = self.cabinet.name
+        if name:
+            name_width = min(metrics.horizontalAdvance(name), detail_rect.width() / 2)
+            painter.drawText(
+                detail_rect,
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                metrics.elidedText(name, Qt.TextElideMode.ElideRight, name_width),
+            )
+            detail_rect = detail_rect.adjusted(0, 0, -(name_width + 18), 0)
+        painter.drawText(
+            detail_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            metrics.elidedText(self.detail, Qt.TextElideMode.ElideRight, max(detail_rect.width(), 0)),
+        )
+
+
+class CabinetBody(QGraphicsItem):
+    """The cabinet's outline behind banner and slots, so the grid reads as one machine."""
+
+    def __init__(self, cabinet: Cabinet) -> None:
+        super().__init__()
+        self._rect = cabinet_rect(cabinet)
+        self.setZValue(-1)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect.adjusted(-2, -2, 2, 2)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(style.CABINET_OUTLINE, 1.5))
+        painter.setBrush(style.CABINET_BODY)
+        painter.drawRoundedRect(self._rect, 10, 10)
+
+
+class CabinetView(QGraphicsView):
+    """Shows one cabinet; fits the window until the user zooms (Ctrl+wheel), and fits again on request."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.cabinet: Cabinet | None = None
+        self.banner: ZoneBanner | None = None
+        self._slots: dict[Position, SlotItem] = {}
+        self._fits_window = True
+        self.setRenderHints(
+            QPainter.RenderHint.Antialiasing
+            | QPainter.RenderHint.TextAntialiasing
+            | QPainter.RenderHint.SmoothPixmapTransform
+        )
+        self.setBackgroundBrush(QBrush(style.VIEW_BACKGROUND))
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+
+    def show_cabinet(self, cabinet: Cabinet, planogram: Planogram, catalogue: Catalogue) -> None:
+        """Draw ``cabinet`` holding ``planogram``; products are looked up in ``catalogue``."""
+        scene = self.scene()
+        scene.clear()
+        self._slots.clear()
+        self.cabinet = cabinet
+        scene.addItem(CabinetBody(cabinet))
+        self.banner = ZoneBanner(cabinet, planogram)
+        scene.addItem(self.banner)
+        for position in cabinet.positions():
+            slot = planogram.slot_at(position)
+            product = catalogue.get(slot.product_id) if slot.product_id is not None else None
+            item = SlotItem(position, slot, product)
+            scene.addItem(item)
+            self._slots[position] = item
+        scene.setSceneRect(cabinet_rect(cabinet).adjusted(-12, -12, 12, 12))
+        self.fit_to_window()
+
+    def slot_items(self) -> list[SlotItem]:
+        """Every slot, row by row from A1."""
+        return [self._slots[position] for position in sorted(self._slots)]
+
+    def slot_item(self, position: Position) -> SlotItem | None:
+        return self._slots.get(position)
+
+    @property
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def fit_to_window(self) -> None:
+        """Show the whole cabinet, as large as the window allows; resizing keeps it fitted."""
+        self._fits_window = True
+        if not self.scene().sceneRect().isEmpty():
+            self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+
+    def zoom_in(self) -> None:
+        self.zoom_by(ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(1 / ZOOM_STEP)
+
+    def zoom_by(self, factor: float) -> None:
+        """Scale by ``factor`` within sensible limits; the view stops following the window size."""
+        target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom * factor))
+        if self.zoom > 0:
+            self._fits_window = False
+            self.scale(target / self.zoom, target / self.zoom)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fits_window:
+            self.fit_to_window()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._fits_window:
+            self.fit_to_window()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120
+            if steps:
+                self.zoom_by(ZOOM_STEP**steps)
+            event.accept()
+            return
+        super().wheelEvent(event)
