@@ -197,6 +197,13 @@ def revert_to(context: EditContext, planogram: Planogram, version: Planogram) ->
     return _replace_all(f"Revert to version {version.version}", planogram, version)
 
 
+def restore_unsaved(context: EditContext, planogram: Planogram, recovered: Planogram) -> SlotEdit:
+    """After a crash: bring back the journaled document as one undoable edit on top of its stored base."""
+    if (recovered.device_id, recovered.cabinet_index) != (planogram.device_id, planogram.cabinet_index):
+        raise EditRefused(f"the recovered edits belong to cabinet {recovered.planogram_id}, not this one")
+    return _replace_all("Restore unsaved edits", planogram, recovered)
+
+
 def _replace_all(text: str, planogram: Planogram, source: Planogram) -> SlotEdit:
     after: dict[Position, Slot | None] = {position: None for position in planogram.slots}
     after.update(source.slots)

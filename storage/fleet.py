@@ -121,6 +121,23 @@ class FleetRepository:
             )
             return [cabinet_from_record(record) for record in records]
 
+    def cabinets_of_shape(self, rows: int, columns: int) -> list[tuple[DeviceSummary, Cabinet]]:
+        """Every cabinet of this shape in the fleet, to copy a planogram from."""
+        query = (
+            select(Device, CabinetRecord)
+            .join(CabinetRecord, CabinetRecord.device_id == Device.id)
+            .where(CabinetRecord.rows == rows, CabinetRecord.columns == columns)
+            .order_by(Device.id, CabinetRecord.cabinet_index)
+        )
+        with self._sessions() as session:
+            found = []
+            for device, cabinet in session.execute(query):
+                summary = DeviceSummary(
+                    device.id, device.name, device.asset_number, device.location_type, device.location_name, 0
+                )
+                found.append((summary, cabinet_from_record(cabinet)))
+            return found
+
     def active_planogram(self, device_id: int, cabinet_index: int) -> Planogram | None:
         with self._sessions() as session:
             record = session.scalars(

@@ -6,7 +6,9 @@ later features — drag and drop, selection, heat-map overlays — place themsel
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import Enum
 from functools import cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -157,6 +159,11 @@ def wrap_in_two_lines(text: str, font: QFont, width: float) -> list[str]:
     return [first, metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width)]
 
 
+class DropHint(Enum):
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+
+
 @dataclass(frozen=True, slots=True)
 class SlotText:
     """The strings a filled slot shows, laid out once per content change rather than on every paint."""
@@ -176,8 +183,15 @@ class SlotItem(QGraphicsObject):
         self.slot = slot
         self.product = product
         self._text: SlotText | None = None
+        self.drop_hint: DropHint | None = None
         self.setPos(slot_rect(position).topLeft())
         self.set_content(slot, product)
+
+    def set_drop_hint(self, hint: DropHint | None) -> None:
+        """Outline the slot under a drag: green where the drop would land, red where it is refused."""
+        if hint != self.drop_hint:
+            self.drop_hint = hint
+            self.update()
 
     @property
     def is_empty(self) -> bool:
@@ -237,6 +251,22 @@ class SlotItem(QGraphicsObject):
             self._paint_empty(painter)
         else:
             self._paint_filled(painter, self._text)
+        self._paint_state(painter)
+
+    def _paint_state(self, painter: QPainter) -> None:
+        """Selection and drop feedback drawn over the content, so they read on every category colour."""
+        colour = None
+        if self.drop_hint is DropHint.ACCEPT:
+            colour = style.DROP_ACCEPT
+        elif self.drop_hint is DropHint.REFUSE:
+            colour = style.DROP_REFUSE
+        elif self.isSelected():
+            colour = style.ACCENT
+        if colour is None:
+            return
+        painter.setPen(QPen(colour, 4.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(QRectF(1.5, 1.5, SLOT_WIDTH - 3, SLOT_HEIGHT - 3), CORNER, CORNER)
 
     def _paint_empty(self, painter: QPainter) -> None:
         rect = QRectF(0.5, 0.5, SLOT_WIDTH - 1, SLOT_HEIGHT - 1)
@@ -434,6 +464,22 @@ class CabinetView(QGraphicsView):
             self._slots[position] = item
         scene.setSceneRect(cabinet_rect(cabinet).adjusted(-12, -12, 12, 12))
         self.fit_to_window()
+
+    def refresh(self, planogram: Planogram, catalogue: Catalogue, positions: Iterable[Position]) -> None:
+        """Repaint only the slots an edit changed (its change-set)."""
+        for position in positions:
+            item = self._slots.get(position)
+            if item is not None:
+                slot = planogram.slot_at(position)
+                product = catalogue.get(slot.product_id) if slot.product_id is not None else None
+                item.set_content(slot, product)
+
+    def refresh_banner(self, planogram: Planogram) -> None:
+        """After a save or activation the banner names the new version."""
+        if self.banner is not None and self.cabinet is not None:
+            self.scene().removeItem(self.banner)
+            self.banner = ZoneBanner(self.cabinet, planogram)
+            self.scene().addItem(self.banner)
 
     def slot_items(self) -> list[SlotItem]:
         """Every slot, row by row from A1."""

@@ -137,6 +137,9 @@ class DeviceFilter(QSortFilterProxyModel):
         return not self._text or self._text in model.search_key(source_row)
 
 
+FILTER_SHORTCUT = "Ctrl+L"
+
+
 class DeviceList(QWidget):
     """Filter box, location-type choice and the device table; tells which device the user picked."""
 
@@ -145,7 +148,7 @@ class DeviceList(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter devices by name, asset or location")
+        self.filter_edit.setPlaceholderText("Filter devices by name, asset or location (Ctrl+L)")
         self.filter_edit.setClearButtonEnabled(True)
         self.location_type_combo = QComboBox()
         self.location_type_combo.addItem(ALL_LOCATION_TYPES, None)
@@ -180,7 +183,7 @@ class DeviceList(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)
 
-        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find = QShortcut(QKeySequence(FILTER_SHORTCUT), self)  # Ctrl+F belongs to the product palette
         find.setContext(Qt.ShortcutContext.WindowShortcut)
         find.activated.connect(self.focus_filter)
         self.filter_edit.textChanged.connect(self._filter_changed)

@@ -14,34 +14,49 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
     QStackedWidget,
     QTabWidget,
+    QUndoView,
     QVBoxLayout,
     QWidget,
 )
 
 from designer.cabinets import Cabinet
+from designer.editing import copy_planogram, revert_to, set_capacity, set_slot_details
+from designer.planograms import Planogram
 from designer.products import Catalogue
+from designer.recovery import RecoveryJournal, default_recovery_folder
+from widgets.cabinet_editing import EditableCabinetView
 from widgets.cabinet_view import CabinetView
 from widgets.device_list import DeviceList, location_type_text
+from widgets.editing_session import EditingSession
+from widgets.inspector import SlotInspector
+from widgets.palette import ProductPalette
+from widgets.undo import CabinetEditor
+from widgets.versions_dialog import VersionHistoryDialog
 from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:
     from storage.fleet import DeviceLayout, DeviceSummary, FleetRepository
+    from storage.versions import VersionInfo
 
 APP_TITLE = "Planogram Studio"
-DEFAULT_SIZE = (1280, 800)
-LIST_WIDTH = 420
+DEFAULT_SIZE = (1440, 900)
+LIST_WIDTH = 330
 
 # Job purposes: a newer job of the same purpose supersedes the older one.
 READ_FLEET = "read fleet"
 LOAD_DEVICE = "load device"
 OPEN_DATABASE = "open database"
+SALES_VELOCITY = "sales velocity"
+VERSIONS = "versions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +66,15 @@ class FleetOverview:
     devices: list[DeviceSummary]
     location_types: list[str]
     catalogue: Catalogue
+    user_id: int | None = None
 
 
 def read_fleet(repository: FleetRepository) -> FleetOverview:
-    """Runs in a worker: the device list, its location types and the catalogue in one go."""
-    return FleetOverview(repository.devices(), repository.location_types(), repository.catalogue())
+    """Runs in a worker: the device list, its location types, the catalogue and who is signed in."""
+    from storage.versions import PlanogramVersions
+
+    user_id = PlanogramVersions(repository.engine).current_user()
+    return FleetOverview(repository.devices(), repository.location_types(), repository.catalogue(), user_id)
 
 
 def open_repository(database_url: str) -> FleetRepository:
@@ -156,11 +175,54 @@ class MainWindow(QMainWindow):
         self.device_count_label = QLabel()
         self.statusBar().addPermanentWidget(self.device_count_label)
         self.statusBar().addPermanentWidget(self.database_label)
+        self.session = self._new_session(repository, database_url)
+        self._recovery_offered = False
+        self.palette = ProductPalette()
+        self.inspector = SlotInspector()
+        self.undo_view = QUndoView(self.session.undo_group)
+        self.undo_view.setEmptyLabel("As stored")
+        self.palette_dock = self._dock("Products", self.palette, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.inspector_dock = self._dock("Slot", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.history_dock = self._dock("Undo history", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.inspector_dock, self.history_dock)
+        self.inspector_dock.raise_()
+        self.resizeDocks([self.palette_dock], [430], Qt.Orientation.Horizontal)
+
         self._build_menus()
         self._show_database_names()
         self.resize(*DEFAULT_SIZE)
         self.device_list.device_selected.connect(self.load_device)
+        self.cabinet_tabs.currentChanged.connect(self._cabinet_tab_changed)
+        self.inspector.details_requested.connect(self._inspector_details)
+        self.inspector.capacity_requested.connect(self._inspector_capacity)
+        self.inspector.clear_requested.connect(self.clear_selected_slots)
+        self.palette.product_activated.connect(self._place_into_selection)
         self._show_notice("Reading the fleet…")
+
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        widget.setContentsMargins(6, 4, 6, 6)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _new_session(self, repository: FleetRepository, database_url: str) -> EditingSession:
+        from storage.versions import PlanogramVersions
+
+        session = EditingSession(
+            PlanogramVersions(repository.engine),
+            RecoveryJournal(default_recovery_folder(), database_url),
+            self.jobs,
+            self,
+        )
+        session.modified_changed.connect(self._modified_changed)
+        session.saved.connect(self._saved)
+        session.failed.connect(lambda text: QMessageBox.warning(self, APP_TITLE, f"Saving failed: {text}"))
+        return session
 
     # --- menus -------------------------------------------------------------------------------
 
@@ -190,6 +252,45 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.fit_action)
         view_menu.addAction(self.zoom_in_action)
         view_menu.addAction(self.zoom_out_action)
+        view_menu.addSeparator()
+        for dock in (self.palette_dock, self.inspector_dock, self.history_dock):
+            view_menu.addAction(dock.toggleViewAction())
+
+        group = self.session.undo_group
+        self.undo_action = group.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        self.redo_action = group.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.clear_action = self._action("&Clear selected slots", "Del", self.clear_selected_slots, scoped=True)
+        self.inspect_action = self._action("&Inspect slot", "Return", self.inspect_selection, scoped=True)
+        self.copy_action = self._action("Copy planogram &from another cabinet…", "", self.copy_from_cabinet)
+        edit_menu = self.menuBar().addMenu("&Edit")
+        for action in (self.undo_action, self.redo_action, None, self.clear_action, self.inspect_action, None,
+                       self.copy_action):  # fmt: skip
+            edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
+
+        self.save_action = self._action("&Save as draft", QKeySequence.StandardKey.Save, self.save_drafts)
+        self.activate_action = self._action("Save and &activate", "Ctrl+Shift+S", self.activate_current)
+        self.history_action = self._action("Version &history…", "Ctrl+H", self.show_version_history)
+        self.discard_action = self._action("&Discard unsaved changes", "", self.discard_current)
+        planogram_menu = self.menuBar().addMenu("&Planogram")
+        for action in (self.save_action, self.activate_action, None, self.history_action, self.discard_action):
+            planogram_menu.addSeparator() if action is None else planogram_menu.addAction(action)
+        self.menuBar().insertMenu(view_menu.menuAction(), edit_menu)
+        self.menuBar().insertMenu(view_menu.menuAction(), planogram_menu)
+
+    def _action(
+        self, text: str, shortcut: str | QKeySequence.StandardKey, slot: Callable[[], object], *, scoped: bool = False
+    ) -> QAction:
+        """An action; ``scoped`` ones only fire while the cabinet grid has focus (Del must still edit text)."""
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        if scoped:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.cabinet_tabs.addAction(action)
+        return action
 
     def _with_current_view(self, action: Callable[[CabinetView], None]) -> None:
         view = self.current_cabinet_view()
@@ -206,6 +307,10 @@ class MainWindow(QMainWindow):
     def current_cabinet_view(self) -> CabinetView | None:
         view = self.cabinet_tabs.currentWidget()
         return view if isinstance(view, CabinetView) else None
+
+    def shown_title(self) -> str:
+        """The title bar as the user reads it: ``*`` marks unsaved changes."""
+        return self.windowTitle().replace("[*]", "*" if self.isWindowModified() else "")
 
     def tab_texts(self) -> list[str]:
         return [self.cabinet_tabs.tabText(i) for i in range(self.cabinet_tabs.count())]
@@ -240,6 +345,9 @@ class MainWindow(QMainWindow):
     def _show_fleet(self, overview: FleetOverview) -> None:
         self.catalogue = overview.catalogue
         self.devices = overview.devices
+        self.palette.show_catalogue(overview.catalogue)
+        self.session.user_id = overview.user_id
+        restored = self._offer_recovery()
         self.device_list.set_devices(overview.devices, overview.location_types)
         count = len(overview.devices)
         self.device_count_label.setText("1 device" if count == 1 else f"{count} devices")
@@ -251,6 +359,8 @@ class MainWindow(QMainWindow):
             self._show_notice("Open another database, or build the demo fleet with “main.py demo”.")
             return
         first = 1 if any(device.id == 1 for device in overview.devices) else overview.devices[0].id
+        if restored and any(device.id == restored for device in overview.devices):
+            first = restored
         if not self.device_list.select_device(first):
             self.load_device(first)
 
@@ -259,21 +369,31 @@ class MainWindow(QMainWindow):
         self.header.show_device(layout.device)
         self._clear_tabs()
         for cabinet in layout.cabinets:
-            planogram = layout.planogram_for(cabinet)
-            view = CabinetView()
-            view.show_cabinet(cabinet, planogram, self.catalogue)
-            index = self.cabinet_tabs.addTab(view, cabinet_tab_text(cabinet))
-            if planogram.id is None:
-                tip = "No active planogram: every slot is shown empty"
-            else:
-                tip = f"Active planogram {planogram.name or planogram.planogram_id}, version {planogram.version}"
-            self.cabinet_tabs.setTabToolTip(index, tip)
+            editor = self.session.editor_for(cabinet, layout.planogram_for(cabinet), self.catalogue)
+            view = EditableCabinetView(editor)
+            view.selection_changed.connect(lambda positions, v=view: self._selection_changed(v, positions))
+            view.inspect_requested.connect(self.inspect_selection)
+            view.refused.connect(lambda reason: self.statusBar().showMessage(f"Not changed: {reason}", 6000))
+            self.cabinet_tabs.addTab(view, cabinet_tab_text(cabinet))
+        self._update_tabs()
+        self._cabinet_tab_changed(self.cabinet_tabs.currentIndex())
+        self._load_velocity(layout.device.id)
         if layout.cabinets:
             self.cabinet_area.setCurrentWidget(self.cabinet_tabs)
         else:
             self._show_notice(f"{layout.device.name} has no cabinets.")
         self.statusBar().showMessage(f"Showing {layout.device.name}", 3000)
         self.layout_shown.emit(layout.device.id)
+
+    def _load_velocity(self, device_id: int) -> None:
+        from storage.sales_history import velocity_by_product
+
+        engine = self.repository.engine
+
+        def job(_state: JobState) -> dict[int, float]:
+            return velocity_by_product(engine, device_id)
+
+        self.jobs.start(SALES_VELOCITY, job, on_success=self.palette.show_velocity)
 
     def _clear_tabs(self) -> None:
         while self.cabinet_tabs.count():
@@ -311,7 +431,7 @@ class MainWindow(QMainWindow):
 
     def open_database(self, database_url: str) -> None:
         """Open ``database_url`` in a worker; on failure the current database stays open."""
-        if self.jobs.closed:
+        if self.jobs.closed or not self._settle_unsaved("Open another database"):
             return
         self.statusBar().showMessage(f"Opening {database_names(database_url)[1]}…")
 
@@ -332,6 +452,10 @@ class MainWindow(QMainWindow):
         self.repository = repository
         self.database_url = database_url
         previous.engine.dispose()
+        self.session.close_all()
+        self.session.versions = self._new_session_versions(repository)
+        self.session.journal = RecoveryJournal(default_recovery_folder(), database_url)
+        self._recovery_offered = False
         self._show_database_names()
         self.layout_on_screen = None
         self._clear_tabs()
@@ -350,19 +474,320 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Still using {self._shown_url()}", 5000)
         QMessageBox.warning(self, "Cannot open database", text)
 
+    @staticmethod
+    def _new_session_versions(repository: FleetRepository):  # type: ignore[no-untyped-def]
+        from storage.versions import PlanogramVersions
+
+        return PlanogramVersions(repository.engine)
+
     def _show_database_names(self) -> None:
         short, shown = database_names(self.database_url)
-        self.setWindowTitle(f"{APP_TITLE} — {short}")
+        self.setWindowTitle(f"{APP_TITLE} — {short}[*]")
         self.database_label.setText(f"Database: {shown}")
         self.database_label.setToolTip(shown)
 
     def _shown_url(self) -> str:
         return database_names(self.database_url)[1]
 
+    # --- editing -----------------------------------------------------------------------------
+
+    def current_editor(self) -> CabinetEditor | None:
+        view = self.current_cabinet_view()
+        return view.editor if isinstance(view, EditableCabinetView) else None
+
+    def _current_editable_view(self) -> EditableCabinetView | None:
+        view = self.current_cabinet_view()
+        return view if isinstance(view, EditableCabinetView) else None
+
+    def _cabinet_tab_changed(self, _index: int) -> None:
+        view = self._current_editable_view()
+        if view is None:
+            self.session.undo_group.setActiveStack(None)
+            self.inspector.show_selection([], self.catalogue)
+            return
+        self.session.undo_group.setActiveStack(view.editor.stack)
+        self._selection_changed(view, view.selected_positions())
+
+    def _selection_changed(self, view: EditableCabinetView, positions: list) -> None:  # type: ignore[type-arg]
+        if view is self.current_cabinet_view():
+            slots = [view.editor.planogram.slot_at(position) for position in positions]
+            self.inspector.show_selection(slots, self.catalogue)
+
+    def _modified_changed(self, modified: bool) -> None:
+        self.setWindowModified(modified)
+        self._update_tabs()
+
+    def _update_tabs(self) -> None:
+        """Tab text marks unsaved cabinets; the tooltip says which version the edits start from."""
+        for index in range(self.cabinet_tabs.count()):
+            view = self.cabinet_tabs.widget(index)
+            if not isinstance(view, EditableCabinetView):
+                continue
+            editor = view.editor
+            text = cabinet_tab_text(editor.cabinet)
+            self.cabinet_tabs.setTabText(index, f"{text} •" if editor.is_modified else text)
+            document = editor.planogram
+            if editor.base_id is None:
+                tip = "No stored planogram yet: drag products from the palette, then save"
+            else:
+                tip = f"{document.status.value.capitalize()} planogram, version {document.version}"
+            if editor.is_modified:
+                tip += " — unsaved changes (Ctrl+S saves a draft)"
+            self.cabinet_tabs.setTabToolTip(index, tip)
+
+    def inspect_selection(self) -> None:
+        view = self._current_editable_view()
+        if view is not None and view.selected_positions():
+            self.inspector_dock.show()
+            self.inspector_dock.raise_()
+            self.inspector.focus_first_field()
+
+    def clear_selected_slots(self) -> None:
+        view = self._current_editable_view()
+        if view is not None and view.selected_positions():
+            view.clear_selected()
+
+    def _inspector_details(self, quantity: int, capacity: int, par_level: int) -> None:
+        view = self._current_editable_view()
+        if view is None or len(view.selected_positions()) != 1:
+            return
+        (position,) = view.selected_positions()
+        view._attempt(
+            lambda c, p: set_slot_details(c, p, position, quantity=quantity, capacity=capacity, par_level=par_level)
+        )
+
+    def _inspector_capacity(self, capacity: int) -> None:
+        view = self._current_editable_view()
+        if view is not None and view.selected_positions():
+            positions = view.selected_positions()
+            view._attempt(lambda c, p: set_capacity(c, p, positions, capacity))
+
+    def _place_into_selection(self, product_id: int) -> None:
+        """Double-clicking a product places it in the selected slot: the keyboard path to a drop."""
+        view = self._current_editable_view()
+        if view is None or not view.selected_positions():
+            self.statusBar().showMessage("Select a slot first, then double-click a product to place it", 5000)
+            return
+        view.drop_product(view.selected_positions()[0], product_id)
+
+    # --- saving, versions, copying -----------------------------------------------------------
+
+    def save_drafts(self) -> None:
+        """Ctrl+S: every changed cabinet of the device on screen becomes a new draft version."""
+        editors = [view.editor for view in self.cabinet_views() if isinstance(view, EditableCabinetView)]
+        changed = [editor for editor in editors if editor.is_modified]
+        if not changed:
+            self.statusBar().showMessage("Nothing to save: no unsaved changes on this device", 4000)
+            return
+        for editor in changed:
+            self.session.save(editor, activate=False)
+
+    def activate_current(self) -> None:
+        """Save the cabinet on screen and make it what the machine runs, if it passes validation."""
+        editor = self.current_editor()
+        if editor is None:
+            return
+        problems = self.session.problems(editor)
+        if problems:
+            listed = "\n".join(f"• {problem}" for problem in problems[:12])
+            more = f"\n… and {len(problems) - 12} more" if len(problems) > 12 else ""
+            QMessageBox.warning(self, "Cannot activate", f"Fix these first:\n\n{listed}{more}")
+            return
+        self.session.save(editor, activate=True)
+
+    def _saved(self, key: object) -> None:
+        editor = self.session.editors.get(key)  # type: ignore[arg-type]
+        if editor is not None:
+            document = editor.planogram
+            self.statusBar().showMessage(
+                f"Saved cabinet {editor.cabinet.index} as version {document.version} ({document.status.value})", 5000
+            )
+        self._update_tabs()
+        for view in self.cabinet_views():
+            if isinstance(view, EditableCabinetView) and view.editor is editor:
+                view.refresh_banner(editor.planogram)
+
+    def discard_current(self) -> None:
+        editor = self.current_editor()
+        if editor is None or not editor.is_modified:
+            return
+        answer = QMessageBox.question(
+            self, APP_TITLE, "Discard the unsaved changes to this cabinet? Undo history keeps them until you close."
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            clean = editor.stack.cleanIndex()
+            editor.stack.setIndex(clean if clean >= 0 else 0)
+
+    def show_version_history(self) -> None:
+        editor = self.current_editor()
+        if editor is None:
+            return
+        versions = self.session.versions
+        cabinet = editor.cabinet
+
+        def job(_state: JobState) -> list[VersionInfo]:
+            return versions.history(cabinet.device_id, cabinet.index)
+
+        self.jobs.start(VERSIONS, job, on_success=lambda history: self._show_history(editor, history))
+
+    def _show_history(self, editor: CabinetEditor, history: list[VersionInfo]) -> None:
+        device = self.layout_on_screen.device.name if self.layout_on_screen else ""
+        dialog = VersionHistoryDialog(f"{device}, {cabinet_tab_text(editor.cabinet)}", history, self)
+        dialog.revert_requested.connect(lambda planogram_id: self._revert(editor, planogram_id))
+        dialog.activate_requested.connect(lambda planogram_id: self._activate_version(editor, planogram_id))
+        dialog.exec()
+
+    def _revert(self, editor: CabinetEditor, planogram_id: int) -> None:
+        versions = self.session.versions
+
+        def job(_state: JobState) -> Planogram:
+            return versions.load(planogram_id)
+
+        def loaded(version: Planogram) -> None:
+            reason = editor.attempt(lambda context, document: revert_to(context, document, version))
+            self.statusBar().showMessage(reason or f"Reverted to version {version.version}; save to keep it", 6000)
+
+        self.jobs.start(VERSIONS, job, on_success=loaded)
+
+    def _activate_version(self, editor: CabinetEditor, planogram_id: int) -> None:
+        versions, user_id = self.session.versions, self.session.user_id
+
+        def job(_state: JobState) -> Planogram:
+            return versions.activate(planogram_id, user_id=user_id)
+
+        def activated(version: Planogram) -> None:
+            self.statusBar().showMessage(f"Version {version.version} is now active", 6000)
+            if not editor.is_modified:  # show what the machine now runs
+                editor.attempt(lambda context, document: revert_to(context, document, version))
+                editor.mark_saved(version)
+                self._update_tabs()
+
+        self.jobs.start(VERSIONS, job, on_success=activated)
+
+    def copy_from_cabinet(self) -> None:
+        editor = self.current_editor()
+        if editor is None:
+            return
+        repository, cabinet = self.repository, editor.cabinet
+
+        def job(_state: JobState) -> list[tuple[DeviceSummary, Cabinet]]:
+            return repository.cabinets_of_shape(cabinet.rows, cabinet.columns)
+
+        self.jobs.start("copy sources", job, on_success=lambda found: self._choose_copy_source(editor, found))
+
+    def _choose_copy_source(self, editor: CabinetEditor, found: list[tuple[DeviceSummary, Cabinet]]) -> None:
+        choices = [
+            (device, cabinet) for device, cabinet in found if cabinet.planogram_id != editor.cabinet.planogram_id
+        ]
+        if not choices:
+            QMessageBox.information(
+                self, APP_TITLE, f"No other cabinet is {editor.cabinet.rows}×{editor.cabinet.columns}; nothing to copy."
+            )
+            return
+        labels = [f"{device.name} · {cabinet_tab_text(cabinet)}" for device, cabinet in choices]
+        label, chosen = QInputDialog.getItem(self, "Copy planogram", "Copy the active planogram of:", labels, 0, False)
+        if not chosen:
+            return
+        _device, source_cabinet = choices[labels.index(label)]
+        repository = self.repository
+
+        def job(_state: JobState) -> Planogram | None:
+            return repository.active_planogram(source_cabinet.device_id, source_cabinet.index)
+
+        def loaded(source: Planogram | None) -> None:
+            if source is None:
+                self.statusBar().showMessage(f"{label} has no active planogram to copy", 6000)
+                return
+            reason = editor.attempt(lambda context, document: copy_planogram(context, document, source, source_cabinet))
+            if reason:
+                QMessageBox.warning(self, "Cannot copy", reason)
+
+        self.jobs.start("copy planogram", job, on_success=loaded)
+
+    # --- unsaved work ------------------------------------------------------------------------
+
+    def _offer_recovery(self) -> int | None:
+        """After a crash: offer the journaled edits back; returns the first restored device."""
+        if self._recovery_offered:
+            return None
+        self._recovery_offered = True
+        works = self.session.pending_recovery()
+        if not works:
+            return None
+        names = {device.id: device.name for device in self.devices}
+        lines = [
+            f"• {names.get(w.planogram.device_id, f'device {w.planogram.device_id}')}, cabinet "
+            f"{w.planogram.cabinet_index}: {w.edit_count} edit{'s' if w.edit_count != 1 else ''}, "
+            f"last at {w.written_at.astimezone():%H:%M:%S}"
+            for w in works
+        ]
+        answer = QMessageBox.question(
+            self,
+            "Restore unsaved edits?",
+            "Planogram Studio closed without saving these edits:\n\n"
+            + "\n".join(lines)
+            + "\n\nRestore them? (No discards them.)",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.session.restore(works)
+            self.statusBar().showMessage(f"Restored unsaved edits to {len(works)} cabinet(s)", 8000)
+            return works[0].planogram.device_id
+        self.session.discard_recovery(works)
+        return None
+
+    def _settle_unsaved(self, doing: str) -> bool:
+        """Before leaving: save, discard or stay. Returns False to stay."""
+        if not self.session.any_modified():
+            return True
+        count = len(self.session.modified_editors()) + len(self.session.recovered)
+        answer = QMessageBox.question(
+            self,
+            doing,
+            f"{count} cabinet(s) have unsaved changes. Save them as drafts first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Cancel:
+            return False
+        if answer == QMessageBox.StandardButton.Save:
+            return self._save_everything_now()
+        for editor in self.session.modified_editors():
+            self.session.journal.discard(editor.cabinet.device_id, editor.cabinet.index)
+        self.session.discard_recovery(list(self.session.recovered.values()))
+        self.session.close_all()
+        return True
+
+    def _save_everything_now(self) -> bool:
+        """Save every unsaved document as a draft and wait (keeping the window painted) before leaving."""
+        from widgets.workers import run_while_responsive
+
+        editors = self.session.modified_editors()
+        pending = [editor.planogram for editor in editors] + [w.planogram for w in self.session.recovered.values()]
+        versions, user_id = self.session.versions, self.session.user_id
+
+        def job(_state: JobState) -> list[Planogram]:
+            return [versions.save(document, user_id=user_id) for document in pending]
+
+        try:
+            stored = run_while_responsive(job, purpose="save before leaving")
+        except Exception as error:
+            QMessageBox.critical(self, APP_TITLE, f"Saving failed, nothing was closed: {error}")
+            return False
+        for editor, document in zip(editors, stored, strict=False):
+            editor.mark_saved(document)
+        self.session.discard_recovery(list(self.session.recovered.values()))
+        self.session.recovered.clear()
+        return True
+
     # --- closing -----------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Stop and wait for every worker before the widgets they report to go away."""
+        """Ask about unsaved edits, then stop and wait for every worker before the widgets go away."""
+        if not self.jobs.closed and not self._settle_unsaved("Quit"):
+            event.ignore()
+            return
         self.jobs.shutdown()
         self.repository.engine.dispose()
         super().closeEvent(event)

@@ -25,6 +25,8 @@ FILL_BAR_TRACK = QColor("#dde2e8")
 FILL_BAR = QColor("#3d5a80")
 PAR_MARK = QColor("#1f2933")
 ACCENT = QColor("#2f6fb0")
+DROP_ACCEPT = QColor("#2e9d52")
+DROP_REFUSE = QColor("#d64541")
 
 
 @dataclass(frozen=True, slots=True)

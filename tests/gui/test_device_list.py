@@ -57,12 +57,12 @@ def test_the_location_type_and_the_text_combine(device_list: DeviceList) -> None
     assert device_list.visible_device_ids() == list(range(10, 20))
 
 
-def test_ctrl_f_focuses_the_filter(qtbot: QtBot, device_list: DeviceList) -> None:
+def test_ctrl_l_focuses_the_filter(qtbot: QtBot, device_list: DeviceList) -> None:
     device_list.activateWindow()
     device_list.table.setFocus()
-    QTest.keyClick(device_list.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClick(device_list.table, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(device_list.filter_edit.hasFocus, timeout=2_000)
-    assert device_list.filter_edit.placeholderText() == "Filter devices by name, asset or location"
+    assert device_list.filter_edit.placeholderText() == "Filter devices by name, asset or location (Ctrl+L)"
 
 
 def test_choosing_a_device_tells_the_window_once(qtbot: QtBot, device_list: DeviceList) -> None:

@@ -134,7 +134,7 @@ def test_the_designer_opens_on_a_database_and_quits_cleanly(qtbot: QtBot, fleet_
     def close_when_shown() -> None:
         windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
         if windows and windows[0].layout_on_screen is not None:
-            seen.append(windows[0].windowTitle())
+            seen.append(windows[0].shown_title())
             windows[0].quit_action.trigger()
         else:
             QTimer.singleShot(20, close_when_shown)

@@ -1,0 +1,255 @@
+"""The editable cabinet grid: drop products, drag slots to move or swap, select, and use the keyboard.
+
+Gestures become calls to the designer's edit functions through a :class:`~widgets.undo.CabinetEditor`;
+the rules (temperature, cabinet bounds, stock) live there. A refused drop shows the reason at the
+cursor and changes nothing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import QDrag, QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsView, QToolTip, QWidget
+
+from designer.editing import EditRefused, clear_slots, move_slot, place_product
+from designer.positions import Position
+from widgets.cabinet_view import CabinetView, DropHint, SlotItem
+from widgets.mime import dragged_product, dragged_slot, slot_mime
+from widgets.undo import CabinetEditor
+
+ARROWS = {
+    Qt.Key.Key_Left: (0, -1),
+    Qt.Key.Key_Right: (0, 1),
+    Qt.Key.Key_Up: (-1, 0),
+    Qt.Key.Key_Down: (1, 0),
+}
+
+
+class EditableCabinetView(CabinetView):
+    """A :class:`CabinetView` bound to a cabinet editor."""
+
+    selection_changed = Signal(list)  # list[Position], in reading order
+    inspect_requested = Signal()
+    refused = Signal(str)
+
+    def __init__(self, editor: CabinetEditor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editor = editor
+        self.last_refusal = ""
+        self._press: tuple[QPoint, Position] | None = None
+        self._hinted: SlotItem | None = None
+        self.setAcceptDrops(True)
+        self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.show_cabinet(editor.cabinet, editor.planogram, editor.context.catalogue)
+        for item in self.slot_items():
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
+        self.scene().selectionChanged.connect(self._selection_changed)
+        editor.edited.connect(self._edited)
+
+    # --- what the window asks ----------------------------------------------------------------
+
+    def selected_positions(self) -> list[Position]:
+        return sorted(item.position for item in self.slot_items() if item.isSelected())
+
+    def select(self, positions: list[Position]) -> None:
+        wanted = set(positions)
+        self.scene().blockSignals(True)
+        for item in self.slot_items():
+            item.setSelected(item.position in wanted)
+        self.scene().blockSignals(False)
+        self._selection_changed()
+        if positions:
+            item = self.slot_item(positions[-1])
+            if item is not None:
+                self.ensureVisible(item)
+
+    def drop_product(self, position: Position, product_id: int) -> str | None:
+        """Place or replace; returns the refusal reason, if any."""
+        return self._attempt(lambda c, p: place_product(c, p, position, product_id))
+
+    def drop_slot(self, source: Position, target: Position) -> str | None:
+        """Move onto an empty slot, swap with an occupied one."""
+        result = self._attempt(lambda c, p: move_slot(c, p, source, target))
+        if result is None:
+            self.select([target])
+        return result
+
+    def clear_selected(self) -> str | None:
+        return self._attempt(lambda c, p: clear_slots(c, p, self.selected_positions()))
+
+    def _attempt(self, make) -> str | None:  # type: ignore[no-untyped-def]
+        reason = self.editor.attempt(make)
+        if reason is not None:
+            self._refuse(reason)
+        return reason
+
+    def _refuse(self, reason: str, where: QPoint | None = None) -> None:
+        self.last_refusal = reason
+        self.refused.emit(reason)
+        if where is not None:
+            QToolTip.showText(self.viewport().mapToGlobal(where), reason, self.viewport())
+
+    # --- repaint after edits -----------------------------------------------------------------
+
+    def _edited(self, changed: frozenset[Position]) -> None:
+        self.refresh(self.editor.planogram, self.editor.context.catalogue, changed)
+        self._selection_changed()  # the inspector shows the new values
+
+    def _selection_changed(self) -> None:
+        self.selection_changed.emit(self.selected_positions())
+
+    # --- dragging out of a slot --------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        item = self._slot_at(event.position())
+        self._press = (event.position().toPoint(), item.position) if item and not item.is_empty else None
+        if item is not None and event.button() == Qt.MouseButton.LeftButton:
+            # Press on a slot selects it (Ctrl/Shift add); the rubber band starts only between slots.
+            modifiers = event.modifiers()
+            if not modifiers & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier):
+                if not item.isSelected():
+                    self.select([item.position])
+            else:
+                item.setSelected(not item.isSelected())
+            self.setFocus()
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._press is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            start, position = self._press
+            if (event.position().toPoint() - start).manhattanLength() >= QApplication.startDragDistance():
+                self._press = None
+                self._start_slot_drag(position)
+                return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._press = None
+        super().mouseReleaseEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self._slot_at(event.position()) is not None:
+            self.inspect_requested.emit()
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def _start_slot_drag(self, position: Position) -> None:
+        drag = QDrag(self)
+        drag.setMimeData(slot_mime(self.editor.cabinet.planogram_id, position.label))
+        drag.exec(Qt.DropAction.MoveAction)
+
+    # --- dropping onto a slot ----------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dragged_product(event.mimeData()) is not None or dragged_slot(event.mimeData()) is not None:
+            event.acceptProposedAction()
+            self.dragMoveEvent(event)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        item = self._slot_at(event.position())
+        if item is None:
+            self._hint(None, None)
+            event.ignore()
+            return
+        reason = self._would_refuse(event.mimeData(), item.position)
+        if reason is None:
+            self._hint(item, DropHint.ACCEPT)
+            QToolTip.hideText()
+            event.acceptProposedAction()
+        else:
+            self._hint(item, DropHint.REFUSE)
+            self.last_refusal = reason
+            QToolTip.showText(self.viewport().mapToGlobal(event.position().toPoint()), reason, self.viewport())
+            event.ignore()
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self._hint(None, None)
+        QToolTip.hideText()
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self._hint(None, None)
+        item = self._slot_at(event.position())
+        if item is None:
+            event.ignore()
+            return
+        mime = event.mimeData()
+        product_id = dragged_product(mime)
+        if product_id is not None:
+            reason = self.drop_product(item.position, product_id)
+        else:
+            source = self._source_slot(mime)
+            reason = "drag slots within one cabinet" if source is None else self.drop_slot(source, item.position)
+        if reason is None:
+            event.acceptProposedAction()
+            self.setFocus()
+        else:
+            self._refuse(reason, event.position().toPoint())
+            event.ignore()
+
+    def _would_refuse(self, mime: QMimeData, target: Position) -> str | None:
+        """The same rule check the drop will make, without changing anything."""
+        product_id = dragged_product(mime)
+        try:
+            if product_id is not None:
+                place_product(self.editor.context, self.editor.planogram, target, product_id)
+            else:
+                source = self._source_slot(mime)
+                if source is None:
+                    return "slots move only within their own cabinet; drag a product from the palette instead"
+                if source != target:  # hovering where the drag began is not a refusal
+                    move_slot(self.editor.context, self.editor.planogram, source, target)
+        except EditRefused as refusal:
+            return str(refusal)
+        return None
+
+    def _source_slot(self, mime: QMimeData) -> Position | None:
+        dragged = dragged_slot(mime)
+        if dragged is None or dragged[0] != self.editor.cabinet.planogram_id:
+            return None
+        return Position.parse(dragged[1])
+
+    def _hint(self, item: SlotItem | None, hint: DropHint | None) -> None:
+        if self._hinted is not None and self._hinted is not item:
+            self._hinted.set_drop_hint(None)
+        self._hinted = item
+        if item is not None:
+            item.set_drop_hint(hint)
+
+    def _slot_at(self, point: QPointF) -> SlotItem | None:
+        for item in self.items(point.toPoint()):
+            if isinstance(item, SlotItem):
+                return item
+        return None
+
+    # --- keyboard ----------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in ARROWS:
+            self._move_selection(*ARROWS[Qt.Key(key)])
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.selected_positions():
+                self.inspect_requested.emit()
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            if self.selected_positions():
+                self.clear_selected()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def _move_selection(self, rows: int, columns: int) -> None:
+        selected = self.selected_positions()
+        if not selected:
+            self.select([Position(0, 0)])
+            return
+        target = selected[-1].moved(rows, columns)
+        if self.editor.cabinet.contains(target):
+            self.select([target])

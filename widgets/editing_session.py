@@ -1,0 +1,134 @@
+"""The open documents of a window: one editor per cabinet touched, their undo stacks, saving and recovery.
+
+Editors outlive the device on screen, so switching devices never loses an edit; the recovery journal
+holds every unsaved document on disk until it is saved or discarded.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoGroup
+
+from designer.cabinets import Cabinet
+from designer.editing import restore_unsaved
+from designer.planograms import Planogram
+from designer.products import Catalogue
+from designer.recovery import RecoveryJournal, UnsavedWork
+from designer.validation import Problem, validate_planogram
+from widgets.undo import CabinetEditor
+from widgets.workers import BackgroundJobs, JobState
+
+if TYPE_CHECKING:
+    from storage.versions import PlanogramVersions
+
+CabinetKey = tuple[int, int]  # device id, cabinet index
+
+
+class EditingSession(QObject):
+    """Owns the editors; the window shows them and asks it to save, activate, restore or discard."""
+
+    modified_changed = Signal(bool)
+    saved = Signal(object)  # CabinetKey
+    failed = Signal(str)
+
+    def __init__(
+        self, versions: PlanogramVersions, journal: RecoveryJournal, jobs: BackgroundJobs, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.versions = versions
+        self.journal = journal
+        self.jobs = jobs
+        self.undo_group = QUndoGroup(self)
+        self.editors: dict[CabinetKey, CabinetEditor] = {}
+        self.recovered: dict[CabinetKey, UnsavedWork] = {}
+        self.user_id: int | None = None
+        self._saves = itertools.count(1)
+
+    # --- editors -----------------------------------------------------------------------------
+
+    def editor_for(self, cabinet: Cabinet, planogram: Planogram, catalogue: Catalogue) -> CabinetEditor:
+        """The cabinet's editor: the open one, or a new one on the stored planogram (restoring a crash's edits)."""
+        key = (cabinet.device_id, cabinet.index)
+        editor = self.editors.get(key)
+        if editor is not None:
+            return editor
+        editor = CabinetEditor(cabinet, planogram, catalogue, self.journal, self)
+        self.editors[key] = editor
+        self.undo_group.addStack(editor.stack)
+        editor.stack.cleanChanged.connect(lambda _clean: self.modified_changed.emit(self.any_modified()))
+        work = self.recovered.pop(key, None)
+        if work is not None:
+            editor.base_id = work.base_id if work.base_id is not None else planogram.id
+            editor.planogram.name = work.planogram.name
+            editor.attempt(lambda context, document: restore_unsaved(context, document, work.planogram))
+        return editor
+
+    def any_modified(self) -> bool:
+        return any(editor.is_modified for editor in self.editors.values()) or bool(self.recovered)
+
+    def modified_editors(self) -> list[CabinetEditor]:
+        return [editor for key, editor in sorted(self.editors.items()) if editor.is_modified]
+
+    def close_all(self) -> None:
+        """Forget every editor (another database is being opened, or the window closes)."""
+        for editor in self.editors.values():
+            self.undo_group.removeStack(editor.stack)
+            editor.deleteLater()
+        self.editors.clear()
+        self.recovered.clear()
+        self.modified_changed.emit(False)
+
+    # --- recovery ----------------------------------------------------------------------------
+
+    def pending_recovery(self) -> list[UnsavedWork]:
+        return self.journal.pending()
+
+    def restore(self, works: list[UnsavedWork]) -> None:
+        """The edits come back when each cabinet's editor opens (its device is shown)."""
+        for work in works:
+            self.recovered[(work.planogram.device_id, work.planogram.cabinet_index)] = work
+        self.modified_changed.emit(self.any_modified())
+
+    def discard_recovery(self, works: list[UnsavedWork]) -> None:
+        for work in works:
+            self.journal.discard(work.planogram.device_id, work.planogram.cabinet_index)
+
+    # --- saving ------------------------------------------------------------------------------
+
+    def problems(self, editor: CabinetEditor) -> list[Problem]:
+        return validate_planogram(editor.planogram, editor.cabinet, editor.context.catalogue)
+
+    def save(
+        self, editor: CabinetEditor, *, activate: bool, on_saved: Callable[[CabinetEditor], None] | None = None
+    ) -> None:
+        """Store the editor's document as a new version (a draft, or activated) in a worker."""
+        snapshot = Planogram(
+            editor.planogram.device_id,
+            editor.planogram.cabinet_index,
+            dict(editor.planogram.slots),
+            name=editor.planogram.name,
+            version=editor.planogram.version,
+        )
+        index = editor.stack.index()
+        versions, user_id = self.versions, self.user_id
+
+        def job(_state: JobState) -> Planogram:
+            return versions.save(snapshot, user_id=user_id, activate=activate)
+
+        def done(stored: Planogram) -> None:
+            if editor.stack.index() == index:
+                editor.mark_saved(stored)
+            else:  # edited while saving: the new version is the base, the later edits stay unsaved
+                editor.base_id = stored.id
+                editor.planogram.version = stored.version
+            self.saved.emit((editor.cabinet.device_id, editor.cabinet.index))
+            if on_saved is not None:
+                on_saved(editor)
+
+        self.jobs.start(
+            f"save {next(self._saves)}", job, on_success=done, on_failure=lambda error: self.failed.emit(str(error))
+        )
