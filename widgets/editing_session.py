@@ -77,7 +77,8 @@ class EditingSession(QObject):
         """Forget every editor (another database is being opened, or the window closes)."""
         for editor in self.editors.values():
             self.undo_group.removeStack(editor.stack)
-            editor.deleteLater()
+            editor.stack.cleanChanged.disconnect()
+            editor.journal = None  # a discarded document must not write the journal again
         self.editors.clear()
         self.recovered.clear()
         self.modified_changed.emit(False)

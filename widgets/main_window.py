@@ -257,9 +257,9 @@ class MainWindow(QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
 
         group = self.session.undo_group
-        self.undo_action = group.createUndoAction(self, "&Undo")
+        self.undo_action = group.createUndoAction(self, "Undo")
         self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
-        self.redo_action = group.createRedoAction(self, "&Redo")
+        self.redo_action = group.createRedoAction(self, "Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.clear_action = self._action("&Clear selected slots", "Del", self.clear_selected_slots, scoped=True)
         self.inspect_action = self._action("&Inspect slot", "Return", self.inspect_selection, scoped=True)
@@ -521,7 +521,7 @@ class MainWindow(QMainWindow):
         """Tab text marks unsaved cabinets; the tooltip says which version the edits start from."""
         for index in range(self.cabinet_tabs.count()):
             view = self.cabinet_tabs.widget(index)
-            if not isinstance(view, EditableCabinetView):
+            if not isinstance(view, EditableCabinetView) or view.editor not in self.session.editors.values():
                 continue
             editor = view.editor
             text = cabinet_tab_text(editor.cabinet)
@@ -788,6 +788,7 @@ class MainWindow(QMainWindow):
         if not self.jobs.closed and not self._settle_unsaved("Quit"):
             event.ignore()
             return
+        self.session.modified_changed.disconnect(self._modified_changed)  # stacks go away with the window
         self.jobs.shutdown()
         self.repository.engine.dispose()
         super().closeEvent(event)
