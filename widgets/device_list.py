@@ -170,6 +170,7 @@ class DeviceList(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setColumnHidden(3, True)  # the header above the cabinets says how many; names need the room
         self.count_label = QLabel()
         self.count_label.setObjectName("deviceCount")
         self._chosen_id: int | None = None

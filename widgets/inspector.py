@@ -28,6 +28,7 @@ class SlotInspector(QWidget):
         super().__init__(parent)
         self.title = QLabel("No slot selected")
         self.title.setObjectName("sectionTitle")
+        self.setMaximumHeight(260)
         self.product = QLabel("Click a slot, or drag a product onto one.")
         self.product.setWordWrap(True)
         self.quantity = QSpinBox(maximum=99)

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 APP_TITLE = "Planogram Studio"
 DEFAULT_SIZE = (1440, 900)
-LIST_WIDTH = 330
+LIST_WIDTH = 320
 
 # Job purposes: a newer job of the same purpose supersedes the older one.
 READ_FLEET = "read fleet"
@@ -186,7 +186,8 @@ class MainWindow(QMainWindow):
         self.history_dock = self._dock("Undo history", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.inspector_dock, self.history_dock)
         self.inspector_dock.raise_()
-        self.resizeDocks([self.palette_dock], [430], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.palette_dock], [440], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.palette_dock, self.inspector_dock], [560, 240], Qt.Orientation.Vertical)
 
         self._build_menus()
         self._show_database_names()

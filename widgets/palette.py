@@ -168,11 +168,16 @@ class ProductPalette(QWidget):
         self.table.setDragEnabled(True)
         self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.setAlternatingRowColors(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        padding = self.table.fontMetrics().horizontalAdvance("0") * 3
         for column in range(1, len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(column, self.table.fontMetrics().horizontalAdvance(COLUMNS[column]) + padding)
         self.count = QLabel()
         self.count.setObjectName("muted")
 
@@ -182,9 +187,6 @@ class ProductPalette(QWidget):
         filters.addWidget(self.min_health, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        title = QLabel("Products")
-        title.setObjectName("sectionTitle")
-        layout.addWidget(title)
         layout.addWidget(self.search)
         layout.addLayout(filters)
         layout.addWidget(self.table, 1)
