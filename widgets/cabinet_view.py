@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPen,
+    QPicture,
     QResizeEvent,
     QShowEvent,
     QWheelEvent,
@@ -139,6 +140,21 @@ def banner_detail_font() -> QFont:
     return _font(14)
 
 
+@cache
+def _card_paths() -> tuple[QPainterPath, QPainterPath]:
+    """The rounded card and its top colour band, the same for every slot: built once, not per paint."""
+    outline = QPainterPath()
+    outline.addRoundedRect(QRectF(0.5, 0.5, SLOT_WIDTH - 1, SLOT_HEIGHT - 1), CORNER, CORNER)
+    top = QPainterPath()
+    top.addRect(QRectF(0, 0, SLOT_WIDTH, 6))
+    return outline, outline.intersected(top)
+
+
+@cache
+def _name_line_height() -> float:
+    return QFontMetricsF(name_font()).height()
+
+
 def wrap_in_two_lines(text: str, font: QFont, width: float) -> list[str]:
     """Up to two lines that fit ``width``: whole words on the first line, the rest elided on the second."""
     metrics = QFontMetricsF(font)
@@ -183,7 +199,10 @@ class SlotItem(QGraphicsObject):
         self.slot = slot
         self.product = product
         self._text: SlotText | None = None
+        self._picture: QPicture | None = None
         self.drop_hint: DropHint | None = None
+        # Repaints compose cached pixmaps (re-rendered on zoom, so still crisp): a 10×20 grid stays within a frame.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.setPos(slot_rect(position).topLeft())
         self.set_content(slot, product)
 
@@ -212,6 +231,7 @@ class SlotItem(QGraphicsObject):
         self.slot = slot
         self.product = product
         self._text = None if slot.is_empty else self._lay_out_text(slot, product)
+        self._picture = None
         self.setToolTip(self._tool_tip())
         self.update()
 
@@ -247,11 +267,23 @@ class SlotItem(QGraphicsObject):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        if self._text is None:
-            self._paint_empty(painter)
-        else:
-            self._paint_filled(painter, self._text)
+        if self._picture is None:
+            self._picture = self._record_content()
+        painter.drawPicture(0, 0, self._picture)
         self._paint_state(painter)
+
+    def _record_content(self) -> QPicture:
+        """The slot's drawing as recorded vector commands: replayed in C++ at any zoom (crisp, and cheap)."""
+        picture = QPicture()
+        recorder = QPainter(picture)
+        recorder.setRenderHint(QPainter.RenderHint.Antialiasing)
+        recorder.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        if self._text is None:
+            self._paint_empty(recorder)
+        else:
+            self._paint_filled(recorder, self._text)
+        recorder.end()
+        return picture
 
     def _paint_state(self, painter: QPainter) -> None:
         """Selection and drop feedback drawn over the content, so they read on every category colour."""
@@ -284,17 +316,11 @@ class SlotItem(QGraphicsObject):
 
     def _paint_filled(self, painter: QPainter, text: SlotText) -> None:
         colour = self.colour
-        rect = QRectF(0.5, 0.5, SLOT_WIDTH - 1, SLOT_HEIGHT - 1)
-        outline = QPainterPath()
-        outline.addRoundedRect(rect, CORNER, CORNER)
+        outline, band = _card_paths()
         painter.setPen(QPen(colour.darker(115), 1.2))
         painter.setBrush(style.tint(colour, 0.84))
         painter.drawPath(outline)
-        # A band of the category colour along the top, clipped to the rounded card.
-        painter.save()
-        painter.setClipPath(outline)
-        painter.fillRect(QRectF(0, 0, SLOT_WIDTH, 6), colour)
-        painter.restore()
+        painter.fillPath(band, colour)  # the category colour along the top of the rounded card
 
         inner_left = SLOT_PADDING
         inner_width = SLOT_WIDTH - 2 * SLOT_PADDING
@@ -307,7 +333,7 @@ class SlotItem(QGraphicsObject):
         painter.drawText(label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text.price)
 
         painter.setFont(name_font())
-        line_height = QFontMetricsF(name_font()).height()
+        line_height = _name_line_height()
         top = NAME_TOP
         for line in text.name_lines:
             painter.drawText(

@@ -1,0 +1,159 @@
+"""The designer's speed against its budgets (issue 3, DESIGN.md): printed, not asserted.
+
+    .venv/bin/python tests/bench/bench_designer.py
+
+- a 10×20 cabinet repaints in < 16 ms (one frame), also right after an edit;
+- opening a device with 4 cabinets of 10×20 (read + four grids built) < 300 ms;
+- app start to an interactive window on the demo database < 2 s (a real process, measured from outside).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+PROJECT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(PROJECT))
+
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from designer.positions import Position  # noqa: E402
+from storage.schema import prepare_database  # noqa: E402
+from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord  # noqa: E402
+from widgets.app import application, open_main_window  # noqa: E402
+from widgets.cabinet_editing import EditableCabinetView  # noqa: E402
+from widgets.style import apply_style  # noqa: E402
+
+ROWS, COLUMNS, CABINETS = 10, 20, 4
+
+
+def big_device(url: str) -> None:
+    """One device with four full 10×20 ambient cabinets of 60 products."""
+    engine = prepare_database(url)
+    with Session(engine) as session, session.begin():
+        for product_id in range(1, 61):
+            session.add(ProductRecord(id=product_id, name=f"Benchmark Product Number {product_id}",
+                                      category=f"category {product_id % 12}", price=Decimal("1.75")))  # fmt: skip
+        session.add(Device(id=1, name="Bench Tower", asset_number="B-1", location_type="office"))
+        for index in range(CABINETS):
+            session.add(CabinetRecord(device_id=1, cabinet_index=index, rows=ROWS, columns=COLUMNS,
+                                      temperature_zone="ambient"))  # fmt: skip
+            slots = [
+                PlanogramSlotRecord(
+                    position=Position(r, c).label,
+                    product_id=(r * COLUMNS + c) % 60 + 1,
+                    quantity=(r + c) % 10,
+                    capacity=10,
+                    par_level=8,
+                )
+                for r in range(ROWS)
+                for c in range(COLUMNS)
+            ]
+            session.add(PlanogramRecord(device_id=1, cabinet_index=index, status="active", version=1, slots=slots))
+    engine.dispose()
+
+
+def wait(signal, timeout_ms: int = 30_000) -> None:  # type: ignore[no-untyped-def]
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+
+
+def report(what: str, values_ms: list[float], budget_ms: float) -> None:
+    values = sorted(values_ms)
+    p50 = statistics.median(values)
+    p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
+    verdict = "OK" if p95 < budget_ms else "OVER BUDGET"
+    print(f"{what:<48} p50 {p50:8.2f} ms  p95 {p95:8.2f} ms  budget {budget_ms:6.0f} ms  {verdict}")
+
+
+def in_process(folder: Path) -> None:
+    url = f"sqlite:///{folder / 'big.sqlite'}"
+    big_device(url)
+    app = application()
+    apply_style(app)
+    window = open_main_window(prepare_database(url), url)
+    window.resize(1440, 900)
+    wait(window.layout_shown)
+    app.processEvents()
+
+    view = window.current_cabinet_view()
+    assert isinstance(view, EditableCabinetView)
+    repaint: list[float] = []
+    for _ in range(60):
+        start = time.perf_counter()
+        view.viewport().repaint()
+        repaint.append((time.perf_counter() - start) * 1000)
+    report("10×20 cabinet: full repaint", repaint[5:], 16)
+
+    zoomed: list[float] = []
+    for step in range(20):
+        start = time.perf_counter()
+        view.zoom_by(1.02 if step % 2 else 1 / 1.02)  # every slot's cached pixmap is re-rendered
+        view.viewport().repaint()
+        zoomed.append((time.perf_counter() - start) * 1000)
+    report("10×20 cabinet: zoom step (cache rebuilt)", zoomed, 16)
+    view.fit_to_window()
+
+    after_edit: list[float] = []
+    for index in range(40):
+        start = time.perf_counter()
+        view.drop_product(Position(index % ROWS, (index * 7) % COLUMNS), (index % 60) + 1)
+        view.viewport().repaint()
+        after_edit.append((time.perf_counter() - start) * 1000)
+    report("10×20 cabinet: edit + repaint", after_edit, 16)
+
+    opening: list[float] = []
+    for _ in range(12):
+        window.session.close_all()  # measure a cold open of the documents, not reused editors
+        start = time.perf_counter()
+        window.load_device(1)
+        wait(window.layout_shown)
+        opening.append((time.perf_counter() - start) * 1000)
+    report("open a device with 4 cabinets of 10×20", opening[2:], 300)
+    window.close()
+
+
+def start_up(folder: Path) -> None:
+    demo = folder / "demo.sqlite"
+    subprocess.run([sys.executable, str(PROJECT / "main.py"), "demo", "--db", str(demo)], check=True,
+                   capture_output=True)  # fmt: skip
+    probe = (
+        f"import sys; sys.path.insert(0, {str(PROJECT)!r})\n"
+        "from widgets.app import application, open_main_window\n"
+        "from storage.schema import prepare_database\n"
+        f"app = application(); url = {f'sqlite:///{demo}'!r}\n"
+        "window = open_main_window(prepare_database(url), url)\n"
+        "window.layout_shown.connect(lambda _id: (print('interactive', flush=True), app.quit()))\n"
+        "app.exec()\n"
+    )
+    timings: list[float] = []
+    for _ in range(5):
+        start = time.perf_counter()
+        process = subprocess.Popen([sys.executable, "-c", probe], stdout=subprocess.PIPE, text=True,
+                                   env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        timings.append((time.perf_counter() - start) * 1000)
+        process.wait(30)
+        assert line.strip() == "interactive", line
+    report("start to interactive window (demo database)", timings, 2000)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        in_process(Path(folder))
+        start_up(Path(folder))
+
+
+if __name__ == "__main__":
+    main()
