@@ -17,6 +17,8 @@ from designer.positions import Position
 from designer.products import Catalogue
 from designer.validation import check_stock
 
+DEFAULT_PAR_SHARE = 0.75
+
 
 class EditRefused(ValueError):
     """An edit that would break a rule; ``str()`` is the reason shown to the user."""
@@ -89,11 +91,13 @@ def place_product(context: EditContext, planogram: Planogram, position: Position
     if slot.product_id == product_id:
         raise EditRefused(f"{name} is already in {position.label}")
     verb = "Place" if slot.is_empty else "Replace with"
-    quantity = slot.quantity if slot.product_id == product_id else 0
+    # The driver loads a new product to its par level; an empty slot kept none, so start at three quarters full.
+    par_level = min(slot.par_level, slot.capacity) or max(1, round(slot.capacity * DEFAULT_PAR_SHARE))
+    quantity = par_level
     return _edit(
         f"{verb} {name} in {position.label}",
         planogram,
-        {position: replace(slot, product_id=product_id, quantity=quantity)},
+        {position: replace(slot, product_id=product_id, quantity=quantity, par_level=par_level)},
     )
 
 

@@ -73,6 +73,13 @@ class EditingSession(QObject):
     def modified_editors(self) -> list[CabinetEditor]:
         return [editor for key, editor in sorted(self.editors.items()) if editor.is_modified]
 
+    def discard_all(self) -> None:
+        """Throw away every unsaved edit, on screen and recovered, journal included; then close the editors."""
+        for editor in self.modified_editors():
+            self.journal.discard(editor.cabinet.device_id, editor.cabinet.index)
+        self.discard_recovery(list(self.recovered.values()))
+        self.close_all()
+
     def close_all(self) -> None:
         """Forget every editor (another database is being opened, or the window closes)."""
         for editor in self.editors.values():

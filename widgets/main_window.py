@@ -754,10 +754,7 @@ class MainWindow(QMainWindow):
             return False
         if answer == QMessageBox.StandardButton.Save:
             return self._save_everything_now()
-        for editor in self.session.modified_editors():
-            self.session.journal.discard(editor.cabinet.device_id, editor.cabinet.index)
-        self.session.discard_recovery(list(self.session.recovered.values()))
-        self.session.close_all()
+        self.session.discard_all()
         return True
 
     def _save_everything_now(self) -> bool:

@@ -151,6 +151,7 @@ def start_up(folder: Path) -> None:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
+        os.environ["XDG_DATA_HOME"] = str(Path(folder) / "data")  # recovery journals stay out of the user's data
         in_process(Path(folder))
         start_up(Path(folder))
 

@@ -41,9 +41,16 @@ def stack() -> CommandStack:
 def test_placing_a_product_fills_an_empty_slot_and_undo_empties_it(stack: CommandStack) -> None:
     stack.push(place_product(CONTEXT, stack.planogram, B3, 1))
     assert stack.planogram.slot_at(B3).product_id == 1
+    assert stack.planogram.slot_at(B3).quantity == stack.planogram.slot_at(B3).par_level  # loaded to par
     assert stack.undo_text == "Place Sea Salt Chips in B3"
     stack.undo()
     assert stack.planogram.slot_at(B3).is_empty and B3 not in stack.planogram.slots
+
+
+def test_a_product_placed_in_a_slot_without_a_par_level_starts_three_quarters_full(stack: CommandStack) -> None:
+    stack.planogram.slots[B3] = Slot(B3, None, 0, 12, 0)
+    stack.push(place_product(CONTEXT, stack.planogram, B3, 2))
+    assert stack.planogram.slot_at(B3) == Slot(B3, 2, 9, 12, 9)
 
 
 def test_dropping_onto_an_occupied_slot_replaces_the_product(stack: CommandStack) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from storage.engine import normalise_url
 from storage.schema import prepare_database
 from widgets.app import application, open_main_window
+from widgets.main_window import MainWindow
 from widgets.style import apply_style
 
 TIMEOUT_MS = 30_000
@@ -42,6 +43,33 @@ def settle(app: QApplication, msecs: int = 200) -> None:
     app.processEvents()
 
 
+def show_editing(window: MainWindow) -> None:
+    """A merchandiser mid-session: a product placed, two slots swapped, one slot inspected, a drop refused."""
+    from designer.cabinets import zone_accepts
+    from designer.positions import Position
+    from widgets.cabinet_editing import EditableCabinetView
+    from widgets.cabinet_view import DropHint
+
+    view = window.current_cabinet_view()
+    assert isinstance(view, EditableCabinetView)
+    cabinet = view.editor.cabinet
+    catalogue = view.editor.context.catalogue
+    fits = [p for p in catalogue.values() if zone_accepts(cabinet.zone, p.temperature_requirement)]
+    misfit = next(p for p in catalogue.values() if not zone_accepts(cabinet.zone, p.temperature_requirement))
+    empty = [item.position for item in view.slot_items() if item.is_empty]
+    placed = view.editor.planogram.product_ids()
+    if empty:
+        view.drop_product(empty[0], next(p.id for p in fits if p.id not in placed))
+    view.drop_slot(Position(0, 0), Position(1, 1))
+    refused = view.slot_item(Position(cabinet.rows - 1, 0))
+    if refused is not None and view.drop_product(refused.position, misfit.id):
+        refused.set_drop_hint(DropHint.REFUSE)
+        window.statusBar().showMessage(f"Not changed: {view.last_refusal}")
+    view.select([Position(1, 1)])
+    window.palette.search.setText(fits[0].category[:4])
+    window.history_dock.raise_()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database", help="SQLAlchemy URL or path of the database to show")
@@ -49,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", type=int, default=1, help="device to select (default 1)")
     parser.add_argument("--tab", type=int, default=0, help="cabinet tab to show (default 0)")
     parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--edits", action="store_true", help="make a few edits first: place, swap, select, refuse")
     args = parser.parse_args(argv)
     width, height = (int(part) for part in args.size.lower().split("x"))
     url = normalise_url(args.database)
@@ -64,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
         wait_for(window.layout_shown, f"device {args.device} to load")
     window.cabinet_tabs.setCurrentIndex(args.tab)
     settle(app)
+    if args.edits:
+        show_editing(window)
+        settle(app)
     saved = window.grab().save(args.out, "PNG")
+    window.session.discard_all()  # a picture, not a session: leave no unsaved edits or journal behind
     window.close()
     if not saved:
         raise SystemExit(f"could not write {args.out}")
