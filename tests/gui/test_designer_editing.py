@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -301,3 +301,43 @@ def test_cancel_keeps_the_window_open_with_the_edits(window: MainWindow, answers
     answers.append(QMessageBox.StandardButton.Cancel)
     window.close()
     assert window.isVisible() and window.isWindowModified()
+
+
+def test_pressing_and_dragging_a_slot_with_the_mouse_moves_it(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the mouse: offscreen QDrag.exec is a stub, so a fake one delivers the drop (ENVIRONMENT.md)."""
+    import widgets.cabinet_editing as module
+
+    view = view_of(window)
+    target = view.slot_item(P("C3"))
+    assert target is not None
+
+    class FakeDrag:
+        def __init__(self, _source: object) -> None:
+            self.mime: QMimeData | None = None
+
+        def setMimeData(self, mime: QMimeData) -> None:
+            self.mime = mime
+
+        def exec(self, _action: Qt.DropAction) -> Qt.DropAction:
+            assert self.mime is not None
+            _hover, dropped = drag_onto(view, "C3", self.mime)
+            return Qt.DropAction.MoveAction if dropped else Qt.DropAction.IgnoreAction
+
+    monkeypatch.setattr(module, "QDrag", FakeDrag)
+    moving = product_at(view, "A1")
+    start = view.mapFromScene(view.slot_item(P("A1")).sceneBoundingRect().center())  # type: ignore[union-attr]
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(view.viewport(), start + QPoint(40, 40))
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=start + QPoint(40, 40))
+    assert (product_at(view, "A1"), product_at(view, "C3")) == (None, moving)
+
+
+def test_ctrl_click_adds_slots_to_the_selection(qtbot: QtBot, window: MainWindow) -> None:
+    view = view_of(window)
+    for label, modifier in (("A1", Qt.KeyboardModifier.NoModifier), ("B3", Qt.KeyboardModifier.ControlModifier)):
+        point = view.mapFromScene(view.slot_item(P(label)).sceneBoundingRect().center())  # type: ignore[union-attr]
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, modifier, point)
+    assert view.selected_positions() == [P("A1"), P("B3")]
+    assert window.inspector.title.text() == "2 slots selected"
