@@ -87,7 +87,7 @@ class PlanogramVersions:
             return planogram_from_record(record)
 
     def save(self, planogram: Planogram, *, user_id: int | None = None, activate: bool = False) -> Planogram:
-        """Store ``planogram`` as the cabinet's next version, as a draft or activated."""
+        """Store ``planogram`` as the cabinet's next version: a draft unless ``activate`` (whatever its status says)."""
         now = datetime.now()
         with self._sessions.begin() as session:
             latest = session.scalar(
@@ -96,7 +96,7 @@ class PlanogramVersions:
                     PlanogramRecord.cabinet_index == planogram.cabinet_index,
                 )
             )
-            status = PlanogramStatus.ACTIVE if activate or planogram.status is PlanogramStatus.ACTIVE else None
+            status = PlanogramStatus.ACTIVE if activate else None  # never from the document: drafts stay drafts
             record = PlanogramRecord(
                 device_id=planogram.device_id,
                 cabinet_index=planogram.cabinet_index,

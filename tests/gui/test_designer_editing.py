@@ -294,6 +294,8 @@ def test_closing_with_unsaved_changes_can_save_them_as_drafts(
         (4, 3)
     ]
     assert window.session.journal.pending() == []
+    assert stored(fleet_url, "SELECT version, status FROM planograms WHERE device_id=1 AND cabinet_index=0 "
+                  "ORDER BY version") == [(2, "active"), (3, "draft"), (4, "draft")]  # fmt: skip
 
 
 def test_cancel_keeps_the_window_open_with_the_edits(window: MainWindow, answers: list) -> None:  # type: ignore[type-arg]

@@ -115,9 +115,10 @@ def test_reverting_saves_an_old_version_again_and_keeps_history(repository: Flee
     versions = PlanogramVersions(repository.engine)
     first = versions.save(Planogram.from_slots(1, 0, [Slot(Position(0, 0), 1)]), activate=True)
     versions.save(Planogram.from_slots(1, 0, [Slot(Position(0, 1), 1)]), activate=True)
+    assert versions.save(versions.load(first.id)).status is PlanogramStatus.DRAFT  # a loaded active copy saves as draft
     reverted = versions.save(versions.load(first.id), activate=True)
-    assert reverted.version == 3 and reverted.slots == first.slots
-    assert [v.version for v in versions.history(1, 0)] == [3, 2, 1]
+    assert reverted.version == 4 and reverted.slots == first.slots
+    assert [v.version for v in versions.history(1, 0)] == [4, 3, 2, 1]
 
 
 def test_an_unknown_device_is_named(repository: FleetRepository) -> None:
