@@ -2,6 +2,9 @@
 
     python main.py [--db URL]
     python main.py demo --db URL [--devices N] [--days D] [--seed S]
+    python main.py api ENDPOINT [--db URL]      request JSON on stdin, response JSON on stdout
+    python main.py export --device ID [--cabinet I] --format pdf|png|csv|json --out FILE [--db URL]
+    python main.py export --route 1,2,3 --out route.pdf [--db URL]
 """
 
 from __future__ import annotations
@@ -42,6 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--devices", type=_positive, default=12, help="number of devices (default 12)")
     demo.add_argument("--days", type=_positive, default=180, help="days of sales history (default 180)")
     demo.add_argument("--seed", type=int, default=7, help="random seed; the same seed gives identical data")
+
+    # --help is handled by run_api: it must succeed only for endpoints that exist (CI runs their contracts)
+    api = commands.add_parser(
+        "api", add_help=False, help="answer one of the seed's AI endpoints: request JSON on stdin, response on stdout"
+    )
+    api.add_argument("endpoint", nargs="?", metavar="ENDPOINT", help="e.g. realtime-analysis")
+    api.add_argument(
+        "--db", metavar="URL", dest="api_db", help="SQLAlchemy URL or SQLite file (default: the demo database)"
+    )
+    api.add_argument(
+        "-h", "--help", action="store_true", dest="api_help", help="describe ENDPOINT's request and response"
+    )
+    from widgets.export_cli import add_export_parser  # light: Qt loads only when an export runs
+
+    add_export_parser(commands)
     return parser
 
 
@@ -64,6 +82,21 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_api(args: argparse.Namespace) -> int:
+    """JSON in, JSON out; invalid input exits 2 with the seed's error object, never a traceback."""
+    from ai.endpoints import endpoint_help, run_endpoint
+    from storage.engine import default_database_url
+
+    if args.api_help:
+        code, text = endpoint_help(args.endpoint)
+        print(text)
+        return code
+    database = args.api_db or args.db or default_database_url()
+    code, body = run_endpoint(args.endpoint, sys.stdin.read, database)
+    print(json.dumps(body))
+    return code
+
+
 def run_gui(database: str | None) -> int:
     from storage.engine import default_database_path, default_database_url, normalise_url
     from widgets.app import run_designer
@@ -77,6 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "demo":
         return run_demo(args)
+    if args.command == "api":
+        return run_api(args)
+    if args.command == "export":
+        from widgets.export_cli import run_export
+
+        return run_export(args)
     return run_gui(args.db)
 
 

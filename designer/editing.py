@@ -201,6 +201,21 @@ def revert_to(context: EditContext, planogram: Planogram, version: Planogram) ->
     return _replace_all(f"Revert to version {version.version}", planogram, version)
 
 
+def fill_empty_slots(context: EditContext, planogram: Planogram, proposal: Iterable[Slot]) -> SlotEdit:
+    """Accept an auto-fill proposal: products into empty slots only, each checked like a drop."""
+    after: dict[Position, Slot | None] = {}
+    for slot in proposal:
+        _check_inside(context, slot.position)
+        if not planogram.slot_at(slot.position).is_empty:
+            raise EditRefused(f"{slot.position.label} is no longer empty; propose the fill again")
+        assert slot.product_id is not None
+        _check_fits(context, slot.product_id)
+        after[slot.position] = slot
+    if not after:
+        raise EditRefused("there are no empty slots to fill")
+    return _edit(f"Fill {len(after)} empty slot{'s' if len(after) != 1 else ''}", planogram, after)
+
+
 def restore_unsaved(context: EditContext, planogram: Planogram, recovered: Planogram) -> SlotEdit:
     """After a crash: bring back the journaled document as one undoable edit on top of its stored base."""
     if (recovered.device_id, recovered.cabinet_index) != (planogram.device_id, planogram.cabinet_index):

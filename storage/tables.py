@@ -269,3 +269,7 @@ class DemandForecast(Base):
 
 
 AI_TABLES = ("ai_predictions", "ai_experiments", "ai_feedback", "planogram_performance", "demand_forecasts")
+
+# The LLM usage ledger and answer cache live in their own module but on the same Base: importing them here
+# means every user of the schema (migrations, the simulator's table list) sees one complete set of tables.
+import storage.llm_tables  # noqa: E402, F401

@@ -15,6 +15,7 @@ from designer.editing import EditRefused, clear_slots, move_slot, place_product
 from designer.positions import Position
 from widgets.cabinet_view import CabinetView, DropHint, SlotItem
 from widgets.mime import dragged_product, dragged_slot, slot_mime
+from widgets.placement_overlay import HeatMapLayer
 from widgets.undo import CabinetEditor
 
 ARROWS = {
@@ -31,6 +32,9 @@ class EditableCabinetView(CabinetView):
     selection_changed = Signal(list)  # list[Position], in reading order
     inspect_requested = Signal()
     refused = Signal(str)
+    drag_product_entered = Signal(int)  # the product being dragged over this cabinet: show its heat map
+    drag_hovered = Signal(object)  # the Position under the cursor while dragging
+    drag_finished = Signal()
 
     def __init__(self, editor: CabinetEditor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -42,6 +46,9 @@ class EditableCabinetView(CabinetView):
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.show_cabinet(editor.cabinet, editor.planogram, editor.context.catalogue)
+        self.heat_layer = HeatMapLayer(editor.cabinet)
+        self.scene().addItem(self.heat_layer)
+        self._hovered: Position | None = None
         for item in self.slot_items():
             item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.scene().selectionChanged.connect(self._selection_changed)
@@ -145,11 +152,30 @@ class EditableCabinetView(CabinetView):
     # --- dropping onto a slot ----------------------------------------------------------------
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if dragged_product(event.mimeData()) is not None or dragged_slot(event.mimeData()) is not None:
-            event.acceptProposedAction()
-            self.dragMoveEvent(event)
-        else:
+        mime = event.mimeData()
+        if dragged_product(mime) is None and dragged_slot(mime) is None:
             event.ignore()
+            return
+        event.acceptProposedAction()
+        product_id = self._dragged_product_id(mime)
+        if product_id is not None:
+            self.drag_product_entered.emit(product_id)
+        self._hovered = None
+        self.dragMoveEvent(event)
+
+    def _dragged_product_id(self, mime: QMimeData) -> int | None:
+        """The product a drag carries: from the palette, or the one standing in the dragged slot."""
+        product_id = dragged_product(mime)
+        if product_id is not None:
+            return product_id
+        source = self._source_slot(mime)
+        return None if source is None else self.editor.planogram.slot_at(source).product_id
+
+    def _end_drag(self) -> None:
+        self._hint(None, None)
+        self._hovered = None
+        self.heat_layer.clear()
+        self.drag_finished.emit()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         item = self._slot_at(event.position())
@@ -157,6 +183,9 @@ class EditableCabinetView(CabinetView):
             self._hint(None, None)
             event.ignore()
             return
+        if item.position != self._hovered:
+            self._hovered = item.position
+            self.drag_hovered.emit(item.position)
         reason = self._would_refuse(event.mimeData(), item.position)
         if reason is None:
             self._hint(item, DropHint.ACCEPT)
@@ -169,12 +198,12 @@ class EditableCabinetView(CabinetView):
             event.ignore()
 
     def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
-        self._hint(None, None)
+        self._end_drag()
         QToolTip.hideText()
         event.accept()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        self._hint(None, None)
+        self._end_drag()
         item = self._slot_at(event.position())
         if item is None:
             event.ignore()

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.cabinets import Cabinet
-from designer.editing import copy_planogram, revert_to, set_capacity, set_slot_details
+from designer.editing import copy_planogram, fill_empty_slots, revert_to, set_capacity, set_slot_details
 from designer.planograms import Planogram
 from designer.products import Catalogue
 from designer.recovery import RecoveryJournal, default_recovery_folder
@@ -37,8 +37,11 @@ from widgets.cabinet_editing import EditableCabinetView
 from widgets.cabinet_view import CabinetView
 from widgets.device_list import DeviceList, location_type_text
 from widgets.editing_session import EditingSession
+from widgets.fill_preview import FillPreviewDialog
 from widgets.inspector import SlotInspector
 from widgets.palette import ProductPalette
+from widgets.placement_assistant import PlacementAssistant
+from widgets.score_panel import ScorePanel
 from widgets.undo import CabinetEditor
 from widgets.versions_dialog import VersionHistoryDialog
 from widgets.workers import BackgroundJobs, JobState
@@ -184,8 +187,15 @@ class MainWindow(QMainWindow):
         self.palette_dock = self._dock("Products", self.palette, Qt.DockWidgetArea.RightDockWidgetArea)
         self.inspector_dock = self._dock("Slot", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_dock = self._dock("Undo history", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.inspector_dock, self.history_dock)
+        self.score_panel = ScorePanel()
+        self.score_dock = self._dock("Placement score", self.score_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.inspector_dock, self.score_dock)
+        self.tabifyDockWidget(self.score_dock, self.history_dock)
         self.inspector_dock.raise_()
+        self.assistant = PlacementAssistant(self.jobs, self.score_panel, self)
+        self.assistant.progress.connect(self._model_progress)
+        self.assistant.ready.connect(lambda: self.statusBar().showMessage("Placement model ready", 4000))
+        self.assistant.analysis_shown.connect(lambda _analysis: self.score_dock.raise_())
         self.resizeDocks([self.palette_dock], [440], Qt.Orientation.Horizontal)
         self.resizeDocks([self.palette_dock, self.inspector_dock], [560, 240], Qt.Orientation.Vertical)
 
@@ -254,7 +264,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.zoom_in_action)
         view_menu.addAction(self.zoom_out_action)
         view_menu.addSeparator()
-        for dock in (self.palette_dock, self.inspector_dock, self.history_dock):
+        for dock in (self.palette_dock, self.inspector_dock, self.score_dock, self.history_dock):
             view_menu.addAction(dock.toggleViewAction())
 
         group = self.session.undo_group
@@ -265,9 +275,10 @@ class MainWindow(QMainWindow):
         self.clear_action = self._action("&Clear selected slots", "Del", self.clear_selected_slots, scoped=True)
         self.inspect_action = self._action("&Inspect slot", "Return", self.inspect_selection, scoped=True)
         self.copy_action = self._action("Copy planogram &from another cabinet…", "", self.copy_from_cabinet)
+        self.fill_action = self._action("&Fill empty slots…", "Ctrl+Shift+F", self.fill_empty_slots)
         edit_menu = self.menuBar().addMenu("&Edit")
         for action in (self.undo_action, self.redo_action, None, self.clear_action, self.inspect_action, None,
-                       self.copy_action):  # fmt: skip
+                       self.copy_action, self.fill_action):  # fmt: skip
             edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
 
         self.save_action = self._action("&Save as draft", QKeySequence.StandardKey.Save, self.save_drafts)
@@ -348,6 +359,8 @@ class MainWindow(QMainWindow):
         self.devices = overview.devices
         self.palette.show_catalogue(overview.catalogue)
         self.session.user_id = overview.user_id
+        if overview.devices:
+            self.assistant.train(self.repository.engine, self.database_url, overview.catalogue)
         restored = self._offer_recovery()
         self.device_list.set_devices(overview.devices, overview.location_types)
         count = len(overview.devices)
@@ -375,6 +388,7 @@ class MainWindow(QMainWindow):
             view.selection_changed.connect(lambda positions, v=view: self._selection_changed(v, positions))
             view.inspect_requested.connect(self.inspect_selection)
             view.refused.connect(lambda reason: self.statusBar().showMessage(f"Not changed: {reason}", 6000))
+            self.assistant.attach(view)
             self.cabinet_tabs.addTab(view, cabinet_tab_text(cabinet))
         self._update_tabs()
         self._cabinet_tab_changed(self.cabinet_tabs.currentIndex())
@@ -704,6 +718,30 @@ class MainWindow(QMainWindow):
                 QMessageBox.warning(self, "Cannot copy", reason)
 
         self.jobs.start("copy planogram", job, on_success=loaded)
+
+    def _model_progress(self, percent: int, message: str) -> None:
+        self.statusBar().showMessage(f"Placement model: {message} ({percent}%)", 3000)
+
+    def fill_empty_slots(self) -> None:
+        """Propose products for the empty slots of the cabinet on screen; the user previews and accepts."""
+        view = self._current_editable_view()
+        if view is None:
+            return
+        if not any(item.is_empty for item in view.slot_items()):
+            self.statusBar().showMessage("This cabinet has no empty slots to fill", 5000)
+            return
+        if not self.assistant.propose_fill(view, lambda proposal: self._preview_fill(view, proposal)):
+            self.statusBar().showMessage("The placement model is still learning; try Fill again in a moment", 5000)
+
+    def _preview_fill(self, view: EditableCabinetView, proposal) -> None:  # type: ignore[no-untyped-def]
+        editor = view.editor
+        if not proposal.slots:
+            self.statusBar().showMessage("No suitable products to fill this cabinet with", 5000)
+            return
+        dialog = FillPreviewDialog(editor.cabinet, editor.planogram, proposal, self.catalogue, self)
+        self.fill_preview = dialog
+        if dialog.exec() == FillPreviewDialog.DialogCode.Accepted:
+            view._attempt(lambda context, document: fill_empty_slots(context, document, proposal.slots))
 
     # --- unsaved work ------------------------------------------------------------------------
 

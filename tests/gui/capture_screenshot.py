@@ -70,6 +70,34 @@ def show_editing(window: MainWindow) -> None:
     window.history_dock.raise_()
 
 
+def show_heat_map(window: MainWindow) -> None:
+    """Mid-drag: the palette's best seller hovering over B2, the heat map and the score panel filled in."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent
+
+    from designer.cabinets import zone_accepts
+    from designer.positions import Position
+    from widgets.cabinet_editing import EditableCabinetView
+    from widgets.mime import product_mime
+
+    if window.assistant.scorer is None:
+        wait_for(window.assistant.ready, "the placement model")
+    view = window.current_cabinet_view()
+    assert isinstance(view, EditableCabinetView)
+    cabinet = view.editor.cabinet
+    placed = view.editor.planogram.product_ids()
+    product = next(
+        p for p in window.catalogue.values()
+        if zone_accepts(cabinet.zone, p.temperature_requirement) and p.id not in placed
+    )  # fmt: skip
+    mime = product_mime(product.id, product.name)
+    point = view.mapFromScene(view.slot_item(Position(1, 1)).sceneBoundingRect().center())  # type: ignore[union-attr]
+    actions, buttons, none = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QApplication.sendEvent(view.viewport(), QDragEnterEvent(point, actions, mime, buttons, none))
+    QApplication.sendEvent(view.viewport(), QDragMoveEvent(point, actions, mime, buttons, none))
+    wait_for(window.assistant.analysis_shown, "the placement score")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("database", help="SQLAlchemy URL or path of the database to show")
@@ -78,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tab", type=int, default=0, help="cabinet tab to show (default 0)")
     parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
     parser.add_argument("--edits", action="store_true", help="make a few edits first: place, swap, select, refuse")
+    parser.add_argument("--heat-map", action="store_true", help="hover a product over B2 as if dragging it")
     args = parser.parse_args(argv)
     width, height = (int(part) for part in args.size.lower().split("x"))
     url = normalise_url(args.database)
@@ -96,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.edits:
         show_editing(window)
         settle(app)
+    if args.heat_map:
+        show_heat_map(window)
+        settle(app, 400)
     saved = window.grab().save(args.out, "PNG")
     window.session.discard_all()  # a picture, not a session: leave no unsaved edits or journal behind
     window.close()

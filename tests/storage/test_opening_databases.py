@@ -17,7 +17,7 @@ CVD_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "cvd" / "cvd_sampl
 
 def test_a_new_database_gets_the_current_schema(database_url: str) -> None:
     engine = prepare_database(database_url)
-    assert current_revision(engine) == head_revision() == "0002_seed_ai_tables"
+    assert current_revision(engine) == head_revision() == "0003_llm_usage"
 
 
 def test_an_older_database_is_upgraded_without_losing_rows(database_url: str) -> None:

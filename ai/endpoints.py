@@ -1,0 +1,115 @@
+"""The seed's AI endpoints by name, as the headless ``python main.py api ENDPOINT`` answers them.
+
+Each endpoint is a plain function ``answer(payload, services) -> Answer`` taking and returning the seed's
+JSON shapes; this registry names them, so a new endpoint is one entry here and one module. Handlers are
+imported only when called, so ``--help`` and unknown names answer at once. Exit status: 0 answered,
+2 bad input (invalid request, malformed JSON, unknown endpoint, missing or unreadable database).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the services (pandas, SQLAlchemy, the models) load only when a request is answered
+    from ai.services import Services
+
+EXIT_ANSWERED = 0
+EXIT_BAD_INPUT = 2
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An endpoint's reply: the JSON body, and whether every request in it was valid."""
+
+    body: object
+    valid: bool
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    summary: str
+    usage: str
+    handler: str  # "module:function", imported on first use
+    error_fields: Mapping[str, object] = field(default_factory=dict)
+    """The seed's extra fields on this endpoint's error responses."""
+
+    def answer(self, payload: object, services: Services) -> Answer:
+        module, function = self.handler.split(":")
+        handle: Callable[[object, Services], Answer] = getattr(importlib.import_module(module), function)
+        return handle(payload, services)
+
+    def error(self, message: str) -> dict[str, object]:
+        return error_body(message, self.error_fields)
+
+
+def error_body(message: str, extra: Mapping[str, object] | None = None) -> dict[str, object]:
+    """The seed's error shape: ``success`` false and an ``error`` that names the problem and the fix."""
+    return {"success": False, "error": message, **(extra or {})}
+
+
+REALTIME_ANALYSIS = Endpoint(
+    name="realtime-analysis",
+    summary="score a product in a slot: placement_score 0–100, confidence, pros/cons/suggestions, zone analysis",
+    usage=(
+        "Request (one JSON object, or an array of them for an array of answers in the same order):\n"
+        '  {"planogram_id": "1_0", "product_id": 3, "slot_position": "B2",\n'
+        '   "context": {"current_slots": [{"position": "A1", "product_id": 5, "quantity": 4, "capacity": 10}],\n'
+        '               "cabinet_config": {"rows": 6, "columns": 6, "temperature_zone": "ambient"}}}\n'
+        "  cabinet_config may be left out for a cabinet the database holds; current_slots defaults to empty;\n"
+        "  recent_sales is accepted and not needed: the model learns from the whole history, as of each\n"
+        "  machine's latest sale, with sold-out time taken out of the exposure.\n"
+        "Response:\n"
+        '  {"success": true, "placement_score": 85.5, "confidence": 0.92,\n'
+        '   "feedback": {"pros": […], "cons": […], "suggestions": […]},\n'
+        '   "zone_analysis": {"current_zone_value": 1.31, "optimal_zones": ["B3", "C3", "B4"], "reason": "…"},\n'
+        '   "response_time_ms": 0.4, "model_version": "pm1-…"}\n'
+        "The placement model is trained on the database's sales history on first use (seconds on the demo\n"
+        "fleet) and saved in the user data directory; response_time_ms counts the answer, not that training."
+    ),
+    handler="ai.realtime_analysis:answer",
+    error_fields={"fallback_available": False, "fallback_score": None},
+)
+
+ENDPOINTS: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in (REALTIME_ANALYSIS,)}
+
+
+def unknown_endpoint(name: str | None) -> dict[str, object]:
+    known = ", ".join(sorted(ENDPOINTS))
+    what = f"unknown endpoint {name!r}" if name else "no endpoint was named"
+    return error_body(f"{what}. Fix: name one of: {known} (e.g. python main.py api realtime-analysis < request.json)")
+
+
+def endpoint_help(name: str | None) -> tuple[int, str]:
+    """``api [ENDPOINT] --help``: exit 0 with the text for a built endpoint (or the list); 2 otherwise."""
+    if name is None:
+        lines = [f"  {e.name:<22} {e.summary}" for e in ENDPOINTS.values()]
+        return EXIT_ANSWERED, "Endpoints (request JSON on stdin, response JSON on stdout):\n" + "\n".join(lines)
+    endpoint = ENDPOINTS.get(name)
+    if endpoint is None:
+        return EXIT_BAD_INPUT, json.dumps(unknown_endpoint(name))
+    return EXIT_ANSWERED, f"{endpoint.name}: {endpoint.summary}\n\n{endpoint.usage}"
+
+
+def run_endpoint(name: str | None, read_request: Callable[[], str], database_url: str) -> tuple[int, object]:
+    """Answer one headless call: (exit status, JSON body). The request is read only for a known endpoint."""
+    endpoint = ENDPOINTS.get(name or "")
+    if endpoint is None:
+        return EXIT_BAD_INPUT, unknown_endpoint(name)
+    text = read_request()
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as error:
+        problem = "no request arrived on standard input" if not text.strip() else f"the request is not JSON ({error})"
+        return EXIT_BAD_INPUT, endpoint.error(f"{problem}. Fix: send one JSON object, or an array of them")
+    from ai.services import Services, ServiceUnavailable
+
+    try:
+        answer = endpoint.answer(payload, Services(database_url))
+    except ServiceUnavailable as error:
+        return EXIT_BAD_INPUT, endpoint.error(str(error))
+    return (EXIT_ANSWERED if answer.valid else EXIT_BAD_INPUT), answer.body

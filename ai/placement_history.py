@@ -1,0 +1,401 @@
+"""The sales history as placement evidence: one row per slot span, with its sales and its exposure.
+
+A slot span is one product in one slot of one planogram version, from the version's activation to the
+next one (the last runs to the device's latest sale, the "as of"). Its exposure is the demand-days it
+was on sale: time on the device's :class:`~ai.demand_clock.DemandClock`, minus the stretches the slot
+stood sold out (``stockouts``), so lost sales are not read as low demand. Because planograms change
+part-way through history, the same product is seen in different rows; that is what makes placement
+effects learnable.
+
+Sales are read once, in chunks (memory stays flat on a 1000-machine fleet), and give the units per
+span, each device's hour-of-week rhythm, and the baskets for co-purchase lift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError
+
+from ai.basket_lift import BasketCounts
+from ai.demand_clock import HOURS_PER_WEEK, DemandClock, hour_of_week, seconds_since_monday
+from ai.placement_features import NEIGHBOUR_STEPS, NO_PRODUCT, index_of
+from designer.positions import ROW_LETTERS, Position, PositionError
+from storage.tables import (
+    CabinetRecord,
+    Device,
+    PlanogramRecord,
+    PlanogramSlotRecord,
+    ProductRecord,
+    SaleRecord,
+    StockoutRecord,
+)
+
+Progress = Callable[[int, str], None]
+StopRequest = Callable[[], bool]
+
+SALES_CHUNK_ROWS = 250_000
+OPEN_END = np.iinfo(np.int64).max // 4
+"""End of a span still running when sales are read; closed at the device's latest sale afterwards."""
+COLUMN_CODES = 1000
+"""Slot code = row × this + column: room for any parsable position, so malformed ones simply never match."""
+SLOT_CODES = len(ROW_LETTERS) * COLUMN_CODES
+CABINET_CODES = 1_000_003
+"""(device, cabinet index) → device × this + index, one int64 per cabinet."""
+
+
+class TrainingCancelled(Exception):
+    """Training stopped on request; nothing was saved."""
+
+
+@dataclass(frozen=True)
+class PlacementHistory:
+    """Everything the placement model learns from, indexed densely (devices, products, categories)."""
+
+    device_ids: np.ndarray  # (D,) ascending
+    device_location: np.ndarray  # (D,) index into location_types
+    location_types: list[str]
+    product_ids: np.ndarray  # (P,) ascending, system products (EMPTY_SLOT) excluded
+    product_category: np.ndarray  # (P,) index into categories
+    product_log_price: np.ndarray  # (P,)
+    product_requirement: list[str]  # (P,) temperature requirement
+    categories: list[str]
+    spans: pd.DataFrame
+    """One row per slot span: device, cabinet, rows, columns, zone, row, column, product, units,
+    exposure_days (demand-days on sale), calendar_days, stockout_days (demand-days sold out), neighbours
+    (4 product indices, -1 for none)."""
+    baskets: BasketCounts
+    as_of: np.ndarray  # (D,) each device's latest sale, seconds since the clock's Monday (-1 without sales)
+    clock: DemandClock
+    sales_rows: int
+    unmatched_sales: int
+    """Vends in no slot span (no activated planogram put that product in that slot then): not used."""
+
+
+def _check(should_stop: StopRequest | None) -> None:
+    if should_stop is not None and should_stop():
+        raise TrainingCancelled("training was stopped")
+
+
+def _slot_code(labels: pd.Series) -> np.ndarray:
+    """Position text → row × 1000 + column (zero-based); -1 where the text is not a position."""
+    categorical = labels.astype("category")
+    codes = []
+    for label in categorical.cat.categories:
+        try:
+            position = Position.parse(label)
+        except PositionError:
+            codes.append(-1)
+            continue
+        codes.append(position.row * COLUMN_CODES + position.column if position.column < COLUMN_CODES else -1)
+    lookup = np.array([*codes, -1], dtype=np.int64)
+    return lookup[categorical.cat.codes.to_numpy()]
+
+
+class _Keys:
+    """One int64 per (device, cabinet, slot, product), the identity a vend shares with its slot span."""
+
+    def __init__(self, cabinets: pd.DataFrame, products: int) -> None:
+        self._cabinet_keys = cabinets["device_id"].to_numpy() * CABINET_CODES + cabinets["cabinet_index"].to_numpy()
+        self._order = np.argsort(self._cabinet_keys)
+        self._products = max(products, 1)
+
+    def cabinet(self, device_id: np.ndarray, cabinet_index: np.ndarray) -> np.ndarray:
+        """Row of each (device, cabinet) in the cabinets table; -1 where unknown."""
+        wanted = np.asarray(device_id, dtype=np.int64) * CABINET_CODES + np.asarray(cabinet_index, dtype=np.int64)
+        found = index_of(self._cabinet_keys[self._order], wanted)
+        return np.where(found >= 0, self._order[np.maximum(found, 0)], -1)
+
+    def key(self, cabinet: np.ndarray, slot: np.ndarray, product: np.ndarray) -> np.ndarray:
+        valid = (cabinet >= 0) & (slot >= 0) & (product >= 0)
+        key = (cabinet * (SLOT_CODES) + slot) * self._products + product
+        return np.where(valid, key, -1)
+
+
+def _read_reference(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    with engine.connect() as connection:
+        devices = pd.read_sql(select(Device.id, Device.location_type).order_by(Device.id), connection)
+        cabinets = pd.read_sql(
+            select(
+                CabinetRecord.device_id,
+                CabinetRecord.cabinet_index,
+                CabinetRecord.rows,
+                CabinetRecord.columns,
+                CabinetRecord.temperature_zone,
+            ),
+            connection,
+        )
+        products = pd.read_sql(
+            select(ProductRecord.id, ProductRecord.category, ProductRecord.price, ProductRecord.temperature_requirement)
+            .where(ProductRecord.is_system.is_(False))
+            .order_by(ProductRecord.id),
+            connection,
+        )
+        in_force = (PlanogramRecord.activated_at.is_not(None)) & (PlanogramRecord.status != "draft")
+        planograms = pd.read_sql(
+            select(
+                PlanogramRecord.id.label("planogram_id"),
+                PlanogramRecord.device_id,
+                PlanogramRecord.cabinet_index,
+                PlanogramRecord.version,
+                PlanogramRecord.activated_at,
+            ).where(in_force),
+            connection,
+        )
+        slots = pd.read_sql(
+            select(PlanogramSlotRecord.planogram_id, PlanogramSlotRecord.position, PlanogramSlotRecord.product_id)
+            .join(PlanogramRecord, PlanogramRecord.id == PlanogramSlotRecord.planogram_id)
+            .where(in_force, PlanogramSlotRecord.product_id.is_not(None)),
+            connection,
+        )
+    return devices, cabinets, products, planograms, slots
+
+
+def _spans(
+    planograms: pd.DataFrame, slots: pd.DataFrame, cabinets: pd.DataFrame, keys: _Keys, product_ids: np.ndarray
+) -> pd.DataFrame:
+    """Slot spans of every activated planogram version; the last version of a cabinet is left open."""
+    planograms = planograms.assign(start=seconds_since_monday(pd.to_datetime(planograms["activated_at"])))
+    planograms = planograms.sort_values(["device_id", "cabinet_index", "start", "version"])
+    following = planograms.groupby(["device_id", "cabinet_index"])["start"].shift(-1)
+    following = following.fillna(-1).to_numpy(dtype=np.int64)  # (floats cannot hold OPEN_END exactly)
+    planograms["end"] = np.where(following < 0, OPEN_END, following)
+    planograms["cabinet"] = keys.cabinet(planograms["device_id"].to_numpy(), planograms["cabinet_index"].to_numpy())
+    spans = slots.merge(planograms[["planogram_id", "cabinet", "start", "end"]], on="planogram_id")
+    spans = spans[(spans["cabinet"] >= 0) & (spans["end"] > spans["start"])]
+    spans = spans.assign(
+        product=index_of(product_ids, spans["product_id"].to_numpy()), slot=_slot_code(spans["position"])
+    )
+    spans = spans.merge(
+        cabinets[["rows", "columns", "temperature_zone"]].rename(columns={"temperature_zone": "zone"}),
+        left_on="cabinet",
+        right_index=True,
+    )
+    spans["row"], spans["column"] = np.divmod(spans["slot"].to_numpy(), COLUMN_CODES)
+    inside = (spans["slot"] >= 0) & (spans["row"] < spans["rows"]) & (spans["column"] < spans["columns"])
+    spans = spans[inside & (spans["product"] >= 0)].copy()
+    spans["device_id"] = cabinets["device_id"].to_numpy()[spans["cabinet"].to_numpy()]
+    spans["key"] = keys.key(spans["cabinet"].to_numpy(), spans["slot"].to_numpy(), spans["product"].to_numpy())
+    return spans.sort_values(["key", "start"]).reset_index(drop=True)
+
+
+_SALES_COLUMNS = ("device_id", "cabinet_index", "position", "product_id", "sold_at", "quantity", "transaction_id")
+
+
+def _sales_chunks(engine: Engine) -> Iterator[pd.DataFrame]:
+    """Every vend, in chunks, straight from the driver's cursor: per-row ORM/Core processing would double the
+    time on a 12-million-row fleet. Timestamps arrive as text (SQLite) or datetimes; pandas parses either."""
+    table = SaleRecord.__table__
+    query = f"SELECT {', '.join(_SALES_COLUMNS)} FROM {table.name}"  # plain column names: portable SQL
+    driver_error = engine.dialect.loaded_dbapi.Error
+    with engine.connect() as connection:
+        cursor = connection.execution_options(stream_results=True).exec_driver_sql(query).cursor
+        while True:
+            try:
+                rows = cursor.fetchmany(SALES_CHUNK_ROWS)
+            except driver_error as error:  # wrapped as SQLAlchemy would, so callers catch one kind of error
+                raise DBAPIError.instance(query, None, error, driver_error) from error
+            if not rows:
+                return
+            yield pd.DataFrame.from_records(rows, columns=_SALES_COLUMNS)
+
+
+@dataclass
+class _SalesTally:
+    units: np.ndarray
+    hours: np.ndarray  # devices × 168 vends
+    latest: np.ndarray  # devices, seconds (-1 without sales)
+    transactions: list[np.ndarray]
+    products: list[np.ndarray]
+    rows: int = 0
+    unmatched: int = 0
+
+
+def _tally_sales(
+    engine: Engine,
+    spans: pd.DataFrame,
+    keys: _Keys,
+    device_ids: np.ndarray,
+    product_ids: np.ndarray,
+    total_rows: int,
+    progress: Progress,
+    should_stop: StopRequest | None,
+) -> _SalesTally:
+    tally = _SalesTally(
+        units=np.zeros(len(spans)),
+        hours=np.zeros((len(device_ids), HOURS_PER_WEEK)),
+        latest=np.full(len(device_ids), -1, dtype=np.int64),
+        transactions=[],
+        products=[],
+    )
+    lookup = spans[["key", "start", "end"]].assign(span=np.arange(len(spans))).sort_values("start")
+    for chunk in _sales_chunks(engine):
+        _check(should_stop)
+        seconds = seconds_since_monday(pd.to_datetime(chunk["sold_at"], format="ISO8601").to_numpy())
+        device = index_of(device_ids, chunk["device_id"].to_numpy())
+        product = index_of(product_ids, chunk["product_id"].to_numpy())
+        quantity = chunk["quantity"].fillna(1).to_numpy(dtype=np.float64)
+        known = device >= 0
+        cells = device[known] * HOURS_PER_WEEK + hour_of_week(seconds[known])
+        tally.hours += np.bincount(cells, weights=quantity[known], minlength=tally.hours.size).reshape(
+            tally.hours.shape
+        )
+        np.maximum.at(tally.latest, device[known], seconds[known])
+        cabinet = keys.cabinet(chunk["device_id"].to_numpy(), chunk["cabinet_index"].to_numpy())
+        vends = pd.DataFrame(
+            {"key": keys.key(cabinet, _slot_code(chunk["position"]), product), "second": seconds, "units": quantity}
+        ).sort_values("second")
+        matched = pd.merge_asof(vends, lookup, left_on="second", right_on="start", by="key", direction="backward")
+        inside = matched["span"].notna().to_numpy() & (matched["second"] < matched["end"]).to_numpy()
+        spans_hit = matched["span"].to_numpy()[inside].astype(np.int64)
+        tally.units += np.bincount(spans_hit, weights=matched["units"].to_numpy()[inside], minlength=len(spans))
+        tally.unmatched += int((~inside).sum())
+        basket = product >= 0
+        tally.transactions.append(chunk["transaction_id"].to_numpy(dtype=np.int64)[basket])
+        tally.products.append(product[basket].astype(np.int32))
+        tally.rows += len(chunk)
+        progress(5 + int(55 * tally.rows / max(total_rows, 1)), f"Reading sales: {tally.rows:,} of {total_rows:,}")
+    return tally
+
+
+def _stockout_days(
+    engine: Engine, spans: pd.DataFrame, keys: _Keys, product_ids: np.ndarray, clock: DemandClock
+) -> np.ndarray:
+    """Demand-days each span stood sold out (stock-out windows clipped to the span)."""
+    with engine.connect() as connection:
+        stockouts = pd.read_sql(
+            select(
+                StockoutRecord.device_id,
+                StockoutRecord.cabinet_index,
+                StockoutRecord.position,
+                StockoutRecord.product_id,
+                StockoutRecord.sold_out_at,
+                StockoutRecord.restocked_at,
+            ),
+            connection,
+        )
+    lost = np.zeros(len(spans))
+    if stockouts.empty or spans.empty:
+        return lost
+    cabinet = keys.cabinet(stockouts["device_id"].to_numpy(), stockouts["cabinet_index"].to_numpy())
+    product = index_of(product_ids, stockouts["product_id"].to_numpy())
+    frame = pd.DataFrame(
+        {
+            "key": keys.key(cabinet, _slot_code(stockouts["position"]), product),
+            "out": seconds_since_monday(pd.to_datetime(stockouts["sold_out_at"]).to_numpy()),
+            "back": pd.to_datetime(stockouts["restocked_at"]),
+        }
+    )
+    back = frame["back"]
+    frame["back"] = np.where(back.isna(), OPEN_END, seconds_since_monday(back.fillna(pd.Timestamp(0)).to_numpy()))
+    overlap = frame.merge(spans[["key", "start", "end", "device"]].assign(span=np.arange(len(spans))), on="key")
+    begin = np.maximum(overlap["out"].to_numpy(), overlap["start"].to_numpy())
+    finish = np.minimum(overlap["back"].to_numpy(), overlap["end"].to_numpy())
+    days = clock.days_between(overlap["device"].to_numpy(), begin, finish)
+    return np.bincount(overlap["span"].to_numpy(), weights=days, minlength=len(spans))
+
+
+def _neighbours(spans: pd.DataFrame) -> np.ndarray:
+    """spans × 4 product indices of the products above, below, left and right in the same version."""
+    slot_key = spans["planogram_id"].to_numpy() * (SLOT_CODES) + spans["slot"].to_numpy()
+    order = np.argsort(slot_key)
+    sorted_keys, products = slot_key[order], spans["product"].to_numpy()[order]
+    found = np.full((len(spans), len(NEIGHBOUR_STEPS)), NO_PRODUCT, dtype=np.int64)
+    for step, (dr, dc) in enumerate(NEIGHBOUR_STEPS):
+        row, column = spans["row"].to_numpy() + dr, spans["column"].to_numpy() + dc
+        inside = (row >= 0) & (row < spans["rows"].to_numpy()) & (column >= 0) & (column < spans["columns"].to_numpy())
+        wanted = spans["planogram_id"].to_numpy() * (SLOT_CODES) + row * COLUMN_CODES + column
+        where = index_of(sorted_keys, np.where(inside, wanted, -1))
+        found[:, step] = np.where(where >= 0, products[np.maximum(where, 0)], NO_PRODUCT)
+    return found
+
+
+def read_placement_history(
+    engine: Engine, progress: Progress | None = None, should_stop: StopRequest | None = None
+) -> PlacementHistory:
+    """Read the database into slot spans with units and censored exposure (5–70 % of training progress)."""
+    report: Progress = progress or (lambda _percent, _message: None)
+    report(1, "Reading devices, products and planograms")
+    devices, cabinets, products, planograms, slots = _read_reference(engine)
+    device_ids = devices["id"].to_numpy(dtype=np.int64)
+    product_ids = products["id"].to_numpy(dtype=np.int64)
+    location_types = sorted(devices["location_type"].fillna("unknown").unique().tolist())
+    device_location = np.searchsorted(location_types, devices["location_type"].fillna("unknown").to_numpy())
+    categories = sorted(products["category"].fillna("unknown").unique().tolist())
+    product_category = np.searchsorted(categories, products["category"].fillna("unknown").to_numpy())
+    prices = products["price"].astype(float).clip(lower=0.01).to_numpy()
+
+    keys = _Keys(cabinets, len(product_ids))
+    spans = _spans(planograms, slots, cabinets, keys, product_ids)
+    spans["device"] = index_of(device_ids, spans["device_id"].to_numpy())
+    spans = spans[spans["device"] >= 0].reset_index(drop=True)
+    _check(should_stop)
+
+    with engine.connect() as connection:
+        total_rows = int(connection.scalar(select(SaleRecord.id).order_by(SaleRecord.id.desc()).limit(1)) or 0)
+    tally = _tally_sales(engine, spans, keys, device_ids, product_ids, total_rows, report, should_stop)
+    _check(should_stop)
+
+    report(62, "Measuring exposure and stock-outs")
+    latest = tally.latest[spans["device"].to_numpy()]
+    still_open = spans["end"].to_numpy() == OPEN_END
+    spans["end"] = np.where(still_open, latest + 1, spans["end"].to_numpy())
+    spans["units"] = tally.units
+    spans = spans[spans["end"] > spans["start"]].reset_index(drop=True)
+    clock = DemandClock.from_sales(tally.hours)
+    device = spans["device"].to_numpy()
+    on_sale = clock.days_between(device, spans["start"].to_numpy(), spans["end"].to_numpy())
+    spans["stockout_days"] = np.minimum(_stockout_days(engine, spans, keys, product_ids, clock), on_sale)
+    spans["exposure_days"] = on_sale - spans["stockout_days"]
+    spans["calendar_days"] = (spans["end"] - spans["start"]).to_numpy() / 86_400
+    integers = ["device", "cabinet", "planogram_id", "rows", "columns", "row", "column", "product", "slot"]
+    spans = spans.astype(dict.fromkeys(integers, np.int64))  # an empty history must still index arrays
+    neighbours = _neighbours(spans)
+    for step in range(len(NEIGHBOUR_STEPS)):
+        spans[f"neighbour_{step}"] = neighbours[:, step]
+    _check(should_stop)
+
+    report(66, "Counting baskets")
+    transactions = np.concatenate(tally.transactions) if tally.transactions else np.zeros(0, dtype=np.int64)
+    basket_products = np.concatenate(tally.products) if tally.products else np.zeros(0, dtype=np.int32)
+    tally.transactions.clear()
+    tally.products.clear()
+    baskets = BasketCounts.from_sales(transactions, basket_products, len(product_ids))
+    del transactions, basket_products
+    return PlacementHistory(
+        device_ids=device_ids,
+        device_location=device_location,
+        location_types=location_types,
+        product_ids=product_ids,
+        product_category=product_category,
+        product_log_price=np.log(prices) if len(prices) else np.zeros(0),
+        product_requirement=products["temperature_requirement"].fillna("ambient").tolist(),
+        categories=categories,
+        spans=spans[
+            [
+                "device",
+                "cabinet",
+                "planogram_id",
+                "rows",
+                "columns",
+                "zone",
+                "row",
+                "column",
+                "product",
+                "units",
+                "exposure_days",
+                "calendar_days",
+                "stockout_days",
+                *[f"neighbour_{step}" for step in range(len(NEIGHBOUR_STEPS))],
+            ]
+        ].copy(),
+        baskets=baskets,
+        as_of=tally.latest,
+        clock=clock,
+        sales_rows=tally.rows,
+        unmatched_sales=tally.unmatched,
+    )

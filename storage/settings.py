@@ -1,0 +1,247 @@
+"""The user's settings: typed, versioned, in one JSON file under the user config dir — and never a secret.
+
+Settings that several layers read (the Claude model table and spending cap for the LLM client, the labour
+cost per changed slot for revenue break-even) live here rather than in ``ai/llm`` so that storage owns every
+file the app writes. The Anthropic API key is deliberately *not* a field: it lives only in the OS keyring
+(``ai.llm.keys``), so no code path can write it here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from storage.engine import APP_NAME
+
+SETTINGS_VERSION = 1
+SETTINGS_FILE = "settings.json"
+DEFAULT_MONTHLY_CAP_USD = 20.0
+DEFAULT_LABOUR_COST_PER_SLOT = 1.00  # US dollars to change one slot on a visit (revenue break-even)
+log = logging.getLogger(__name__)
+
+
+class Task(StrEnum):
+    """What Claude is asked to do; each task is routed to one model (the model table)."""
+
+    SLOT_EXPLANATION = "slot_explanation"  # "why is B3 a 42?" — Haiku, real-time
+    CABINET_EXPLANATIONS = "cabinet_explanations"  # every slot of a cabinet in one call — Haiku
+    ANALYSIS_NARRATIVE = "analysis_narrative"  # revenue comparison, forecast summary — Sonnet
+    WHAT_IF = "what_if"  # complex what-if questions — Opus
+    PHOTO_COMPLIANCE = "photo_compliance"  # a cabinet photo against the planogram — Sonnet (vision)
+
+
+class AnswerFormat(StrEnum):
+    """How a model is made to answer in a checked shape.
+
+    Forced tool use is the default; models that refuse it (Opus 5.5 returns 400 on a forced ``tool_choice``)
+    answer through structured outputs (``output_config.format``) instead — the same JSON schema either way.
+    """
+
+    FORCED_TOOL = "forced_tool"
+    JSON_SCHEMA = "json_schema"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelChoice:
+    """One row of the model table: which model does a task, at what list price, within what time."""
+
+    model: str
+    input_per_mtok: float  # US dollars per million input tokens
+    output_per_mtok: float  # US dollars per million output tokens
+    timeout_s: float
+    max_output_tokens: int
+    answer_format: AnswerFormat = AnswerFormat.FORCED_TOOL
+
+
+# Model ids and list prices from Anthropic's model pages (claude-haiku-5-5: $0.10/$0.50 for prompts up to
+# 100k tokens, which ours always are; claude-sonnet-5-5: $2/$10; claude-opus-5-5: $4/$20). Editable in Settings.
+DEFAULT_MODELS: dict[Task, ModelChoice] = {
+    Task.SLOT_EXPLANATION: ModelChoice("claude-haiku-5-5", 0.10, 0.50, 2.0, 400),
+    Task.CABINET_EXPLANATIONS: ModelChoice("claude-haiku-5-5", 0.10, 0.50, 10.0, 4000),
+    Task.ANALYSIS_NARRATIVE: ModelChoice("claude-sonnet-5-5", 2.00, 10.00, 10.0, 700),
+    Task.WHAT_IF: ModelChoice("claude-opus-5-5", 4.00, 20.00, 30.0, 1500, AnswerFormat.JSON_SCHEMA),
+    Task.PHOTO_COMPLIANCE: ModelChoice("claude-sonnet-5-5", 2.00, 10.00, 30.0, 1200),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LlmSettings:
+    models: dict[Task, ModelChoice] = field(default_factory=lambda: dict(DEFAULT_MODELS))
+    monthly_cap_usd: float = DEFAULT_MONTHLY_CAP_USD
+    enabled: bool = True
+
+    def model_for(self, task: Task) -> ModelChoice:
+        return self.models.get(task, DEFAULT_MODELS[task])
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    llm: LlmSettings = field(default_factory=LlmSettings)
+    labour_cost_per_slot: float = DEFAULT_LABOUR_COST_PER_SLOT
+    version: int = SETTINGS_VERSION
+
+
+class SettingsProblem(ValueError):
+    """A value the settings cannot hold; the message names the field and what is allowed."""
+
+
+def default_settings_path() -> Path:
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / SETTINGS_FILE
+
+
+def check(settings: AppSettings) -> AppSettings:
+    """Refuse values that would break a call or a price: the dialog shows the message next to the field."""
+    numbers = [settings.llm.monthly_cap_usd, settings.labour_cost_per_slot]
+    for choice in settings.llm.models.values():
+        numbers += [choice.input_per_mtok, choice.output_per_mtok, choice.timeout_s]
+    if not all(math.isfinite(number) for number in numbers):
+        raise SettingsProblem("prices, limits and costs must be ordinary numbers")
+    for task, choice in settings.llm.models.items():
+        if not choice.model.strip() or any(character.isspace() for character in choice.model.strip()):
+            raise SettingsProblem(f"{task.value}: the model id must be one word, such as claude-haiku-5-5")
+        if choice.input_per_mtok < 0 or choice.output_per_mtok < 0:
+            raise SettingsProblem(f"{task.value}: prices cannot be negative")
+        if not 0.1 <= choice.timeout_s <= 300:
+            raise SettingsProblem(f"{task.value}: the time limit must be between 0.1 and 300 seconds")
+        if not 1 <= choice.max_output_tokens <= 32_000:
+            raise SettingsProblem(f"{task.value}: the answer length must be between 1 and 32000 tokens")
+    if settings.llm.monthly_cap_usd < 0:
+        raise SettingsProblem("the monthly spending cap cannot be negative (0 stops all Claude calls)")
+    if settings.labour_cost_per_slot < 0:
+        raise SettingsProblem("the labour cost per slot cannot be negative")
+    return settings
+
+
+def to_json(settings: AppSettings) -> dict[str, Any]:
+    return {
+        "version": SETTINGS_VERSION,
+        "labour_cost_per_slot": settings.labour_cost_per_slot,
+        "llm": {
+            "enabled": settings.llm.enabled,
+            "monthly_cap_usd": settings.llm.monthly_cap_usd,
+            "models": {
+                task.value: {
+                    "model": choice.model,
+                    "input_per_mtok": choice.input_per_mtok,
+                    "output_per_mtok": choice.output_per_mtok,
+                    "timeout_s": choice.timeout_s,
+                    "max_output_tokens": choice.max_output_tokens,
+                    "answer_format": choice.answer_format.value,
+                }
+                for task, choice in settings.llm.models.items()
+            },
+        },
+    }
+
+
+def from_json(raw: object) -> AppSettings:
+    """Settings from a parsed file; unknown keys are ignored and missing ones take their defaults.
+
+    A file written by a newer version keeps working for the fields this version knows.
+    """
+    if not isinstance(raw, dict):
+        raise SettingsProblem("the settings file does not hold a JSON object")
+    version = raw.get("version", 1)
+    if not isinstance(version, int) or version < 1:
+        raise SettingsProblem(f"unknown settings version {version!r}")
+    llm_raw = raw.get("llm", {})
+    if not isinstance(llm_raw, dict):
+        raise SettingsProblem("'llm' must be an object")
+    models = dict(DEFAULT_MODELS)
+    models_raw = llm_raw.get("models", {})
+    if not isinstance(models_raw, dict):
+        raise SettingsProblem("'llm.models' must be an object")
+    for name, row in models_raw.items():
+        try:
+            task = Task(name)
+        except ValueError:
+            continue  # a task of a newer version
+        if not isinstance(row, dict):
+            raise SettingsProblem(f"'llm.models.{name}' must be an object")
+        default = DEFAULT_MODELS[task]
+        try:
+            models[task] = ModelChoice(
+                model=str(row.get("model", default.model)),
+                input_per_mtok=float(row.get("input_per_mtok", default.input_per_mtok)),
+                output_per_mtok=float(row.get("output_per_mtok", default.output_per_mtok)),
+                timeout_s=float(row.get("timeout_s", default.timeout_s)),
+                max_output_tokens=int(row.get("max_output_tokens", default.max_output_tokens)),
+                answer_format=AnswerFormat(row.get("answer_format", default.answer_format.value)),
+            )
+        except (TypeError, ValueError) as error:
+            raise SettingsProblem(f"'llm.models.{name}': {error}") from None
+    try:
+        settings = AppSettings(
+            llm=LlmSettings(
+                models=models,
+                monthly_cap_usd=float(llm_raw.get("monthly_cap_usd", DEFAULT_MONTHLY_CAP_USD)),
+                enabled=bool(llm_raw.get("enabled", True)),
+            ),
+            labour_cost_per_slot=float(raw.get("labour_cost_per_slot", DEFAULT_LABOUR_COST_PER_SLOT)),
+        )
+    except (TypeError, ValueError) as error:
+        raise SettingsProblem(str(error)) from None
+    return check(settings)
+
+
+class SettingsStore:
+    """Loads the settings once, hands out the current value to any thread, and saves atomically.
+
+    A damaged file is set aside (``settings.json.damaged``) and the defaults are used, with ``problem``
+    saying so, rather than refusing to start.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_settings_path()
+        self.problem: str | None = None
+        self._lock = threading.Lock()
+        self._current = self._load()
+
+    @property
+    def current(self) -> AppSettings:
+        with self._lock:
+            return self._current
+
+    def save(self, settings: AppSettings) -> AppSettings:
+        check(settings)
+        settings = replace(settings, version=SETTINGS_VERSION)
+        text = json.dumps(to_json(settings), indent=2, sort_keys=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=self.path.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text + "\n")
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temporary, self.path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        with self._lock:
+            self._current = settings
+        return settings
+
+    def _load(self) -> AppSettings:
+        if not self.path.exists():
+            return AppSettings()
+        try:
+            return from_json(json.loads(self.path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, SettingsProblem) as error:
+            damaged = self.path.with_name(self.path.name + ".damaged")
+            try:
+                os.replace(self.path, damaged)
+            except OSError:
+                damaged = self.path
+            self.problem = f"The settings file could not be read ({error}); defaults are used. It was kept as {damaged}"
+            log.warning("settings file unreadable, defaults used: %s", error)
+            return AppSettings()

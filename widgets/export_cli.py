@@ -1,0 +1,401 @@
+"""Exports as requests — one device or cabinet in PDF, PNG, CSV or JSON, or a route as one PDF — shared by the
+Export dialog and the headless command ``python main.py export``.
+
+A request is checked before any work (device, cabinet, format, output folder) and written all or nothing;
+anything that cannot be exported as asked raises :class:`ExportRefused` with the problem and the fix, which
+the command turns into exit status 2 and the dialog into a message.
+
+``main.py`` builds its parser on every start, so this module imports Qt and SQLAlchemy only inside the
+functions that export: adding the ``export`` command costs the other commands (and the GUI's start) nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from designer.planogram_files import DeviceIdentity, planogram_to_csv, planogram_to_json
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from storage.fleet import DeviceSummary
+    from widgets.field_sheets import CabinetSheet, SheetPage
+
+EXIT_BAD_ARGUMENTS = 2
+
+# --- exports: one request, whatever the format ----------------------------------------------------
+
+
+class ExportFormat(StrEnum):
+    PDF = "pdf"
+    PNG = "png"
+    CSV = "csv"
+    JSON = "json"
+
+    @property
+    def needs_one_cabinet(self) -> bool:
+        """A PNG shows one sheet; a CSV or JSON file holds one planogram."""
+        return self is not ExportFormat.PDF
+
+
+class ExportRefused(ValueError):
+    """An export that cannot be made as asked; the message names the problem and the fix. Nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    """What to export: one device (optionally one cabinet) in any format, or a route of devices as one PDF.
+
+    ``out`` is None for printing, which takes the PDF's pages.
+    """
+
+    format: ExportFormat
+    device_ids: tuple[int, ...]
+    cabinet_index: int | None = None
+    route: bool = False
+    out: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    files: tuple[Path, ...]
+    pages: int
+    content_hashes: dict[str, str]  # planogram id ("3_0") → hash printed on its sheet or stored in its file
+
+    def describe(self) -> str:
+        where = ", ".join(str(path) for path in self.files)
+        pages = f"{self.pages} page{'s' * (self.pages != 1)} " if self.pages else ""
+        return f"Saved {pages}to {where}"
+
+
+Progress = Callable[[int, str], None]
+
+
+def check_output_path(path: Path) -> None:
+    """Refuse, before any work, an output the user cannot get: a folder, or a file in a missing folder."""
+    if path.is_dir():
+        raise ExportRefused(f"{path} is a folder; give a file name, e.g. {path / 'sheet.pdf'}")
+    if not path.parent.is_dir():
+        raise ExportRefused(f"the folder {path.parent} does not exist; create it or choose another place to save")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write the whole file or nothing: a reader never sees half a sheet, a failed export leaves no fragment."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise ExportRefused(
+            f"cannot write {path} ({error.strerror or error}); choose a folder you may write to"
+        ) from None
+
+
+def _device_identity(device: DeviceSummary) -> DeviceIdentity:
+    return DeviceIdentity(device.id, device.name, device.asset_number, device.location_name)
+
+
+def _check_devices(engine: Engine, device_ids: Sequence[int]) -> None:
+    from storage.fleet import FleetRepository
+
+    known = {device.id for device in FleetRepository(engine).devices()}
+    unknown = [device_id for device_id in device_ids if device_id not in known]
+    if unknown:
+        listed = ", ".join(map(str, unknown))
+        choices = f"its devices are {_ranges(sorted(known))}" if known else "it holds no devices"
+        raise ExportRefused(f"device {listed} is not in this database; {choices}")
+
+
+def _ranges(numbers: Sequence[int]) -> str:
+    """``1–12`` or ``1–3, 7, 9–10``: device ids as a person would list them."""
+    parts: list[str] = []
+    start = previous = numbers[0]
+    for number in [*numbers[1:], None]:
+        if number is not None and number == previous + 1:
+            previous = number
+            continue
+        parts.append(f"{start}–{previous}" if previous > start else str(start))
+        if number is not None:
+            start = previous = number
+    return ", ".join(parts)
+
+
+def _chosen_sheets(sheets: list[CabinetSheet], request: ExportRequest, device_id: int) -> list[CabinetSheet]:
+    if not sheets:
+        raise ExportRefused(f"device {device_id} has no cabinets, so there is no sheet to export")
+    indexes = ", ".join(str(sheet.cabinet.index) for sheet in sheets)
+    if request.cabinet_index is not None:
+        chosen = [sheet for sheet in sheets if sheet.cabinet.index == request.cabinet_index]
+        if not chosen:
+            raise ExportRefused(
+                f"device {device_id} has no cabinet {request.cabinet_index}; its cabinets are {indexes}"
+            )
+        return chosen
+    if request.format.needs_one_cabinet and len(sheets) > 1:
+        raise ExportRefused(
+            f"a {request.format.value.upper()} export holds one cabinet and device {device_id} has {len(sheets)} "
+            f"({indexes}); name one with --cabinet, or export the whole device as PDF"
+        )
+    return sheets
+
+
+def read_sheets(engine: Engine, request: ExportRequest) -> list[list[CabinetSheet]]:
+    """The sheets ``request`` names, per device in the order given; refuses unknown devices and cabinets."""
+    from storage.field_data import route_stock
+    from storage.fleet import FleetRepository
+    from widgets.field_sheets import cabinet_sheets
+
+    _check_request(request)
+    _check_devices(engine, request.device_ids)
+    catalogue = FleetRepository(engine).catalogue()
+    stocks = route_stock(engine, request.device_ids)
+    return [_chosen_sheets(cabinet_sheets(stock, catalogue), request, stock.device.id) for stock in stocks]
+
+
+def document_pages(request: ExportRequest, sheets_per_device: Sequence[Sequence[CabinetSheet]]) -> list[SheetPage]:
+    """The numbered pages of the PDF (and of a printout): a route ends with its totals."""
+    from widgets.field_sheets import device_document, route_document
+
+    return route_document(sheets_per_device) if request.route else device_document(sheets_per_device[0])
+
+
+def export_sheets(
+    engine: Engine,
+    request: ExportRequest,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> ExportResult:
+    """Make the files ``request`` asks for from the database; raises :class:`ExportRefused` naming the fix.
+
+    Runs in a worker thread as well as headless: nothing here touches a window.
+    """
+    from widgets.field_sheets import pdf_bytes, png_bytes
+    from widgets.workers import JobCancelled
+
+    report = progress or (lambda _percent, _message: None)
+    if request.out is None:
+        raise ExportRefused("no file was named to save to; choose where to save the export")
+    out = request.out
+    check_output_path(out)
+    report(5, "Reading sales and restock visits")
+    sheets_per_device = read_sheets(engine, request)
+    hashes = {
+        sheet.planogram.planogram_id: sheet.content_hash or ""
+        for sheets in sheets_per_device
+        for sheet in sheets
+        if sheet.planogram is not None
+    }
+    if request.format in (ExportFormat.CSV, ExportFormat.JSON):
+        return _export_planogram_file(request.format, out, sheets_per_device[0][0], hashes)
+    pages = document_pages(request, sheets_per_device)
+
+    def page_progress(percent: int, message: str) -> None:
+        if should_stop is not None and should_stop():
+            raise JobCancelled("the export was stopped; nothing was written")
+        report(10 + percent * 85 // 100, message)
+
+    if request.format is ExportFormat.PDF:
+        device = sheets_per_device[0][0].device
+        title = f"Route sheets, {len(sheets_per_device)} machines" if request.route else f"Field sheet, {device.name}"
+        write_atomically(out, pdf_bytes(pages, title, page_progress))
+        files: tuple[Path, ...] = (out,)
+    else:
+        images = []
+        for number, page in enumerate(pages, start=1):
+            page_progress(round(100 * (number - 1) / len(pages)), f"Page {number} of {len(pages)}")
+            images.append(png_bytes(page))
+        files = tuple(_png_name(out, number) for number in range(1, len(pages) + 1))
+        for path, image in zip(files, images, strict=True):
+            write_atomically(path, image)
+    report(100, "Saved")
+    return ExportResult(files, len(pages), hashes)
+
+
+def _check_request(request: ExportRequest) -> None:
+    if not request.device_ids:
+        raise ExportRefused("no device was named; give a device id, or a route of several")
+    if request.route:
+        if request.format is not ExportFormat.PDF:
+            raise ExportRefused(f"a route is exported as one PDF, not {request.format.value.upper()}; use PDF")
+        if request.cabinet_index is not None:
+            raise ExportRefused("a route sheet holds every cabinet of every machine; leave out the cabinet")
+        if len(set(request.device_ids)) != len(request.device_ids):
+            raise ExportRefused("a device appears twice on the route; list each machine once, in driving order")
+    elif len(request.device_ids) != 1:
+        raise ExportRefused("name one device, or export the devices as a route PDF")
+
+
+def _export_planogram_file(
+    export_format: ExportFormat, out: Path, sheet: CabinetSheet, hashes: dict[str, str]
+) -> ExportResult:
+    planogram = sheet.planogram
+    if planogram is None:
+        raise ExportRefused(
+            f"cabinet {sheet.cabinet.index} of device {sheet.device.id} has no active planogram, so nothing was "
+            "approved to export; activate a version in the designer first"
+        )
+    if export_format is ExportFormat.JSON:
+        text = planogram_to_json(planogram, sheet.cabinet, sheet.catalogue, _device_identity(sheet.device))
+    else:
+        text = planogram_to_csv(planogram, sheet.catalogue)
+    write_atomically(out, text.encode("utf-8"))
+    return ExportResult((out,), 0, hashes)
+
+
+def _png_name(path: Path, number: int) -> Path:
+    """The first page keeps the chosen name; a sheet that runs on gets ``name-2.png``, ``name-3.png``…"""
+    return path if number == 1 else path.with_name(f"{path.stem}-{number}{path.suffix or '.png'}")
+
+
+# --- the command line -----------------------------------------------------------------------------
+
+_RULES = """\
+what is exported:
+  --device ID            one machine: the PDF holds a sheet per cabinet (only cabinet I with --cabinet I)
+  --route ID,ID,...      several machines in driving order: one PDF with every cabinet's sheet, then the
+                         route totals (units per product to pack on the van); PDF only, no --cabinet
+  png, csv, json         hold one cabinet: name it with --cabinet unless the machine has only one;
+                         a sheet longer than a page gives FILE, FILE-2.png, ...
+  csv, json              the cabinet's active (approved) planogram, importable again in the designer
+  --format               defaults to the extension of --out (.pdf, .png, .csv, .json)
+
+Stock on the sheets is as of the machine's latest sale, so a database always gives the same sheets.
+exit status: 0 written (a JSON summary on stdout); 2 bad arguments or nothing to export (one line on stderr,
+nothing written)."""
+
+
+def _whole_number(what: str, minimum: int) -> Callable[[str], int]:
+    """An argparse type for ids and indexes, naming what was expected (device ids from 1, cabinets from 0)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {what} (a whole number from {minimum})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is not a {what} (they start at {minimum})")
+        return value
+
+    return parse
+
+
+def _route(text: str) -> tuple[int, ...]:
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isdigit() and int(part) > 0 for part in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of device ids; write them like 1,2,3")
+    return tuple(int(part) for part in parts)
+
+
+def _format(text: str) -> ExportFormat:
+    try:
+        return ExportFormat(text.strip().lower())
+    except ValueError:
+        choices = ", ".join(member.value for member in ExportFormat)
+        raise argparse.ArgumentTypeError(f"{text!r} is not a format; use one of {choices}") from None
+
+
+def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    """The ``export`` command's arguments; ``main.py`` adds it to its commands and calls :func:`run_export`."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "export",
+        help="write field sheets (PDF/PNG) or a planogram (CSV/JSON) for a device, or a route PDF",
+        description="Export what was approved: field sheets with slot map and pick list, or the planogram file.",
+        epilog=_RULES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--device", metavar="ID", type=_whole_number("device id", 1), help="the machine to export")
+    target.add_argument("--route", metavar="ID,ID,...", type=_route, help="machines in driving order (PDF)")
+    parser.add_argument(
+        "--cabinet", metavar="I", type=_whole_number("cabinet index", 0), help="one cabinet of the device (from 0)"
+    )
+    parser.add_argument(
+        "--format", metavar="FORMAT", type=_format, help="pdf, png, csv or json (default: from the extension of --out)"
+    )
+    parser.add_argument("--out", metavar="FILE", required=True, type=Path, help="the file to write")
+    parser.add_argument(
+        "--db", metavar="URL", dest="export_db", help="SQLAlchemy URL or SQLite file (default: the demo database)"
+    )
+    return parser
+
+
+def request_from_args(args: argparse.Namespace) -> ExportRequest:
+    """The parsed arguments as a request; the format comes from ``--out``'s extension when not given."""
+    out = Path(args.out).expanduser()
+    export_format = args.format
+    if export_format is None:
+        try:
+            export_format = ExportFormat(out.suffix.lower().lstrip("."))
+        except ValueError:
+            raise ExportRefused(
+                f"the file name {out.name!r} does not say which format to write; add --format pdf, png, csv or json"
+            ) from None
+    route = args.route is not None
+    device_ids = tuple(args.route) if route else (args.device,)
+    return ExportRequest(export_format, device_ids, args.cabinet, route, out)
+
+
+def _database_url(args: argparse.Namespace) -> str:
+    from storage.engine import default_database_url, normalise_url, sqlite_file
+
+    url = normalise_url(getattr(args, "export_db", None) or getattr(args, "db", None) or default_database_url())
+    file = sqlite_file(url)
+    if file is not None and not file.is_file():
+        raise ExportRefused(
+            f"there is no database at {file}; name one with --db, or build the demo with 'main.py demo --db {file}'"
+        )
+    return url
+
+
+def _ensure_painting() -> None:
+    """Fonts and the slot map's scene need a QApplication; headless, it is one on the offscreen platform (no
+    display needed, and the same fonts as on screen)."""
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        global _application
+        _application = QApplication(["planogram-studio", "-platform", "offscreen"])
+
+
+_application: object = None  # kept alive for the process: Qt needs it until the last page is painted
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Run the ``export`` command: 0 and a JSON summary on stdout, or 2 and one line on stderr."""
+    from storage.schema import DatabaseProblem, prepare_database
+
+    try:
+        check_output_path(Path(args.out).expanduser())
+        request = request_from_args(args)
+        url = _database_url(args)
+        try:
+            engine = prepare_database(url)
+        except DatabaseProblem as problem:
+            raise ExportRefused(str(problem)) from None
+        try:
+            if request.format in (ExportFormat.PDF, ExportFormat.PNG):
+                _ensure_painting()
+            result = export_sheets(engine, request)
+        finally:
+            engine.dispose()
+    except ExportRefused as refusal:
+        print(f"planogram-studio export: error: {refusal}", file=sys.stderr)
+        return EXIT_BAD_ARGUMENTS
+    summary = {
+        "success": True,
+        "format": request.format.value,
+        "files": [str(path) for path in result.files],
+        "pages": result.pages,
+        "content_hashes": result.content_hashes,
+    }
+    print(json.dumps(summary))
+    return 0

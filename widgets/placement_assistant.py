@@ -1,0 +1,146 @@
+"""Instant placement feedback in the window: the model trained in a worker, heat maps and scores while dragging.
+
+Every computation runs in a worker with latest-request-wins (a newer drag or hover drops stale answers), so
+the grid never waits for a score. Before the model is ready the panel says so and editing goes on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from ai.auto_fill import FillProposal, propose_fill
+from ai.placement_feedback import PlacementAnalysis, analyse_placement
+from ai.placement_scoring import PlacementGrid, PlacementScorer
+from designer.planograms import Planogram
+from designer.positions import Position
+from designer.products import Catalogue
+from widgets.score_panel import ScorePanel
+from widgets.workers import BackgroundJobs, JobState
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from widgets.cabinet_editing import EditableCabinetView
+
+TRAIN = "placement model"
+HEAT_MAP = "heat map"
+SCORE = "placement score"
+FILL = "auto-fill"
+BEST_SLOTS = 3
+
+
+def snapshot(planogram: Planogram) -> Planogram:
+    """A copy a worker may read while the user goes on editing the original."""
+    return Planogram(planogram.device_id, planogram.cabinet_index, dict(planogram.slots))
+
+
+class PlacementAssistant(QObject):
+    ready = Signal()
+    progress = Signal(int, str)
+    heat_map_shown = Signal(object)  # the PlacementGrid on screen
+    analysis_shown = Signal(object)  # the PlacementAnalysis in the panel
+    failed = Signal(str)
+
+    def __init__(self, jobs: BackgroundJobs, panel: ScorePanel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.jobs = jobs
+        self.panel = panel
+        self.scorer: PlacementScorer | None = None
+        self._grid: PlacementGrid | None = None
+        self._view: EditableCabinetView | None = None
+        self._product_id: int | None = None
+
+    # --- the model ---------------------------------------------------------------------------
+
+    def train(self, engine: Engine, database_url: str, catalogue: Catalogue) -> None:
+        """Load the saved model when the data has not changed, otherwise fit one; both in a worker."""
+        from ai.model_store import load_or_train_placement_model
+
+        self.scorer = None
+        self.panel.show_idle("Learning from the sales history… scores appear when it is done.")
+
+        def job(state: JobState) -> PlacementScorer:
+            model = load_or_train_placement_model(
+                engine, database_url, progress=state.report_progress, should_stop=state.should_stop
+            )
+            return PlacementScorer(model, catalogue)
+
+        self.jobs.start(TRAIN, job, on_success=self._trained, on_failure=self._training_failed,
+                        on_progress=self.progress.emit)  # fmt: skip
+
+    def _trained(self, scorer: PlacementScorer) -> None:
+        self.scorer = scorer
+        self.panel.show_idle()
+        self.ready.emit()
+
+    def _training_failed(self, error: Exception) -> None:
+        self.panel.show_idle(f"Placement scores are unavailable: {error}")
+        self.failed.emit(str(error))
+
+    # --- dragging ------------------------------------------------------------------------------
+
+    def attach(self, view: EditableCabinetView) -> None:
+        view.drag_product_entered.connect(lambda product_id: self.drag_started(view, product_id))
+        view.drag_hovered.connect(lambda position: self.hovered(view, position))
+        view.drag_finished.connect(lambda: self.drag_finished(view))
+
+    def drag_started(self, view: EditableCabinetView, product_id: int) -> None:
+        self._view, self._grid, self._product_id = view, None, product_id
+        scorer = self.scorer
+        if scorer is None:
+            return
+        cabinet, planogram = view.editor.cabinet, snapshot(view.editor.planogram)
+
+        def job(_state: JobState) -> PlacementGrid:
+            return scorer.placement_grid(cabinet, planogram, product_id)
+
+        self.jobs.start(HEAT_MAP, job, on_success=lambda grid: self._show_heat_map(view, grid))
+
+    def _show_heat_map(self, view: EditableCabinetView, grid: PlacementGrid) -> None:
+        if view is not self._view:
+            return  # the drag has moved on to another cabinet
+        self._grid = grid
+        view.heat_layer.show_scores(grid.scores, grid.best_positions(BEST_SLOTS))
+        self.heat_map_shown.emit(grid)
+
+    def hovered(self, view: EditableCabinetView, position: Position) -> None:
+        scorer = self.scorer
+        if scorer is None or view is not self._view:
+            return
+        cabinet, planogram = view.editor.cabinet, snapshot(view.editor.planogram)
+        product_id = self._product_id
+        if product_id is None:
+            return
+        name = scorer.catalogue[product_id].name
+
+        def job(_state: JobState) -> PlacementAnalysis:
+            return analyse_placement(scorer, cabinet, planogram, product_id, position)
+
+        def show(analysis: PlacementAnalysis) -> None:
+            self.panel.show_analysis(analysis, name)
+            self.analysis_shown.emit(analysis)
+
+        self.jobs.start(SCORE, job, on_success=show)
+
+    def drag_finished(self, view: EditableCabinetView) -> None:
+        if view is self._view:
+            self.jobs.abandon(HEAT_MAP)
+            self.jobs.abandon(SCORE)
+            self._view, self._grid, self._product_id = None, None, None
+
+    # --- auto-fill -----------------------------------------------------------------------------
+
+    def propose_fill(self, view: EditableCabinetView, on_ready: object) -> bool:
+        """Start a fill proposal for the view's empty slots; False when the model is not ready yet."""
+        scorer = self.scorer
+        if scorer is None:
+            return False
+        cabinet, planogram = view.editor.cabinet, snapshot(view.editor.planogram)
+
+        def job(state: JobState) -> FillProposal:
+            return propose_fill(scorer, cabinet, planogram, should_stop=state.should_stop)
+
+        self.jobs.start(FILL, job, on_success=on_ready)  # type: ignore[arg-type]
+        return True

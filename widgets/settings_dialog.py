@@ -1,0 +1,311 @@
+"""Settings: the Anthropic API key (keyring), Claude's model table and prices, the spending cap, labour cost.
+
+The key field is masked and never pre-filled: a saved key stays in the keyring and the dialog only says
+where it is. Testing a key sends one token through the LLM client in a worker, so the dialog never freezes.
+Where the computer has no keyring, the dialog says so plainly: the key then lasts for this session only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ai.llm.client import KeyCheck
+from ai.llm.costs import money
+from ai.llm.keys import ApiKey, KeyLocation, KeyProblem, KeyStatus, KeyStore
+from storage.settings import AnswerFormat, AppSettings, ModelChoice, SettingsProblem, SettingsStore, Task
+from widgets.workers import BackgroundJobs
+
+TASK_NAMES: dict[Task, str] = {
+    Task.SLOT_EXPLANATION: "Slot explanation",
+    Task.CABINET_EXPLANATIONS: "Cabinet explanations (one call)",
+    Task.ANALYSIS_NARRATIVE: "Analysis narrative",
+    Task.WHAT_IF: "What-if question",
+    Task.PHOTO_COMPLIANCE: "Photo compliance",
+}
+FORMAT_NAMES: dict[AnswerFormat, str] = {
+    AnswerFormat.FORCED_TOOL: "Forced tool",
+    AnswerFormat.JSON_SCHEMA: "JSON schema",
+}
+COLUMNS = (
+    "Task",
+    "Model id",
+    "Input $/M tokens",
+    "Output $/M tokens",
+    "Time limit (s)",
+    "Max answer tokens",
+    "Answer as",
+)
+WARNING_STYLE = "background: #fff4d6; color: #6b4a00; border: 1px solid #e8c46a; border-radius: 4px; padding: 6px;"
+ERROR_STYLE = "color: #b3261e;"
+
+
+def _plain(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    return label
+
+
+class SettingsDialog(QDialog):
+    """Edits :class:`storage.settings.AppSettings` and the key; OK saves the settings file."""
+
+    key_tested = Signal(object)  # the KeyCheck, once a test finished
+
+    def __init__(
+        self,
+        settings: SettingsStore,
+        keys: KeyStore,
+        test_key: Callable[[ApiKey], KeyCheck],
+        *,
+        month_spent: Callable[[], float] | None = None,
+        jobs: BackgroundJobs | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._settings = settings
+        self._keys = keys
+        self._test_key = test_key
+        self._jobs = jobs or BackgroundJobs(self)
+        current = settings.current
+
+        tabs = QTabWidget()
+        tabs.addTab(self._claude_page(current, month_spent), "Claude")
+        tabs.addTab(self._models_page(current), "Models and prices")
+        tabs.addTab(self._costs_page(current), "Costs")
+        self.error = _plain()
+        self.error.setStyleSheet(ERROR_STYLE)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self._show_key_status(keys.status())
+        self.resize(760, 460)
+
+    # --- pages ----------------------------------------------------------------------------------------
+
+    def _claude_page(self, current: AppSettings, month_spent: Callable[[], float] | None) -> QWidget:
+        page = QWidget()
+        key_box = QGroupBox("Anthropic API key")
+        self.key_field = QLineEdit()
+        self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_field.setPlaceholderText("Paste a key (sk-ant-…) to save or test it")
+        self.key_field.setClearButtonEnabled(True)
+        self.save_key_button = QPushButton("Save to keyring")
+        self.test_key_button = QPushButton("Test")
+        self.remove_key_button = QPushButton("Remove")
+        self.save_key_button.clicked.connect(self.save_key)
+        self.test_key_button.clicked.connect(self.test_key)
+        self.remove_key_button.clicked.connect(self.remove_key)
+        row = QHBoxLayout()
+        row.addWidget(self.key_field, 1)
+        row.addWidget(self.save_key_button)
+        row.addWidget(self.test_key_button)
+        row.addWidget(self.remove_key_button)
+        self.key_status = _plain()
+        self.keyring_notice = _plain()
+        self.keyring_notice.setStyleSheet(WARNING_STYLE)
+        self.test_result = _plain()
+        key_layout = QVBoxLayout(key_box)
+        key_layout.addLayout(row)
+        key_layout.addWidget(self.key_status)
+        key_layout.addWidget(self.keyring_notice)
+        key_layout.addWidget(self.test_result)
+
+        spending = QGroupBox("Spending")
+        self.cap = QDoubleSpinBox()
+        self.cap.setRange(0, 100_000)
+        self.cap.setDecimals(2)
+        self.cap.setPrefix("$ ")
+        self.cap.setValue(current.llm.monthly_cap_usd)
+        form = QFormLayout(spending)
+        form.addRow("Monthly cap (0 stops all calls)", self.cap)
+        if month_spent is not None:
+            form.addRow("Spent this month", _plain(money(month_spent())))
+        form.addRow(_plain("Claude only explains; every number comes from the local models, with or without it."))
+
+        layout = QVBoxLayout(page)
+        layout.addWidget(key_box)
+        layout.addWidget(spending)
+        layout.addStretch(1)
+        return page
+
+    def _models_page(self, current: AppSettings) -> QWidget:
+        page = QWidget()
+        self.models = QTableWidget(len(Task), len(COLUMNS))
+        self.models.setHorizontalHeaderLabels(list(COLUMNS))
+        self.models.verticalHeader().hide()
+        self.models.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        for row, task in enumerate(Task):
+            choice = current.llm.model_for(task)
+            name = QTableWidgetItem(TASK_NAMES[task])
+            name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            name.setData(Qt.ItemDataRole.UserRole, task.value)
+            self.models.setItem(row, 0, name)
+            self.models.setItem(row, 1, QTableWidgetItem(choice.model))
+            for column, value in (
+                (2, choice.input_per_mtok),
+                (3, choice.output_per_mtok),
+                (4, choice.timeout_s),
+                (5, choice.max_output_tokens),
+            ):
+                self.models.setItem(row, column, QTableWidgetItem(f"{value:g}"))
+            formats = QComboBox()
+            for answer_format, label in FORMAT_NAMES.items():
+                formats.addItem(label, answer_format.value)
+            formats.setCurrentIndex(formats.findData(choice.answer_format.value))
+            self.models.setCellWidget(row, 6, formats)
+        header = self.models.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.models)
+        layout.addWidget(
+            _plain(
+                "Prices are list prices in US dollars per million tokens; prompt-cache writes cost 1.25× and "
+                "reads 0.1× the input price. Models that refuse forced tool use (Opus 5.5) answer as JSON schema."
+            )
+        )
+        return page
+
+    def _costs_page(self, current: AppSettings) -> QWidget:
+        page = QWidget()
+        self.labour = QDoubleSpinBox()
+        self.labour.setRange(0, 10_000)
+        self.labour.setDecimals(2)
+        self.labour.setPrefix("$ ")
+        self.labour.setValue(current.labour_cost_per_slot)
+        form = QFormLayout(page)
+        form.addRow("Labour cost per slot changed", self.labour)
+        form.addRow(_plain("Used to work out when a planogram change pays for itself (break-even)."))
+        return page
+
+    # --- the key --------------------------------------------------------------------------------------
+
+    def _typed_key(self) -> ApiKey | None:
+        """The key in the field, or None (with the reason shown) if it is empty or unusable."""
+        try:
+            return ApiKey(self.key_field.text())
+        except KeyProblem as problem:
+            self.test_result.setText(f"That key cannot be used: {problem}.")
+            return None
+
+    def save_key(self) -> None:
+        key = self._typed_key()
+        if key is None:
+            return
+        status = self._keys.save(key)
+        self.key_field.clear()
+        self.test_result.clear()
+        self._show_key_status(status)
+
+    def remove_key(self) -> None:
+        self.key_field.clear()
+        self.test_result.clear()
+        self._show_key_status(self._keys.remove())
+
+    def test_key(self) -> None:
+        """Test the key in the field, or else the saved one, with a one-token request in a worker."""
+        key = self._typed_key() if self.key_field.text().strip() else self._keys.load()
+        if key is None:
+            if not self.key_field.text().strip():
+                self.test_result.setText("There is no key to test: paste one first.")
+            return
+        self.test_key_button.setEnabled(False)
+        self.test_result.setText("Testing…")
+        test = self._test_key
+        self._jobs.start("test key", lambda _state: test(key), on_success=self._tested, on_failure=self._test_failed)
+
+    def _tested(self, check: KeyCheck) -> None:
+        self.test_key_button.setEnabled(True)
+        self.test_result.setText(check.message)
+        self.key_tested.emit(check)
+
+    def _test_failed(self, error: Exception) -> None:
+        self._tested(KeyCheck(False, f"The test could not run ({type(error).__name__})."))
+
+    def _show_key_status(self, status: KeyStatus) -> None:
+        where = {
+            KeyLocation.KEYRING: "A key is saved in this computer's keyring.",
+            KeyLocation.SESSION: "A key is set for this session only.",
+            KeyLocation.NONE: "No key is set: explanations come from the built-in rules.",
+        }[status.location]
+        self.key_status.setText(where)
+        self.remove_key_button.setEnabled(status.has_key)
+        no_keyring = not self._keys.keyring_available()
+        self.keyring_notice.setVisible(no_keyring)
+        if no_keyring and status.notice:
+            self.keyring_notice.setText(status.notice)
+        self.save_key_button.setText("Keep for this session" if no_keyring else "Save to keyring")
+
+    # --- saving ---------------------------------------------------------------------------------------
+
+    def edited_settings(self) -> AppSettings:
+        """The settings as the dialog shows them; :class:`SettingsProblem` names a cell that cannot be read."""
+        current = self._settings.current
+        models: dict[Task, ModelChoice] = {}
+        for row in range(self.models.rowCount()):
+            task = Task(self.models.item(row, 0).data(Qt.ItemDataRole.UserRole))
+
+            def cell(column: int, row: int = row, task: Task = task) -> float:
+                text = self.models.item(row, column).text().strip().lstrip("$")
+                try:
+                    return float(text)
+                except ValueError:
+                    raise SettingsProblem(
+                        f"{TASK_NAMES[task]}: '{text}' in '{COLUMNS[column]}' is not a number"
+                    ) from None
+
+            formats = self.models.cellWidget(row, 6)
+            assert isinstance(formats, QComboBox)
+            models[task] = ModelChoice(
+                model=self.models.item(row, 1).text().strip(),
+                input_per_mtok=cell(2),
+                output_per_mtok=cell(3),
+                timeout_s=cell(4),
+                max_output_tokens=int(cell(5)),
+                answer_format=AnswerFormat(formats.currentData()),
+            )
+        llm = dataclasses.replace(current.llm, models=models, monthly_cap_usd=round(self.cap.value(), 2))
+        return dataclasses.replace(current, llm=llm, labour_cost_per_slot=round(self.labour.value(), 2))
+
+    def accept(self) -> None:
+        try:
+            self._settings.save(self.edited_settings())
+        except SettingsProblem as problem:
+            self.error.setText(f"Not saved: {problem}.")
+            return
+        except OSError as error:
+            self.error.setText(f"The settings file could not be written ({error.strerror}); nothing was changed.")
+            return
+        self._jobs.abandon("test key")
+        super().accept()
+
+    def reject(self) -> None:
+        self._jobs.abandon("test key")
+        super().reject()
