@@ -216,6 +216,17 @@ def fill_empty_slots(context: EditContext, planogram: Planogram, proposal: Itera
     return _edit(f"Fill {len(after)} empty slot{'s' if len(after) != 1 else ''}", planogram, after)
 
 
+def import_layout(context: EditContext, planogram: Planogram, imported: Planogram) -> SlotEdit:
+    """Load a validated planogram file into this cabinet as one undoable edit (saving makes it a version)."""
+    for slot in imported.filled_slots():
+        _check_inside(context, slot.position)
+        assert slot.product_id is not None
+        _check_fits(context, slot.product_id)
+    if imported.slots == planogram.slots:
+        raise EditRefused("the file holds exactly the layout already shown")
+    return _replace_all("Import planogram file", planogram, imported)
+
+
 def restore_unsaved(context: EditContext, planogram: Planogram, recovered: Planogram) -> SlotEdit:
     """After a crash: bring back the journaled document as one undoable edit on top of its stored base."""
     if (recovered.device_id, recovered.cabinet_index) != (planogram.device_id, planogram.cabinet_index):

@@ -128,6 +128,10 @@ class ExplainPanel(QWidget):
 
     # --- what the main window calls -------------------------------------------------------------------
 
+    def set_client(self, client: ClaudeClient) -> None:
+        """Another database was opened: its ledger (spend, cache) comes with a new client."""
+        self._client = client
+
     def explain_slot(self, facts: Mapping[str, Any], slot_label: str, product_name: str) -> None:
         """Explain one slot; ``facts`` is the realtime-analysis answer for it."""
         client = self._client

@@ -44,6 +44,7 @@ from widgets.placement_assistant import PlacementAssistant
 from widgets.score_panel import ScorePanel
 from widgets.undo import CabinetEditor
 from widgets.versions_dialog import VersionHistoryDialog
+from widgets.window_tools import WindowTools
 from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:
@@ -200,6 +201,8 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.palette_dock, self.inspector_dock], [560, 240], Qt.Orientation.Vertical)
 
         self._build_menus()
+        self.tools = WindowTools(self)
+        self.tools.install_menus()
         self._show_database_names()
         self.resize(*DEFAULT_SIZE)
         self.device_list.device_selected.connect(self.load_device)
@@ -245,7 +248,7 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
-        file_menu = self.menuBar().addMenu("&File")
+        file_menu = self.file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.open_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -259,7 +262,7 @@ class MainWindow(QMainWindow):
         self.zoom_out_action = QAction("Zoom &out", self)
         self.zoom_out_action.setShortcut(QKeySequence(QKeySequence.StandardKey.ZoomOut))
         self.zoom_out_action.triggered.connect(lambda: self._with_current_view(CabinetView.zoom_out))
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.fit_action)
         view_menu.addAction(self.zoom_in_action)
         view_menu.addAction(self.zoom_out_action)
@@ -285,7 +288,7 @@ class MainWindow(QMainWindow):
         self.activate_action = self._action("Save and &activate", "Ctrl+Shift+S", self.activate_current)
         self.history_action = self._action("Version &history…", "Ctrl+H", self.show_version_history)
         self.discard_action = self._action("&Discard unsaved changes", "", self.discard_current)
-        planogram_menu = self.menuBar().addMenu("&Planogram")
+        planogram_menu = self.planogram_menu = self.menuBar().addMenu("&Planogram")
         for action in (self.save_action, self.activate_action, None, self.history_action, self.discard_action):
             planogram_menu.addSeparator() if action is None else planogram_menu.addAction(action)
         self.menuBar().insertMenu(view_menu.menuAction(), edit_menu)
@@ -359,6 +362,7 @@ class MainWindow(QMainWindow):
         self.devices = overview.devices
         self.palette.show_catalogue(overview.catalogue)
         self.session.user_id = overview.user_id
+        self.tools.user_known(overview.user_id)
         if overview.devices:
             self.assistant.train(self.repository.engine, self.database_url, overview.catalogue)
         restored = self._offer_recovery()
@@ -468,6 +472,7 @@ class MainWindow(QMainWindow):
         self.database_url = database_url
         previous.engine.dispose()
         self.session.close_all()
+        self.tools.database_changed(repository.engine)
         self.session.versions = self._new_session_versions(repository)
         self.session.journal = RecoveryJournal(default_recovery_folder(), database_url)
         self._recovery_offered = False
@@ -825,6 +830,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.session.modified_changed.disconnect(self._modified_changed)  # stacks go away with the window
+        self.tools.shutdown()
         self.jobs.shutdown()
         self.repository.engine.dispose()
         super().closeEvent(event)

@@ -1,0 +1,90 @@
+"""The window's tools: explain a slot (locally when Claude is unreachable), import a file, export, settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends.fail import Keyring as NoKeyring
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from designer.editing import move_slot
+from designer.planogram_files import planogram_to_csv
+from storage.schema import prepare_database
+from storage.simulator import build_demo_fleet
+from widgets.app import open_main_window
+from widgets.cabinet_editing import EditableCabinetView
+from widgets.export_dialog import ExportDialog
+from widgets.main_window import MainWindow
+from widgets.settings_dialog import SettingsDialog
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('tools') / 'demo.sqlite'}"
+    build_demo_fleet(url, devices=2, days=30, seed=5)
+    return url
+
+
+@pytest.fixture
+def window(qtbot: QtBot, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())  # a headless box: no key, so Claude is never called
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Discard)
+    window = open_main_window(prepare_database(demo_url), demo_url)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.assistant.ready, timeout=60_000):
+        qtbot.waitSignal(window.layout_shown, timeout=10_000).wait()
+    yield window
+    window.close()
+    keyring.set_keyring(previous)
+
+
+def view_of(window: MainWindow) -> EditableCabinetView:
+    view = window.current_cabinet_view()
+    assert isinstance(view, EditableCabinetView)
+    return view
+
+
+def test_explaining_a_slot_without_a_key_gives_the_local_explanation(qtbot: QtBot, window: MainWindow) -> None:
+    view = view_of(window)
+    filled = next(item.position for item in view.slot_items() if not item.is_empty)
+    view.select([filled])
+    with qtbot.waitSignal(window.tools.explain_panel.explained, timeout=10_000) as explained:
+        window.tools.explain_action.trigger()
+    explanation = explained.args[0]
+    assert explanation.fallback is True and explanation.text
+    assert filled.label in window.tools.explain_panel.title.text()
+    assert window.tools.explain_panel.text.toPlainText() == explanation.text
+
+
+def test_importing_a_file_loads_it_as_one_undoable_edit(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = view_of(window)
+    editor = view.editor
+    before = dict(editor.planogram.slots)
+    changed = editor.planogram.__class__(editor.cabinet.device_id, editor.cabinet.index, dict(before))
+    filled = [p for p, slot in before.items() if not slot.is_empty]
+    empty = next(p for p in editor.cabinet.positions() if changed.slot_at(p).is_empty)
+    move_slot(editor.context, changed, filled[0], empty).apply(changed)
+    path = tmp_path / "layout.csv"
+    path.write_text(planogram_to_csv(changed, editor.context.catalogue))
+    monkeypatch.setattr("widgets.export_dialog.QFileDialog.getOpenFileName", lambda *_a, **_k: (str(path), ""))
+    window.tools.import_action.trigger()
+    assert editor.planogram.slot_at(empty).product_id == before[filled[0]].product_id
+    assert window.undo_action.text() == "Undo Import planogram file"
+    window.undo_action.trigger()
+    assert editor.planogram.slots == before
+
+
+def test_export_and_settings_open_their_dialogs(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(ExportDialog, "exec", lambda self: opened.append(f"export {self.device_id}") or 0)
+    monkeypatch.setattr(SettingsDialog, "exec", lambda self: opened.append("settings") or 0)
+    window.tools.export_action.trigger()
+    window.tools.settings_action.trigger()
+    assert opened == ["export 1", "settings"]

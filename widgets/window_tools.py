@@ -1,0 +1,155 @@
+"""The window's tools around the designer: export and print, import, settings, and Claude's explanations.
+
+Kept apart from the main window so the window composes, and these actions (and their services: settings,
+keys, the Claude client with its ledger) have one owner that follows the open database.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMessageBox
+
+from ai.llm.client import ClaudeClient
+from ai.llm.keys import KeyStore
+from ai.placement_feedback import analyse_placement
+from designer.editing import import_layout
+from storage.llm_tables import LlmLedger
+from storage.settings import SettingsStore
+from widgets.explain_panel import ExplainPanel
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from widgets.main_window import MainWindow
+
+
+class WindowTools(QObject):
+    """Owns the tool actions and the Explain panel of one main window."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.settings = SettingsStore()
+        self.keys = KeyStore()
+        self.claude = ClaudeClient(self.settings, self.keys, LlmLedger(window.repository.engine))
+        self.explain_panel = ExplainPanel(self.claude, window.jobs)
+        self.explain_panel.notice.connect(lambda text: window.statusBar().showMessage(text, 8000))
+        self.explain_dock = QDockWidget("Explanation", window)
+        self.explain_dock.setObjectName("Explanation")
+        self.explain_dock.setWidget(self.explain_panel)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explain_dock)
+        window.tabifyDockWidget(window.history_dock, self.explain_dock)
+        window.inspector_dock.raise_()
+
+        self.export_action = self._action("&Export sheets or planogram…", "Ctrl+Shift+E", self.export)
+        self.route_action = self._action("&Route sheets…", "", lambda: self.export(route=True))
+        self.import_action = self._action("&Import planogram file…", "Ctrl+I", self.import_file)
+        self.settings_action = self._action("&Settings…", QKeySequence.StandardKey.Preferences, self.open_settings)
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.explain_action = self._action("E&xplain slot", "Ctrl+E", self.explain_slot)
+        if self.settings.problem:
+            window.statusBar().showMessage(self.settings.problem, 10_000)
+
+    def _action(self, text: str, shortcut: str | QKeySequence.StandardKey, slot) -> QAction:  # type: ignore[no-untyped-def]
+        action = QAction(text, self.window)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def install_menus(self) -> None:
+        window = self.window
+        file_menu = window.file_menu
+        file_menu.insertActions(window.quit_action, [self.export_action, self.route_action, self.import_action])
+        file_menu.insertSeparator(window.quit_action)
+        window.planogram_menu.addSeparator()
+        window.planogram_menu.addAction(self.explain_action)
+        tools = window.menuBar().addMenu("&Tools")
+        tools.addAction(self.settings_action)
+        window.view_menu.addAction(self.explain_dock.toggleViewAction())
+
+    # --- the database changes ------------------------------------------------------------------
+
+    def database_changed(self, engine: Engine) -> None:
+        self.claude.close()
+        self.claude = ClaudeClient(self.settings, self.keys, LlmLedger(engine))
+        self.explain_panel.set_client(self.claude)
+
+    def user_known(self, user_id: int | None) -> None:
+        self.claude.user_id = user_id
+
+    def shutdown(self) -> None:
+        self.explain_panel.shutdown()
+        self.claude.close()
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def export(self, *, route: bool = False) -> None:
+        from widgets.export_cli import ExportFormat
+        from widgets.export_dialog import ExportDialog
+
+        window = self.window
+        layout = window.layout_on_screen
+        if layout is None:
+            window.statusBar().showMessage("Choose a device first", 4000)
+            return
+        editor = window.current_editor()
+        if editor is not None and editor.is_modified:
+            note = "Sheets show the stored active planogram; your unsaved edits are not on them"
+            window.statusBar().showMessage(note, 8000)
+        dialog = ExportDialog(window.repository, layout.device.id, editor.cabinet.index if editor else None, window)
+        if route:
+            dialog.choose(ExportFormat.PDF, route=True)
+        dialog.exec()
+
+    def import_file(self) -> None:
+        from widgets.export_dialog import import_planogram
+
+        window = self.window
+        editor = window.current_editor()
+        if editor is None:
+            window.statusBar().showMessage("Choose a cabinet to import into first", 4000)
+            return
+        imported = import_planogram(window, editor.cabinet, editor.context.catalogue)
+        if imported is not None:
+            reason = editor.attempt(lambda context, document: import_layout(context, document, imported))
+            window.statusBar().showMessage(reason or "Imported; save to keep it as a new version", 6000)
+
+    def open_settings(self) -> None:
+        from widgets.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self.keys, self.claude.test_key, month_spent=self.claude.month_spent,
+                                jobs=self.window.jobs, parent=self.window)  # fmt: skip
+        dialog.exec()
+
+    def explain_slot(self) -> None:
+        """Explain the selected slot's score: the numbers from the local model, the prose from Claude."""
+        window = self.window
+        view = window._current_editable_view()
+        scorer = window.assistant.scorer
+        positions = view.selected_positions() if view is not None else []
+        if view is None or len(positions) != 1 or view.editor.planogram.slot_at(positions[0]).is_empty:
+            window.statusBar().showMessage("Select one filled slot to explain", 5000)
+            return
+        if scorer is None:
+            QMessageBox.information(window, "Explain", "The placement model is still learning; try again shortly.")
+            return
+        position = positions[0]
+        editor = view.editor
+        product_id = editor.planogram.slot_at(position).product_id
+        assert product_id is not None
+        analysis = analyse_placement(scorer, editor.cabinet, editor.planogram, product_id, position)
+        facts = {
+            "success": True,
+            "placement_score": round(analysis.placement_score, 1),
+            "confidence": round(analysis.confidence, 2),
+            "feedback": analysis.feedback(),
+            "zone_analysis": analysis.zone_analysis(),
+        }
+        self.explain_dock.show()
+        self.explain_dock.raise_()
+        self.explain_panel.explain_slot(facts, position.label, editor.context.catalogue[product_id].name)
