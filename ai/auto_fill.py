@@ -9,7 +9,7 @@ same product mostly splits its own sales).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +19,7 @@ from ai.placement_scoring import PlacementScorer
 from designer.cabinets import Cabinet, zone_accepts
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
+from designer.products import Product
 
 DUPLICATE_VALUE = 0.5
 DEFAULT_CAPACITY = 10
@@ -49,18 +50,12 @@ def propose_fill(
     ]
     if not empty or not candidates:
         return FillProposal([], 0.0, 0.0)
-    cells = np.array([(p.row, p.column) for p in empty])
-    units = np.zeros((len(candidates), len(empty)))
-    for row, product in enumerate(candidates):
-        if should_stop is not None and should_stop():
-            raise InterruptedError("auto-fill was cancelled")
-        grid = scorer.placement_grid(cabinet, planogram, product.id)
-        units[row] = grid.expected_daily_sales[cells[:, 0], cells[:, 1]]
+    units = expected_units(scorer, cabinet, planogram, candidates, empty, should_stop)
     prices = np.array([product.price for product in candidates])
     value = units * prices[:, None]
     copies = int(np.ceil(len(empty) / len(candidates)))
     stacked = np.vstack([value * (DUPLICATE_VALUE**copy) for copy in range(copies)])
-    rows, columns = linear_sum_assignment(stacked, maximize=True)
+    rows, columns = best_assignment(stacked)
     slots: list[Slot] = []
     total_units = total_revenue = 0.0
     for row, column in zip(rows, columns, strict=True):
@@ -74,3 +69,40 @@ def propose_fill(
         total_revenue += float(stacked[row, column])
     slots.sort(key=lambda slot: slot.position)
     return FillProposal(slots, total_units, total_revenue)
+
+
+def expected_units(
+    scorer: PlacementScorer,
+    cabinet: Cabinet,
+    planogram: Planogram,
+    candidates: Sequence[Product],
+    positions: Sequence[Position],
+    should_stop: Callable[[], bool] | None = None,
+) -> np.ndarray:
+    """candidates × positions expected daily units, each product scored next to ``planogram``'s products."""
+    cells = np.array([(p.row, p.column) for p in positions], dtype=np.int64).reshape(-1, 2)
+    units = np.zeros((len(candidates), len(positions)))
+    for row, product in enumerate(candidates):
+        if should_stop is not None and should_stop():
+            raise InterruptedError("the proposal was cancelled")
+        grid = scorer.placement_grid(cabinet, planogram, product.id)
+        units[row] = grid.expected_daily_sales[cells[:, 0], cells[:, 1]]
+    return units
+
+
+def best_assignment(value: np.ndarray, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the assignment maximising total ``value`` (Hungarian solver), each used once.
+
+    ``allowed`` (same shape, bool) forbids pairs: they are never returned, and a column with no allowed row
+    stays unassigned. Shared by auto-fill and location personalisation so there is one assignment routine.
+    """
+    if value.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if allowed is None:
+        return linear_sum_assignment(value, maximize=True)
+    finite = value[allowed]
+    spread = float(np.abs(finite).max()) if finite.size else 1.0
+    forbidden = -(spread + 1.0) * (min(value.shape) + 1)  # worse than any mix of allowed pairs can make up for
+    rows, columns = linear_sum_assignment(np.where(allowed, value, forbidden), maximize=True)
+    keep = allowed[rows, columns]
+    return rows[keep], columns[keep]

@@ -75,7 +75,28 @@ REALTIME_ANALYSIS = Endpoint(
     error_fields={"fallback_available": False, "fallback_score": None},
 )
 
-ENDPOINTS: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in (REALTIME_ANALYSIS,)}
+PERSONALIZE_LOCATION = Endpoint(
+    name="personalize-location",
+    summary="propose a planogram for every cabinet of a device from its location type and goal weights",
+    usage=(
+        "Request:\n"
+        '  {"device_id": 1, "location_context": {"type": "office",\n'
+        '     "demographics": {"age_range": "18-35", "gender_split": {"male": 0.6, "female": 0.4}},\n'
+        '     "traffic_patterns": {"peak_hours": ["08:00", "12:00", "15:00"], "daily_traffic": 200}},\n'
+        '   "optimization_goals": {"revenue": 0.4, "variety": 0.3, "health_score": 0.3}}\n'
+        "  weights are ≥ 0 and are normalised to sum to 1; location_context.type defaults to the device's own.\n"
+        "Response:\n"
+        '  {"success": true, "personalized_planogram": {"recommendations": [{"cabinet_index": 0, "slot": "A3",\n'
+        '     "product": "…", "reason": "…", "expected_velocity": 8.5}, …], "category_mix": {"soda": 0.2, …},\n'
+        '     "time_based_suggestions": {"morning": […], "lunch": […], "afternoon": […], "evening": […]}},\n'
+        '   "competitive_analysis": {"differentiation_score": 0.78, "unique_products": […], "market_gaps": […]}}\n'
+        "One assignment over all the device's cabinets (temperature zones respected, a product at most once per\n"
+        "cabinet) mixing the placement model's expected revenue, category variety and health score."
+    ),
+    handler="ai.personalization:answer",
+)
+
+ENDPOINTS: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in (REALTIME_ANALYSIS, PERSONALIZE_LOCATION)}
 
 
 def unknown_endpoint(name: str | None) -> dict[str, object]:

@@ -830,7 +830,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.session.modified_changed.disconnect(self._modified_changed)  # stacks go away with the window
-        self.tools.shutdown()
+        self.tools.explain_panel.shutdown()
         self.jobs.shutdown()
+        self.tools.shutdown()  # after the workers are done: none of them is mid-call when the client closes
         self.repository.engine.dispose()
         super().closeEvent(event)
