@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -38,6 +38,7 @@ from widgets.cabinet_view import CabinetView
 from widgets.device_list import DeviceList, location_type_text
 from widgets.editing_session import EditingSession
 from widgets.fill_preview import FillPreviewDialog
+from widgets.history_overlay import HistoryOverlay, Overlay
 from widgets.inspector import SlotInspector
 from widgets.palette import ProductPalette
 from widgets.placement_assistant import PlacementAssistant
@@ -181,6 +182,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.database_label)
         self.session = self._new_session(repository, database_url)
         self._recovery_offered = False
+        self._model_wanted = False
         self.palette = ProductPalette()
         self.inspector = SlotInspector()
         self.undo_view = QUndoView(self.session.undo_group)
@@ -194,6 +196,12 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.score_dock, self.history_dock)
         self.inspector_dock.raise_()
         self.assistant = PlacementAssistant(self.jobs, self.score_panel, self)
+        self.history = HistoryOverlay(self.jobs, self)
+        self.history.shown.connect(
+            lambda name: self.statusBar().showMessage(
+                f"{name}: last 28 days of sales, green = best slot in the cabinet" if name != Overlay.NONE else "", 6000
+            )
+        )
         self.assistant.progress.connect(self._model_progress)
         self.assistant.ready.connect(lambda: self.statusBar().showMessage("Placement model ready", 4000))
         self.assistant.analysis_shown.connect(lambda _analysis: self.score_dock.raise_())
@@ -266,6 +274,17 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.fit_action)
         view_menu.addAction(self.zoom_in_action)
         view_menu.addAction(self.zoom_out_action)
+        overlay_menu = view_menu.addMenu("History &overlay")
+        self.overlay_group = QActionGroup(self)
+        self.overlay_actions: dict[Overlay, QAction] = {}
+        for number, mode in enumerate(Overlay):
+            action = QAction(mode.value, self, checkable=True)
+            action.setShortcut(QKeySequence(f"Alt+{number}"))
+            action.setChecked(mode is Overlay.NONE)
+            action.triggered.connect(lambda _checked=False, m=mode: self.show_history_overlay(m))
+            self.overlay_group.addAction(action)
+            overlay_menu.addAction(action)
+            self.overlay_actions[mode] = action
         view_menu.addSeparator()
         for dock in (self.palette_dock, self.inspector_dock, self.score_dock, self.history_dock):
             view_menu.addAction(dock.toggleViewAction())
@@ -363,8 +382,7 @@ class MainWindow(QMainWindow):
         self.palette.show_catalogue(overview.catalogue)
         self.session.user_id = overview.user_id
         self.tools.user_known(overview.user_id)
-        if overview.devices:
-            self.assistant.train(self.repository.engine, self.database_url, overview.catalogue)
+        self._model_wanted = bool(overview.devices)  # trained once the first device is on screen
         restored = self._offer_recovery()
         self.device_list.set_devices(overview.devices, overview.location_types)
         count = len(overview.devices)
@@ -393,10 +411,16 @@ class MainWindow(QMainWindow):
             view.inspect_requested.connect(self.inspect_selection)
             view.refused.connect(lambda reason: self.statusBar().showMessage(f"Not changed: {reason}", 6000))
             self.assistant.attach(view)
+            self.history.attach(view)
             self.cabinet_tabs.addTab(view, cabinet_tab_text(cabinet))
         self._update_tabs()
         self._cabinet_tab_changed(self.cabinet_tabs.currentIndex())
         self._load_velocity(layout.device.id)
+        if self._model_wanted:  # after the first paint: training never delays the window becoming usable
+            self._model_wanted = False
+            self.assistant.train(self.repository.engine, self.database_url, self.catalogue)
+        if self.history.mode is not Overlay.NONE:
+            self.show_history_overlay(self.history.mode)
         if layout.cabinets:
             self.cabinet_area.setCurrentWidget(self.cabinet_tabs)
         else:
@@ -723,6 +747,12 @@ class MainWindow(QMainWindow):
                 QMessageBox.warning(self, "Cannot copy", reason)
 
         self.jobs.start("copy planogram", job, on_success=loaded)
+
+    def show_history_overlay(self, mode: Overlay) -> None:
+        """Colour the device's cabinets by what their slots did lately (or switch the overlay off)."""
+        self.overlay_actions[mode].setChecked(True)
+        views = [view for view in self.cabinet_views() if isinstance(view, EditableCabinetView)]
+        self.history.show(mode, self.repository.engine, views)
 
     def _model_progress(self, percent: int, message: str) -> None:
         self.statusBar().showMessage(f"Placement model: {message} ({percent}%)", 3000)

@@ -62,21 +62,25 @@ class HeatMapLayer(QGraphicsItem):
         self.cabinet = cabinet
         self.scores: np.ndarray | None = None
         self.best: set[Position] = set()
+        self.labels: dict[Position, str] = {}
         self.hovered: Position | None = None
         self.setZValue(5)
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setAcceptHoverEvents(False)
         self.setVisible(False)
 
-    def show_scores(self, scores: np.ndarray, best: list[Position]) -> None:
+    def show_scores(self, scores: np.ndarray, best: list[Position], labels: dict[Position, str] | None = None) -> None:
+        """Colour every slot by its 0–100 score; ``labels`` replace the printed score (history figures)."""
         self.scores = scores
         self.best = set(best)
+        self.labels = labels or {}
         self.setVisible(True)
         self.update()
 
     def clear(self) -> None:
         self.scores = None
         self.best = set()
+        self.labels = {}
         self.setVisible(False)
 
     def boundingRect(self) -> QRectF:
@@ -95,9 +99,7 @@ class HeatMapLayer(QGraphicsItem):
                 colour = score_colour(score)
                 fill = QColor(colour)
                 fill.setAlpha(OVERLAY_ALPHA if score > 0 else 60)
-                painter.setPen(Qt.PenStyle.NoPen)
-                painter.setBrush(fill)
-                painter.drawRoundedRect(rect, CORNER, CORNER)
+                painter.fillRect(rect.adjusted(2, 2, -2, -2), fill)  # a plain fill: 200 of them within a frame
                 if position in self.best:
                     painter.setPen(QPen(BEST_OUTLINE, 5))
                     painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -107,4 +109,7 @@ class HeatMapLayer(QGraphicsItem):
                 painter.setBrush(QColor(255, 255, 255, 215))
                 painter.drawRoundedRect(badge, 10, 10)
                 painter.setPen(colour.darker(160))
-                painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, f"{score:.0f}")
+                label = self.labels.get(position, f"{score:.0f}")
+                if len(label) > 3:
+                    badge = badge.adjusted(-22, 0, 22, 0)
+                painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)

@@ -22,7 +22,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 PROJECT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT))
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from designer.positions import Position  # noqa: E402
@@ -30,6 +32,7 @@ from storage.schema import prepare_database  # noqa: E402
 from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord  # noqa: E402
 from widgets.app import application, open_main_window  # noqa: E402
 from widgets.cabinet_editing import EditableCabinetView  # noqa: E402
+from widgets.mime import product_mime  # noqa: E402
 from widgets.style import apply_style  # noqa: E402
 
 ROWS, COLUMNS, CABINETS = 10, 20, 4
@@ -111,6 +114,26 @@ def in_process(folder: Path) -> None:
         view.viewport().repaint()
         after_edit.append((time.perf_counter() - start) * 1000)
     report("10×20 cabinet: edit + repaint", after_edit, 16)
+
+    if window.assistant.scorer is None:
+        wait(window.assistant.ready)
+    mime = product_mime(1, "Benchmark Product Number 1")
+    drag_over: list[float] = []
+    for step in range(30):
+        view.heat_layer.clear()
+        point = view.mapFromScene(view.slot_item(Position(step % ROWS, step % COLUMNS)).sceneBoundingRect().center())
+        start = time.perf_counter()
+        QApplication.sendEvent(
+            view.viewport(),
+            QDragEnterEvent(
+                point, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+            ),
+        )
+        wait(window.assistant.heat_map_shown, 5_000)
+        view.viewport().repaint()
+        drag_over.append((time.perf_counter() - start) * 1000)
+        QApplication.sendEvent(view.viewport(), QDragLeaveEvent())
+    report("drag-over → heat map scored and repainted", drag_over[3:], 16)
 
     opening: list[float] = []
     for _ in range(12):

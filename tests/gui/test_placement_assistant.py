@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
@@ -102,3 +103,26 @@ def test_fill_proposes_a_different_suitable_product_for_every_empty_slot(
     assert window.undo_action.text().startswith("Undo Fill")
     window.undo_action.trigger()
     assert all(item.is_empty for item in view.slot_items())
+
+
+def test_history_overlays_colour_slots_by_what_they_sold_and_are_kept(qtbot: QtBot, window: MainWindow,
+                                                                      demo_url: str) -> None:  # fmt: skip
+    from sqlalchemy import text
+
+    from widgets.history_overlay import Overlay
+
+    view = view_of(window)
+    with qtbot.waitSignal(window.history.shown, timeout=10_000):
+        window.overlay_actions[Overlay.REVENUE].trigger()
+    layer = view.heat_layer
+    assert layer.isVisible() and layer.scores is not None and layer.scores.max() == pytest.approx(100)
+    best = np.unravel_index(int(np.argmax(layer.scores)), layer.scores.shape)
+    assert layer.labels[Position(int(best[0]), int(best[1]))].startswith("$")
+    engine = prepare_database(demo_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT count(*), sum(daily_units) FROM planogram_performance")).one()
+    engine.dispose()
+    assert rows[0] > 0 and rows[1] > 0
+    with qtbot.waitSignal(window.history.shown, timeout=10_000):
+        window.overlay_actions[Overlay.NONE].trigger()
+    assert not layer.isVisible()
