@@ -6,18 +6,23 @@ keys, the Claude client with its ledger) have one owner that follows the open da
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox
 
 from ai.llm.client import ClaudeClient
+from ai.llm.compliance import ComplianceCheck, planogram_facts
 from ai.llm.keys import KeyStore
 from ai.placement_feedback import analyse_placement
 from designer.editing import import_layout
+from designer.planograms import slot_to_dict
+from designer.positions import Position, PositionError
 from storage.llm_tables import LlmLedger
 from storage.settings import SettingsStore
+from widgets.cabinet_view import DropHint
 from widgets.explain_panel import ExplainPanel
 
 if TYPE_CHECKING:
@@ -51,6 +56,8 @@ class WindowTools(QObject):
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.explain_action = self._action("E&xplain slot", "Ctrl+E", self.explain_slot)
+        self.photo_action = self._action("Check a cabinet &photo…", "", self.check_photo)
+        self.explain_panel.photo_checked.connect(self._show_photo_differences)
         if self.settings.problem:
             window.statusBar().showMessage(self.settings.problem, 10_000)
 
@@ -68,6 +75,7 @@ class WindowTools(QObject):
         file_menu.insertSeparator(window.quit_action)
         window.planogram_menu.addSeparator()
         window.planogram_menu.addAction(self.explain_action)
+        window.planogram_menu.addAction(self.photo_action)
         tools = window.menuBar().addMenu("&Tools")
         tools.addAction(self.settings_action)
         window.view_menu.addAction(self.explain_dock.toggleViewAction())
@@ -153,3 +161,44 @@ class WindowTools(QObject):
         self.explain_dock.show()
         self.explain_dock.raise_()
         self.explain_panel.explain_slot(facts, position.label, editor.context.catalogue[product_id].name)
+
+    def check_photo(self, path: str | None = None) -> None:
+        """Compare a photo of the cabinet with its active planogram; differing slots are outlined on the grid."""
+        window = self.window
+        view = window._current_editable_view()
+        if view is None:
+            window.statusBar().showMessage("Choose a cabinet first", 4000)
+            return
+        if path is None:
+            path, _filter = QFileDialog.getOpenFileName(window, "Cabinet photo", "", "Images (*.jpg *.jpeg *.png)")
+            if not path:
+                return
+        editor = view.editor
+        catalogue = editor.context.catalogue
+        slots = []
+        for slot in editor.planogram.filled_slots():
+            entry = slot_to_dict(slot)
+            entry["product_name"] = catalogue[slot.product_id].name if slot.product_id in catalogue else ""
+            slots.append(entry)
+        facts = planogram_facts(editor.cabinet.rows, editor.cabinet.columns, slots, editor.cabinet.zone.value)
+        self._photo_view = view
+        self.explain_dock.show()
+        self.explain_dock.raise_()
+        self.explain_panel.check_photo(Path(path), facts)
+
+    def _show_photo_differences(self, check: ComplianceCheck) -> None:
+        view = getattr(self, "_photo_view", None)
+        if view is None or not check.checked:
+            return
+        for difference in check.differences:
+            try:
+                item = view.slot_item(Position.parse(difference.position))
+            except PositionError:
+                continue
+            if item is not None:
+                item.set_drop_hint(DropHint.REFUSE)
+                item.setToolTip(f"{item.toolTip()}\nPhoto: {difference.issue.replace('_', ' ')} — {difference.seen}")
+        count = len(check.differences)
+        self.window.statusBar().showMessage(
+            f"Photo check: {count} slot{'s' if count != 1 else ''} differ from the planogram (outlined in red)", 10_000
+        )

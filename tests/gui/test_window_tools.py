@@ -88,3 +88,27 @@ def test_export_and_settings_open_their_dialogs(window: MainWindow, monkeypatch:
     window.tools.export_action.trigger()
     window.tools.settings_action.trigger()
     assert opened == ["export 1", "settings"]
+
+
+def test_slots_that_differ_on_a_cabinet_photo_are_outlined(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    from ai.llm.compliance import ComplianceCheck, SlotDifference
+    from ai.llm.costs import CostLine
+    from widgets.cabinet_view import DropHint
+
+    from PySide6.QtGui import QColor, QImage
+
+    photo = tmp_path / "cabinet.png"
+    image = QImage(640, 480, QImage.Format.Format_RGB32)
+    image.fill(QColor("#886644"))
+    assert image.save(str(photo))
+    with qtbot.waitSignal(window.tools.explain_panel.photo_checked, timeout=10_000) as checked:
+        window.tools.check_photo(str(photo))
+    assert checked.args[0].checked is False  # no key here: reported as not checked, nothing outlined
+    view = view_of(window)
+    assert all(item.drop_hint is None for item in view.slot_items())
+    seen = ComplianceCheck(True, (SlotDifference("A2", "empty", "nothing on the spiral"),), CostLine(0.0, 0.0, 20.0))
+    window.tools.explain_panel.photo_checked.emit(seen)
+    item = view.slot_item(view.slot_items()[1].position)
+    assert item is not None and item.drop_hint is DropHint.REFUSE and "empty — nothing on the spiral" in item.toolTip()
