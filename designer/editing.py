@@ -216,15 +216,20 @@ def fill_empty_slots(context: EditContext, planogram: Planogram, proposal: Itera
     return _edit(f"Fill {len(after)} empty slot{'s' if len(after) != 1 else ''}", planogram, after)
 
 
-def import_layout(context: EditContext, planogram: Planogram, imported: Planogram) -> SlotEdit:
-    """Load a validated planogram file into this cabinet as one undoable edit (saving makes it a version)."""
-    for slot in imported.filled_slots():
+def replace_layout(context: EditContext, planogram: Planogram, proposed: Planogram, text: str) -> SlotEdit:
+    """Replace the whole layout with a validated proposal (a file, a personalisation) as one undoable edit."""
+    for slot in proposed.filled_slots():
         _check_inside(context, slot.position)
         assert slot.product_id is not None
         _check_fits(context, slot.product_id)
-    if imported.slots == planogram.slots:
-        raise EditRefused("the file holds exactly the layout already shown")
-    return _replace_all("Import planogram file", planogram, imported)
+    if proposed.slots == planogram.slots:
+        raise EditRefused("the proposal holds exactly the layout already shown")
+    return _replace_all(text, planogram, proposed)
+
+
+def import_layout(context: EditContext, planogram: Planogram, imported: Planogram) -> SlotEdit:
+    """Load a validated planogram file into this cabinet (saving makes it a version)."""
+    return replace_layout(context, planogram, imported, "Import planogram file")
 
 
 def restore_unsaved(context: EditContext, planogram: Planogram, recovered: Planogram) -> SlotEdit:

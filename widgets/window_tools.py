@@ -17,7 +17,7 @@ from ai.llm.client import ClaudeClient
 from ai.llm.compliance import ComplianceCheck, planogram_facts
 from ai.llm.keys import KeyStore
 from ai.placement_feedback import analyse_placement
-from designer.editing import import_layout
+from designer.editing import import_layout, replace_layout
 from designer.planograms import slot_to_dict
 from designer.positions import Position, PositionError
 from storage.llm_tables import LlmLedger
@@ -57,6 +57,7 @@ class WindowTools(QObject):
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.explain_action = self._action("E&xplain slot", "Ctrl+E", self.explain_slot)
         self.photo_action = self._action("Check a cabinet &photo…", "", self.check_photo)
+        self.personalize_action = self._action("&Personalise for this location…", "", self.personalize)
         self.explain_panel.photo_checked.connect(self._show_photo_differences)
         if self.settings.problem:
             window.statusBar().showMessage(self.settings.problem, 10_000)
@@ -76,6 +77,7 @@ class WindowTools(QObject):
         window.planogram_menu.addSeparator()
         window.planogram_menu.addAction(self.explain_action)
         window.planogram_menu.addAction(self.photo_action)
+        window.planogram_menu.addAction(self.personalize_action)
         tools = window.menuBar().addMenu("&Tools")
         tools.addAction(self.settings_action)
         window.view_menu.addAction(self.explain_dock.toggleViewAction())
@@ -201,4 +203,36 @@ class WindowTools(QObject):
         count = len(check.differences)
         self.window.statusBar().showMessage(
             f"Photo check: {count} slot{'s' if count != 1 else ''} differ from the planogram (outlined in red)", 10_000
+        )
+
+    def personalize(self) -> None:
+        """Propose a planogram for every cabinet from the location's goals; accepting loads them as edits."""
+        from ai.services import Services
+        from widgets.personalization_wizard import PersonalizationWizard
+
+        window = self.window
+        layout = window.layout_on_screen
+        if layout is None:
+            window.statusBar().showMessage("Choose a device first", 4000)
+            return
+        services = Services(window.database_url, engine=window.repository.engine,
+                            placement_scorer=window.assistant.scorer)  # fmt: skip
+        wizard = PersonalizationWizard(services, layout.device.id, window)
+        wizard.proposal_ready.connect(lambda proposals: self.apply_proposals(layout.device.id, proposals))
+        self.wizard = wizard
+        wizard.exec()
+
+    def apply_proposals(self, device_id: int, proposals: dict) -> None:  # type: ignore[type-arg]
+        """Each cabinet's proposal becomes one undoable edit on its open document; save to keep it."""
+        applied = 0
+        for index, proposed in sorted(proposals.items()):
+            editor = self.window.session.editors.get((device_id, index))
+            if editor is None:
+                continue
+            reason = editor.attempt(
+                lambda c, p, proposed=proposed: replace_layout(c, p, proposed, "Apply personalised planogram")
+            )
+            applied += reason is None
+        self.window.statusBar().showMessage(
+            f"Personalised planogram loaded into {applied} cabinet(s): review, compare and save", 8000
         )

@@ -112,3 +112,19 @@ def test_slots_that_differ_on_a_cabinet_photo_are_outlined(
     window.tools.explain_panel.photo_checked.emit(seen)
     item = view.slot_item(view.slot_items()[1].position)
     assert item is not None and item.drop_hint is DropHint.REFUSE and "empty — nothing on the spiral" in item.toolTip()
+
+
+def test_a_personalised_proposal_loads_into_each_cabinet_as_an_undoable_edit(window: MainWindow) -> None:
+    from designer.planograms import Planogram
+
+    view = view_of(window)
+    editor = view.editor
+    before = dict(editor.planogram.slots)
+    proposed = Planogram(editor.cabinet.device_id, editor.cabinet.index, {})
+    first = next(slot for slot in before.values() if not slot.is_empty)
+    proposed.slots[first.position] = first
+    window.tools.apply_proposals(editor.cabinet.device_id, {editor.cabinet.index: proposed})
+    assert editor.planogram.product_ids() == {first.product_id}
+    assert window.undo_action.text() == "Undo Apply personalised planogram"
+    window.undo_action.trigger()
+    assert editor.planogram.slots == before
