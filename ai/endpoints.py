@@ -96,7 +96,62 @@ PERSONALIZE_LOCATION = Endpoint(
     handler="ai.personalization:answer",
 )
 
-ENDPOINTS: dict[str, Endpoint] = {endpoint.name: endpoint for endpoint in (REALTIME_ANALYSIS, PERSONALIZE_LOCATION)}
+AFFINITY_ANALYSIS = Endpoint(
+    name="affinity-analysis",
+    summary="products bought together: support, confidence, lift, phi; clusters; substitutes to keep apart",
+    usage=(
+        'Request: {"device_id": 1, "analysis_period_days": 90, "min_confidence": 0.7, "include_clusters": true}\n'
+        "  A basket is one transaction of the device within analysis_period_days calendar days ending on its\n"
+        "  latest sale; support = P(both), confidence = P(product_2 | product_1), lift = confidence / P(product_2).\n"
+        'Response: {"success": true, "affinity_pairs": [{"product_1": {"id", "name"}, "product_2": {…},\n'
+        '   "correlation", "lift", "support", "confidence", "recommendation"}], "product_clusters": [{"cluster_id",\n'
+        '   "cluster_name", "products", "optimal_positions", "expected_basket_increase"}], "anti_affinity": [...]}'
+    ),
+    handler="ai.affinity:answer",
+)
+
+DEMAND_FORECAST = Endpoint(
+    name="demand-forecast",
+    summary="daily units per product with intervals, par levels, stock-out risk; stored in demand_forecasts",
+    usage=(
+        'Request: {"device_id": 1, "products": [3, 7], "forecast_days": 7, "include_external_factors": true,\n'
+        '  "external_data": {"weather_forecast": [{"date", "temperature_c", "precipitation_mm"}],\n'
+        '                    "events": [{"date", "name", "expected_attendance"}], "holidays": [{"date", "name"}]}}\n'
+        "  Forecast days start the day after the device's latest sale; forecast_days 1–90.\n"
+        'Response: {"success": true, "forecasts": [{"product_id", "product_name", "daily_forecasts": [{"date",\n'
+        '   "predicted_units", "confidence_interval" (80 %), "factors": {"base_demand", …_adjustment}}],\n'
+        '   "recommended_stock", "stockout_risk", "suggested_par_level"}], "aggregate_metrics": {…}}'
+    ),
+    handler="ai.demand_forecast:answer",
+)
+
+PREDICT_REVENUE = Endpoint(
+    name="predict-revenue",
+    summary="today's planogram vs a proposal: daily/monthly revenue, lift %, 90 % interval, payback, risks",
+    usage=(
+        "Request:\n"
+        '  {"device_id": 1, "cabinet_index": 0,\n'
+        '   "current_planogram": {"slots": [{"position": "A1", "product_id": 5, "quantity": 4, "capacity": 10}]},\n'
+        '   "proposed_planogram": {"slots": [...]},\n'
+        '   "prediction_horizon_days": 30, "include_confidence_intervals": true}\n'
+        "Response:\n"
+        '  {"success": true, "predictions": {"baseline": {"daily_revenue", "monthly_revenue", "top_products"},\n'
+        '   "proposed": {"daily_revenue", "monthly_revenue", "revenue_lift",\n'
+        '                "confidence_interval": {"lower", "upper"}},\n'
+        '   "break_even_analysis": {"implementation_cost", "days_to_recover", "roi_30_days"},\n'
+        '   "risk_factors": [{"factor", "impact", "mitigation"}]},\n'
+        '   "model_metadata": {"model_version", "confidence_score", "data_quality_score", "factors_considered"}}\n'
+        "monthly = daily x 30; implementation cost = slots changed x the labour cost per slot (Settings); the\n"
+        "interval is split-conformal (90 %) on the database's own rolling-origin residuals. Each answer is\n"
+        "recorded in ai_predictions."
+    ),
+    handler="ai.revenue_prediction:answer",
+)
+
+ENDPOINTS: dict[str, Endpoint] = {
+    endpoint.name: endpoint
+    for endpoint in (REALTIME_ANALYSIS, PERSONALIZE_LOCATION, AFFINITY_ANALYSIS, DEMAND_FORECAST, PREDICT_REVENUE)
+}
 
 
 def unknown_endpoint(name: str | None) -> dict[str, object]:

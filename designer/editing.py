@@ -232,6 +232,49 @@ def import_layout(context: EditContext, planogram: Planogram, imported: Planogra
     return replace_layout(context, planogram, imported, "Import planogram file")
 
 
+def set_par_levels(context: EditContext, planogram: Planogram, par_levels: Mapping[int, int]) -> SlotEdit:
+    """New par levels per product (from the demand forecast) on every slot holding it, within capacity."""
+    after: dict[Position, Slot | None] = {}
+    for slot in planogram.filled_slots():
+        wanted = par_levels.get(slot.product_id)  # type: ignore[arg-type]
+        if wanted is None:
+            continue
+        par = max(0, min(int(wanted), slot.capacity))
+        if par != slot.par_level:
+            after[slot.position] = replace(slot, par_level=par)
+    if not after:
+        raise EditRefused("no slot of this cabinet changes: its products already have these par levels")
+    return _edit(f"Set par levels on {len(after)} slot{'s' if len(after) != 1 else ''}", planogram, after)
+
+
+def place_together(context: EditContext, planogram: Planogram, product_ids: Iterable[int]) -> SlotEdit:
+    """Bring products bought together into adjacent slots (reading order from the first one), by swapping."""
+    wanted = [p for p in dict.fromkeys(product_ids) if p in planogram.product_ids()]
+    if len(wanted) < 2:
+        raise EditRefused("fewer than two of these products stand in this cabinet; place them first")
+    where = {slot.product_id: slot.position for slot in planogram.filled_slots()}
+    order = sorted(context.cabinet.positions())
+    start = order.index(where[wanted[0]])
+    start = min(start, len(order) - len(wanted))
+    targets = order[start : start + len(wanted)]
+    working = dict(planogram.slots)
+    for product_id, target in zip(wanted, targets, strict=True):
+        source = next(p for p, s in working.items() if s.product_id == product_id)
+        if source == target:
+            continue
+        moving, other = working[source], working.get(target)
+        working[target] = replace(moving, position=target)
+        if other is None:
+            del working[source]
+        else:
+            working[source] = replace(other, position=source)
+    changed = {p for p in set(working) | set(planogram.slots) if working.get(p) != planogram.slots.get(p)}
+    if not changed:
+        raise EditRefused("these products already stand side by side")
+    names = ", ".join(context.catalogue[p].name for p in wanted[:3]) + ("…" if len(wanted) > 3 else "")
+    return _edit(f"Place together: {names}", planogram, {p: working.get(p) for p in changed})
+
+
 def restore_unsaved(context: EditContext, planogram: Planogram, recovered: Planogram) -> SlotEdit:
     """After a crash: bring back the journaled document as one undoable edit on top of its stored base."""
     if (recovered.device_id, recovered.cabinet_index) != (planogram.device_id, planogram.cabinet_index):

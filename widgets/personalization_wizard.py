@@ -62,7 +62,7 @@ class PersonalizationWizard(QWizard):
     designer's SQLAlchemy engine (a Services is then made on it, training or loading the model as needed).
     """
 
-    proposal_ready = Signal(dict)  # dict[int, Planogram]: cabinet index → proposed planogram
+    proposal_ready = Signal(object)  # dict[int, Planogram]: cabinet index → proposed planogram (object: int keys)
 
     def __init__(self, services_or_engine: Services | Engine, device_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -201,7 +201,10 @@ class GoalsPage(QWizardPage):
         grid.addWidget(explain, len(GOALS), 0, 1, 3)
 
         layout = QHBoxLayout(self)
-        layout.addWidget(where, 1)
+        left = QVBoxLayout()
+        left.addWidget(where)
+        left.addStretch(1)
+        layout.addLayout(left, 1)
         right = QVBoxLayout()
         right.addWidget(goals)
         right.addWidget(self.message)
@@ -216,7 +219,8 @@ class GoalsPage(QWizardPage):
         self.location.addItems(types)
         self.location.setCurrentText(own)
         self.location.setEnabled(True)
-        self.message.setText(f"{name} stands at a {own} location; pick another type to plan a move.")
+        article = "an" if own[:1].lower() in "aeiou" else "a"
+        self.message.setText(f"{name} stands at {article} {own} location; pick another type to plan a move.")
         self.completeChanged.emit()
 
     def show_failure(self, error: Exception) -> None:
@@ -324,7 +328,7 @@ class ProposalPage(QWizardPage):
         body = result.body
         plan = body["personalized_planogram"]
         competition = body["competitive_analysis"]
-        catalogue: Catalogue = services.catalogue
+        catalogue: Catalogue = services.placement_scorer.catalogue  # loaded by the job: no database read here
         cabinets = result.cabinets
         self.tabs.clear()
         for cabinet in cabinets:
@@ -374,6 +378,10 @@ class ProposalPage(QWizardPage):
         view = CabinetView()
         view.show_cabinet(cabinet, planogram or Planogram(cabinet.device_id, cabinet.index), catalogue)
         view.setInteractive(False)  # read-only: the proposal is edited after it is opened, not here
+        if view.banner is not None:  # the banner would otherwise call the unsaved proposal "no planogram"
+            view.banner.detail = (
+                f"Cabinet {cabinet.index} · {cabinet.rows} rows × {cabinet.columns} columns · proposal, not saved"
+            )
         return view
 
 

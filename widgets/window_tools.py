@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QMessageBox, QVBoxLayout
 
 from ai.llm.client import ClaudeClient
 from ai.llm.compliance import ComplianceCheck, planogram_facts
 from ai.llm.keys import KeyStore
 from ai.placement_feedback import analyse_placement
-from designer.editing import import_layout, replace_layout
+from designer.editing import import_layout, place_together, replace_layout, set_par_levels
 from designer.planograms import slot_to_dict
 from designer.positions import Position, PositionError
 from storage.llm_tables import LlmLedger
@@ -58,6 +58,8 @@ class WindowTools(QObject):
         self.explain_action = self._action("E&xplain slot", "Ctrl+E", self.explain_slot)
         self.photo_action = self._action("Check a cabinet &photo…", "", self.check_photo)
         self.personalize_action = self._action("&Personalise for this location…", "", self.personalize)
+        self.forecast_action = self._action("Demand &forecast and par levels…", "Ctrl+Shift+D", self.show_forecast)
+        self.affinity_action = self._action("Products bought &together…", "Ctrl+Shift+T", self.show_affinity)
         self.explain_panel.photo_checked.connect(self._show_photo_differences)
         if self.settings.problem:
             window.statusBar().showMessage(self.settings.problem, 10_000)
@@ -79,6 +81,9 @@ class WindowTools(QObject):
         window.planogram_menu.addAction(self.photo_action)
         window.planogram_menu.addAction(self.personalize_action)
         tools = window.menuBar().addMenu("&Tools")
+        tools.addAction(self.forecast_action)
+        tools.addAction(self.affinity_action)
+        tools.addSeparator()
         tools.addAction(self.settings_action)
         window.view_menu.addAction(self.explain_dock.toggleViewAction())
 
@@ -236,3 +241,54 @@ class WindowTools(QObject):
         self.window.statusBar().showMessage(
             f"Personalised planogram loaded into {applied} cabinet(s): review, compare and save", 8000
         )
+
+    def _open_view(self, title: str, make) -> QDialog | None:  # type: ignore[no-untyped-def]
+        """A device's analysis in its own (non-modal) window, computed in a worker, while editing goes on."""
+        window = self.window
+        layout = window.layout_on_screen
+        if layout is None:
+            window.statusBar().showMessage("Choose a device first", 4000)
+            return None
+        dialog = QDialog(window)
+        dialog.setWindowTitle(f"{title} — {layout.device.name}")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.resize(1000, 680)
+        view = make(window.repository.engine, layout.device.id, dialog)
+        box = QVBoxLayout(dialog)
+        box.addWidget(view)
+        dialog.view = view  # type: ignore[attr-defined]
+        dialog.show()
+        return dialog
+
+    def show_forecast(self) -> QDialog | None:
+        from widgets.forecast_view import ForecastView
+
+        dialog = self._open_view("Demand forecast", ForecastView)
+        if dialog is not None:
+            device_id = self.window.layout_on_screen.device.id  # type: ignore[union-attr]
+            dialog.view.par_levels_changed.connect(lambda levels: self.apply_par_levels(device_id, levels))
+        return dialog
+
+    def show_affinity(self) -> QDialog | None:
+        from widgets.affinity_view import AffinityView
+
+        dialog = self._open_view("Products bought together", AffinityView)
+        if dialog is not None:
+            dialog.view.place_together.connect(self.place_products_together)
+        return dialog
+
+    def apply_par_levels(self, device_id: int, levels: dict) -> None:  # type: ignore[type-arg]
+        """The forecast's par levels go onto the device's open cabinets as edits (pick lists follow on save)."""
+        changed = 0
+        for (device, _index), editor in sorted(self.window.session.editors.items()):
+            if device == device_id:
+                changed += editor.attempt(lambda c, p: set_par_levels(c, p, levels)) is None
+        self.window.statusBar().showMessage(f"Par levels updated in {changed} cabinet(s); save to use them", 6000)
+
+    def place_products_together(self, product_ids: list) -> None:  # type: ignore[type-arg]
+        view = self.window._current_editable_view()
+        if view is None:
+            return
+        reason = view._attempt(lambda c, p: place_together(c, p, product_ids))
+        if reason is None:
+            self.window.statusBar().showMessage("Placed side by side; undo with Ctrl+Z", 5000)

@@ -15,8 +15,10 @@ from designer.editing import (
     copy_planogram,
     move_slot,
     place_product,
+    place_together,
     revert_to,
     set_capacity,
+    set_par_levels,
     set_slot_details,
 )
 from designer.planograms import Planogram, Slot, planogram_from_dict, planogram_to_dict
@@ -198,3 +200,22 @@ def test_reverting_to_a_version_is_one_undoable_step(stack: CommandStack) -> Non
     assert stack.planogram.product_ids() == {1, 2}
     with pytest.raises(EditRefused, match="belongs to cabinet 2_0"):
         revert_to(CONTEXT, stack.planogram, Planogram.from_slots(2, 0, []))
+
+
+def test_par_levels_from_the_forecast_land_on_every_slot_of_the_product_within_capacity(stack: CommandStack) -> None:
+    stack.push(set_par_levels(CONTEXT, stack.planogram, {1: 9, 2: 30}))
+    assert stack.planogram.slot_at(A1).par_level == 9
+    assert stack.planogram.slot_at(A2).par_level == 12  # capped at capacity
+    with pytest.raises(EditRefused, match="already have these par levels"):
+        set_par_levels(CONTEXT, stack.planogram, {1: 9})
+
+
+def test_placing_products_together_moves_them_side_by_side_in_one_step(stack: CommandStack) -> None:
+    stack.push(move_slot(CONTEXT, stack.planogram, A2, B3))  # chips in A1, cookies in B3
+    stack.push(place_together(CONTEXT, stack.planogram, [1, 2]))
+    assert (stack.planogram.slot_at(A1).product_id, stack.planogram.slot_at(A2).product_id) == (1, 2)
+    assert stack.undo_text.startswith("Place together: Sea Salt Chips")
+    stack.undo()
+    assert stack.planogram.slot_at(B3).product_id == 2 and stack.planogram.slot_at(A2).is_empty
+    with pytest.raises(EditRefused, match="fewer than two"):
+        place_together(CONTEXT, stack.planogram, [1, 99])

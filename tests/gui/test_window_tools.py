@@ -128,3 +128,21 @@ def test_a_personalised_proposal_loads_into_each_cabinet_as_an_undoable_edit(win
     assert window.undo_action.text() == "Undo Apply personalised planogram"
     window.undo_action.trigger()
     assert editor.planogram.slots == before
+
+
+def test_forecast_par_levels_and_place_together_act_in_the_designer(qtbot: QtBot, window: MainWindow) -> None:
+    view = view_of(window)
+    editor = view.editor
+    filled = [slot for slot in editor.planogram.filled_slots()]
+    first, second = filled[0], filled[-1]
+    dialog = window.tools.show_forecast()
+    assert dialog is not None and dialog.isVisible()
+    window.tools.apply_par_levels(editor.cabinet.device_id, {first.product_id: 1})
+    assert editor.planogram.slot_at(first.position).par_level == 1
+    affinity = window.tools.show_affinity()
+    assert affinity is not None
+    affinity.view.place_together.emit([first.product_id, second.product_id])
+    neighbour = first.position.moved(0, 1)
+    assert editor.planogram.slot_at(neighbour).product_id == second.product_id
+    dialog.close()
+    affinity.close()

@@ -1,0 +1,578 @@
+"""The seed's endpoint 4, demand-forecast: daily units per product with intervals, stock advice, stored forecasts.
+
+The model is multiplicative and fitted per device: units(product, day) ~ NegBin(mean = level(product) ×
+weekday(device) × holiday × weather(category) × event, dispersion(product)). Levels are recency-weighted
+means of demand per unit of exposure, so stock-out days (censored demand) and days a product was not carried
+do not drag the level down, and intermittent slow movers get a mean rate with a wide, skewed interval rather
+than a string of zeros. Forecasts start the day after the device's latest sale (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sqlalchemy import Engine, and_, delete, func, select, update
+
+from ai.endpoints import DEMAND_FORECAST, Answer
+from ai.forecast_data import DeviceHistory, active_slots, device_history, known_holidays, recorded_weather
+from ai.services import Services
+from storage.tables import DemandForecast, SaleRecord
+
+MODEL_VERSION = "df1"
+HALF_LIFE_DAYS = 28.0
+"""Recent weeks weigh more: planograms change and products move, so last month says more than last winter."""
+WEEKDAY_PRIOR_DAYS = 4.0
+HOLIDAY_PRIOR_DAYS = 1.0
+"""Seasonal factors are shrunk toward 1 by this many days of evidence (a device with two holidays in its history
+does not get a holiday factor from one odd day)."""
+INTERVAL = 0.80
+SERVICE_LEVEL = 0.95
+"""The par level covers demand until the next restock visit with this probability."""
+REFERENCE_TEMPERATURE_C = 18.0
+RAIN_CAP_MM = 25.0
+EVENT_SHOPPERS_PER_1000 = 0.05
+"""Events have no history to learn from: each 1,000 expected attendees is taken to add 5 % to the day's
+demand (capped at +50 %). A stated prior, reported as the event adjustment so the user can judge it."""
+MAX_FORECAST_DAYS = 90
+
+
+@dataclass
+class FittedDevice:
+    """One device's fitted model."""
+
+    history: DeviceHistory
+    level: np.ndarray  # per product, units per neutral day
+    dispersion: np.ndarray  # per product, NegBin 1/k (0 = Poisson)
+    weekday: np.ndarray  # 7 multipliers, Monday first
+    holiday: float
+    weather: dict[str, tuple[float, float]] = field(default_factory=dict)  # category → (per °C, per mm)
+    categories: np.ndarray | None = None
+
+
+def fit_device(
+    history: DeviceHistory,
+    holidays: Mapping[dt.date, str] | None = None,
+    weather: pd.DataFrame | None = None,
+    categories: Mapping[int, str] | None = None,
+) -> FittedDevice:
+    """Fit levels, weekday and holiday factors, weather sensitivity per category and dispersion."""
+    units, exposure = history.units, history.exposure
+    days = history.days
+    is_holiday = np.array([d.date() in (holidays or {}) for d in days], dtype=bool)
+    weekday_index = days.day_of_week.to_numpy() if len(days) else np.zeros(0, int)
+    # device-wide pace: units per unit of exposure, per weekday (holidays apart)
+    per_day = units.sum(axis=1)
+    exposed = np.maximum(exposure.sum(axis=1), 1e-9)
+    overall = per_day[~is_holiday].sum() / max(exposed[~is_holiday].sum(), 1e-9)
+    weekday = np.ones(7)
+    for w in range(7):
+        pick = (weekday_index == w) & ~is_holiday
+        observed = per_day[pick].sum() + WEEKDAY_PRIOR_DAYS * overall
+        expected = overall * (exposed[pick].sum() + WEEKDAY_PRIOR_DAYS)
+        weekday[w] = observed / max(expected / 1.0, 1e-9) if overall > 0 else 1.0
+    weekday /= weekday.mean()
+    season = weekday[weekday_index] if len(days) else np.zeros(0)
+    expected_holiday = (season[is_holiday] * exposed[is_holiday]).sum() * overall
+    holiday = (per_day[is_holiday].sum() + HOLIDAY_PRIOR_DAYS * overall) / (
+        expected_holiday + HOLIDAY_PRIOR_DAYS * overall
+    )
+    season = season * np.where(is_holiday, holiday, 1.0)
+
+    product_categories = np.array([(categories or {}).get(int(p), "") for p in history.product_ids], dtype=object)
+    age = (len(days) - 1 - np.arange(len(days))) if len(days) else np.zeros(0)
+    recency = 0.5 ** (age / HALF_LIFE_DAYS)
+    level = _levels(units, exposure, season[:, None], recency)
+    sensitivity: dict[str, tuple[float, float]] = {}
+    if weather is not None and len(days):
+        aligned = weather.reindex(days)
+        known = aligned.notna().all(axis=1).to_numpy()
+        if known.sum() >= 28:
+            temperature = aligned["temperature_c"].to_numpy() - REFERENCE_TEMPERATURE_C
+            rain = np.minimum(aligned["precipitation_mm"].to_numpy(), RAIN_CAP_MM)
+            features = np.column_stack([temperature, rain])[known]
+            mean = level[None, :] * season[:, None] * exposure
+            for category in set(product_categories):
+                cols = product_categories == category
+                observed = units[known][:, cols].sum(axis=1)
+                baseline = mean[known][:, cols].sum(axis=1)
+                sensitivity[category] = _poisson_slopes(features, observed, baseline)
+            multiplier = _weather_multiplier(sensitivity, product_categories, temperature, rain)
+            multiplier[~known] = 1.0
+            level = _levels(units, exposure, season[:, None] * multiplier, recency)
+            season_all = season[:, None] * multiplier
+        else:
+            season_all = np.repeat(season[:, None], len(level), axis=1)
+    else:
+        season_all = np.repeat(season[:, None], len(level), axis=1)
+    dispersion = _dispersion(units, level[None, :] * season_all * exposure, exposure)
+    return FittedDevice(history, level, dispersion, weekday, float(holiday), sensitivity, product_categories)
+
+
+def _levels(units: np.ndarray, exposure: np.ndarray, season: np.ndarray, recency: np.ndarray) -> np.ndarray:
+    """Recency-weighted units per exposed neutral day; half a day of zero sales as prior keeps unseen rates small."""
+    weighted_units = (recency[:, None] * units).sum(axis=0)
+    weighted_exposure = (recency[:, None] * exposure * season).sum(axis=0)
+    return weighted_units / (weighted_exposure + 0.5)
+
+
+def _poisson_slopes(features: np.ndarray, observed: np.ndarray, baseline: np.ndarray) -> tuple[float, float]:
+    """Log-linear Poisson slopes with offset log(baseline), by Newton steps with a light ridge (no intercept drift)."""
+    beta = np.zeros(features.shape[1] + 1)
+    design = np.column_stack([np.ones(len(features)), features])
+    ridge = np.diag([0.0, 50.0, 50.0])
+    use = baseline > 0
+    design, observed, baseline = design[use], observed[use], baseline[use]
+    if observed.sum() < 30:
+        return 0.0, 0.0
+    for _ in range(8):
+        mu = baseline * np.exp(np.clip(design @ beta, -5, 5))
+        gradient = design.T @ (observed - mu) - ridge @ beta
+        hessian = (design * mu[:, None]).T @ design + ridge
+        beta += np.linalg.solve(hessian, gradient)
+    return float(beta[1]), float(beta[2])
+
+
+def _weather_multiplier(
+    sensitivity: Mapping[str, tuple[float, float]], categories: np.ndarray, temperature: np.ndarray, rain: np.ndarray
+) -> np.ndarray:
+    slopes = np.array([sensitivity.get(c, (0.0, 0.0)) for c in categories]).reshape(-1, 2)
+    return np.exp(np.outer(temperature, slopes[:, 0]) + np.outer(rain, slopes[:, 1]))
+
+
+def _dispersion(units: np.ndarray, mean: np.ndarray, exposure: np.ndarray) -> np.ndarray:
+    """NegBin 1/k per product by moments, shrunk toward the device's pooled value."""
+    use = exposure > 0.5
+    excess = np.where(use, (units - mean) ** 2 - mean, 0.0)
+    scale = np.where(use, mean**2, 0.0)
+    pooled = max(excess.sum() / max(scale.sum(), 1e-9), 0.0)
+    per_product = (
+        excess.sum(axis=0) + 20.0 * pooled * np.maximum(scale.sum(axis=0) / np.maximum(use.sum(axis=0), 1), 1e-9)
+    ) / (scale.sum(axis=0) + 20.0 * np.maximum(scale.sum(axis=0) / np.maximum(use.sum(axis=0), 1), 1e-9))
+    return np.clip(per_product, 0.0, 5.0)
+
+
+@dataclass(frozen=True)
+class DayForecast:
+    date: dt.date
+    mean: float
+    factors: dict[str, float]
+
+
+def predict(
+    fitted: FittedDevice,
+    product_id: int,
+    dates: Sequence[dt.date],
+    holidays: Mapping[dt.date, str] | None = None,
+    weather: Mapping[dt.date, tuple[float, float]] | None = None,
+    events: Mapping[dt.date, float] | None = None,
+) -> list[DayForecast]:
+    """Mean units per day with each factor's additive share, as the seed reports them."""
+    column = fitted.history.column(product_id)
+    level = float(fitted.level[column]) if column is not None else 0.0
+    category = str(fitted.categories[column]) if column is not None and fitted.categories is not None else ""
+    per_degree, per_mm = fitted.weather.get(category, (0.0, 0.0))
+    out = []
+    for day in dates:
+        base = level * fitted.weekday[day.weekday()]
+        holiday = fitted.holiday if day in (holidays or {}) else 1.0
+        weather_factor = 1.0
+        if weather and day in weather:
+            temperature, rain = weather[day]
+            weather_factor = float(
+                np.exp(per_degree * (temperature - REFERENCE_TEMPERATURE_C) + per_mm * min(rain, RAIN_CAP_MM))
+            )
+        attendance = (events or {}).get(day, 0.0)
+        event_factor = 1.0 + min(EVENT_SHOPPERS_PER_1000 * attendance / 1000.0, 0.5)
+        after_holiday = base * holiday
+        after_weather = after_holiday * weather_factor
+        mean = after_weather * event_factor
+        factors = {
+            "base_demand": round(base, 2),
+            "holiday_adjustment": round(after_holiday - base, 2),
+            "weather_adjustment": round(after_weather - after_holiday, 2),
+            "event_adjustment": round(mean - after_weather, 2),
+        }
+        out.append(DayForecast(day, mean, factors))
+    return out
+
+
+def interval(mean: float, dispersion: float, level: float = INTERVAL) -> tuple[int, int]:
+    """The central ``level`` interval of NegBin(mean, 1/k = dispersion) (Poisson when dispersion is 0)."""
+    tail = (1 - level) / 2
+    if mean <= 0:
+        return 0, 0
+    if dispersion <= 1e-6:
+        return int(stats.poisson.ppf(tail, mean)), int(stats.poisson.ppf(1 - tail, mean))
+    k = 1.0 / dispersion
+    p = k / (k + mean)
+    return int(stats.nbinom.ppf(tail, k, p)), int(stats.nbinom.ppf(1 - tail, k, p))
+
+
+def upper_quantile(mean: float, dispersion: float, q: float) -> int:
+    if mean <= 0:
+        return 0
+    if dispersion <= 1e-6:
+        return int(stats.poisson.ppf(q, mean))
+    k = 1.0 / dispersion
+    return int(stats.nbinom.ppf(q, k, k / (k + mean)))
+
+
+def exceed_probability(mean: float, dispersion: float, stock: int) -> float:
+    """P(demand > stock)."""
+    if mean <= 0:
+        return 0.0
+    if dispersion <= 1e-6:
+        return float(stats.poisson.sf(stock, mean))
+    k = 1.0 / dispersion
+    return float(stats.nbinom.sf(stock, k, k / (k + mean)))
+
+
+# --- back-test -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    """WAPE of the model's median (the point that minimises absolute error), its mean, and seasonal-naive."""
+
+    wape_model: float
+    wape_model_mean: float
+    wape_seasonal_naive: float
+    actual_units: float
+    series: int
+
+    @property
+    def improvement(self) -> float:
+        return 1 - self.wape_model / self.wape_seasonal_naive
+
+
+def backtest(engine: Engine, device_ids: Sequence[int], holdout_days: int = 14) -> BacktestResult:
+    """Fit on history up to ``holdout_days`` before each device's latest sale, forecast those days, score WAPE.
+
+    The seasonal-naive forecast repeats the last observed week. Actuals are the recorded sales (censored by
+    stock-outs for both forecasts alike); the holidays and weather of the held-out days are given, as a user
+    would enter them.
+    """
+    holidays = known_holidays(engine)
+    categories = _categories(engine)
+    error_model = error_mean = error_naive = total = 0.0
+    series = 0
+    for device_id in device_ids:
+        full = device_history(engine, device_id)
+        if len(full.days) < 28 + holdout_days:
+            continue
+        cutoff = full.days[-holdout_days - 1].date()
+        train = full.until(cutoff)
+        weather = recorded_weather(engine, device_id)
+        fitted = fit_device(train, holidays, weather, categories)
+        future = [cutoff + dt.timedelta(days=i + 1) for i in range(holdout_days)]
+        given_weather = _weather_map(weather, future)
+        actual = full.units[-holdout_days:]
+        last_week = train.units[-7:]
+        for column, product_id in enumerate(full.product_ids):
+            if train.exposure[-14:, column].sum() == 0:  # not carried at the cutoff: nobody would forecast it
+                continue
+            means = np.array([d.mean for d in predict(fitted, int(product_id), future, holidays, given_weather)])
+            naive = np.array([last_week[(i % 7), column] for i in range(holdout_days)])
+            medians = np.array([upper_quantile(m, float(fitted.dispersion[column]), 0.5) for m in means])
+            error_model += np.abs(actual[:, column] - medians).sum()
+            error_mean += np.abs(actual[:, column] - means).sum()
+            error_naive += np.abs(actual[:, column] - naive).sum()
+            total += actual[:, column].sum()
+            series += 1
+    scale = max(total, 1e-9)
+    return BacktestResult(error_model / scale, error_mean / scale, error_naive / scale, total, series)
+
+
+def _weather_map(weather: pd.DataFrame | None, dates: Sequence[dt.date]) -> dict[dt.date, tuple[float, float]]:
+    if weather is None:
+        return {}
+    out = {}
+    for day in dates:
+        stamp = pd.Timestamp(day)
+        if stamp in weather.index:
+            row = weather.loc[stamp]
+            out[day] = (float(row["temperature_c"]), float(row["precipitation_mm"]))
+    return out
+
+
+def _categories(engine: Engine) -> dict[int, str]:
+    from storage.tables import ProductRecord
+
+    with engine.connect() as connection:
+        return dict(connection.execute(select(ProductRecord.id, ProductRecord.category)).all())
+
+
+# --- the endpoint -----------------------------------------------------------------------------------------------
+
+
+class RequestInvalid(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ForecastRequest:
+    device_id: int
+    products: list[int]
+    days: int
+    weather: dict[dt.date, tuple[float, float]]
+    events: dict[dt.date, float]
+    holidays: dict[dt.date, str]
+
+
+def answer(payload: object, services: Services) -> Answer:
+    try:
+        request = read_request(payload, services)
+    except RequestInvalid as invalid:
+        return Answer(DEMAND_FORECAST.error(str(invalid)), False)
+    with services.reading():
+        record_actuals(services.engine, request.device_id)
+        body = forecast(services.engine, request, services.catalogue)
+        store_forecasts(services.engine, request.device_id, body)
+    return Answer(body, True)
+
+
+def read_request(payload: object, services: Services) -> ForecastRequest:
+    """Check the request; the message names every problem found and its fix."""
+    if not isinstance(payload, Mapping):
+        raise RequestInvalid('the request is not a JSON object. Fix: send {"device_id": 1, "products": [3], …}')
+    problems: list[str] = []
+    device_id = payload.get("device_id")
+    if not isinstance(device_id, int) or isinstance(device_id, bool) or device_id not in services.device_ids:
+        problems.append(f"device {device_id!r} is not in this database. Fix: use the id of a listed device")
+    products = payload.get("products")
+    if not isinstance(products, list) or not products:
+        problems.append("products is empty or not a list. Fix: send a list of product ids, e.g. [3, 7]")
+        products = []
+    unknown = [p for p in products if not isinstance(p, int) or p not in services.catalogue]
+    if unknown:
+        problems.append(f"products {unknown} are not in the catalogue. Fix: send ids from the product list")
+    days = payload.get("forecast_days", 7)
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_FORECAST_DAYS:
+        problems.append(
+            f"forecast_days {days!r} is out of range. Fix: send a whole number from 1 to {MAX_FORECAST_DAYS}"
+        )
+    weather: dict[dt.date, tuple[float, float]] = {}
+    events: dict[dt.date, float] = {}
+    holidays: dict[dt.date, str] = {}
+    external = payload.get("external_data") or {}
+    if payload.get("include_external_factors", True) and external:
+        if not isinstance(external, Mapping):
+            problems.append("external_data is not a JSON object. Fix: send {weather_forecast, events, holidays}")
+        else:
+            weather = _items(
+                external,
+                "weather_forecast",
+                {"temperature_c": float, "precipitation_mm": float},
+                problems,
+                lambda d: (float(d["temperature_c"]), float(d.get("precipitation_mm", 0.0))),
+            )
+            events = _items(
+                external, "events", {"expected_attendance": float}, problems, lambda d: float(d["expected_attendance"])
+            )
+            holidays = _items(external, "holidays", {}, problems, lambda d: str(d.get("name") or "holiday"))
+    if problems:
+        raise RequestInvalid("; ".join(problems))
+    return ForecastRequest(int(device_id), [int(p) for p in products], int(days), weather, events, holidays)
+
+
+def _items(external: Mapping, key: str, numbers: Mapping[str, type], problems: list[str], value) -> dict:
+    items = external.get(key) or []
+    out = {}
+    if not isinstance(items, list):
+        problems.append(f"external_data.{key} is not a list. Fix: send a list of objects with a date")
+        return out
+    for index, item in enumerate(items):
+        try:
+            day = dt.date.fromisoformat(item["date"])
+            for name in numbers:
+                if name == "precipitation_mm" and name not in item:
+                    continue
+                number = item[name]
+                if isinstance(number, bool) or not isinstance(number, int | float):
+                    raise ValueError(name)
+            out[day] = value(item)
+        except (KeyError, TypeError, ValueError) as error:
+            fields = ", ".join(["date (YYYY-MM-DD)", *(f"{n} (a number)" for n in numbers)])
+            problems.append(f"external_data.{key}[{index}] is malformed ({error}). Fix: give it {fields}")
+    return out
+
+
+def forecast(engine: Engine, request: ForecastRequest, catalogue: Mapping) -> dict[str, object]:
+    """The seed's response body for a checked request."""
+    history = device_history(engine, request.device_id)
+    holidays = {**known_holidays(engine), **request.holidays}
+    fitted = fit_device(history, holidays, recorded_weather(engine, request.device_id), _categories(engine))
+    start = (history.last_day if len(history.days) else dt.date.today()) + dt.timedelta(days=1)
+    dates = [start + dt.timedelta(days=i) for i in range(request.days)]
+    slots = active_slots(engine, request.device_id)
+    capacity = slots.groupby("product_id")["capacity"].sum().to_dict() if not slots.empty else {}
+    where = slots.groupby("product_id")["position"].first().to_dict() if not slots.empty else {}
+    cover = restock_cover_days(engine, request.device_id)
+    forecasts, high_risk, opportunities = [], [], []
+    total_units, revenue = 0, 0.0
+    for product_id in request.products:
+        product = catalogue[product_id]
+        column = history.column(product_id)
+        dispersion = float(fitted.dispersion[column]) if column is not None else 1.0
+        days = predict(fitted, product_id, dates, holidays, request.weather, request.events)
+        daily = []
+        for day in days:
+            units = round(day.mean)
+            low, high = interval(day.mean, dispersion)
+            daily.append(
+                {
+                    "date": day.date.isoformat(),
+                    "predicted_units": units,
+                    "confidence_interval": [min(low, units), max(high, units)],
+                    "factors": day.factors,
+                }
+            )
+        week_total = sum(d["predicted_units"] for d in daily)
+        mean_per_day = float(np.mean([d.mean for d in days]))
+        cover_mean = mean_per_day * cover
+        par = upper_quantile(cover_mean, dispersion / max(cover, 1), SERVICE_LEVEL)
+        carried = int(capacity.get(product_id, 0))
+        risk_probability = exceed_probability(cover_mean, dispersion / max(cover, 1), carried) if carried else 0.0
+        risk = "high" if risk_probability > 0.2 else "medium" if risk_probability > 0.05 else "low"
+        if risk == "high":
+            high_risk.append(product_id)
+        if carried and par > carried:
+            opportunities.append(
+                f"Increase {product.name} capacity by {round(100 * (par - carried) / carried)}% "
+                f"(par {par} vs {carried} slots' capacity)"
+            )
+        elif carried and mean_per_day * 7 < 1.0:
+            opportunities.append(
+                f"Reduce slow-mover {product.name} in {where.get(product_id, '?')} ({mean_per_day * 7:.1f} units/week)"
+            )
+        forecasts.append(
+            {
+                "product_id": product_id,
+                "product_name": product.name,
+                "daily_forecasts": daily,
+                "recommended_stock": week_total,
+                "stockout_risk": risk,
+                "suggested_par_level": int(par),
+            }
+        )
+        total_units += week_total
+        revenue += week_total * float(product.price)
+    return {
+        "success": True,
+        "forecasts": forecasts,
+        "aggregate_metrics": {
+            "total_weekly_units": total_units,
+            "revenue_forecast": round(revenue, 2),
+            "high_risk_products": high_risk,
+            "optimization_opportunities": opportunities,
+        },
+    }
+
+
+def restock_cover_days(engine: Engine, device_id: int) -> float:
+    """Typical days between restock visits, seen in when sold-out slots were refilled (3 when never seen)."""
+    from storage.tables import StockoutRecord
+
+    with engine.connect() as connection:
+        stamps = (
+            connection.execute(
+                select(StockoutRecord.restocked_at).where(
+                    StockoutRecord.device_id == device_id, StockoutRecord.restocked_at.is_not(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
+    visits = sorted({pd.Timestamp(s).normalize() for s in stamps})
+    if len(visits) < 3:
+        return 3.0
+    gaps = np.diff(np.array(visits, dtype="datetime64[D]")).astype(float)
+    return float(max(np.median(gaps), 1.0))
+
+
+def store_forecasts(engine: Engine, device_id: int, body: Mapping) -> int:
+    """Keep each day's forecast in ``demand_forecasts``; a newer forecast replaces an unscored one of that day."""
+    rows = []
+    for product in body["forecasts"]:
+        for day in product["daily_forecasts"]:
+            low, high = day["confidence_interval"]
+            rows.append(
+                {
+                    "device_id": device_id,
+                    "product_id": product["product_id"],
+                    "forecast_date": dt.date.fromisoformat(day["date"]),
+                    "predicted_units": day["predicted_units"],
+                    "confidence_lower": low,
+                    "confidence_upper": high,
+                    "external_factors": json.dumps(day["factors"]),
+                    "model_version": MODEL_VERSION,
+                }
+            )
+    if not rows:
+        return 0
+    with engine.begin() as connection:
+        for product_id in {r["product_id"] for r in rows}:
+            dates = [r["forecast_date"] for r in rows if r["product_id"] == product_id]
+            connection.execute(
+                delete(DemandForecast).where(
+                    DemandForecast.device_id == device_id,
+                    DemandForecast.product_id == product_id,
+                    DemandForecast.forecast_date.in_(dates),
+                    DemandForecast.actual_units.is_(None),
+                )
+            )
+        connection.execute(DemandForecast.__table__.insert(), rows)
+    return len(rows)
+
+
+def record_actuals(engine: Engine, device_id: int | None = None) -> int:
+    """Fill ``actual_units`` and ``accuracy`` of stored forecasts whose day has fully passed in the sales.
+
+    A day counts once the device has a sale after it. accuracy = 1 − |actual − predicted| / max(actual,
+    predicted, 1), in [0, 1]. Returns how many forecasts were scored.
+    """
+    with engine.begin() as connection:
+        query = select(
+            DemandForecast.id,
+            DemandForecast.device_id,
+            DemandForecast.product_id,
+            DemandForecast.forecast_date,
+            DemandForecast.predicted_units,
+        ).where(DemandForecast.actual_units.is_(None))
+        if device_id is not None:
+            query = query.where(DemandForecast.device_id == device_id)
+        pending = connection.execute(query).all()
+        scored = 0
+        latest: dict[int, dt.date | None] = {}
+        for row_id, device, product, day, predicted in pending:
+            if device not in latest:
+                last = connection.scalar(select(func.max(SaleRecord.sold_at)).where(SaleRecord.device_id == device))
+                latest[device] = pd.Timestamp(last).date() if last is not None else None
+            if latest[device] is None or day >= latest[device]:
+                continue
+            start = dt.datetime.combine(day, dt.time())
+            actual = connection.scalar(
+                select(func.coalesce(func.sum(SaleRecord.quantity), 0)).where(
+                    and_(
+                        SaleRecord.device_id == device,
+                        SaleRecord.product_id == product,
+                        SaleRecord.sold_at >= start,
+                        SaleRecord.sold_at < start + dt.timedelta(days=1),
+                    )
+                )
+            )
+            predicted = predicted or 0
+            accuracy = 1 - abs(actual - predicted) / max(actual, predicted, 1)
+            connection.execute(
+                update(DemandForecast)
+                .where(DemandForecast.id == row_id)
+                .values(actual_units=int(actual), accuracy=round(accuracy, 2))
+            )
+            scored += 1
+    return scored

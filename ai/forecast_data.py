@@ -1,0 +1,204 @@
+"""A device's sales history as the forecaster and the affinity analysis read it: days × products, and exposure.
+
+Exposure is the share of a day's shoppers a product could be bought by: zero on days it was not carried
+(before its first or after its last vend on the device) and reduced by stock-outs in proportion to the
+device's own hour-of-day demand, so a slot empty overnight in an office is not read as a slow day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, func, select
+
+from storage.tables import PlanogramRecord, PlanogramSlotRecord, SaleRecord, SimulationTruth, StockoutRecord
+
+SALE_COLUMNS = ["product_id", "sold_at", "quantity", "transaction_id", "unit_price", "cabinet_index", "position"]
+
+
+@dataclass(frozen=True)
+class DeviceHistory:
+    """Daily units (days × products) and exposure in [0, 1] on the same grid, as of the latest sale."""
+
+    device_id: int
+    days: pd.DatetimeIndex
+    product_ids: np.ndarray
+    units: np.ndarray
+    exposure: np.ndarray
+    hour_profile: np.ndarray  # 24 shares of the device's vends
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.days[-1].date()
+
+    def column(self, product_id: int) -> int | None:
+        hits = np.flatnonzero(self.product_ids == product_id)
+        return int(hits[0]) if len(hits) else None
+
+    def until(self, last_day: dt.date) -> DeviceHistory:
+        """The history as it stood at the end of ``last_day`` (for back-tests)."""
+        keep = self.days.date <= last_day
+        return DeviceHistory(
+            self.device_id, self.days[keep], self.product_ids, self.units[keep], self.exposure[keep], self.hour_profile
+        )
+
+
+def latest_sale(engine: Engine, device_id: int) -> dt.datetime | None:
+    with engine.connect() as connection:
+        return connection.scalar(select(func.max(SaleRecord.sold_at)).where(SaleRecord.device_id == device_id))
+
+
+def read_sales(engine: Engine, device_id: int, since: dt.datetime | None = None) -> pd.DataFrame:
+    """One row per vend of the device (:data:`SALE_COLUMNS`)."""
+    query = select(
+        SaleRecord.product_id,
+        SaleRecord.sold_at,
+        SaleRecord.quantity,
+        SaleRecord.transaction_id,
+        SaleRecord.unit_price,
+        SaleRecord.cabinet_index,
+        SaleRecord.position,
+    ).where(SaleRecord.device_id == device_id)
+    if since is not None:
+        query = query.where(SaleRecord.sold_at >= since)
+    with engine.connect() as connection:
+        frame = pd.DataFrame(
+            connection.execute(query).all(),
+            columns=SALE_COLUMNS,
+        )
+    frame["sold_at"] = pd.to_datetime(frame["sold_at"])
+    return frame
+
+
+def device_history(engine: Engine, device_id: int) -> DeviceHistory:
+    sales = read_sales(engine, device_id)
+    if sales.empty:
+        empty = pd.DatetimeIndex([])
+        return DeviceHistory(
+            device_id, empty, np.zeros(0, int), np.zeros((0, 0)), np.zeros((0, 0)), np.full(24, 1 / 24)
+        )
+    days = pd.date_range(sales["sold_at"].min().normalize(), sales["sold_at"].max().normalize(), freq="D")
+    product_ids = np.sort(sales["product_id"].unique())
+    column = np.searchsorted(product_ids, sales["product_id"].to_numpy())
+    row = ((sales["sold_at"].dt.normalize() - days[0]).dt.days).to_numpy()
+    units = np.zeros((len(days), len(product_ids)))
+    np.add.at(units, (row, column), sales["quantity"].to_numpy(dtype=float))
+    hours = np.bincount(sales["sold_at"].dt.hour.to_numpy(), minlength=24).astype(float) + 1.0
+    hour_profile = hours / hours.sum()
+
+    exposure = np.zeros_like(units)
+    first = np.full(len(product_ids), len(days))
+    last = np.zeros(len(product_ids), dtype=int)
+    np.minimum.at(first, column, row)
+    np.maximum.at(last, column, row)
+    carried = (np.arange(len(days))[:, None] >= first) & (np.arange(len(days))[:, None] <= last)
+    # a product still selling in the last fortnight is taken as carried to the end of history
+    carried |= (np.arange(len(days))[:, None] >= first) & (last >= len(days) - 14)
+    exposure[carried] = 1.0
+    lost = _stockout_share(engine, device_id, days, product_ids, hour_profile)
+    exposure = np.clip(exposure - lost, 0.0, 1.0)
+    return DeviceHistory(device_id, days, product_ids, units, exposure, hour_profile)
+
+
+def _stockout_share(
+    engine: Engine, device_id: int, days: pd.DatetimeIndex, product_ids: np.ndarray, hour_profile: np.ndarray
+) -> np.ndarray:
+    """Share of each day's demand (days × products) that met an empty slot, split over the product's slots."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(StockoutRecord.product_id, StockoutRecord.sold_out_at, StockoutRecord.restocked_at).where(
+                StockoutRecord.device_id == device_id
+            )
+        ).all()
+        slot_counts = dict(
+            connection.execute(
+                select(SaleRecord.product_id, func.count(func.distinct(SaleRecord.position)))
+                .where(SaleRecord.device_id == device_id)
+                .group_by(SaleRecord.product_id)
+            ).all()
+        )
+    lost = np.zeros((len(days), len(product_ids)))
+    if not rows or len(days) == 0:
+        return lost
+    frame = pd.DataFrame(rows, columns=["product_id", "start", "end"])
+    frame = frame[frame["product_id"].isin(product_ids)]
+    end_of_history = days[-1] + pd.Timedelta(days=1)
+    frame["start"] = pd.to_datetime(frame["start"])
+    frame["end"] = pd.to_datetime(frame["end"]).fillna(end_of_history).clip(upper=end_of_history)
+    start_hour = ((frame["start"] - days[0]) / pd.Timedelta(hours=1)).to_numpy()
+    end_hour = ((frame["end"] - days[0]) / pd.Timedelta(hours=1)).to_numpy()
+    total_hours = len(days) * 24
+    # cumulative demand share along the hourly grid: lost share = C(end) - C(start), interpolated within hours
+    per_hour = np.tile(hour_profile, len(days))
+    cumulative = np.concatenate([[0.0], np.cumsum(per_hour)])
+
+    def reading(hour: np.ndarray) -> np.ndarray:
+        hour = np.clip(hour, 0, total_hours)
+        whole = np.minimum(np.floor(hour).astype(int), total_hours - 1)
+        return cumulative[whole] + (hour - whole) * per_hour[whole]
+
+    column = np.searchsorted(product_ids, frame["product_id"].to_numpy())
+    share = 1.0 / np.array([max(slot_counts.get(int(p), 1), 1) for p in frame["product_id"]], dtype=float)
+    first_day = np.clip(np.floor(start_hour / 24).astype(int), 0, len(days) - 1)
+    last_day = np.clip(np.floor((end_hour - 1e-9) / 24).astype(int), 0, len(days) - 1)
+    for day_offset in range(int((last_day - first_day).max(initial=0)) + 1):
+        day = first_day + day_offset
+        active = day <= last_day
+        day_start, day_end = day * 24.0, day * 24.0 + 24.0
+        covered = reading(np.minimum(end_hour, day_end)) - reading(np.maximum(start_hour, day_start))
+        np.add.at(lost, (day[active], column[active]), (np.maximum(covered, 0) * share)[active])
+    return np.clip(lost, 0.0, 1.0)
+
+
+def active_slots(engine: Engine, device_id: int) -> pd.DataFrame:
+    """The device's active planogram slots that hold a product: cabinet_index, position, product_id, capacity."""
+    query = (
+        select(
+            PlanogramRecord.cabinet_index,
+            PlanogramSlotRecord.position,
+            PlanogramSlotRecord.product_id,
+            PlanogramSlotRecord.capacity,
+        )
+        .join(PlanogramRecord, PlanogramRecord.id == PlanogramSlotRecord.planogram_id)
+        .where(
+            PlanogramRecord.device_id == device_id,
+            PlanogramRecord.status == "active",
+            PlanogramSlotRecord.product_id.is_not(None),
+        )
+    )
+    with engine.connect() as connection:
+        return pd.DataFrame(
+            connection.execute(query).all(), columns=["cabinet_index", "position", "product_id", "capacity"]
+        )
+
+
+def known_holidays(engine: Engine) -> dict[dt.date, str]:
+    """Holidays the database records (the demo fleet keeps its calendar in ``simulation_truth``)."""
+    with engine.connect() as connection:
+        value = connection.scalar(select(SimulationTruth.value).where(SimulationTruth.key == "holidays"))
+    if not value:
+        return {}
+    return {dt.date.fromisoformat(h["date"]): h["name"] for h in json.loads(value).get("dates", [])}
+
+
+def recorded_weather(engine: Engine, device_id: int) -> pd.DataFrame | None:
+    """Daily temperature and rain at the device's region, when the database records them (the demo fleet does)."""
+    with engine.connect() as connection:
+        value = connection.scalar(select(SimulationTruth.value).where(SimulationTruth.key == "weather"))
+        history = connection.scalar(select(SimulationTruth.value).where(SimulationTruth.key == "history"))
+    if not value or not history:
+        return None
+    start = dt.date.fromisoformat(json.loads(history)["start"])
+    weather = json.loads(value)
+    region = weather.get("device_regions", {}).get(str(device_id))
+    if region is None:
+        return None
+    series = weather["regions"][region]
+    dates = pd.date_range(start, periods=len(series["temperature_c"]), freq="D")
+    return pd.DataFrame(
+        {"temperature_c": series["temperature_c"], "precipitation_mm": series["precipitation_mm"]}, index=dates
+    )

@@ -1,0 +1,175 @@
+"""What the sales history says about a location: when its shoppers buy what, and what its peers sell.
+
+Each machine's window is the :data:`WINDOW_DAYS` before its own latest sale ("as of"), so the answers on
+a given database are reproducible. The hour-of-day profile pools the device with the fleet's machines of
+the same location type, so a product the device has never carried still has a time of day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import numpy as np
+from sqlalchemy import Engine, extract, func, select
+
+from designer.planograms import PlanogramStatus
+from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, SaleRecord
+
+WINDOW_DAYS = 90
+PERIODS: dict[str, tuple[int, int]] = {
+    "morning": (6, 11),
+    "lunch": (11, 14),
+    "afternoon": (14, 18),
+    "evening": (18, 23),
+}
+"""Periods of the day as [first hour, end hour); the seed names the first three."""
+
+
+@dataclass(frozen=True)
+class DeviceSales:
+    """One machine's window: units and revenue per product × hour of day, and its slot count."""
+
+    device_id: int
+    days: float
+    slots: int
+    units: dict[int, np.ndarray]  # product id → (24,) units per hour of day
+    revenue: dict[int, float]  # product id → revenue in the window
+    carried: frozenset[int]  # products in its active planograms
+
+    @property
+    def revenue_per_slot_day(self) -> float:
+        return sum(self.revenue.values()) / max(self.days, 1.0) / max(self.slots, 1)
+
+
+@dataclass(frozen=True)
+class LocationHistory:
+    device: DeviceSales
+    peers: list[DeviceSales]  # the fleet's other machines of the requested location type
+
+    def hour_profile(self) -> dict[int, np.ndarray]:
+        """Product id → units per hour of day, the device and its peers pooled."""
+        pooled: dict[int, np.ndarray] = {}
+        for sales in (self.device, *self.peers):
+            for product_id, hours in sales.units.items():
+                pooled[product_id] = pooled.get(product_id, np.zeros(24)) + hours
+        return pooled
+
+    def peer_revenue_per_day(self) -> dict[int, float]:
+        """Product id → mean daily revenue at the peers that carried it."""
+        totals: dict[int, float] = {}
+        carriers: dict[int, int] = {}
+        for peer in self.peers:
+            for product_id, revenue in peer.revenue.items():
+                totals[product_id] = totals.get(product_id, 0.0) + revenue / max(peer.days, 1.0)
+                carriers[product_id] = carriers.get(product_id, 0) + 1
+        return {product_id: totals[product_id] / carriers[product_id] for product_id in totals}
+
+
+def read_location_history(engine: Engine, device_id: int, location_type: str) -> LocationHistory:
+    with engine.connect() as connection:
+        peer_ids = list(
+            connection.scalars(
+                select(Device.id)
+                .where(Device.location_type == location_type, Device.id != device_id)
+                .order_by(Device.id)
+            )
+        )
+    return LocationHistory(read_device_sales(engine, device_id), [read_device_sales(engine, p) for p in peer_ids])
+
+
+def read_device_sales(engine: Engine, device_id: int) -> DeviceSales:
+    """One machine's last :data:`WINDOW_DAYS` of sales by product and hour, its slots and its products."""
+    with engine.connect() as connection:
+        first, latest = connection.execute(
+            select(func.min(SaleRecord.sold_at), func.max(SaleRecord.sold_at)).where(SaleRecord.device_id == device_id)
+        ).one()
+        slots = connection.scalar(
+            select(func.coalesce(func.sum(CabinetRecord.rows * CabinetRecord.columns), 0)).where(
+                CabinetRecord.device_id == device_id
+            )
+        )
+        carried = frozenset(
+            connection.scalars(
+                select(PlanogramSlotRecord.product_id)
+                .join(PlanogramRecord, PlanogramRecord.id == PlanogramSlotRecord.planogram_id)
+                .where(
+                    PlanogramRecord.device_id == device_id,
+                    PlanogramRecord.status == PlanogramStatus.ACTIVE.value,
+                    PlanogramSlotRecord.product_id.is_not(None),
+                )
+                .distinct()
+            )
+        )
+        units: dict[int, np.ndarray] = {}
+        revenue: dict[int, float] = {}
+        days = 0.0
+        if latest is not None:
+            since = latest - timedelta(days=WINDOW_DAYS)
+            days = min(float(WINDOW_DAYS), (latest - first).total_seconds() / 86400 + 1)
+            hour = extract("hour", SaleRecord.sold_at)
+            rows = connection.execute(
+                select(
+                    SaleRecord.product_id,
+                    hour,
+                    func.sum(SaleRecord.quantity),
+                    func.sum(SaleRecord.quantity * SaleRecord.unit_price),
+                )
+                .where(SaleRecord.device_id == device_id, SaleRecord.sold_at > since)
+                .group_by(SaleRecord.product_id, hour)
+            )
+            for product_id, hour_of_day, quantity, money in rows:
+                if product_id is None:
+                    continue
+                units.setdefault(product_id, np.zeros(24))[int(hour_of_day) % 24] += float(quantity or 0)
+                revenue[product_id] = revenue.get(product_id, 0.0) + float(money or 0)
+    return DeviceSales(device_id, days, int(slots or 0), units, revenue, carried)
+
+
+def period_of(hour: int) -> str | None:
+    for name, (start, end) in PERIODS.items():
+        if start <= hour < end:
+            return name
+    return None
+
+
+def peak_periods(peak_hours: Iterable[int]) -> list[str]:
+    """The periods holding the location's stated peak hours, in the order of the day."""
+    found = {period_of(hour) for hour in peak_hours}
+    return [name for name in PERIODS if name in found]
+
+
+def time_suggestions(
+    profile: dict[int, np.ndarray], product_ids: Iterable[int], names: dict[int, str], per_period: int = 3
+) -> tuple[dict[str, list[str]], dict[int, str]]:
+    """Per period, the proposed products that over-index most there (units × share lift); and each product's
+    strongest period, for the recommendations' reasons.
+
+    A product over-indexes in a period when a larger share of its sales falls there than of all the
+    location's sales; ranking by units × that lift favours products both popular and typical of the hour.
+    """
+    chosen = [p for p in dict.fromkeys(product_ids) if p in profile and profile[p].sum() > 0]
+    total = sum((profile[p] for p in profile), np.zeros(24))
+    suggestions: dict[str, list[str]] = {name: [] for name in PERIODS}
+    strongest: dict[int, str] = {}
+    if total.sum() <= 0 or not chosen:
+        return suggestions, strongest
+    location_share = {name: total[start:end].sum() / total.sum() for name, (start, end) in PERIODS.items()}
+    scored: dict[str, list[tuple[float, str]]] = {name: [] for name in PERIODS}
+    for product_id in chosen:
+        hours = profile[product_id]
+        best_lift = 0.0
+        for name, (start, end) in PERIODS.items():
+            in_period = hours[start:end].sum()
+            if location_share[name] <= 0 or in_period <= 0:
+                continue
+            lift = (in_period / hours.sum()) / location_share[name]
+            if lift > 1.0:
+                scored[name].append((in_period * lift, names[product_id]))
+            if lift > best_lift:
+                best_lift, strongest[product_id] = lift, name
+    for name, entries in scored.items():
+        entries.sort(key=lambda item: (-item[0], item[1]))
+        suggestions[name] = [product for _, product in entries[:per_period]]
+    return suggestions, strongest

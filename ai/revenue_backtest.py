@@ -1,0 +1,345 @@
+"""Back-test of the revenue model: would it have called the planogram changes the history holds?
+
+For each group of planogram changes (changes within a week of the group's first share one cut-off, so the
+placement model is trained a handful of times, not once per cabinet), the database is copied and cut at the
+group's first change: sales, stock-outs and planogram versions from then on are removed. A placement model
+and a conformal calibration are fitted on what is left — the history *before* every change in the group —
+and then:
+
+- **held-out planogram changes**: each changed cabinet's new planogram is predicted (the level measured on
+  the old one before the cut-off) and compared with the mean daily revenue it actually took in the
+  ``horizon`` days after it went live (the change day itself, half old and half new, is left out);
+- **held-out weeks**: every cabinet whose planogram stays unchanged for the ``horizon`` days after the cut-off
+  is predicted over those days and compared with what it took.
+
+Reported: MAPE, RMSE ($/day) and the share of actual values inside the 90 % interval. The copy is a
+temporary SQLite file; the database named is only read.
+
+``python main.py backtest [--db URL]`` runs it (``add_backtest_parser`` / ``run_backtest``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from ai.model_store import data_fingerprint, model_version_for
+from ai.placement_history import read_placement_history
+from ai.placement_model import fit_placement_model
+from ai.placement_scoring import PlacementScorer
+from ai.revenue_model import (
+    ALPHA,
+    DAYS_PER_MONTH,
+    baseline_level,
+    changed_positions,
+    predict_revenue,
+    read_cabinet_facts,
+    read_calibration,
+)
+from designer.cabinets import Cabinet
+from designer.planograms import Planogram
+from storage.engine import default_database_url, normalise_url, sqlite_file
+from storage.fleet import FleetRepository, planogram_from_record
+from storage.schema import prepare_database
+from storage.tables import PlanogramRecord, SaleRecord
+
+Progress = Callable[[int, str], None]
+GROUP_DAYS = 7
+BUDGETS = {"mape_percent": 15.0, "rmse_per_day": 10.0, "coverage": (0.85, 0.95)}
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str  # "change" or "week"
+    device_id: int
+    cabinet_index: int
+    cut_off: str
+    predicted: float
+    lower: float
+    upper: float
+    actual: float
+
+
+@dataclass(frozen=True)
+class Figures:
+    cases: int
+    mape_percent: float
+    rmse_per_day: float
+    coverage: float
+    mean_actual: float
+
+    @classmethod
+    def of(cls, cases: list[Case]) -> Figures:
+        if not cases:
+            return cls(0, float("nan"), float("nan"), float("nan"), float("nan"))
+        predicted = np.array([c.predicted for c in cases])
+        actual = np.array([c.actual for c in cases])
+        inside = np.array([c.lower <= c.actual <= c.upper for c in cases])
+        positive = actual > 0
+        mape = float(np.mean(np.abs(predicted[positive] - actual[positive]) / actual[positive]) * 100)
+        return cls(
+            len(cases),
+            mape,
+            float(np.sqrt(np.mean((predicted - actual) ** 2))),
+            float(inside.mean()),
+            float(actual.mean()),
+        )
+
+
+@dataclass(frozen=True)
+class BacktestResult:
+    changes: Figures
+    weeks: Figures
+    overall: Figures
+    cut_offs: list[str]
+    horizon_days: int
+    seconds: float
+    cases: list[Case]
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "changes": asdict(self.changes),
+            "held_out_weeks": asdict(self.weeks),
+            "overall": asdict(self.overall),
+            "cut_offs": self.cut_offs,
+            "horizon_days": self.horizon_days,
+            "interval": f"{round((1 - ALPHA) * 100)} %",
+            "seconds": round(self.seconds, 2),
+        }
+
+    def report(self) -> str:
+        lines = [
+            f"Revenue back-test: {len(self.cut_offs)} cut-offs, horizon {self.horizon_days} days, "
+            f"{round((1 - ALPHA) * 100)} % intervals ({self.seconds:.1f} s)",
+            f"{'':22} {'cases':>6} {'MAPE':>8} {'RMSE $/day':>11} {'coverage':>9} {'mean $/day':>11}",
+        ]
+        for name, figures in (
+            ("held-out changes", self.changes),
+            ("held-out weeks", self.weeks),
+            ("overall", self.overall),
+        ):
+            lines.append(
+                f"{name:22} {figures.cases:>6} {figures.mape_percent:>7.1f}% {figures.rmse_per_day:>11.2f} "
+                f"{figures.coverage * 100:>8.1f}% {figures.mean_actual:>11.2f}"
+            )
+        low, high = BUDGETS["coverage"]  # type: ignore[misc]
+        o = self.overall
+        verdict = [
+            f"MAPE {'within' if o.mape_percent < BUDGETS['mape_percent'] else 'OVER'} budget (< 15 %)",
+            f"RMSE {'within' if o.rmse_per_day < BUDGETS['rmse_per_day'] else 'OVER'} budget (< $10/day)",
+            f"coverage {'within' if low <= o.coverage <= high else 'OUTSIDE'} budget (85–95 %)",
+        ]
+        return "\n".join([*lines, "Budgets: " + "; ".join(verdict)])
+
+
+def _day(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return datetime.fromisoformat(str(value)[:19]).date()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
+
+
+def _changes(engine: Engine, horizon: int) -> tuple[list[tuple[int, int, int, date]], date | None]:
+    """(device, cabinet, new planogram id, change day) of every re-planogramming with ``horizon`` days after it."""
+    with engine.connect() as connection:
+        last = connection.scalar(select(func.max(SaleRecord.sold_at)))
+        rows = connection.execute(
+            select(
+                PlanogramRecord.device_id,
+                PlanogramRecord.cabinet_index,
+                PlanogramRecord.id,
+                PlanogramRecord.activated_at,
+            )
+            .where(PlanogramRecord.activated_at.is_not(None), PlanogramRecord.status != "draft")
+            .order_by(PlanogramRecord.activated_at)
+        ).all()
+    if last is None:
+        return [], None
+    end = _day(last)
+    first: dict[tuple[int, int], date] = {}
+    changes = []
+    for device, cabinet, planogram_id, activated in rows:
+        key = (int(device), int(cabinet))
+        day = _day(activated)
+        if key not in first:
+            first[key] = day
+            continue
+        if day + timedelta(days=horizon) <= end:
+            changes.append((key[0], key[1], int(planogram_id), day))
+    return changes, end
+
+
+def _groups(changes: list[tuple[int, int, int, date]]) -> list[tuple[date, list[tuple[int, int, int, date]]]]:
+    groups: list[tuple[date, list[tuple[int, int, int, date]]]] = []
+    for change in sorted(changes, key=lambda c: c[3]):
+        if groups and (change[3] - groups[-1][0]).days < GROUP_DAYS:
+            groups[-1][1].append(change)
+        else:
+            groups.append((change[3], [change]))
+    return groups
+
+
+def _cut_copy(source: Path, cut_off: date, folder: Path) -> str:
+    """A copy of the database as it stood at midnight before ``cut_off``."""
+    target = folder / f"cut-{cut_off.isoformat()}.sqlite"
+    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
+        original.backup(copy)
+        stamp = _midnight(cut_off).isoformat(sep=" ")
+        copy.execute("DELETE FROM sales WHERE sold_at >= ?", (stamp,))
+        copy.execute("DELETE FROM stockouts WHERE sold_out_at >= ?", (stamp,))
+        copy.execute("UPDATE stockouts SET restocked_at = NULL WHERE restocked_at >= ?", (stamp,))
+        later = "SELECT id FROM planograms WHERE activated_at >= ?"
+        copy.execute(f"DELETE FROM planogram_slots WHERE planogram_id IN ({later})", (stamp,))
+        copy.execute(f"DELETE FROM planograms WHERE id IN ({later})", (stamp,))
+        copy.commit()
+    return f"sqlite:///{target}"
+
+
+def _actual(engine: Engine, device: int, cabinet: int, start: date, days: int) -> float:
+    with engine.connect() as connection:
+        total = connection.scalar(
+            select(func.sum(SaleRecord.quantity * SaleRecord.unit_price)).where(
+                SaleRecord.device_id == device,
+                SaleRecord.cabinet_index == cabinet,
+                SaleRecord.sold_at >= _midnight(start),
+                SaleRecord.sold_at < _midnight(start + timedelta(days=days)),
+            )
+        )
+    return float(total or 0) / days
+
+
+def run_revenue_backtest(
+    url: str, horizon: int = DAYS_PER_MONTH, max_cut_offs: int | None = None, progress: Progress | None = None
+) -> BacktestResult:
+    """Back-test on a SQLite database (read only); see the module docstring."""
+    report: Progress = progress or (lambda _p, _m: None)
+    started = time.perf_counter()
+    url = normalise_url(url)
+    source = sqlite_file(url)
+    if source is None or not source.exists():
+        raise ValueError(f"the back-test needs an existing SQLite database file; {url!r} is not one")
+    engine = prepare_database(url)
+    repository = FleetRepository(engine)
+    catalogue = repository.catalogue()
+    changes, end = _changes(engine, horizon)
+    groups = _groups(changes)[:max_cut_offs]
+    with engine.connect() as connection:
+        versions = connection.execute(
+            select(PlanogramRecord.device_id, PlanogramRecord.cabinet_index, PlanogramRecord.activated_at).where(
+                PlanogramRecord.activated_at.is_not(None), PlanogramRecord.status != "draft"
+            )
+        ).all()
+    activations: dict[tuple[int, int], list[date]] = {}
+    for device, cabinet, activated in versions:
+        activations.setdefault((int(device), int(cabinet)), []).append(_day(activated))
+    cases: list[Case] = []
+    with tempfile.TemporaryDirectory(prefix="revenue-backtest-") as folder:
+        for number, (cut_off, group) in enumerate(groups):
+            report(int(100 * number / max(len(groups), 1)), f"Training on the history before {cut_off}")
+            cut_url = _cut_copy(source, cut_off, Path(folder))
+            cut_engine = prepare_database(cut_url)
+            fingerprint = data_fingerprint(cut_engine)
+            model = fit_placement_model(read_placement_history(cut_engine), fingerprint, model_version_for(fingerprint))
+            scorer = PlacementScorer(model, catalogue)
+            calibration = read_calibration(cut_engine)
+            for device, cabinet_index, planogram_id, day in group:
+                cabinet = repository_cabinet(repository, device, cabinet_index)
+                facts = read_cabinet_facts(cut_engine, device, cabinet_index)
+                if cabinet is None or facts.in_force is None:
+                    continue
+                proposed = _planogram(engine, planogram_id)
+                level = baseline_level(scorer, cabinet, catalogue, facts)
+                changed = changed_positions(facts.in_force, proposed)
+                prediction = predict_revenue(
+                    scorer, cabinet, proposed, catalogue, facts, calibration, level=level, changed=changed
+                )
+                actual = _actual(engine, device, cabinet_index, day + timedelta(days=1), horizon)
+                cases.append(
+                    Case("change", device, cabinet_index, cut_off.isoformat(), prediction.daily_revenue,
+                         prediction.lower, prediction.upper, actual)
+                )  # fmt: skip
+            for (device, cabinet_index), days in activations.items():
+                if any(cut_off <= d <= cut_off + timedelta(days=horizon) for d in days):
+                    continue  # re-planogrammed within the horizon: not a held-out week of one planogram
+                if end is not None and cut_off + timedelta(days=horizon) > end:
+                    continue
+                cabinet = repository_cabinet(repository, device, cabinet_index)
+                facts = read_cabinet_facts(cut_engine, device, cabinet_index)
+                if cabinet is None or facts.in_force is None or facts.history_days == 0:
+                    continue
+                prediction = predict_revenue(scorer, cabinet, facts.in_force, catalogue, facts, calibration)
+                actual = _actual(engine, device, cabinet_index, cut_off, horizon)
+                cases.append(
+                    Case("week", device, cabinet_index, cut_off.isoformat(), prediction.daily_revenue,
+                         prediction.lower, prediction.upper, actual)
+                )  # fmt: skip
+            cut_engine.dispose()
+    engine.dispose()
+    report(100, "Back-test done")
+    return BacktestResult(
+        Figures.of([c for c in cases if c.kind == "change"]),
+        Figures.of([c for c in cases if c.kind == "week"]),
+        Figures.of(cases),
+        [cut_off.isoformat() for cut_off, _ in groups],
+        horizon,
+        time.perf_counter() - started,
+        cases,
+    )
+
+
+def repository_cabinet(repository: FleetRepository, device: int, cabinet_index: int) -> Cabinet | None:
+    return next((c for c in repository.cabinets(device) if c.index == cabinet_index), None)
+
+
+def _planogram(engine: Engine, planogram_id: int) -> Planogram:
+    with Session(engine) as session:
+        record = session.get(PlanogramRecord, planogram_id)
+        assert record is not None
+        return planogram_from_record(record)
+
+
+# --- command line --------------------------------------------------------------------------------
+
+
+def add_backtest_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """``python main.py backtest [--db URL] [--horizon DAYS] [--json]``."""
+    parser = subparsers.add_parser(
+        "backtest",
+        help="back-test the revenue model on the database's planogram changes (MAPE, RMSE, interval coverage)",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument(
+        "--db", dest="backtest_db", metavar="URL", help="SQLite database URL or file (default: the app's database)"
+    )
+    parser.add_argument("--horizon", type=int, default=DAYS_PER_MONTH, help="days predicted after each cut-off")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    return parser
+
+
+def run_backtest(args: argparse.Namespace) -> int:
+    """Exit 0 after printing the figures; 2 when the database cannot be back-tested."""
+    url = getattr(args, "backtest_db", None) or getattr(args, "db", None) or default_database_url()
+    try:
+        result = run_revenue_backtest(url, horizon=args.horizon)
+    except ValueError as error:
+        print(json.dumps({"success": False, "error": str(error)}))
+        return 2
+    print(json.dumps(result.to_json(), indent=2) if args.json else result.report())
+    return 0

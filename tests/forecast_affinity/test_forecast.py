@@ -1,0 +1,94 @@
+"""The forecaster: beats seasonal-naive on held-out weeks, honours censoring, stores and scores forecasts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+
+from ai.demand_forecast import (
+    ForecastRequest,
+    backtest,
+    fit_device,
+    forecast,
+    interval,
+    record_actuals,
+    store_forecasts,
+)
+from ai.forecast_data import DeviceHistory
+from storage.fleet import FleetRepository
+from storage.tables import DemandForecast
+
+
+def test_beats_seasonal_naive_by_a_fifth_in_wape(fleet_engine):
+    result = backtest(fleet_engine, range(1, 7), holdout_days=14)
+    print(
+        f"WAPE model (median) {result.wape_model:.3f}, model (mean) {result.wape_model_mean:.3f}, "
+        f"seasonal-naive {result.wape_seasonal_naive:.3f} over {result.series} series"
+    )
+    assert result.series > 50
+    assert result.wape_model <= 0.8 * result.wape_seasonal_naive
+
+
+def _history(units: np.ndarray, exposure: np.ndarray) -> DeviceHistory:
+    days = pd.date_range("2026-01-05", periods=len(units), freq="D")
+    return DeviceHistory(1, days, np.array([10]), units[:, None], exposure[:, None], np.full(24, 1 / 24))
+
+
+def test_stock_out_days_do_not_lower_the_level():
+    rng = np.random.default_rng(1)
+    units = rng.poisson(4.0, 84).astype(float)
+    exposure = np.ones(84)
+    censored = units.copy()
+    censored[::3] = 0.0  # sold out all day every third day
+    exposure_censored = exposure.copy()
+    exposure_censored[::3] = 0.0
+    plain = fit_device(_history(censored, exposure)).level[0]
+    aware = fit_device(_history(censored, exposure_censored)).level[0]
+    assert aware > plain
+    assert abs(aware - 4.0) < 0.6
+
+
+def test_intervals_contain_the_mean_and_widen_with_dispersion():
+    low, high = interval(3.0, 0.0)
+    _, wide_high = interval(3.0, 1.0)
+    assert low <= 3 <= high and wide_high > high
+    assert interval(0.0, 0.5) == (0, 0)
+
+
+def test_external_factors_change_the_forecast_and_are_reported(fleet_engine):
+    catalogue = FleetRepository(fleet_engine).catalogue()
+    plain = forecast(fleet_engine, ForecastRequest(1, [50], 7, {}, {}, {}), catalogue)
+    first = dt.date.fromisoformat(plain["forecasts"][0]["daily_forecasts"][0]["date"])
+    event = forecast(fleet_engine, ForecastRequest(1, [50], 7, {}, {first: 5000.0}, {}), catalogue)
+    factors = event["forecasts"][0]["daily_forecasts"][0]["factors"]
+    assert factors["event_adjustment"] > 0
+    total = sum(factors.values())
+    assert (
+        abs(
+            total
+            - factors["base_demand"]
+            - factors["event_adjustment"]
+            - factors["weather_adjustment"]
+            - factors["holiday_adjustment"]
+        )
+        < 0.05
+    )
+
+
+def test_forecasts_are_stored_and_scored_when_sales_arrive(fleet_engine):
+    catalogue = FleetRepository(fleet_engine).catalogue()
+    body = forecast(fleet_engine, ForecastRequest(2, [50], 3, {}, {}, {}), catalogue)
+    # pretend the forecast was made for days that have already passed: shift it back a week
+    for day in body["forecasts"][0]["daily_forecasts"]:
+        day["date"] = (dt.date.fromisoformat(day["date"]) - dt.timedelta(days=7)).isoformat()
+    assert store_forecasts(fleet_engine, 2, body) == 3
+    assert record_actuals(fleet_engine, 2) == 3
+    with fleet_engine.connect() as connection:
+        rows = connection.execute(
+            select(DemandForecast.actual_units, DemandForecast.accuracy).where(DemandForecast.device_id == 2)
+        ).all()
+    assert len(rows) == 3 and all(r.actual_units is not None and 0 <= float(r.accuracy) <= 1 for r in rows)
+    assert record_actuals(fleet_engine, 2) == 0  # scored once

@@ -1,0 +1,58 @@
+"""Smoke tests of the forecast and affinity views, offscreen: they compute in the background and emit."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PySide6.QtCore import Qt
+
+from widgets.affinity_view import AffinityView
+from widgets.forecast_view import PAR_COLUMN, ForecastView
+
+SHOTS = os.environ.get("FA_SCREENSHOTS")  # a folder: save what the views look like there
+
+
+def _grab(widget, name: str) -> None:
+    if SHOTS:
+        widget.grab().save(os.path.join(SHOTS, name))
+
+
+@pytest.fixture
+def forecast_view(qtbot, fleet_engine):
+    view = ForecastView(fleet_engine, 1)
+    qtbot.addWidget(view)
+    view.resize(1100, 600)
+    view.show()
+    with qtbot.waitSignal(view.loaded, timeout=20_000):
+        pass
+    return view
+
+
+def test_forecast_view_fills_the_table_and_emits_edited_par_levels(qtbot, forecast_view):
+    view = forecast_view
+    assert view.table.rowCount() > 5
+    assert view.plot.getPlotItem().listDataItems()
+    _grab(view, "forecast.png")
+    cell = view.table.item(0, PAR_COLUMN)
+    product_id = cell.data(Qt.ItemDataRole.UserRole)
+    with qtbot.waitSignal(view.par_levels_changed) as emitted:
+        cell.setText("17")
+    assert emitted.args[0][product_id] == 17 and len(emitted.args[0]) == view.table.rowCount()
+    cell.setText("lots")  # not a number: the suggestion comes back, nothing is emitted
+    assert cell.text().isdigit()
+
+
+def test_affinity_view_lists_pairs_and_places_a_cluster(qtbot, fleet_engine):
+    view = AffinityView(fleet_engine, 1)
+    qtbot.addWidget(view)
+    view.resize(1100, 600)
+    view.show()
+    with qtbot.waitSignal(view.loaded, timeout=20_000):
+        pass
+    assert view.pairs.rowCount() > 0 and view.clusters.count() > 0
+    _grab(view, "affinity.png")
+    view.clusters.setCurrentRow(0)
+    with qtbot.waitSignal(view.place_together) as emitted:
+        view.place.click()
+    assert emitted.args[0] == view.body["product_clusters"][0]["products"]

@@ -1,0 +1,31 @@
+"""A small back-test runs end to end and its figures are sane; the command prints them."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+import pytest
+
+from ai.revenue_backtest import add_backtest_parser, run_backtest, run_revenue_backtest
+
+
+def test_a_small_backtest_measures_error_and_coverage(revenue_db: Path) -> None:
+    result = run_revenue_backtest(f"sqlite:///{revenue_db}", max_cut_offs=2)
+    assert result.changes.cases > 0 and result.weeks.cases > 0
+    assert len(result.cut_offs) == 2
+    overall = result.overall
+    assert 0 < overall.mape_percent < 40  # a sane range on six machines; the budget is judged by the benchmark
+    assert math.isfinite(overall.rmse_per_day) and overall.rmse_per_day < 25
+    assert 0.6 <= overall.coverage <= 1.0
+    assert all(c.lower <= c.predicted <= c.upper for c in result.cases)
+    assert "MAPE" in result.report()
+
+
+def test_the_backtest_command_refuses_a_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    parser = argparse.ArgumentParser()
+    add_backtest_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["backtest", "--db", str(tmp_path / "absent.sqlite")])
+    assert run_backtest(args) == 2
+    assert '"success": false' in capsys.readouterr().out

@@ -1,0 +1,214 @@
+"""Demand forecast of one device: a chart per product with its interval band, and an editable par-level table.
+
+Thin over :mod:`ai.demand_forecast`: the forecast is computed in a background job; editing a par level emits
+``par_levels_changed`` with every product's par, for the pick lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+
+from ai.demand_forecast import ForecastRequest, forecast
+from ai.forecast_data import DeviceHistory, active_slots, device_history
+from ai.services import Services
+from widgets import style
+from widgets.workers import BackgroundJobs, JobState
+
+HISTORY_DAYS = 28
+PAR_COLUMN = 4
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    body: dict
+    history: DeviceHistory
+
+
+class ForecastView(QWidget):
+    """``ForecastView(engine_or_services, device_id, parent)``; call :meth:`refresh` to recompute."""
+
+    par_levels_changed = Signal(object)  # dict {product_id: par level} (int keys: not a QVariantMap)
+    loaded = Signal()
+    failed = Signal(str)
+
+    def __init__(
+        self, source: Engine | Services, device_id: int, parent: QWidget | None = None, forecast_days: int = 14
+    ) -> None:
+        super().__init__(parent)
+        self.services = source if isinstance(source, Services) else Services(str(source.url), engine=source)
+        self.device_id = device_id
+        self.forecast_days = forecast_days
+        self.jobs = BackgroundJobs(self)
+        self.result: ForecastResult | None = None
+        self._filling = False
+
+        self.status = QLabel("Forecasting…")
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(["Product", "Units / 7 days", "Interval (80 %)", "Stock-out risk", "Par"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.itemChanged.connect(self._par_edited)
+        self.table.currentCellChanged.connect(lambda row, *_: self._plot(row))
+
+        pg.setConfigOptions(antialias=True)
+        self.plot = pg.PlotWidget(background=style.CABINET_BODY)
+        self.plot.setLabel("left", "units / day")
+        self.plot.showGrid(x=False, y=True, alpha=0.25)
+        self.plot.getPlotItem().getViewBox().setDefaultPadding(0.06)
+        self.plot.addLegend(offset=(10, 10), brush=pg.mkBrush(255, 255, 255, 230))
+        self.plot.getAxis("bottom").setStyle(tickLength=-5)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.plot)
+        splitter.setSizes([560, 540])
+        header = QHBoxLayout()
+        header.addWidget(self.status, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(splitter, 1)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.status.setText("Forecasting…")
+        self.jobs.start("forecast", self._compute, on_success=self._show, on_failure=self._fail)
+
+    def _compute(self, state: JobState) -> ForecastResult:
+        engine = self.services.engine
+        slots = active_slots(engine, self.device_id)
+        products = list(dict.fromkeys(int(p) for p in slots.sort_values(["cabinet_index", "position"])["product_id"]))
+        state.raise_if_stopped()
+        request = ForecastRequest(self.device_id, products, self.forecast_days, {}, {}, {})
+        body = forecast(engine, request, self.services.catalogue)
+        return ForecastResult(body, device_history(engine, self.device_id))
+
+    def _fail(self, error: Exception) -> None:
+        self.status.setText(f"The forecast could not be made: {error}")
+        self.failed.emit(str(error))
+
+    def _show(self, result: ForecastResult) -> None:
+        self.result = result
+        forecasts = result.body["forecasts"]
+        metrics = result.body["aggregate_metrics"]
+        risky = len(metrics["high_risk_products"])
+        self.status.setText(
+            f"Device {self.device_id}: {len(forecasts)} products, {self.forecast_days} days from "
+            f"{forecasts[0]['daily_forecasts'][0]['date'] if forecasts else '—'} · "
+            f"revenue {metrics['revenue_forecast']:,.2f} · {risky} at high stock-out risk"
+        )
+        self._filling = True
+        self.table.setRowCount(len(forecasts))
+        for row, item in enumerate(forecasts):
+            week = item["daily_forecasts"][:7]
+            low = sum(d["confidence_interval"][0] for d in week)
+            high = sum(d["confidence_interval"][1] for d in week)
+            cells = [
+                item["product_name"],
+                str(sum(d["predicted_units"] for d in week)),
+                f"{low}–{high}",
+                item["stockout_risk"],
+                str(item["suggested_par_level"]),
+            ]
+            for column, text in enumerate(cells):
+                cell = QTableWidgetItem(text)
+                cell.setData(Qt.ItemDataRole.UserRole, item["product_id"])
+                if column != PAR_COLUMN:
+                    cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                if column == 3 and text == "high":
+                    cell.setForeground(style.DROP_REFUSE)
+                if column > 0:
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, cell)
+        self._filling = False
+        self.table.resizeColumnsToContents()
+        self.table.resizeRowsToContents()
+        if forecasts:
+            self.table.selectRow(0)
+            self._plot(0)
+        self.loaded.emit()
+
+    def par_levels(self) -> dict[int, int]:
+        out = {}
+        for row in range(self.table.rowCount()):
+            cell = self.table.item(row, PAR_COLUMN)
+            if cell is not None and cell.text().strip().isdigit():
+                out[int(cell.data(Qt.ItemDataRole.UserRole))] = int(cell.text())
+        return out
+
+    def _par_edited(self, cell: QTableWidgetItem) -> None:
+        if self._filling or cell.column() != PAR_COLUMN:
+            return
+        text = cell.text().strip()
+        if not text.isdigit():  # refuse what is not a whole number ≥ 0: put the suggestion back
+            self._filling = True
+            cell.setText(str(self._suggested(cell.row())))
+            self._filling = False
+            return
+        self.par_levels_changed.emit(self.par_levels())
+
+    def _suggested(self, row: int) -> int:
+        assert self.result is not None
+        return int(self.result.body["forecasts"][row]["suggested_par_level"])
+
+    def _plot(self, row: int) -> None:
+        if self.result is None or not 0 <= row < len(self.result.body["forecasts"]):
+            return
+        item = self.result.body["forecasts"][row]
+        history = self.result.history
+        self.plot.clear()
+        self.plot.setTitle(item["product_name"], color=style.TEXT.name(), size="11pt")
+        column = history.column(item["product_id"])
+        first = dt.date.fromisoformat(item["daily_forecasts"][0]["date"])
+        if column is not None and len(history.days):
+            recent = history.units[-HISTORY_DAYS:, column]
+            x = np.arange(-len(recent), 0)
+            bars = pg.BarGraphItem(x=x, height=recent, width=0.7, brush=style.tint(style.FILL_BAR, 0.45), pen=None)
+            self.plot.addItem(bars)
+            self.plot.plot(
+                [], [], pen=None, symbol="s", symbolBrush=style.tint(style.FILL_BAR, 0.45), name="sold (last 4 weeks)"
+            )
+        days = item["daily_forecasts"]
+        x = np.arange(len(days))
+        low = np.array([d["confidence_interval"][0] for d in days], dtype=float)
+        high = np.array([d["confidence_interval"][1] for d in days], dtype=float)
+        mean = np.array([sum(d["factors"].values()) for d in days], dtype=float)
+        lower = self.plot.plot(x, low, pen=pg.mkPen(style.tint(style.ACCENT, 0.5), width=1))
+        upper = self.plot.plot(x, high, pen=pg.mkPen(style.tint(style.ACCENT, 0.5), width=1))
+        band = pg.FillBetweenItem(
+            lower, upper, brush=pg.mkBrush(style.ACCENT.red(), style.ACCENT.green(), style.ACCENT.blue(), 60)
+        )
+        self.plot.addItem(band)
+        self.plot.plot(
+            x,
+            mean,
+            pen=pg.mkPen(style.ACCENT, width=2.5),
+            symbol="o",
+            symbolSize=5,
+            symbolBrush=style.ACCENT,
+            name="forecast (80 % interval)",
+        )
+        self.plot.addItem(pg.InfiniteLine(-0.5, angle=90, pen=pg.mkPen(style.MUTED_TEXT, style=Qt.PenStyle.DashLine)))
+        ticks = [(i, (first + dt.timedelta(days=int(i))).strftime("%d %b")) for i in range(-HISTORY_DAYS, len(days), 7)]
+        self.plot.getAxis("bottom").setTicks([ticks])
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.jobs.shutdown(2000)
+        super().closeEvent(event)
