@@ -93,11 +93,11 @@ def test_export_and_settings_open_their_dialogs(window: MainWindow, monkeypatch:
 def test_slots_that_differ_on_a_cabinet_photo_are_outlined(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
+    from PySide6.QtGui import QColor, QImage
+
     from ai.llm.compliance import ComplianceCheck, SlotDifference
     from ai.llm.costs import CostLine
     from widgets.cabinet_view import DropHint
-
-    from PySide6.QtGui import QColor, QImage
 
     photo = tmp_path / "cabinet.png"
     image = QImage(640, 480, QImage.Format.Format_RGB32)
