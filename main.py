@@ -5,6 +5,7 @@
     python main.py api ENDPOINT [--db URL]      request JSON on stdin, response JSON on stdout
     python main.py export --device ID [--cabinet I] --format pdf|png|csv|json --out FILE [--db URL]
     python main.py export --route 1,2,3 --out route.pdf [--db URL]
+    python main.py backtest [--db URL]          revenue model: MAPE, RMSE and interval coverage on held-out data
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     from widgets.export_cli import add_export_parser  # light: Qt loads only when an export runs
 
     add_export_parser(commands)
+    from ai.revenue_backtest import add_backtest_parser
+
+    add_backtest_parser(commands)
     return parser
 
 
@@ -112,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args)
     if args.command == "api":
         return run_api(args)
+    if args.command == "backtest":
+        from ai.revenue_backtest import run_backtest
+
+        return run_backtest(args)
     if args.command == "export":
         from widgets.export_cli import run_export
 

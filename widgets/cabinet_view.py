@@ -388,7 +388,7 @@ class ZoneBanner(QGraphicsItem):
         self._rect = banner_rect(cabinet)
         self.title = cabinet.zone.value.upper()
         if planogram.id is None:
-            document = "no planogram"
+            document = "unsaved proposal" if planogram.slots else "no planogram"
         else:
             document = f"{planogram.status.value} planogram, version {planogram.version}"
         self.detail = f"Cabinet {cabinet.index} · {cabinet.rows} rows × {cabinet.columns} columns · {document}"

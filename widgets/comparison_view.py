@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QMarginsF, QPoint, QRectF, Qt
+from PySide6.QtCore import QMarginsF, QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QCloseEvent, QColor, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen, QRegion
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -50,6 +50,8 @@ CHANGED_OUTLINE = QColor("#e8a33d")
 
 class ComparisonWindow(QMainWindow):
     """Baseline vs proposed planogram of one cabinet; call :meth:`start` (done on construction) to predict."""
+
+    explain_requested = Signal(object)  # the predict-revenue answer, for Claude's narrative
 
     def __init__(
         self,
@@ -98,11 +100,14 @@ class ComparisonWindow(QMainWindow):
         self.card = self._summary_card()
         top.addWidget(self.card, 1)
         buttons = QVBoxLayout()
+        self.explain_button = QPushButton("Explain…")
+        self.explain_button.setToolTip("A narrative of this comparison by Claude (the numbers stay these)")
+        self.explain_button.clicked.connect(lambda: self.explain_requested.emit(self.body))
         self.png_button = QPushButton("Export PNG…")
         self.pdf_button = QPushButton("Export PDF…")
         self.png_button.clicked.connect(lambda: self._export_dialog("png"))
         self.pdf_button.clicked.connect(lambda: self._export_dialog("pdf"))
-        for button in (self.png_button, self.pdf_button):
+        for button in (self.explain_button, self.png_button, self.pdf_button):
             button.setEnabled(False)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -240,7 +245,7 @@ class ComparisonWindow(QMainWindow):
         self._draw_revenue()
         self._draw_payback()
         self._draw_deltas()
-        for button in (self.png_button, self.pdf_button):
+        for button in (self.explain_button, self.png_button, self.pdf_button):
             button.setEnabled(True)
 
     def _fill_card(self) -> None:

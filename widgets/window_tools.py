@@ -18,12 +18,13 @@ from ai.llm.compliance import ComplianceCheck, planogram_facts
 from ai.llm.keys import KeyStore
 from ai.placement_feedback import analyse_placement
 from designer.editing import import_layout, place_together, replace_layout, set_par_levels
-from designer.planograms import slot_to_dict
+from designer.planograms import Planogram, slot_to_dict
 from designer.positions import Position, PositionError
 from storage.llm_tables import LlmLedger
 from storage.settings import SettingsStore
 from widgets.cabinet_view import DropHint
 from widgets.explain_panel import ExplainPanel
+from widgets.workers import JobState
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -58,6 +59,7 @@ class WindowTools(QObject):
         self.explain_action = self._action("E&xplain slot", "Ctrl+E", self.explain_slot)
         self.photo_action = self._action("Check a cabinet &photo…", "", self.check_photo)
         self.personalize_action = self._action("&Personalise for this location…", "", self.personalize)
+        self.compare_action = self._action("&Compare with the active planogram…", "Ctrl+R", self.compare)
         self.forecast_action = self._action("Demand &forecast and par levels…", "Ctrl+Shift+D", self.show_forecast)
         self.affinity_action = self._action("Products bought &together…", "Ctrl+Shift+T", self.show_affinity)
         self.explain_panel.photo_checked.connect(self._show_photo_differences)
@@ -77,6 +79,7 @@ class WindowTools(QObject):
         file_menu.insertActions(window.quit_action, [self.export_action, self.route_action, self.import_action])
         file_menu.insertSeparator(window.quit_action)
         window.planogram_menu.addSeparator()
+        window.planogram_menu.addAction(self.compare_action)
         window.planogram_menu.addAction(self.explain_action)
         window.planogram_menu.addAction(self.photo_action)
         window.planogram_menu.addAction(self.personalize_action)
@@ -292,3 +295,40 @@ class WindowTools(QObject):
         reason = view._attempt(lambda c, p: place_together(c, p, product_ids))
         if reason is None:
             self.window.statusBar().showMessage("Placed side by side; undo with Ctrl+Z", 5000)
+
+    def compare(self) -> None:
+        """Today's (active) planogram against the document on screen, in revenue with intervals and payback."""
+        from ai.services import Services
+        from widgets.comparison_view import ComparisonWindow
+
+        window = self.window
+        editor = window.current_editor()
+        if editor is None:
+            window.statusBar().showMessage("Choose a cabinet first", 4000)
+            return
+        repository, cabinet = window.repository, editor.cabinet
+        proposed = Planogram(cabinet.device_id, cabinet.index, dict(editor.planogram.slots), name="On screen")
+
+        def job(_state: JobState) -> Planogram:
+            return repository.active_planogram(cabinet.device_id, cabinet.index) or Planogram(
+                cabinet.device_id, cabinet.index
+            )
+
+        def open_window(baseline: Planogram) -> None:
+            services = Services(window.database_url, engine=repository.engine,
+                                placement_scorer=window.assistant.scorer)  # fmt: skip
+            comparison = ComparisonWindow(services, cabinet.device_id, cabinet, baseline, proposed,
+                                          editor.context.catalogue, window, jobs=window.jobs)  # fmt: skip
+            comparison.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            comparison.explain_requested.connect(self.explain_comparison)
+            self.comparison = comparison
+            comparison.show()
+
+        window.jobs.start("compare", job, on_success=open_window)
+
+    def explain_comparison(self, body: dict | None) -> None:  # type: ignore[type-arg]
+        if body is None:
+            return
+        self.explain_dock.show()
+        self.explain_dock.raise_()
+        self.explain_panel.explain_comparison(body)

@@ -146,3 +146,23 @@ def test_forecast_par_levels_and_place_together_act_in_the_designer(qtbot: QtBot
     assert editor.planogram.slot_at(neighbour).product_id == second.product_id
     dialog.close()
     affinity.close()
+
+
+def test_comparing_with_the_active_planogram_predicts_and_can_be_explained(qtbot: QtBot, window: MainWindow) -> None:
+    view = view_of(window)
+    editor = view.editor
+    filled = next(slot.position for slot in editor.planogram.filled_slots())
+    view.select([filled])
+    window.clear_selected_slots()
+    window.tools.compare_action.trigger()
+    qtbot.waitUntil(lambda: getattr(window.tools, "comparison", None) is not None, timeout=10_000)
+    comparison = window.tools.comparison
+    qtbot.waitUntil(lambda: comparison.body is not None or comparison.error is not None, timeout=30_000)
+    assert comparison.error is None
+    predictions = comparison.body["predictions"]
+    assert predictions["proposed"]["daily_revenue"] < predictions["baseline"]["daily_revenue"]
+    assert predictions["break_even_analysis"]["implementation_cost"] > 0
+    with qtbot.waitSignal(window.tools.explain_panel.explained, timeout=10_000) as explained:
+        comparison.explain_button.click()
+    assert explained.args[0].fallback is True
+    comparison.close()
