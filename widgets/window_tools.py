@@ -244,6 +244,8 @@ class WindowTools(QObject):
         self.window.statusBar().showMessage(
             f"Personalised planogram loaded into {applied} cabinet(s): review, compare and save", 8000
         )
+        if applied and self.window.current_editor() is not None:
+            self.compare()  # the proposal opens against today's planogram, in revenue
 
     def _open_view(self, title: str, make) -> QDialog | None:  # type: ignore[no-untyped-def]
         """A device's analysis in its own (non-modal) window, computed in a worker, while editing goes on."""
