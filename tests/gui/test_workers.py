@@ -99,6 +99,7 @@ def test_jobs_of_different_purposes_do_not_cancel_each_other(qtbot: QtBot, jobs:
     jobs.start("fleet", lambda _s: "fleet", on_success=shown.append)
     jobs.start("layout", lambda _s: "layout", on_success=shown.append)
     qtbot.waitUntil(lambda: sorted(shown) == ["fleet", "layout"], timeout=5_000)
+    assert sorted(shown) == ["fleet", "layout"]
 
 
 def test_cancelling_stops_a_cooperative_job_and_reports_it(qtbot: QtBot, jobs: BackgroundJobs) -> None:
