@@ -37,7 +37,6 @@ from widgets.cabinet_editing import EditableCabinetView
 from widgets.cabinet_view import CabinetView
 from widgets.device_list import DeviceList, location_type_text
 from widgets.editing_session import EditingSession
-from widgets.fill_preview import FillPreviewDialog
 from widgets.history_overlay import HistoryOverlay, Overlay
 from widgets.inspector import SlotInspector
 from widgets.palette import ProductPalette
@@ -419,6 +418,7 @@ class MainWindow(QMainWindow):
         if self._model_wanted:  # after the first paint: training never delays the window becoming usable
             self._model_wanted = False
             self.assistant.train(self.repository.engine, self.database_url, self.catalogue)
+            self.tools.warm_up()
         if self.history.mode is not Overlay.NONE:
             self.show_history_overlay(self.history.mode)
         if layout.cabinets:
@@ -773,6 +773,8 @@ class MainWindow(QMainWindow):
         if not proposal.slots:
             self.statusBar().showMessage("No suitable products to fill this cabinet with", 5000)
             return
+        from widgets.fill_preview import FillPreviewDialog
+
         dialog = FillPreviewDialog(editor.cabinet, editor.planogram, proposal, self.catalogue, self)
         self.fill_preview = dialog
         if dialog.exec() == FillPreviewDialog.DialogCode.Accepted:
@@ -860,7 +862,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.session.modified_changed.disconnect(self._modified_changed)  # stacks go away with the window
-        self.tools.explain_panel.shutdown()
+        self.tools.stop_explaining()
         self.jobs.shutdown()
         self.tools.shutdown()  # after the workers are done: none of them is mid-call when the client closes
         self.repository.engine.dispose()

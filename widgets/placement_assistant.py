@@ -10,18 +10,18 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from ai.auto_fill import FillProposal, propose_fill
-from ai.placement_feedback import PlacementAnalysis, analyse_placement
-from ai.placement_scoring import PlacementGrid, PlacementScorer
 from designer.planograms import Planogram
 from designer.positions import Position
 from designer.products import Catalogue
 from widgets.score_panel import ScorePanel
 from widgets.workers import BackgroundJobs, JobState
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the models (scipy, scikit-learn, pandas) are imported by the workers that use them
     from sqlalchemy import Engine
 
+    from ai.auto_fill import FillProposal
+    from ai.placement_feedback import PlacementAnalysis
+    from ai.placement_scoring import PlacementGrid, PlacementScorer
     from widgets.cabinet_editing import EditableCabinetView
 
 TRAIN = "placement model"
@@ -57,6 +57,7 @@ class PlacementAssistant(QObject):
     def train(self, engine: Engine, database_url: str, catalogue: Catalogue) -> None:
         """Load the saved model when the data has not changed, otherwise fit one; both in a worker."""
         from ai.model_store import load_or_train_placement_model
+        from ai.placement_scoring import PlacementScorer
 
         self.scorer = None
         self.panel.show_idle("Learning from the sales history… scores appear when it is done.")
@@ -116,6 +117,8 @@ class PlacementAssistant(QObject):
         name = scorer.catalogue[product_id].name
 
         def job(_state: JobState) -> PlacementAnalysis:
+            from ai.placement_feedback import analyse_placement
+
             return analyse_placement(scorer, cabinet, planogram, product_id, position)
 
         def show(analysis: PlacementAnalysis) -> None:
@@ -140,6 +143,8 @@ class PlacementAssistant(QObject):
         cabinet, planogram = view.editor.cabinet, snapshot(view.editor.planogram)
 
         def job(state: JobState) -> FillProposal:
+            from ai.auto_fill import propose_fill
+
             return propose_fill(scorer, cabinet, planogram, should_stop=state.should_stop)
 
         self.jobs.start(FILL, job, on_success=on_ready)  # type: ignore[arg-type]

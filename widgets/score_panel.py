@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ai.placement_feedback import PlacementAnalysis
 from widgets.placement_overlay import BEST_OUTLINE, legend_gradient, score_colour
+
+if TYPE_CHECKING:
+    from ai.placement_feedback import PlacementAnalysis
 
 
 class ScoreLegend(QWidget):

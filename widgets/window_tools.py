@@ -11,25 +11,26 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QMessageBox, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMessageBox, QVBoxLayout
 
-from ai.llm.client import ClaudeClient
-from ai.llm.compliance import ComplianceCheck, planogram_facts
-from ai.llm.keys import KeyStore
-from ai.placement_feedback import analyse_placement
 from designer.editing import import_layout, place_together, replace_layout, set_par_levels
 from designer.planograms import Planogram, slot_to_dict
 from designer.positions import Position, PositionError
-from storage.llm_tables import LlmLedger
 from storage.settings import SettingsStore
 from widgets.cabinet_view import DropHint
-from widgets.explain_panel import ExplainPanel
 from widgets.workers import JobState
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from ai.llm.client import ClaudeClient
+    from ai.llm.compliance import ComplianceCheck
+    from widgets.explain_panel import ExplainPanel
     from widgets.main_window import MainWindow
+
+# The Claude side (the anthropic SDK and its types) takes over a second to import: it is imported in a
+# worker after the first paint, and built on the GUI thread when that is done (or at once when needed sooner).
+CLAUDE_MODULES = ("ai.llm.client", "ai.llm.keys", "ai.llm.compliance", "storage.llm_tables", "widgets.explain_panel")
 
 
 class WindowTools(QObject):
@@ -39,13 +40,12 @@ class WindowTools(QObject):
         super().__init__(window)
         self.window = window
         self.settings = SettingsStore()
-        self.keys = KeyStore()
-        self.claude = ClaudeClient(self.settings, self.keys, LlmLedger(window.repository.engine))
-        self.explain_panel = ExplainPanel(self.claude, window.jobs)
-        self.explain_panel.notice.connect(lambda text: window.statusBar().showMessage(text, 8000))
+        self._claude: ClaudeClient | None = None
+        self._panel: ExplainPanel | None = None
+        self._user_id: int | None = None
         self.explain_dock = QDockWidget("Explanation", window)
         self.explain_dock.setObjectName("Explanation")
-        self.explain_dock.setWidget(self.explain_panel)
+        self.explain_dock.setWidget(QLabel("Explanations are getting ready…"))
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explain_dock)
         window.tabifyDockWidget(window.history_dock, self.explain_dock)
         window.inspector_dock.raise_()
@@ -62,7 +62,6 @@ class WindowTools(QObject):
         self.compare_action = self._action("&Compare with the active planogram…", "Ctrl+R", self.compare)
         self.forecast_action = self._action("Demand &forecast and par levels…", "Ctrl+Shift+D", self.show_forecast)
         self.affinity_action = self._action("Products bought &together…", "Ctrl+Shift+T", self.show_affinity)
-        self.explain_panel.photo_checked.connect(self._show_photo_differences)
         if self.settings.problem:
             window.statusBar().showMessage(self.settings.problem, 10_000)
 
@@ -90,19 +89,66 @@ class WindowTools(QObject):
         tools.addAction(self.settings_action)
         window.view_menu.addAction(self.explain_dock.toggleViewAction())
 
+    # --- Claude, built when first wanted ---------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Import the Claude side in a worker, so opening the Explanation panel later never freezes the window."""
+        import importlib
+
+        def job(_state: JobState) -> None:
+            for module in CLAUDE_MODULES:
+                importlib.import_module(module)
+
+        self.window.jobs.start("prepare explanations", job, on_success=lambda _none: self.explain_panel)
+
+    @property
+    def claude(self) -> ClaudeClient:
+        if self._claude is None:
+            from ai.llm.client import ClaudeClient
+            from ai.llm.keys import KeyStore
+            from storage.llm_tables import LlmLedger
+
+            self.keys = KeyStore()
+            self._claude = ClaudeClient(self.settings, self.keys, LlmLedger(self.window.repository.engine),
+                                        user_id=self._user_id)  # fmt: skip
+        return self._claude
+
+    @property
+    def explain_panel(self) -> ExplainPanel:
+        if self._panel is None:
+            from widgets.explain_panel import ExplainPanel
+
+            self._panel = ExplainPanel(self.claude, self.window.jobs)
+            self._panel.notice.connect(lambda text: self.window.statusBar().showMessage(text, 8000))
+            self._panel.photo_checked.connect(self._show_photo_differences)
+            self.explain_dock.setWidget(self._panel)
+        return self._panel
+
     # --- the database changes ------------------------------------------------------------------
 
     def database_changed(self, engine: Engine) -> None:
-        self.claude.close()
-        self.claude = ClaudeClient(self.settings, self.keys, LlmLedger(engine))
-        self.explain_panel.set_client(self.claude)
+        if self._claude is None:
+            return  # built on the new database when first wanted
+        from ai.llm.client import ClaudeClient
+        from storage.llm_tables import LlmLedger
+
+        self._claude.close()
+        self._claude = ClaudeClient(self.settings, self.keys, LlmLedger(engine), user_id=self._user_id)
+        if self._panel is not None:
+            self._panel.set_client(self._claude)
 
     def user_known(self, user_id: int | None) -> None:
-        self.claude.user_id = user_id
+        self._user_id = user_id
+        if self._claude is not None:
+            self._claude.user_id = user_id
+
+    def stop_explaining(self) -> None:
+        if self._panel is not None:
+            self._panel.shutdown()
 
     def shutdown(self) -> None:
-        self.explain_panel.shutdown()
-        self.claude.close()
+        if self._claude is not None:
+            self._claude.close()
 
     # --- actions -----------------------------------------------------------------------------
 
@@ -140,7 +186,9 @@ class WindowTools(QObject):
     def open_settings(self) -> None:
         from widgets.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self.settings, self.keys, self.claude.test_key, month_spent=self.claude.month_spent,
+        claude = self.claude
+
+        dialog = SettingsDialog(self.settings, self.keys, claude.test_key, month_spent=claude.month_spent,
                                 jobs=self.window.jobs, parent=self.window)  # fmt: skip
         dialog.exec()
 
@@ -156,6 +204,8 @@ class WindowTools(QObject):
         if scorer is None:
             QMessageBox.information(window, "Explain", "The placement model is still learning; try again shortly.")
             return
+        from ai.placement_feedback import analyse_placement
+
         position = positions[0]
         editor = view.editor
         product_id = editor.planogram.slot_at(position).product_id
@@ -174,6 +224,8 @@ class WindowTools(QObject):
 
     def check_photo(self, path: str | None = None) -> None:
         """Compare a photo of the cabinet with its active planogram; differing slots are outlined on the grid."""
+        from ai.llm.compliance import planogram_facts
+
         window = self.window
         view = window._current_editable_view()
         if view is None:
