@@ -73,19 +73,20 @@ class EditableCabinetView(CabinetView):
 
     def drop_product(self, position: Position, product_id: int) -> str | None:
         """Place or replace; returns the refusal reason, if any."""
-        return self._attempt(lambda c, p: place_product(c, p, position, product_id))
+        return self.attempt_edit(lambda c, p: place_product(c, p, position, product_id))
 
     def drop_slot(self, source: Position, target: Position) -> str | None:
         """Move onto an empty slot, swap with an occupied one."""
-        result = self._attempt(lambda c, p: move_slot(c, p, source, target))
+        result = self.attempt_edit(lambda c, p: move_slot(c, p, source, target))
         if result is None:
             self.select([target])
         return result
 
     def clear_selected(self) -> str | None:
-        return self._attempt(lambda c, p: clear_slots(c, p, self.selected_positions()))
+        return self.attempt_edit(lambda c, p: clear_slots(c, p, self.selected_positions()))
 
-    def _attempt(self, make) -> str | None:  # type: ignore[no-untyped-def]
+    def attempt_edit(self, make) -> str | None:  # type: ignore[no-untyped-def]
+        """Push an edit built by ``make(context, planogram)``; a refusal is shown and returned."""
         reason = self.editor.attempt(make)
         if reason is not None:
             self._refuse(reason)

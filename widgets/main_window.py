@@ -539,12 +539,12 @@ class MainWindow(QMainWindow):
         view = self.current_cabinet_view()
         return view.editor if isinstance(view, EditableCabinetView) else None
 
-    def _current_editable_view(self) -> EditableCabinetView | None:
+    def current_editable_view(self) -> EditableCabinetView | None:
         view = self.current_cabinet_view()
         return view if isinstance(view, EditableCabinetView) else None
 
     def _cabinet_tab_changed(self, _index: int) -> None:
-        view = self._current_editable_view()
+        view = self.current_editable_view()
         if view is None:
             self.session.undo_group.setActiveStack(None)
             self.inspector.show_selection([], self.catalogue)
@@ -580,35 +580,35 @@ class MainWindow(QMainWindow):
             self.cabinet_tabs.setTabToolTip(index, tip)
 
     def inspect_selection(self) -> None:
-        view = self._current_editable_view()
+        view = self.current_editable_view()
         if view is not None and view.selected_positions():
             self.inspector_dock.show()
             self.inspector_dock.raise_()
             self.inspector.focus_first_field()
 
     def clear_selected_slots(self) -> None:
-        view = self._current_editable_view()
+        view = self.current_editable_view()
         if view is not None and view.selected_positions():
             view.clear_selected()
 
     def _inspector_details(self, quantity: int, capacity: int, par_level: int) -> None:
-        view = self._current_editable_view()
+        view = self.current_editable_view()
         if view is None or len(view.selected_positions()) != 1:
             return
         (position,) = view.selected_positions()
-        view._attempt(
+        view.attempt_edit(
             lambda c, p: set_slot_details(c, p, position, quantity=quantity, capacity=capacity, par_level=par_level)
         )
 
     def _inspector_capacity(self, capacity: int) -> None:
-        view = self._current_editable_view()
+        view = self.current_editable_view()
         if view is not None and view.selected_positions():
             positions = view.selected_positions()
-            view._attempt(lambda c, p: set_capacity(c, p, positions, capacity))
+            view.attempt_edit(lambda c, p: set_capacity(c, p, positions, capacity))
 
     def _place_into_selection(self, product_id: int) -> None:
         """Double-clicking a product places it in the selected slot: the keyboard path to a drop."""
-        view = self._current_editable_view()
+        view = self.current_editable_view()
         if view is None or not view.selected_positions():
             self.statusBar().showMessage("Select a slot first, then double-click a product to place it", 5000)
             return
@@ -759,7 +759,7 @@ class MainWindow(QMainWindow):
 
     def fill_empty_slots(self) -> None:
         """Propose products for the empty slots of the cabinet on screen; the user previews and accepts."""
-        view = self._current_editable_view()
+        view = self.current_editable_view()
         if view is None:
             return
         if not any(item.is_empty for item in view.slot_items()):
@@ -778,7 +778,7 @@ class MainWindow(QMainWindow):
         dialog = FillPreviewDialog(editor.cabinet, editor.planogram, proposal, self.catalogue, self)
         self.fill_preview = dialog
         if dialog.exec() == FillPreviewDialog.DialogCode.Accepted:
-            view._attempt(lambda context, document: fill_empty_slots(context, document, proposal.slots))
+            view.attempt_edit(lambda context, document: fill_empty_slots(context, document, proposal.slots))
 
     # --- unsaved work ------------------------------------------------------------------------
 

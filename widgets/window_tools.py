@@ -195,7 +195,7 @@ class WindowTools(QObject):
     def explain_slot(self) -> None:
         """Explain the selected slot's score: the numbers from the local model, the prose from Claude."""
         window = self.window
-        view = window._current_editable_view()
+        view = window.current_editable_view()
         scorer = window.assistant.scorer
         positions = view.selected_positions() if view is not None else []
         if view is None or len(positions) != 1 or view.editor.planogram.slot_at(positions[0]).is_empty:
@@ -227,7 +227,7 @@ class WindowTools(QObject):
         from ai.llm.compliance import planogram_facts
 
         window = self.window
-        view = window._current_editable_view()
+        view = window.current_editable_view()
         if view is None:
             window.statusBar().showMessage("Choose a cabinet first", 4000)
             return
@@ -343,10 +343,10 @@ class WindowTools(QObject):
         self.window.statusBar().showMessage(f"Par levels updated in {changed} cabinet(s); save to use them", 6000)
 
     def place_products_together(self, product_ids: list) -> None:  # type: ignore[type-arg]
-        view = self.window._current_editable_view()
+        view = self.window.current_editable_view()
         if view is None:
             return
-        reason = view._attempt(lambda c, p: place_together(c, p, product_ids))
+        reason = view.attempt_edit(lambda c, p: place_together(c, p, product_ids))
         if reason is None:
             self.window.statusBar().showMessage("Placed side by side; undo with Ctrl+Z", 5000)
 
