@@ -19,19 +19,14 @@ from scipy.sparse.csgraph import connected_components
 
 from ai.basket_lift import BasketCounts
 from ai.endpoints import AFFINITY_ANALYSIS, Answer
-from ai.forecast_data import SALE_COLUMNS, active_slots, device_history, latest_sale, read_sales
+from ai.forecast_data import SALE_COLUMNS, active_slots, latest_sale, read_sales
+from ai.rivalry import fleet_rivals
 from ai.services import Services
 
 MIN_PAIR_BASKETS = 3
 """A pair needs this many baskets together to be reported: fewer is chance in a few hundred baskets."""
 CLUSTER_LIFT = 1.5
 CLUSTER_MIN_BASKETS = 5
-ANTI_LIFT = 0.7
-ANTI_MIN_EXPECTED = 3.0
-ANTI_MIN_DROP = 0.15
-ANTI_Z = 3.0
-"""Substitutes: together in baskets at most 70 % as often as chance (with ≥ 3 joint baskets expected) and
-one's sales at least 15 % lower, and significantly so, on days the other is carried."""
 MAX_PAIRS = 50
 
 
@@ -183,86 +178,75 @@ def adjacent_positions(
 def anti_affinity(
     engine, device_id: int, metrics: PairMetrics, catalogue: Mapping, name: Mapping[int, str], start: dt.datetime | None
 ) -> list[dict]:
-    """Same-category pairs rarer together than chance whose sales fall when the other is carried."""
-    ids = metrics.product_ids
+    """Substitutes among the device's products, found across the fleet (:mod:`ai.rivalry`): same-category
+    pairs whose sales per on-sale hour fall where and while the other is carried. Within one device rivals
+    are usually carried together the whole time, so only the fleet's devices and its planogram changes can
+    show the penalty. Listed when the device carries (or sold in the window) at least one of the pair, with
+    advice that depends on whether it carries both."""
+    category = {int(p): product.category for p, product in catalogue.items()}
+    rivals = fleet_rivals(engine, category)
+    if not rivals:
+        return []
+    slots = active_slots(engine, device_id)
+    here = set(int(p) for p in slots["product_id"]) | set(int(p) for p in metrics.product_ids)
+    if not here:
+        return []
+    index = {int(p): i for i, p in enumerate(metrics.product_ids)}
     n = max(metrics.n, 1)
-    expected = np.outer(metrics.counts.product_baskets, metrics.counts.product_baskets) / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(expected > 0, metrics.counts.pair_baskets / expected, 1.0)
-    category = np.array([catalogue[int(p)].category if int(p) in catalogue else "" for p in ids], dtype=object)
-    candidates = (ratio <= ANTI_LIFT) & (expected >= ANTI_MIN_EXPECTED) & (category[:, None] == category[None, :])
-    candidates &= np.triu(np.ones_like(candidates, dtype=bool), 1)
-    if not candidates.any():
-        return []
-    history = device_history(engine, device_id)
-    if len(history.days) == 0:
-        return []
-    # a day's opportunity = exposure × the device's pace that day (its units over its mean), so a busy week
-    # with both carried is not read as a rise, nor a quiet one as a drop
-    pace = history.units.sum(axis=1)
-    opportunity = history.exposure * (pace / max(pace.mean(), 1e-9))[:, None]
-    carried = history.exposure > 0.5
-    same_slot = _unmoved_days(engine, device_id, history)
+    baskets = metrics.counts.product_baskets
+    cabinets = slots.groupby("product_id")["cabinet_index"].agg(lambda c: sorted(set(int(x) for x in c))).to_dict()
     out = []
-    for a, b in zip(*np.nonzero(candidates), strict=True):
-        ca, cb = history.column(int(ids[a])), history.column(int(ids[b]))
-        if ca is None or cb is None:
+    for pair in rivals:
+        if pair.a not in here and pair.b not in here:
             continue
-        drops = []
-        for x, y in ((ca, cb), (cb, ca)):
-            both, alone = carried[:, x] & carried[:, y], carried[:, x] & ~carried[:, y]
-            drop = _sales_drop(history.units[:, x], opportunity[:, x], both & same_slot[:, x], alone & same_slot[:, x])
-            if drop is not None:
-                drops.append(drop)
-        if not drops or max(drops) < ANTI_MIN_DROP:
-            continue
+        ratio = None
+        if pair.a in index and pair.b in index:
+            i, j = index[pair.a], index[pair.b]
+            expected = baskets[i] * baskets[j] / n
+            if expected > 0:
+                ratio = round(float(metrics.counts.pair_baskets[i, j] / expected), 3)
+        both = pair.a in here and pair.b in here
         out.append(
             {
-                "product_1": {"id": int(ids[a]), "name": name[int(ids[a])]},
-                "product_2": {"id": int(ids[b]), "name": name[int(ids[b])]},
-                "co_occurrence_ratio": round(float(ratio[a, b]), 3),
-                "sales_drop": round(float(max(drops)), 3),
-                "recommendation": f"Separate by at least 2 slots: substitutes ({round(100 * max(drops))}% fewer sales "
-                "when both are carried)",
+                "product_1": {"id": pair.a, "name": _name(pair.a, name, catalogue)},
+                "product_2": {"id": pair.b, "name": _name(pair.b, name, catalogue)},
+                "co_occurrence_ratio": ratio,
+                "sales_drop": round(pair.drop, 3),
+                "rate_ratio_1": _rounded(pair.ratio_a),
+                "rate_ratio_1_ci": [_rounded(v) for v in pair.ci_a],
+                "rate_ratio_2": _rounded(pair.ratio_b),
+                "rate_ratio_2_ci": [_rounded(v) for v in pair.ci_b],
+                "z": round(pair.z, 2),
+                "device_periods_together": pair.periods_together,
+                "device_periods_apart": pair.periods_apart,
+                "both_carried": both,
+                "recommendation": _separation_advice(pair, both, cabinets),
             }
         )
-    return out
+    return out[:MAX_PAIRS]
 
 
-def _unmoved_days(engine, device_id: int, history) -> np.ndarray:
-    """Days (× products) on which the product sat in its usual slot: a product moved at a planogram change
-    sells differently for the move, which must not be read as the rival's doing."""
-    sales = read_sales(engine, device_id)
-    out = np.zeros(history.units.shape, dtype=bool)
-    if sales.empty:
-        return out
-    sales["slot"] = sales["cabinet_index"].astype(str) + ":" + sales["position"]
-    sales["day"] = (sales["sold_at"].dt.normalize() - history.days[0]).dt.days
-    for product_id, rows in sales.groupby("product_id"):
-        column = history.column(int(product_id))
-        if column is None:
-            continue
-        daily = rows.sort_values("sold_at").groupby("day")["slot"].last()
-        slot = daily.reindex(range(len(history.days))).ffill().bfill()
-        out[:, column] = (slot == slot.mode().iloc[0]).to_numpy()
-    return out
+def _name(product_id: int, name: Mapping[int, str], catalogue: Mapping) -> str:
+    if product_id in name:
+        return name[product_id]
+    return catalogue[product_id].name if product_id in catalogue else str(product_id)
 
 
-def _sales_drop(units: np.ndarray, opportunity: np.ndarray, together: np.ndarray, alone: np.ndarray) -> float | None:
-    """Relative drop in sales per opportunity on days the rival is carried, when it is significant (z ≤ −3 in
-    the conditional binomial test of two Poisson rates); None when either state has under a week of days."""
-    if together.sum() < 7 or alone.sum() < 7:
-        return None
-    x_with, x_alone = units[together].sum(), units[alone].sum()
-    e_with, e_alone = opportunity[together].sum(), opportunity[alone].sum()
-    n = x_with + x_alone
-    if n < 20 or e_with <= 0 or e_alone <= 0:
-        return None
-    share = e_with / (e_with + e_alone)
-    z = (x_with - n * share) / np.sqrt(n * share * (1 - share))
-    if z > -ANTI_Z:
-        return None
-    return float(1 - (x_with / e_with) / (x_alone / e_alone))
+def _rounded(value: float) -> float | None:
+    return round(float(value), 3) if np.isfinite(value) else None
+
+
+def _separation_advice(pair, both: bool, cabinets: Mapping) -> str:
+    drop = f"{round(100 * pair.drop)}% fewer sales per on-sale hour where both are carried, across the fleet"
+    if not both:
+        return f"Substitutes ({drop}): do not add the other one to this device"
+    a, b = cabinets.get(pair.a, []), cabinets.get(pair.b, [])
+    if a and b and not set(a) & set(b):
+        return f"Substitutes ({drop}): keep them in different cabinets, never adjacent — or keep only one"
+    return (
+        f"Substitutes ({drop}): do not place them adjacent — move one to another cabinet or at least 2 slots "
+        "away, or keep only the better seller"
+    )
 
 
 class RequestInvalid(ValueError):

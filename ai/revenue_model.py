@@ -16,11 +16,25 @@ How a number is made (per slot, then summed):
    :data:`LEVEL_DAYS` days against the model's figure for the planogram then in force gives a level factor
    (season, weather, traffic drift), shrunk toward 1 when the record is short. Both planograms of a
    comparison get the same level, so an unchanged planogram predicts exactly the same revenue.
+5. **Trend** — a level measured on the last four weeks lags a season that keeps moving (spring warming), so
+   it is multiplied by the fleet's damped trend: over the cabinets that kept one planogram for the last
+   ``2 × LEVEL_DAYS`` days, revenue of the last :data:`LEVEL_DAYS` days over the :data:`LEVEL_DAYS` before,
+   raised to :data:`TREND_DAMPING` (:func:`fleet_trend`); one planogram per cabinet keeps re-planogramming
+   out of it. When the cabinet's own planogram has stood for those ``2 × LEVEL_DAYS`` days, its own damped
+   ratio is averaged in (geometric mean, :func:`own_trend`): regions warm at different rates, but one
+   cabinet's month-on-month ratio is noisy, so it gets only half the say.
 
-The interval: **split-conformal on rolling-origin residuals, scaled by the prediction**. For every cabinet
-and several origins in its history, the level is measured on the window before the origin and the next
-``horizon`` days' mean daily revenue is predicted; the relative residuals ``|actual / predicted - 1|`` are
-the calibration scores and their ``ceil((n + 1)(1 - alpha)) / n`` quantile is the half-width. Why conformal:
+The interval: **recency-weighted split-conformal on rolling-origin residuals, scaled by the prediction**. For
+every cabinet and weekly origins in its history, the level is measured on the window before the origin, the
+fleet trend known at the origin is applied (the predictor used for real predictions, nothing from after the
+origin), and the next ``horizon`` days' mean daily revenue is predicted — the horizon is the prediction's
+own; the relative residuals ``|actual / predicted - 1|`` are the calibration scores. Drift is not
+exchangeable over a season, so the scores are weighted by recency (weight ``0.5 ** (age /
+RECENCY_HALF_LIFE_DAYS)``, age = days from the origin to the day after the latest data, the test point
+weighing 1) and the half-width is the weighted conformal quantile of Barber et al. (2023, "Conformal
+prediction beyond exchangeability"): the smallest score whose weight share out of the total plus the test
+point's reaches ``1 - alpha``; with equal weights it is the usual ``ceil((n + 1)(1 - alpha))``-th score. The
+constants (damping, half-life) are set a priori, not fitted to the back-test's held-out actuals. Why conformal:
 bootstrapping the GLM would only capture parameter uncertainty (small with months of vends) and miss the
 drift in level between weeks, which dominates a month's revenue; quantile regression needs a model per
 quantile and far more cabinets than one operator has. Conformal residuals measure exactly the error we
@@ -65,6 +79,14 @@ LEVEL_PRIOR_DAYS = 7.0
 LEVEL_RANGE = (0.5, 2.0)
 DEFAULT_RESTOCK_GAPS = (7.0,)
 """A machine without a single recorded restock is assumed to be visited weekly (and flagged)."""
+TREND_DAMPING = 0.5
+"""The fleet's last-28-days over previous-28-days revenue ratio is carried forward as ``ratio ** TREND_DAMPING``:
+half way between "no trend" (0) and extrapolating it a full month ahead (1), the usual damped-trend hedge."""
+TREND_RANGE = (0.8, 1.25)
+MIN_TREND_STRETCHES = 3
+"""The fleet trend needs this many cabinets with one planogram in force over both 28-day windows, else 1."""
+RECENCY_HALF_LIFE_DAYS = 28.0
+"""A calibration residual's weight halves for every this many days its origin lies before the latest data."""
 MIN_CALIBRATION = 8
 DEFAULT_RELATIVE_HALF_WIDTH = 0.25
 """Used only while fewer than :data:`MIN_CALIBRATION` residuals exist (a new database)."""
@@ -121,16 +143,28 @@ class CabinetFacts:
 
 @dataclass(frozen=True)
 class Calibration:
-    """Conformal scores: relative residuals of a horizon's mean daily revenue."""
+    """Conformal scores (relative residuals of a horizon's mean daily revenue) and the fleet trend.
+
+    ``weights`` (default: all 1) are the scores' recency weights, the test point weighing 1; ``trend`` is the
+    damped fleet trend multiplier at the latest data, applied to every prediction made with this calibration.
+    """
 
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    weights: np.ndarray | None = None
+    trend: float = 1.0
 
     def half_width(self, alpha: float = ALPHA) -> float:
+        """The weighted conformal quantile: the smallest score whose weight share, out of the scores' total
+        weight plus the test point's 1, reaches ``1 - alpha``; with equal weights the ``ceil((n + 1)(1 - alpha))``-th
+        smallest score (the largest when that rank exceeds ``n``)."""
         n = len(self.scores)
         if n < MIN_CALIBRATION:
             return DEFAULT_RELATIVE_HALF_WIDTH
-        rank = min(n, math.ceil((n + 1) * (1 - alpha)))
-        return float(np.sort(self.scores)[rank - 1])
+        weights = np.ones(n) if self.weights is None else np.asarray(self.weights, dtype=float)
+        order = np.argsort(self.scores, kind="stable")
+        share = np.cumsum(weights[order]) / (weights.sum() + 1.0)
+        rank = int(np.searchsorted(share, (1 - alpha) - 1e-12))
+        return float(self.scores[order][min(rank, n - 1)])
 
 
 # --- reading the data --------------------------------------------------------------------------
@@ -359,11 +393,13 @@ def predict_revenue(
     """The planogram's expected daily revenue with a ``1 - alpha`` interval.
 
     ``level`` defaults to the one measured against the planogram in force; pass the baseline's level when
-    predicting a proposal so both sides share it. ``changed`` slots widen the interval by their model error.
+    predicting a proposal so both sides share it. The calibration's fleet trend multiplies it (the returned
+    ``level`` includes it). ``changed`` slots widen the interval by their model error.
     """
     history = record.in_force
     if level is None:
         level = baseline_level(scorer, cabinet, catalogue, record)
+    level *= cabinet_trend(record, calibration.trend)
     raw = model_revenue(scorer, cabinet, planogram, catalogue, record.restock_gaps, history)
     slots = tuple(SlotRevenue(**{**s.__dict__, "units": s.units * level, "revenue": s.revenue * level}) for s in raw)
     total = float(sum(s.revenue for s in slots))
@@ -402,29 +438,97 @@ def changed_positions(baseline: Planogram, proposed: Planogram) -> list[Position
 # --- calibration -------------------------------------------------------------------------------
 
 
-def rolling_residuals(daily: Mapping[object, pd.Series], horizon: int = DAYS_PER_MONTH, step: int = 7) -> np.ndarray:
-    """Relative residuals of a horizon's mean daily revenue predicted from the window before it.
+def own_trend(values: np.ndarray, fleet: float) -> float:
+    """The fleet trend, geometric mean with the cabinet's own damped trend when ``values`` (its daily revenue
+    under one planogram up to the origin) cover both 28-day windows."""
+    if len(values) < 2 * LEVEL_DAYS:
+        return fleet
+    recent, prior = values[-LEVEL_DAYS:].sum(), values[-2 * LEVEL_DAYS : -LEVEL_DAYS].sum()
+    if recent <= 0 or prior <= 0:
+        return fleet
+    own = float(np.clip((recent / prior) ** TREND_DAMPING, *TREND_RANGE))
+    return math.sqrt(own * fleet)
 
-    ``daily`` holds each cabinet's revenue per calendar day over a stretch with one planogram in force; the
-    placement model's figure is the same on both sides, so the prediction is the prior window's mean, with
-    the same shrinkage toward the longer-run mean (of the days before the origin only) that
-    :func:`level_factor` applies toward the model.
+
+def cabinet_trend(record: CabinetFacts, fleet: float) -> float:
+    if record.as_of is None or record.in_force_since is None or record.daily_revenue.empty:
+        return fleet
+    start = record.in_force_since + timedelta(days=1)
+    window = record.daily_revenue[[start <= d <= record.as_of for d in record.daily_revenue.index]]
+    return own_trend(window.to_numpy(dtype=float), fleet)
+
+
+def fleet_trend(daily: Mapping[object, pd.Series]) -> dict[pd.Timestamp, float]:
+    """The damped fleet trend multiplier for an origin day, from the days before it only.
+
+    For every origin day ``d``, the cabinets whose stretch of one planogram covers the 56 days before ``d`` are
+    pooled: their revenue over the last :data:`LEVEL_DAYS` days over the :data:`LEVEL_DAYS` days before that.
+    One planogram on both sides keeps re-planogramming out of the ratio; pooling the fleet keeps the noise of a
+    single cabinet's month out of it (spring warming moves the whole fleet, a lucky month moves one machine).
     """
+    recent: dict[pd.Timestamp, float] = {}
+    prior: dict[pd.Timestamp, float] = {}
+    count: dict[pd.Timestamp, int] = {}
+    for series in daily.values():
+        if len(series) < 2 * LEVEL_DAYS:
+            continue
+        sums = np.concatenate([[0.0], np.cumsum(series.to_numpy(dtype=float))])
+        first = pd.Timestamp(series.index[0])
+        for origin in range(2 * LEVEL_DAYS, len(series) + 1):
+            day = first + pd.Timedelta(days=origin)
+            recent[day] = recent.get(day, 0.0) + sums[origin] - sums[origin - LEVEL_DAYS]
+            prior[day] = prior.get(day, 0.0) + sums[origin - LEVEL_DAYS] - sums[origin - 2 * LEVEL_DAYS]
+            count[day] = count.get(day, 0) + 1
+    trend = {}
+    for day, number in count.items():
+        if number >= MIN_TREND_STRETCHES and prior[day] > 0 and recent[day] > 0:
+            ratio = (recent[day] / prior[day]) ** TREND_DAMPING
+            trend[day] = float(np.clip(ratio, *TREND_RANGE))
+    return trend
+
+
+def rolling_residuals(
+    daily: Mapping[object, pd.Series], horizon: int = DAYS_PER_MONTH, step: int = 7
+) -> tuple[np.ndarray, np.ndarray]:  # (scores, ages in days)
+    """Relative residuals of a horizon's mean daily revenue predicted from the window before it, and their ages.
+
+    ``daily`` holds each cabinet's revenue per calendar day (a daily ``DatetimeIndex``) over a stretch with one
+    planogram in force; the placement model's figure is the same on both sides, so the prediction is the prior
+    window's mean, with the same shrinkage toward the longer-run mean (of the days before the origin only) that
+    :func:`level_factor` applies toward the model, times the fleet trend known at the origin — the predictor
+    :func:`predict_revenue` uses. The age of a residual is the days from its origin to the day after the latest
+    data (where the next prediction's origin lies).
+    """
+    trend = fleet_trend(daily)
+    latest = max((pd.Timestamp(s.index[-1]) for s in daily.values() if len(s)), default=None)
     scores: list[float] = []
+    ages: list[float] = []
+    weight = LEVEL_DAYS / (LEVEL_DAYS + LEVEL_PRIOR_DAYS)
     for series in daily.values():
         values = series.to_numpy(dtype=float)
-        if len(values) < LEVEL_DAYS + horizon or values.sum() <= 0:
+        if len(values) < LEVEL_DAYS + horizon or values.sum() <= 0 or latest is None:
             continue
-        weight = LEVEL_DAYS / (LEVEL_DAYS + LEVEL_PRIOR_DAYS)
+        first = pd.Timestamp(series.index[0])
         for origin in range(LEVEL_DAYS, len(values) - horizon + 1, step):
             overall = values[:origin].mean()  # the longer run known at the origin: nothing from after it
             before = values[origin - LEVEL_DAYS : origin].mean()
             after = values[origin : origin + horizon].mean()
             if before <= 0 or overall <= 0:
                 continue
-            predicted = overall * math.exp(weight * math.log(before / overall))
+            day = first + pd.Timedelta(days=origin)
+            multiplier = own_trend(values[:origin], trend.get(day, 1.0))
+            predicted = overall * math.exp(weight * math.log(before / overall)) * multiplier
             scores.append(abs(after / predicted - 1))
-    return np.array(scores)
+            ages.append(float((latest + pd.Timedelta(days=1) - day).days))
+    return np.array(scores), np.array(ages)
+
+
+def calibrate(daily: Mapping[object, pd.Series], horizon: int = DAYS_PER_MONTH) -> Calibration:
+    """Scores weighted by recency (half-life :data:`RECENCY_HALF_LIFE_DAYS`) and the trend after the latest day."""
+    scores, ages = rolling_residuals(daily, horizon)
+    latest = max((pd.Timestamp(s.index[-1]) for s in daily.values() if len(s)), default=None)
+    trend = fleet_trend(daily).get(latest + pd.Timedelta(days=1), 1.0) if latest is not None else 1.0
+    return Calibration(scores, 0.5 ** (ages / RECENCY_HALF_LIFE_DAYS), trend)
 
 
 def read_calibration(engine: Engine, until: datetime | None = None, horizon: int = DAYS_PER_MONTH) -> Calibration:
@@ -459,4 +563,4 @@ def read_calibration(engine: Engine, until: datetime | None = None, horizon: int
         for number, (start, stop) in enumerate(itertools.pairwise(bounds)):
             piece = series[(series.index > start if number else series.index >= start) & (series.index < stop)]
             stretches[(device, cabinet, number)] = piece  # the change day itself mixes two planograms
-    return Calibration(rolling_residuals(stretches, horizon))
+    return calibrate(stretches, horizon)

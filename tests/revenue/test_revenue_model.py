@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +16,8 @@ from sqlalchemy.orm import Session
 from ai.revenue_model import (
     Calibration,
     expected_sales,
+    fleet_trend,
+    own_trend,
     restock_gaps,
     substitute_factors,
 )
@@ -186,3 +190,26 @@ def test_the_conformal_half_width_is_a_finite_sample_quantile() -> None:
     assert Calibration(scores).half_width(0.10) == pytest.approx(0.19)  # the ceil(21 × 0.9) = 19th of 20
     assert Calibration(np.arange(1, 100) / 100).half_width(0.10) == pytest.approx(0.90)
     assert Calibration(np.zeros(3)).half_width() == 0.25  # too few scores: the stated default
+
+
+def test_recent_residuals_weigh_more_in_the_conformal_quantile() -> None:
+    scores = np.concatenate([np.full(20, 0.05), np.full(20, 0.30)])  # old residuals small, recent ones large
+    equal = Calibration(scores).half_width(0.10)
+    recent = Calibration(scores, np.concatenate([np.full(20, 0.1), np.ones(20)])).half_width(0.10)
+    assert equal == pytest.approx(0.30) and recent == pytest.approx(0.30)
+    older = Calibration(scores, np.concatenate([np.ones(20), np.full(20, 0.01)])).half_width(0.10)
+    assert older == pytest.approx(0.05)  # the recent large residuals barely count when they are the old ones
+
+
+def test_the_fleet_trend_is_damped_and_uses_only_the_days_before_the_origin() -> None:
+    days = pd.date_range("2026-01-01", periods=56)
+    rising = {k: pd.Series(np.r_[np.full(28, 10.0), np.full(28, 12.1)], index=days) for k in range(3)}
+    trend = fleet_trend(rising)
+    assert trend[days[-1] + pd.Timedelta(days=1)] == pytest.approx(1.1)  # sqrt(12.1 / 10)
+    assert fleet_trend({0: rising[0]}) == {}  # one cabinet is not a fleet
+
+
+def test_a_cabinet_with_a_long_record_shares_the_trend_with_the_fleet() -> None:
+    assert own_trend(np.full(30, 10.0), 1.1) == pytest.approx(1.1)  # too short: the fleet's alone
+    rising = np.r_[np.full(28, 10.0), np.full(28, 12.1)]
+    assert own_trend(rising, 1.0) == pytest.approx(math.sqrt(1.1))
