@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from designer.cabinets import Cabinet
 from designer.editing import copy_planogram, fill_empty_slots, revert_to, set_capacity, set_slot_details
-from designer.planograms import Planogram
+from designer.planograms import Planogram, PlanogramStatus
 from designer.products import Catalogue
 from designer.recovery import RecoveryJournal, default_recovery_folder
 from widgets.cabinet_editing import EditableCabinetView
@@ -417,7 +417,7 @@ class MainWindow(QMainWindow):
         self._load_velocity(layout.device.id)
         if self._model_wanted:  # after the first paint: training never delays the window becoming usable
             self._model_wanted = False
-            self.assistant.train(self.repository.engine, self.database_url, self.catalogue)
+            self.assistant.train(self.repository.engine, self.database_url, self.catalogue, fresh=True)
             self.tools.warm_up()
         if self.history.mode is not Overlay.NONE:
             self.show_history_overlay(self.history.mode)
@@ -641,6 +641,9 @@ class MainWindow(QMainWindow):
 
     def _saved(self, key: object) -> None:
         editor = self.session.editors.get(key)  # type: ignore[arg-type]
+        if editor is not None and editor.planogram.status is PlanogramStatus.ACTIVE:
+            # What the machine runs changed: the placement model learns from activations, so it is refreshed.
+            self.assistant.train(self.repository.engine, self.database_url, self.catalogue)
         if editor is not None:
             document = editor.planogram
             self.statusBar().showMessage(

@@ -54,13 +54,18 @@ class PlacementAssistant(QObject):
 
     # --- the model ---------------------------------------------------------------------------
 
-    def train(self, engine: Engine, database_url: str, catalogue: Catalogue) -> None:
-        """Load the saved model when the data has not changed, otherwise fit one; both in a worker."""
+    def train(self, engine: Engine, database_url: str, catalogue: Catalogue, *, fresh: bool = False) -> None:
+        """Load the saved model when the data has not changed, otherwise fit one; both in a worker.
+
+        ``fresh`` (another database) drops the current model at once; otherwise it serves until replaced.
+        """
+        if fresh:
+            self.scorer = None
         from ai.model_store import load_or_train_placement_model
         from ai.placement_scoring import PlacementScorer
 
-        self.scorer = None
-        self.panel.show_idle("Learning from the sales history… scores appear when it is done.")
+        if self.scorer is None:  # a retrain after a data change keeps scoring with the model it replaces
+            self.panel.show_idle("Learning from the sales history… scores appear when it is done.")
 
         def job(state: JobState) -> PlacementScorer:
             model = load_or_train_placement_model(

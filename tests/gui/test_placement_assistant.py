@@ -126,3 +126,15 @@ def test_history_overlays_colour_slots_by_what_they_sold_and_are_kept(qtbot: QtB
     with qtbot.waitSignal(window.history.shown, timeout=10_000):
         window.overlay_actions[Overlay.NONE].trigger()
     assert not layer.isVisible()
+
+
+def test_activating_a_planogram_refreshes_the_placement_model(qtbot: QtBot, window: MainWindow) -> None:
+    view = view_of(window)
+    before = window.assistant.scorer
+    first = next(item.position for item in view.slot_items() if not item.is_empty)
+    view.select([first])
+    window.clear_selected_slots()
+    with qtbot.waitSignal(window.assistant.ready, timeout=60_000):
+        window.activate_action.trigger()
+    assert window.assistant.scorer is not None and window.assistant.scorer is not before
+    assert window.assistant.scorer.model.model_version != before.model.model_version  # type: ignore[union-attr]
