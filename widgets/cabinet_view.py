@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -180,6 +180,18 @@ class DropHint(Enum):
     REFUSE = "refuse"
 
 
+@lru_cache(maxsize=8192)
+def _laid_out(name: str, category: str, price: str, label: str) -> tuple[tuple[str, ...], str, str]:
+    """Text measured once per product and label, not once per slot: a 10×20 cabinet repeats products."""
+    inner = SLOT_WIDTH - 2 * SLOT_PADDING
+    price_width = inner - QFontMetricsF(label_font()).horizontalAdvance(label) - 8
+    return (
+        tuple(wrap_in_two_lines(name, name_font(), inner)),
+        QFontMetricsF(detail_font()).elidedText(category, Qt.TextElideMode.ElideRight, inner),
+        QFontMetricsF(price_font()).elidedText(price, Qt.TextElideMode.ElideRight, price_width),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SlotText:
     """The strings a filled slot shows, laid out once per content change rather than on every paint."""
@@ -236,19 +248,15 @@ class SlotItem(QGraphicsObject):
         self.update()
 
     def _lay_out_text(self, slot: Slot, product: Product | None) -> SlotText:
-        inner = SLOT_WIDTH - 2 * SLOT_PADDING
         if product is None:
             name, category, price = f"Product {slot.product_id}", "not in the catalogue", "—"
         else:
             name, category, price = product.name, style.category_text(product.category), format_price(product.price)
-        label_width = QFontMetricsF(label_font()).horizontalAdvance(self.position.label)
-        price_width = inner - label_width - 8
+        name_lines, category_text, price_text = _laid_out(name, category, price, self.position.label)
         return SlotText(
-            name_lines=wrap_in_two_lines(name, name_font(), inner),
-            category=QFontMetricsF(detail_font()).elidedText(category, Qt.TextElideMode.ElideRight, inner),
-            price=QFontMetricsF(price_font()).elidedText(price, Qt.TextElideMode.ElideRight, price_width),
+            name_lines=list(name_lines), category=category_text, price=price_text,
             stock=f"{slot.quantity}/{slot.capacity}",
-        )
+        )  # fmt: skip
 
     def _tool_tip(self) -> str:
         label = self.position.label
