@@ -11,13 +11,13 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
+from windows import open_trained_window
 
 from designer.cabinets import zone_accepts
 from designer.editing import clear_slots
 from designer.positions import Position
 from storage.schema import prepare_database
 from storage.simulator import build_demo_fleet
-from widgets.app import open_main_window
 from widgets.cabinet_editing import EditableCabinetView
 from widgets.fill_preview import FillPreviewDialog
 from widgets.main_window import MainWindow
@@ -34,10 +34,7 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 @pytest.fixture
 def window(qtbot: QtBot, demo_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[MainWindow]:
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Discard)
-    window = open_main_window(prepare_database(demo_url), demo_url)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.assistant.ready, timeout=60_000):
-        qtbot.waitSignal(window.layout_shown, timeout=10_000).wait()
+    window = open_trained_window(qtbot, demo_url)
     yield window
     window.close()
 

@@ -10,12 +10,11 @@ import pytest
 from keyring.backends.fail import Keyring as NoKeyring
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
+from windows import open_trained_window
 
 from designer.editing import move_slot
 from designer.planogram_files import planogram_to_csv
-from storage.schema import prepare_database
 from storage.simulator import build_demo_fleet
-from widgets.app import open_main_window
 from widgets.cabinet_editing import EditableCabinetView
 from widgets.export_dialog import ExportDialog
 from widgets.main_window import MainWindow
@@ -34,10 +33,7 @@ def window(qtbot: QtBot, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iter
     previous = keyring.get_keyring()
     keyring.set_keyring(NoKeyring())  # a headless box: no key, so Claude is never called
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Discard)
-    window = open_main_window(prepare_database(demo_url), demo_url)
-    qtbot.addWidget(window)
-    with qtbot.waitSignal(window.assistant.ready, timeout=60_000):
-        qtbot.waitSignal(window.layout_shown, timeout=10_000).wait()
+    window = open_trained_window(qtbot, demo_url)
     yield window
     window.close()
     keyring.set_keyring(previous)
