@@ -95,18 +95,9 @@ def analyse_placement(
             "No sales in this database can be placed in a slot yet (sales of activated planograms), so every slot "
             "scores alike"
         )
-        return PlacementAnalysis(
-            position,
-            float(grid.scores[cell]),
-            grid.confidence,
-            float(grid.expected_daily_sales[cell]),
-            float(grid.zone_value[cell]),
-            pros,
-            cons,
-            suggestions,
-            grid.best_positions(OPTIMAL_ZONES, exclude=position),
-            "Slots are told apart once the database holds sales history",
-        )
+        optimal = grid.best_positions(OPTIMAL_ZONES, exclude=position)
+        reason = "Slots are told apart once the database holds sales history"
+        return _analysis(grid, position, pros, cons, suggestions, optimal, reason)
 
     _placement_sentences(grid, cabinet, position, pros, cons)
     _neighbour_sentences(scorer, cabinet, planogram, product_id, position, pros, cons)
@@ -118,6 +109,20 @@ def analyse_placement(
         )
     optimal = grid.best_positions(OPTIMAL_ZONES, exclude=position)
     reason = _alternatives(scorer, grid, position, optimal, name, pros, suggestions)
+    return _analysis(grid, position, pros, cons, suggestions, optimal, reason)
+
+
+def _analysis(
+    grid: PlacementGrid,
+    position: Position,
+    pros: list[str],
+    cons: list[str],
+    suggestions: list[str],
+    optimal: list[Position],
+    reason: str,
+) -> PlacementAnalysis:
+    """The panel's content with the grid's own figures for ``position``."""
+    cell = (position.row, position.column)
     return PlacementAnalysis(
         position,
         float(grid.scores[cell]),
