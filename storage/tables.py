@@ -166,6 +166,9 @@ class AuditLogRecord(Base):
     details: Mapped[str | None] = mapped_column(Text, nullable=True)
     host: Mapped[str | None] = mapped_column(String(120), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    resource_type: Mapped[str | None] = mapped_column(String(40), nullable=True)  # CVD's audit_log columns
+    resource_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pushed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # copied to CVD's audit_log
 
 
 class SimulationTruth(Base):
@@ -272,4 +275,5 @@ AI_TABLES = ("ai_predictions", "ai_experiments", "ai_feedback", "planogram_perfo
 
 # The LLM usage ledger and answer cache live in their own module but on the same Base: importing them here
 # means every user of the schema (migrations, the simulator's table list) sees one complete set of tables.
-import storage.llm_tables  # noqa: E402, F401
+import storage.llm_tables  # noqa: E402
+import storage.sync_tables  # noqa: E402, F401

@@ -17,7 +17,22 @@ CVD_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "cvd" / "cvd_sampl
 
 def test_a_new_database_gets_the_current_schema(database_url: str) -> None:
     engine = prepare_database(database_url)
-    assert current_revision(engine) == head_revision() == "0003_llm_usage"
+    assert current_revision(engine) == head_revision() == "0004_cvd_sync"
+
+
+def test_the_migrations_build_exactly_the_tables_the_code_declares(database_url: str) -> None:
+    """A column added to a model without a migration (or the reverse) would break someone's upgrade."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from storage.tables import Base
+
+    engine = prepare_database(database_url)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    # the seed's two "created_at DESC" indexes are expressions, which alembic can only compare approximately
+    descending = {"idx_ai_predictions_device", "idx_planogram_performance_date"}
+    assert [change for change in differences if getattr(change[1], "name", None) not in descending] == []
 
 
 def test_an_older_database_is_upgraded_without_losing_rows(database_url: str) -> None:
