@@ -7,8 +7,6 @@ and saving it again; activation archives the previous active version. Each step 
 from __future__ import annotations
 
 import getpass
-import json
-import socket
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,9 +14,10 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from designer.planograms import Planogram, PlanogramStatus
+from storage.audit import record as audit_record
 from storage.engine import session_factory
 from storage.fleet import planogram_from_record
-from storage.tables import AuditLogRecord, PlanogramRecord, PlanogramSlotRecord, User
+from storage.tables import PlanogramRecord, PlanogramSlotRecord, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,12 +151,4 @@ class PlanogramVersions:
 
 
 def _audit(session: Session, user_id: int | None, action: str, details: dict[str, object]) -> None:
-    session.add(
-        AuditLogRecord(
-            user_id=user_id,
-            action=action,
-            details=json.dumps(details),
-            host=socket.gethostname(),
-            created_at=datetime.now(),
-        )
-    )
+    audit_record(session, user_id, action, details, resource_type="planogram", resource_id=int(details["planogram"]))
