@@ -42,6 +42,7 @@ simulated (naive local time).
 - ``planogram_changes``: {device id: {cabinet index: {changed_at, moved_product_ids, added_product_ids,
   removed_product_ids}}}: when version 2 went live (= its activated_at) and what it changed.
 - ``devices``: {device id: {location_type, region, traffic, restock_weekdays, restock_visits}}.
+- ``planted_treatment`` (only when an experiment's effect was planted): {device_ids, start, multiplier}.
 - ``censored_demand``: {device id: {product id: vend attempts lost to empty slots}}.
 
 Expected vends of a slot on a day = base_demand × row × column multiplier × weekday profile × holiday
@@ -50,6 +51,6 @@ effect × weather multiplier × rivalry multiplier; vends are Poisson around tha
 intermittent).
 """
 
-from storage.simulator.build import FleetSummary, SimulationCancelled, build_demo_fleet
+from storage.simulator.build import FleetSummary, PlantedTreatment, SimulationCancelled, build_demo_fleet
 
-__all__ = ["FleetSummary", "SimulationCancelled", "build_demo_fleet"]
+__all__ = ["FleetSummary", "PlantedTreatment", "SimulationCancelled", "build_demo_fleet"]

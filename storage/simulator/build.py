@@ -7,6 +7,7 @@ device, and cleaned out again if the build does not finish.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sqlite3
@@ -14,6 +15,7 @@ import time
 from collections.abc import Callable
 from contextlib import closing, suppress
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +51,27 @@ class FleetSummary:
     seconds: float
 
 
+@dataclass(frozen=True)
+class PlantedTreatment:
+    """An A/B experiment's true effect: demand on ``device_ids`` × ``multiplier`` from ``start`` on.
+
+    Experiments are checked against it (the effect found must match the one planted); it is recorded in
+    ``simulation_truth`` under ``planted_treatment``.
+    """
+
+    device_ids: frozenset[int]
+    start: date
+    multiplier: float
+
+    def day_multipliers(self, device_id: int, history: History) -> np.ndarray | None:
+        if device_id not in self.device_ids:
+            return None
+        return np.where(np.array(history.dates()) >= np.array(self.start), self.multiplier, 1.0)
+
+    def truth(self) -> dict[str, object]:
+        return {"device_ids": sorted(self.device_ids), "start": self.start.isoformat(), "multiplier": self.multiplier}
+
+
 class SimulationCancelled(Exception):
     """The build was stopped on request; nothing was left behind."""
 
@@ -77,8 +100,11 @@ def build_demo_fleet(
     seed: int = 7,
     progress: Progress | None = None,
     should_stop: StopRequest | None = None,
+    treatment: PlantedTreatment | None = None,
 ) -> FleetSummary:
     """Write the deterministic demo fleet (same arguments → identical data) into an empty database at ``url``.
+
+    ``treatment`` plants an experiment's effect on some devices' demand (for checking experiments).
 
     Raises ValueError when the target already holds data, SimulationCancelled when ``should_stop()`` turns
     True (the target is then as it was).
@@ -90,14 +116,17 @@ def build_demo_fleet(
     stop: StopRequest = should_stop or (lambda: False)
     file = sqlite_file(url)
     if file is None:
-        summary = _build_in_place(url, devices, days, seed, report, stop)
+        summary = _build_in_place(url, devices, days, seed, report, stop, treatment)
     else:
-        summary = _build_file(file, devices, days, seed, report, stop)
+        summary = _build_file(file, devices, days, seed, report, stop, treatment)
     report(100, "Demo fleet ready")
     return FleetSummary(**{**summary.__dict__, "seconds": round(time.perf_counter() - started, 3)})
 
 
-def _build_file(file: Path, devices: int, days: int, seed: int, report: Progress, stop: StopRequest) -> FleetSummary:
+def _build_file(
+    file: Path, devices: int, days: int, seed: int, report: Progress, stop: StopRequest,
+    treatment: PlantedTreatment | None,
+) -> FleetSummary:  # fmt: skip
     check_target_file(file)
     file.parent.mkdir(parents=True, exist_ok=True)
     building = _claim_sibling(file)
@@ -107,7 +136,7 @@ def _build_file(file: Path, devices: int, days: int, seed: int, report: Progress
             with engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA synchronous=OFF")  # a crash discards this file anyway
                 bulk_indexes = _drop_bulk_indexes(connection)
-                summary = _simulate(connection, devices, days, seed, report, stop)
+                summary = _simulate(connection, devices, days, seed, report, stop, treatment)
                 report(98, "Indexing the sales")
                 for index in bulk_indexes:
                     index.create(connection, checkfirst=True)
@@ -148,7 +177,10 @@ def _drop_bulk_indexes(connection: Connection) -> list[Index]:
     return indexes
 
 
-def _build_in_place(url: str, devices: int, days: int, seed: int, report: Progress, stop: StopRequest) -> FleetSummary:
+def _build_in_place(
+    url: str, devices: int, days: int, seed: int, report: Progress, stop: StopRequest,
+    treatment: PlantedTreatment | None,
+) -> FleetSummary:  # fmt: skip
     engine = prepare_database(url)
     try:
         with engine.connect() as connection:
@@ -157,7 +189,7 @@ def _build_in_place(url: str, devices: int, days: int, seed: int, report: Progre
             if message:
                 raise ValueError(message)
             try:
-                return _simulate(connection, devices, days, seed, report, stop)
+                return _simulate(connection, devices, days, seed, report, stop, treatment)
             except BaseException:
                 connection.rollback()
                 remove_fleet(connection)
@@ -168,8 +200,9 @@ def _build_in_place(url: str, devices: int, days: int, seed: int, report: Progre
 
 
 def _simulate(
-    connection: Connection, devices: int, days: int, seed: int, report: Progress, stop: StopRequest
-) -> FleetSummary:
+    connection: Connection, devices: int, days: int, seed: int, report: Progress, stop: StopRequest,
+    treatment: PlantedTreatment | None = None,
+) -> FleetSummary:  # fmt: skip
     """Generate and write the whole fleet through ``connection``, committing after each device."""
     history = History(days)
     report(0, "Writing the catalogue")
@@ -187,7 +220,10 @@ def _simulate(
             raise SimulationCancelled("the demo fleet build was cancelled")
         report(1 + (95 * (device_id - 1)) // devices, f"Simulating device {device_id} of {devices}")
         plan = plan_device(device_id, catalogue, history, _stream(seed, _LAYOUT, device_id))
-        sales = simulate_device(plan, catalogue, weather[plan.region], history, _stream(seed, _DEMAND, device_id))
+        uplift = treatment.day_multipliers(device_id, history) if treatment else None
+        sales = simulate_device(
+            plan, catalogue, weather[plan.region], history, _stream(seed, _DEMAND, device_id), uplift
+        )
         sales_rows += writer.write_device(plan, sales, catalogue, next_basket)
         next_basket += sales.baskets
         cabinets += len(plan.cabinets)
@@ -197,7 +233,10 @@ def _simulate(
     if stop():
         raise SimulationCancelled("the demo fleet build was cancelled")
     report(96, "Writing the planted truth")
-    writer.write_truth(truth.entries(devices))
+    entries = truth.entries(devices)
+    if treatment is not None:
+        entries["planted_treatment"] = json.dumps(treatment.truth(), separators=(",", ":"))
+    writer.write_truth(entries)
     writer.write_audit(
         {
             "devices": devices,

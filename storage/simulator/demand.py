@@ -155,10 +155,17 @@ def simulate_device(
     weather: Weather,
     history: History,
     rng: np.random.Generator,
+    uplift: np.ndarray | None = None,
 ) -> DeviceSales:
-    """One machine's whole history: demand drawn per slot-day, served from stock, grouped into baskets."""
+    """One machine's whole history: demand drawn per slot-day, served from stock, grouped into baskets.
+
+    ``uplift`` (one multiplier per day) plants an experiment's treatment effect on this machine's demand;
+    None leaves the fleet exactly as it always was.
+    """
     spans = slot_spans(plan, history)
     expected = expected_demand(plan, spans, catalogue, weather, history)
+    if uplift is not None:
+        expected = expected * uplift[None, :]
     day_index = np.arange(history.days)
     overlaps = (spans.start[:, None] < (day_index + 1) * SECONDS_PER_DAY) & (
         spans.end[:, None] > day_index * SECONDS_PER_DAY
