@@ -64,10 +64,10 @@ _WHAT = {
 class PermissionDenied(PermissionError):
     """The signed-in user's role does not allow the action; the message says who may and what to do."""
 
-    def __init__(self, role: Role, action: Action) -> None:
+    def __init__(self, role: Role, action: Action, reason: str | None = None) -> None:
         self.role = role
         self.action = action
-        super().__init__(refusal(role, action))
+        super().__init__(reason or refusal(role, action))
 
 
 def parse_role(text: str | None) -> Role:
@@ -86,7 +86,7 @@ def refusal(role: Role, action: Action) -> str:
     """Why ``role`` may not do ``action``, in the words a disabled menu item's tooltip shows."""
     needed = MINIMUM_ROLE[action]
     return (
-        f"Only a {needed.value}{' or admin' if needed is not Role.ADMIN else ''} can {_WHAT[action]}; "
+        f"Only {'an admin' if needed is Role.ADMIN else f'a {needed.value} or admin'} can {_WHAT[action]}; "
         f"you are signed in as a {role.value}. Ask an admin to change your role in CVD"
     )
 

@@ -6,7 +6,6 @@ and saving it again; activation archives the previous active version. Each step 
 
 from __future__ import annotations
 
-import getpass
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,10 +13,12 @@ from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from designer.planograms import Planogram, PlanogramStatus
+from designer.roles import Action
 from storage.audit import record as audit_record
 from storage.engine import session_factory
 from storage.fleet import planogram_from_record
 from storage.tables import PlanogramRecord, PlanogramSlotRecord, User
+from storage.users import require_user, sign_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +37,12 @@ class VersionInfo:
 
 class PlanogramVersions:
     def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         self._sessions = session_factory(engine)
 
     def current_user(self, username: str | None = None) -> int:
-        """The signed-in user's id; the OS login is registered on first use (a manager on a working copy)."""
-        username = username or getpass.getuser()
-        with self._sessions.begin() as session:
-            user_id = session.scalar(select(User.id).where(User.username == username))
-            if user_id is None:
-                user = User(username=username, role="manager", ai_features_enabled=True)
-                session.add(user)
-                session.flush()
-                user_id = user.id
-            return user_id
+        """The signed-in user's id (see :func:`storage.users.sign_in`; registering an unknown login)."""
+        return sign_in(self._engine, username, audit=False).id
 
     def history(self, device_id: int, cabinet_index: int) -> list[VersionInfo]:
         """Newest first."""
@@ -89,6 +83,7 @@ class PlanogramVersions:
         """Store ``planogram`` as the cabinet's next version: a draft unless ``activate`` (whatever its status says)."""
         now = datetime.now()
         with self._sessions.begin() as session:
+            require_user(session, user_id, Action.ACTIVATE if activate else Action.EDIT)
             latest = session.scalar(
                 select(func.max(PlanogramRecord.version)).where(
                     PlanogramRecord.device_id == planogram.device_id,
@@ -126,6 +121,7 @@ class PlanogramVersions:
     def activate(self, planogram_id: int, *, user_id: int | None = None) -> Planogram:
         """Make a stored version the one the machine runs."""
         with self._sessions.begin() as session:
+            require_user(session, user_id, Action.ACTIVATE)
             record = session.get(PlanogramRecord, planogram_id)
             if record is None:
                 raise LookupError(f"planogram version {planogram_id} no longer exists; refresh the history")
