@@ -56,3 +56,26 @@ class PendingPush(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     pushed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class DexSelectionRecord(Base):
+    """One DEX per-selection (``PA``) record pulled from CVD: cumulative counters of one machine selection.
+
+    Kept as CVD gives them (lifetime ``units_sold`` at ``read_at``); the per-slot sales history is the
+    difference between consecutive reads of the same selection, so nothing here is counted twice.
+    """
+
+    __tablename__ = "cvd_dex_selections"
+    __table_args__ = (Index("idx_cvd_dex_selections_machine", "machine_serial", "selection", "read_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cvd_id: Mapped[int] = mapped_column(Integer, unique=True)
+    machine_serial: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"), nullable=True)
+    read_at: Mapped[datetime] = mapped_column(DateTime)
+    selection: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    position: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    price_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    capacity: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    units_sold: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    revenue_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)

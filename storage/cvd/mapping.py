@@ -1,0 +1,182 @@
+"""The explicit mapping between a CVD database (the operator's truth) and our working copy.
+
+CVD ids are never reused as ours: ``cvd_links(kind, local_id, cvd_id, cvd_key, cvd_updated_at)`` pairs
+them, so a working copy can be re-pulled without renumbering what the designer holds.
+
+=============================================  ==============================================================
+CVD (as the web app writes it)                  working copy
+=============================================  ==============================================================
+``users`` username, role                        ``users`` username, role (link kind ``user``)
+``locations`` name                              ``devices.location_name``; ``devices.location_type`` is ours
+                                                (guessed once from the name, see :func:`location_type_for`,
+                                                then never overwritten by a pull) (link kind ``location``)
+``devices`` asset, cooler (soft-deleted too)     ``devices`` asset_number, name (link kind ``device``)
+``cabinet_configurations`` index, rows,         ``cabinets`` cabinet_index, rows, columns, name = type name,
+columns; ``cabinet_types.name``                 temperature_zone from the type (:data:`ZONE_BY_CABINET_TYPE`)
+                                                (link kind ``cabinet``)
+``products`` name, category, price, is_system   ``products`` the same; temperature_requirement derived once
+                                                from where CVD places it, unit_cost 0, health 5 (ours to
+                                                edit; a pull never overwrites them) (link kind ``product``)
+``planograms`` planogram_key, updated_at +      the cabinet's *active* planogram version, named by its
+``planogram_slots`` (slot_position, product_id, planogram_key; ``EMPTY_SLOT`` rows are empty slots; a CVD
+product_name, quantity, capacity, par_level,    change arrives as a new active version, older ones archived
+price)                                          (link kind ``planogram``: local_id = our cabinet id; the
+                                                pulled slots are kept as the merge base in ``sync_state``)
+``sales`` device, product, sale_units,          one ``sales`` row per CVD row: quantity = units, unit_price
+sale_cash, created_at (aggregated)              = cash / units, transaction_id = −CVD id (unique, never a
+                                                fake basket), position = the slot holding the product in
+                                                the device's active planogram (first by cabinet, position)
+``dex_reads`` + ``dex_pa_records``              ``cvd_dex_selections`` one row per selection record; linked to
+(per selection, cumulative counters)            the device whose asset equals the machine serial; the
+                                                per-slot history takes the differences between reads
+``audit_log`` (user_id, action, resource_type,  our ``audit_log`` rows (user mapped through link ``user``,
+resource_id, details, ip_address, created_at)   host → ip_address) are copied there once (``pushed_at``)
+=============================================  ==============================================================
+
+Push writes exactly what the web app's ``POST /api/planograms`` writes (see :mod:`storage.cvd.push`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from designer.cabinets import TemperatureZone
+
+ZONE_BY_CABINET_TYPE: dict[str, TemperatureZone] = {
+    "cooler": TemperatureZone.REFRIGERATED,
+    "stockwell cooler": TemperatureZone.REFRIGERATED,
+    "freezer": TemperatureZone.FROZEN,
+    "ambient": TemperatureZone.AMBIENT,
+    "ambient+": TemperatureZone.AMBIENT,
+    "stockwell ambient": TemperatureZone.AMBIENT,
+}
+
+# Words in a CVD location name that say what kind of place it is; CVD itself has no location type.
+_LOCATION_WORDS: tuple[tuple[str, str], ...] = (
+    ("hospital", "hospital"),
+    ("clinic", "hospital"),
+    ("gym", "gym"),
+    ("fitness", "gym"),
+    ("school", "school"),
+    ("university", "school"),
+    ("college", "school"),
+    ("msu", "school"),
+    ("engineering", "school"),
+    ("terminal", "transit"),
+    ("airport", "transit"),
+    ("gate", "transit"),
+    ("station", "transit"),
+    ("office", "office"),
+    ("warehouse", "warehouse"),
+)
+UNCLASSIFIED = "unclassified"
+EMPTY_SLOT_ID = 1  # the web app's sentinel product id (``create_all_planogram_slots`` hard-codes it)
+
+
+def zone_for_cabinet_type(name: str) -> TemperatureZone:
+    """Cooler types are refrigerated, freezers frozen, the rest ambient (CVD's ``cabinet_types``)."""
+    key = name.strip().lower()
+    if key in ZONE_BY_CABINET_TYPE:
+        return ZONE_BY_CABINET_TYPE[key]
+    if "freez" in key:
+        return TemperatureZone.FROZEN
+    if "cool" in key or "fridge" in key:
+        return TemperatureZone.REFRIGERATED
+    return TemperatureZone.AMBIENT
+
+
+def location_type_for(name: str) -> str:
+    """A first guess at our location type from a CVD location name; the user corrects it in the working copy."""
+    lowered = name.lower()
+    for word, kind in _LOCATION_WORDS:
+        if word in lowered:
+            return kind
+    return UNCLASSIFIED
+
+
+def temperature_requirement_for(zones: Iterable[TemperatureZone]) -> TemperatureZone:
+    """The requirement that lets CVD's own layout pass our temperature check wherever possible."""
+    counted = list(zones)
+    if not counted:
+        return TemperatureZone.AMBIENT
+    frozen = sum(zone is TemperatureZone.FROZEN for zone in counted)
+    if frozen * 2 > len(counted):
+        return TemperatureZone.FROZEN
+    if TemperatureZone.AMBIENT in counted:
+        return TemperatureZone.AMBIENT
+    return TemperatureZone.REFRIGERATED
+
+
+def planogram_key(asset: str, cabinet_type: str, cabinet_index: int) -> str:
+    """The web app's key: ``{asset}-{cabinet type name}-{cabinet index}`` (e.g. ``999-Cooler-0``)."""
+    return f"{asset}-{cabinet_type}-{cabinet_index}"
+
+
+def cvd_text(value: object) -> str | None:
+    """A CVD timestamp as text: SQLite hands back its stored text, PostgreSQL a datetime."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")
+    return str(value)
+
+
+def cvd_time(value: object) -> datetime:
+    """A CVD timestamp as a naive datetime (our sales times are naive, like CVD's)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    return datetime.fromisoformat(str(value).replace("Z", "")).replace(tzinfo=None)
+
+
+def json_number(value: float | int | None) -> float | int | None:
+    """A price as the web app's JSON carries it: integral prices are integers (``4``), others floats (``2.5``)."""
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() else number
+
+
+@dataclass(frozen=True, slots=True)
+class CvdSlot:
+    """One CVD slot as it matters to a layout (positions of ``EMPTY_SLOT`` have ``product_id`` None)."""
+
+    position: str
+    product_id: int | None
+    quantity: int
+    capacity: int
+    par_level: int
+
+    def as_list(self) -> list[Any]:
+        return [self.position, self.product_id, self.quantity, self.capacity, self.par_level]
+
+    @classmethod
+    def from_list(cls, row: list[Any]) -> CvdSlot:
+        return cls(str(row[0]), row[1], int(row[2]), int(row[3]), int(row[4]))
+
+
+def cvd_slot(row: Mapping[str, Any]) -> CvdSlot:
+    """A ``planogram_slots`` row; the sentinel product (and a null product) is an empty slot."""
+    product = row["product_id"]
+    empty = product is None or product == EMPTY_SLOT_ID
+    return CvdSlot(
+        str(row["slot_position"]),
+        None if empty else int(product),
+        int(row["quantity"] or 0),
+        int(row["capacity"] or 0),
+        int(row["par_level"] or 0),
+    )
+
+
+def layout_fingerprint(slots: Iterable[CvdSlot]) -> str:
+    """A digest of a CVD layout (what is placed where, capacities, par levels; not the stock on hand, which
+    restocking changes all day): the web app never bumps ``planograms.updated_at``, so a layout edited there
+    is only visible in its slots."""
+    rows = sorted(
+        [slot.position, slot.product_id, slot.capacity, slot.par_level] for slot in slots if slot.product_id is not None
+    )
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]
