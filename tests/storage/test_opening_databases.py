@@ -48,7 +48,7 @@ def test_an_older_database_is_upgraded_without_losing_rows(database_url: str) ->
         connection.execute(
             text(
                 "INSERT INTO products (id, name, category, price, unit_cost, temperature_requirement, health_score, "
-                "is_system) VALUES (5, 'Cola', 'soda', 2.25, 0.70, 'refrigerated', 2, 0)"
+                "is_system) VALUES (5, 'Cola', 'soda', 2.25, 0.70, 'refrigerated', 2, false)"
             )
         )
     old.dispose()
