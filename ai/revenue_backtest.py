@@ -10,7 +10,10 @@ and then:
   the old one before the cut-off) and compared with the mean daily revenue it actually took in the
   ``horizon`` days after it went live (the change day itself, half old and half new, is left out);
 - **held-out weeks**: every cabinet whose planogram stays unchanged for the ``horizon`` days after the cut-off
-  is predicted over those days and compared with what it took.
+  is predicted over those days and compared with what it took. Besides the change groups' cut-offs, a weekly
+  grid of origins (from :data:`MIN_TRAINING_DAYS` into the history to ``horizon`` days before its end, none
+  within a week of a change group's) adds cut-offs, so coverage is measured on a few hundred cases rather than
+  on the handful of weeks that happen to follow a re-planogramming.
 
 Reported: MAPE, RMSE ($/day) and the share of actual values inside the 90 % interval. The copy is a
 temporary SQLite file; the database named is only read.
@@ -57,6 +60,8 @@ from storage.tables import PlanogramRecord, SaleRecord
 
 Progress = Callable[[int, str], None]
 GROUP_DAYS = 7
+MIN_TRAINING_DAYS = 56
+"""A weekly origin needs eight weeks of history before it: the level and trend each read 28 days."""
 BUDGETS = {"mape_percent": 15.0, "rmse_per_day": 10.0, "coverage": (0.85, 0.95)}
 
 
@@ -196,6 +201,17 @@ def _groups(changes: list[tuple[int, int, int, date]]) -> list[tuple[date, list[
     return groups
 
 
+def _weekly_origins(first: date, end: date, horizon: int, taken: list[date]) -> list[date]:
+    """Weekly cut-offs with enough history before and ``horizon`` days after, away from the change groups'."""
+    origins = []
+    day = first + timedelta(days=MIN_TRAINING_DAYS)
+    while day + timedelta(days=horizon) <= end:
+        if all(abs((day - other).days) >= GROUP_DAYS for other in taken):
+            origins.append(day)
+        day += timedelta(days=GROUP_DAYS)
+    return origins
+
+
 def _cut_copy(source: Path, cut_off: date, folder: Path) -> str:
     """A copy of the database as it stood at midnight before ``cut_off``."""
     target = folder / f"cut-{cut_off.isoformat()}.sqlite"
@@ -239,7 +255,13 @@ def run_revenue_backtest(
     repository = FleetRepository(engine)
     catalogue = repository.catalogue()
     changes, end = _changes(engine, horizon)
-    groups = _groups(changes)[:max_cut_offs]
+    groups = _groups(changes)
+    with engine.connect() as connection:
+        first = connection.scalar(select(func.min(SaleRecord.sold_at)))
+    if first is not None and end is not None:
+        grid = _weekly_origins(_day(first), end, horizon, [cut_off for cut_off, _ in groups])
+        groups.extend((origin, []) for origin in grid)
+    groups = sorted(groups[:max_cut_offs], key=lambda group: group[0])  # a short run keeps the change groups
     with engine.connect() as connection:
         versions = connection.execute(
             select(PlanogramRecord.device_id, PlanogramRecord.cabinet_index, PlanogramRecord.activated_at).where(

@@ -29,3 +29,18 @@ def test_the_backtest_command_refuses_a_missing_database(tmp_path: Path, capsys:
     args = parser.parse_args(["backtest", "--db", str(tmp_path / "absent.sqlite")])
     assert run_backtest(args) == 2
     assert '"success": false' in capsys.readouterr().out
+
+
+def test_weekly_origins_leave_enough_history_before_and_a_full_horizon_after() -> None:
+    import itertools
+    from datetime import date, timedelta
+
+    from ai.revenue_backtest import MIN_TRAINING_DAYS, _weekly_origins
+
+    first, end = date(2026, 1, 1), date(2026, 6, 30)
+    change = date(2026, 4, 2)
+    origins = _weekly_origins(first, end, 30, [change])
+    assert origins and origins[0] == first + timedelta(days=MIN_TRAINING_DAYS)
+    assert all(origin + timedelta(days=30) <= end for origin in origins)
+    assert all(abs((origin - change).days) >= 7 for origin in origins)  # the change group's cut-off covers it
+    assert all((b - a).days % 7 == 0 for a, b in itertools.pairwise(origins))
