@@ -6,6 +6,7 @@
     python main.py export --device ID [--cabinet I] --format pdf|png|csv|json --out FILE [--db URL]
     python main.py export --route 1,2,3 --out route.pdf [--db URL]
     python main.py backtest [--db URL]          revenue model: MAPE, RMSE and interval coverage on held-out data
+    python main.py experiment create|status|complete|list …   A/B experiments across devices, JSON out
 """
 
 from __future__ import annotations
@@ -64,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     from ai.revenue_backtest import add_backtest_parser
 
     add_backtest_parser(commands)
+    from widgets.experiments_cli import add_experiment_parser
+
+    add_experiment_parser(commands)
     return parser
 
 
@@ -120,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ai.revenue_backtest import run_backtest
 
         return run_backtest(args)
+    if args.command == "experiment":
+        from widgets.experiments_cli import run_experiment
+
+        return run_experiment(args)
     if args.command == "export":
         from widgets.export_cli import run_export
 
