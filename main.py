@@ -1,6 +1,6 @@
 """Planogram Studio: the designer (default) and its headless commands.
 
-    python main.py [--db URL]
+    python main.py [--db URL] [--user NAME]      --user works before any command: act as that database user
     python main.py demo --db URL [--devices N] [--days D] [--seed S]
     python main.py api ENDPOINT [--db URL]      request JSON on stdin, response JSON on stdout
     python main.py export --device ID [--cabinet I] --format pdf|png|csv|json --out FILE [--db URL]
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -40,6 +41,9 @@ def _positive(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="planogram-studio", description="Planogram designer for CVD vending operators.")
     parser.add_argument("--db", metavar="URL", help="SQLAlchemy URL or SQLite file (default: the demo database)")
+    parser.add_argument(
+        "--user", metavar="NAME", help="act as this user of the database (default: $PLANOGRAM_USER, else the OS login)"
+    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     demo = commands.add_parser("demo", help="write the demo fleet (a simulator with planted truth) to a database")
@@ -116,6 +120,10 @@ def run_gui(database: str | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.user:  # every command signs in through storage.users, which reads it from here
+        from storage.users import USER_ENV
+
+        os.environ[USER_ENV] = args.user
     if args.command == "demo":
         return run_demo(args)
     if args.command == "api":

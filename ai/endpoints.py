@@ -3,7 +3,9 @@
 Each endpoint is a plain function ``answer(payload, services) -> Answer`` taking and returning the seed's
 JSON shapes; this registry names them, so a new endpoint is one entry here and one module. Handlers are
 imported only when called, so ``--help`` and unknown names answer at once. Exit status: 0 answered,
-2 bad input (invalid request, malformed JSON, unknown endpoint, missing or unreadable database).
+2 bad input (invalid request, malformed JSON, unknown endpoint, missing or unreadable database), 3 refused
+(the user — ``--user``, ``$PLANOGRAM_USER`` or the OS login — may not run AI features; the seed's 403).
+Every answered or failed call is audited as ``ai.<endpoint>`` with its device/cabinet ids and time.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,6 +22,7 @@ if TYPE_CHECKING:  # the services (pandas, SQLAlchemy, the models) load only whe
 
 EXIT_ANSWERED = 0
 EXIT_BAD_INPUT = 2
+EXIT_REFUSED = 3
 
 
 @dataclass(frozen=True)
@@ -183,9 +187,31 @@ def run_endpoint(name: str | None, read_request: Callable[[], str], database_url
         problem = "no request arrived on standard input" if not text.strip() else f"the request is not JSON ({error})"
         return EXIT_BAD_INPUT, endpoint.error(f"{problem}. Fix: send one JSON object, or an array of them")
     from ai.services import Services, ServiceUnavailable
+    from designer.roles import PermissionDenied
 
+    services = Services(database_url)
     try:
-        answer = endpoint.answer(payload, Services(database_url))
+        with services.ai_run(endpoint.name, *request_ids(payload)):
+            answer = endpoint.answer(payload, services)
     except ServiceUnavailable as error:
         return EXIT_BAD_INPUT, endpoint.error(str(error))
+    except PermissionDenied as refused:
+        return EXIT_REFUSED, endpoint.error(f"{refused}; or run as another user with --user NAME")
     return (EXIT_ANSWERED if answer.valid else EXIT_BAD_INPUT), answer.body
+
+
+def request_ids(payload: object) -> tuple[list[int], list[int]]:
+    """The device and cabinet ids a request names (``planogram_id`` "3_1" is device 3, cabinet 1), for the audit."""
+    devices: list[int] = []
+    cabinets: list[int] = []
+    for request in payload if isinstance(payload, list) else [payload]:
+        if not isinstance(request, dict):
+            continue
+        device, cabinet = request.get("device_id"), request.get("cabinet_index")
+        planogram = str(request.get("planogram_id", ""))
+        if device is None and planogram.count("_") == 1:
+            device, cabinet = planogram.split("_")
+        for value, into in ((device, devices), (cabinet, cabinets)):
+            with suppress(TypeError, ValueError):
+                into.append(int(value))  # type: ignore[arg-type]
+    return devices, cabinets

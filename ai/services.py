@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from time import perf_counter
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,9 +19,12 @@ from ai.model_store import ModelStore, load_or_train_placement_model
 from ai.placement_scoring import PlacementScorer
 from designer.cabinets import Cabinet
 from designer.products import Catalogue
+from designer.roles import Action
+from storage.audit import record_now
 from storage.engine import display_url, normalise_url, sqlite_file
 from storage.fleet import FleetRepository
 from storage.schema import DatabaseProblem, prepare_database
+from storage.users import SignedInUser, sign_in
 
 
 class ServiceUnavailable(RuntimeError):
@@ -36,10 +40,13 @@ class Services:
         model_store: ModelStore | None = None,
         engine: Engine | None = None,
         placement_scorer: PlacementScorer | None = None,
+        user: SignedInUser | None = None,
     ) -> None:
-        """``engine`` and ``placement_scorer``, when given, are used as they are (the designer's own)."""
+        """``engine``, ``placement_scorer`` and ``user``, when given, are used as they are (the designer's own)."""
         self.database_url = normalise_url(database_url)
         self.model_store = model_store or ModelStore()
+        if user is not None:
+            self.__dict__["user"] = user
         if engine is not None:
             self.__dict__["engine"] = engine
         if placement_scorer is not None:
@@ -69,6 +76,36 @@ class Services:
                 f"{display_url(self.database_url)} could not be read ({getattr(error, 'orig', error)}); "
                 "open another database, or restore this one from a backup"
             ) from None
+
+    @cached_property
+    def user(self) -> SignedInUser:
+        """Who the AI features run for: the designer's signed-in user, else ``--user``/the OS login."""
+        with self.reading():
+            return sign_in(self.engine, audit=False)
+
+    @contextmanager
+    def ai_run(self, feature: str, device_ids: list[int], cabinet_indexes: list[int]) -> Iterator[None]:
+        """Refuse a user who may not run AI features, then audit the run as ``ai.<feature>`` with its time.
+
+        Only ids and the time are recorded, never the request (it may carry shopper or location details).
+        """
+        user = self.user
+        user.require(Action.RUN_AI)
+        started = perf_counter()
+        outcome = "failed"
+        try:
+            yield
+            outcome = "answered"
+        finally:
+            details = {
+                "device_ids": sorted(set(device_ids)),
+                "cabinet_indexes": sorted(set(cabinet_indexes)),
+                "outcome": outcome,
+                "response_time_ms": round((perf_counter() - started) * 1000, 1),
+            }
+            single = details["device_ids"][0] if len(details["device_ids"]) == 1 else None
+            with self.reading():
+                record_now(self.engine, user.id, f"ai.{feature}", details, resource_type="device", resource_id=single)
 
     def open(self) -> None:
         """Open the database and read the catalogue and devices now, rather than inside a timed answer."""

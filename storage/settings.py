@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+from sqlalchemy import Engine
 
 from storage.engine import APP_NAME
 
@@ -144,6 +145,23 @@ def to_json(settings: AppSettings) -> dict[str, Any]:
     }
 
 
+def changed_fields(before: AppSettings, after: AppSettings) -> list[str]:
+    """Dotted names of the fields that differ (``llm.models.what_if.model``): what an audit row may say."""
+
+    def flat(value: object, prefix: str = "") -> dict[str, object]:
+        if isinstance(value, dict):
+            return {k: v for key, item in value.items() for k, v in flat(item, f"{prefix}{key}.").items()}
+        return {prefix.rstrip("."): value}
+
+    old, new = flat(to_json(before)), flat(to_json(after))
+    return sorted(name for name in old.keys() | new.keys() if name != "version" and old.get(name) != new.get(name))
+
+
+def is_ai_setting(name: str) -> bool:
+    """Claude's models, prices, cap and switch are AI settings (admin only); the labour cost is not."""
+    return name.startswith("llm.")
+
+
 def from_json(raw: object) -> AppSettings:
     """Settings from a parsed file; unknown keys are ignored and missing ones take their defaults.
 
@@ -211,6 +229,20 @@ class SettingsStore:
     def current(self) -> AppSettings:
         with self._lock:
             return self._current
+
+    def save_as(self, settings: AppSettings, user_id: int | None, engine: Engine) -> AppSettings:
+        """Save for a signed-in user: AI settings need an admin; the changed field names (never values) are audited."""
+        from designer.roles import Action
+        from storage.audit import record_now
+        from storage.users import require_action
+
+        changed = changed_fields(self.current, settings)
+        if any(is_ai_setting(name) for name in changed):
+            require_action(engine, user_id, Action.AI_SETTINGS)
+        saved = self.save(settings)
+        if changed:
+            record_now(engine, user_id, "settings.changed", {"fields": changed}, resource_type="settings")
+        return saved
 
     def save(self, settings: AppSettings) -> AppSettings:
         check(settings)

@@ -92,6 +92,13 @@ def require_user(session: Session, user_id: int | None, action: Action) -> None:
         user_by_id(session, user_id).require(action)
 
 
+def require_action(engine: Engine, user_id: int | None, action: Action) -> None:
+    """:func:`require_user` in its own read, for services that do not otherwise open a session."""
+    if user_id is not None:
+        with session_factory(engine)() as session:
+            require_user(session, user_id, action)
+
+
 def list_users(engine: Engine) -> list[SignedInUser]:
     """Everyone in the working copy, by name; for "Sign in as…" and the admin's Users dialog."""
     with session_factory(engine)() as session:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from designer.planogram_files import DeviceIdentity, planogram_to_csv, planogram_to_json
+from designer.roles import Action, PermissionDenied
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from widgets.field_sheets import CabinetSheet, SheetPage
 
 EXIT_BAD_ARGUMENTS = 2
+EXIT_REFUSED = 3  # the user's role may not export (a viewer)
 
 # --- exports: one request, whatever the format ----------------------------------------------------
 
@@ -148,13 +150,15 @@ def _chosen_sheets(sheets: list[CabinetSheet], request: ExportRequest, device_id
     return sheets
 
 
-def read_sheets(engine: Engine, request: ExportRequest) -> list[list[CabinetSheet]]:
+def read_sheets(engine: Engine, request: ExportRequest, *, user_id: int | None = None) -> list[list[CabinetSheet]]:
     """The sheets ``request`` names, per device in the order given; refuses unknown devices and cabinets."""
     from storage.field_data import route_stock
     from storage.fleet import FleetRepository
+    from storage.users import require_action
     from widgets.field_sheets import cabinet_sheets
 
     _check_request(request)
+    require_action(engine, user_id, Action.EXPORT)  # a viewer may read the planograms, not hand them out
     _check_devices(engine, request.device_ids)
     catalogue = FleetRepository(engine).catalogue()
     stocks = route_stock(engine, request.device_ids)
@@ -173,6 +177,8 @@ def export_sheets(
     request: ExportRequest,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    *,
+    user_id: int | None = None,
 ) -> ExportResult:
     """Make the files ``request`` asks for from the database; raises :class:`ExportRefused` naming the fix.
 
@@ -187,7 +193,7 @@ def export_sheets(
     out = request.out
     check_output_path(out)
     report(5, "Reading sales and restock visits")
-    sheets_per_device = read_sheets(engine, request)
+    sheets_per_device = read_sheets(engine, request, user_id=user_id)
     hashes = {
         sheet.planogram.planogram_id: sheet.content_hash or ""
         for sheets in sheets_per_device
@@ -372,6 +378,7 @@ _application: object = None  # kept alive for the process: Qt needs it until the
 def run_export(args: argparse.Namespace) -> int:
     """Run the ``export`` command: 0 and a JSON summary on stdout, or 2 and one line on stderr."""
     from storage.schema import DatabaseProblem, prepare_database
+    from storage.users import sign_in
 
     try:
         check_output_path(Path(args.out).expanduser())
@@ -382,14 +389,19 @@ def run_export(args: argparse.Namespace) -> int:
         except DatabaseProblem as problem:
             raise ExportRefused(str(problem)) from None
         try:
+            user = sign_in(engine, audit=False)
+            user.require(Action.EXPORT)
             if request.format in (ExportFormat.PDF, ExportFormat.PNG):
                 _ensure_painting()
-            result = export_sheets(engine, request)
+            result = export_sheets(engine, request, user_id=user.id)
         finally:
             engine.dispose()
     except ExportRefused as refusal:
         print(f"planogram-studio export: error: {refusal}", file=sys.stderr)
         return EXIT_BAD_ARGUMENTS
+    except PermissionDenied as refused:
+        print(f"planogram-studio export: error: {refused}; or export as another user with --user NAME", file=sys.stderr)
+        return EXIT_REFUSED
     summary = {
         "success": True,
         "format": request.format.value,

@@ -95,6 +95,7 @@ class ExportDialog(QDialog):
         self._pool.setMaxThreadCount(2)
         self.jobs = BackgroundJobs(self, self._pool)
         self.last_result: ExportResult | None = None
+        self.user_id: int | None = None  # who exports: the service refuses a role that may not
         self._printer: QPrinter | None = None
         self._cabinets: list[Cabinet] = []
         self.setWindowTitle("Export")
@@ -273,11 +274,11 @@ class ExportDialog(QDialog):
         except ExportRefused as refusal:
             self._show_failure(refusal)
             return
-        engine = self.repository.engine
+        engine, user_id = self.repository.engine, self.user_id
         self._set_busy(True, "Exporting…")
         self.jobs.start(
             "export",
-            lambda state: export_sheets(engine, request, state.report_progress, state.should_stop),
+            lambda state: export_sheets(engine, request, state.report_progress, state.should_stop, user_id=user_id),
             on_success=self._exported,
             on_failure=self._show_failure,
             on_progress=self._show_progress,
@@ -296,11 +297,11 @@ class ExportDialog(QDialog):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         self._printer = printer  # the job paints on it: it must outlive the dialog
-        engine = self.repository.engine
+        engine, user_id = self.repository.engine, self.user_id
 
         def job(state: JobState) -> int:
             state.report_progress(10, "Preparing pages")
-            pages = document_pages(request, read_sheets(engine, request))
+            pages = document_pages(request, read_sheets(engine, request, user_id=user_id))
             state.report_progress(40, f"Printing {len(pages)} pages")
             return print_pages(printer, pages, state.should_stop)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -34,8 +35,14 @@ from PySide6.QtWidgets import (
 from ai.llm.client import KeyCheck
 from ai.llm.costs import money
 from ai.llm.keys import ApiKey, KeyLocation, KeyProblem, KeyStatus, KeyStore
+from designer.roles import Action, PermissionDenied
 from storage.settings import AnswerFormat, AppSettings, ModelChoice, SettingsProblem, SettingsStore, Task
 from widgets.workers import BackgroundJobs
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from storage.users import SignedInUser
 
 TASK_NAMES: dict[Task, str] = {
     Task.SLOT_EXPLANATION: "Slot explanation",
@@ -81,11 +88,16 @@ class SettingsDialog(QDialog):
         *,
         month_spent: Callable[[], float] | None = None,
         jobs: BackgroundJobs | None = None,
+        user: SignedInUser | None = None,
+        engine: Engine | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """With ``user`` and ``engine``, saving checks the role (AI settings: admin) and is audited."""
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._settings = settings
+        self._user = user
+        self._engine = engine
         self._keys = keys
         self._test_key = test_key
         self._jobs = jobs or BackgroundJobs(self)
@@ -105,7 +117,18 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self._show_key_status(keys.status())
+        self._lock_ai_settings(user.why_not(Action.AI_SETTINGS) if user is not None else None)
         self.resize(760, 460)
+
+    def _lock_ai_settings(self, reason: str | None) -> None:
+        """A non-admin sees Claude's settings but cannot change them; the fields say why."""
+        self.ai_locked = reason
+        if reason is None:
+            return
+        for widget in (self.key_field, self.save_key_button, self.remove_key_button, self.cap, self.models):
+            widget.setEnabled(False)
+            widget.setToolTip(reason)
+        self.key_status.setText(f"{self.key_status.text()}\n{reason}.".strip())
 
     # --- pages ----------------------------------------------------------------------------------------
 
@@ -296,7 +319,13 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            self._settings.save(self.edited_settings())
+            if self._engine is None:
+                self._settings.save(self.edited_settings())
+            else:
+                self._settings.save_as(self.edited_settings(), self._user.id if self._user else None, self._engine)
+        except PermissionDenied as refused:
+            self.error.setText(f"Not saved: {refused}.")
+            return
         except SettingsProblem as problem:
             self.error.setText(f"Not saved: {problem}.")
             return
