@@ -270,27 +270,23 @@ def analyse(
     if not after.any():
         raise ValueError(f"no sales since the start ({start}) yet; check the status again after a sync")
     relative = panel.metric.relative
-    rows, treated, means, noise, excluded = [], [], [], [], []
+    rows, treated, series, excluded = [], [], [], []
     for device in groups.devices:
-        series = panel.values.get(device)
-        if series is None:
-            excluded.append(device)
-            continue
-        pre, post = series[before], series[after]
-        if relative and (pre.mean() <= 0 or post.mean() <= 0):
-            excluded.append(device)
+        values = panel.values.get(device)
+        if values is None or (relative and (values[before].mean() <= 0 or values[after].mean() <= 0)):
+            excluded.append(device)  # no baseline (or nothing sold since): nothing to compare with
             continue
         rows.append(device)
         treated.append(device in groups.treatment)
-        means.append((pre.mean(), post.mean()))
-        scale = pre.mean() ** 2 if relative else 1.0
-        noise.append(
-            (pre.var(ddof=1) / scale if len(pre) > 1 else 0.0, post.var(ddof=1) / scale if len(post) > 1 else 0.0)
-        )
+        series.append(values)
     mask = np.array(treated, dtype=bool)
     if mask.sum() == 0 or (~mask).sum() == 0:
-        raise ValueError("one group has no device with sales before and after the start; pick other devices")
-    pre_mean, post_mean = np.array(means).T
+        raise ValueError(
+            f"one group has no device with sales both in the {days_before} days before {start} and since; "
+            "start the experiment later (or pick devices that were selling)"
+        )
+    grid = np.array(series)
+    pre_mean, post_mean = grid[:, before].mean(axis=1), grid[:, after].mean(axis=1)
     r = np.log(post_mean / pre_mean) if relative else post_mean - pre_mean
     labels, exact = _label_draws(mask, [groups.strata.get(d, "") for d in rows], seed)
     observed = _difference(r, mask[None, :])[0]
@@ -298,11 +294,12 @@ def analyse(
     shifts = _difference(mask.astype(float), labels)
     p_value = _p_value(observed, draws, shifts, 0.0)
     low, high = _interval(observed, draws, shifts)
-    to_effect = (lambda x: math.expm1(x)) if relative else (lambda x: x)
+    to_effect = math.expm1 if relative else (lambda x: x)
     n_before, n_after = int(before.sum()), int(after.sum())
     power = None
-    if panel.metric.higher_is_better:
-        power = _power(r, mask, np.array(noise), n_before, n_after, target_effect, relative, pre_mean)
+    if relative:
+        noise = _day_noise(grid[:, before]) + _day_noise(grid[:, after])
+        power = _power(r, mask, noise / 2, n_before, n_after, target_effect)
     return MetricResult(
         metric=panel.metric,
         effect=to_effect(observed),
@@ -386,33 +383,36 @@ def _interval(observed: float, draws: np.ndarray, shifts: np.ndarray) -> tuple[f
     return bounds[0], bounds[1]
 
 
-def _power(
-    r: np.ndarray,
-    mask: np.ndarray,
-    noise: np.ndarray,
-    n_before: int,
-    n_after: int,
-    target: float,
-    relative: bool,
-    pre_mean: np.ndarray,
-) -> Power:
-    """Days (after the start) for an 80 %-power test at 5 % of a ``target`` change, from this data's variances.
+def _day_noise(grid: np.ndarray) -> float:
+    """Relative day-to-day variance of a device's metric once the days all devices share are taken out.
 
-    var(r) = drift + day noise × (1/days before + 1/days after); day noise per device is its variance of daily
-    values over the squared mean (the delta method for a log of a mean), drift is what is left of the groups'
-    pooled variance of r. Weekly patterns and autocorrelation make this approximate: read it as a guide.
+    Each value is divided by its device's mean and by the fleet's common profile that day (season, weekday,
+    weather: they cancel in the difference-in-differences, so they are not noise of the test).
+    """
+    if grid.shape[1] < 2:
+        return 0.0
+    relative = grid / grid.mean(axis=1, keepdims=True)
+    common = relative.mean(axis=0, keepdims=True)
+    residual = relative / np.where(common > 0, common, 1.0)
+    return float(residual.var(axis=1, ddof=1).mean())
+
+
+def _power(r: np.ndarray, mask: np.ndarray, day_noise: float, n_before: int, n_after: int, target: float) -> Power:
+    """Days (after the start) for an 80 %-power test at 5 % of a ``target`` relative change.
+
+    var(r) = drift + day noise × (1/days before + 1/days after) by the delta method for the log of a mean; the
+    day noise is measured (:func:`_day_noise`), drift is what is left of the groups' pooled variance of r.
+    Weekly patterns and autocorrelation make this approximate: read it as a guide, not a promise.
     """
     n_t, n_c = int(mask.sum()), int((~mask).sum())
     if n_t < 2 or n_c < 2:
         return Power(target, None, None, None, None)
-    day_noise = float(noise.mean())
     pooled = ((n_t - 1) * r[mask].var(ddof=1) + (n_c - 1) * r[~mask].var(ddof=1)) / (n_t + n_c - 2)
     drift = max(0.0, pooled - day_noise * (1 / n_before + 1 / n_after))
     groups = 1 / n_t + 1 / n_c
-    goal = math.log1p(target) if relative else target * float(pre_mean.mean())
+    goal = math.log1p(target)
     z = _Z_ALPHA + _Z_POWER
-    standard_error = math.sqrt((drift + day_noise * (1 / n_before + 1 / n_after)) * groups)
-    detectable = math.expm1(z * standard_error) if relative else z * standard_error
+    detectable = math.expm1(z * math.sqrt((drift + day_noise * (1 / n_before + 1 / n_after)) * groups))
     room = (goal / z) ** 2 / groups - drift - day_noise / n_before
     if room <= 0 or day_noise == 0:
         per_device = drift + day_noise / n_before
