@@ -41,6 +41,7 @@ def _positive(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="planogram-studio", description="Planogram designer for CVD vending operators.")
     parser.add_argument("--db", metavar="URL", help="SQLAlchemy URL or SQLite file (default: the demo database)")
+    parser.add_argument("--cvd", metavar="URL", help="a CVD database to design on (pulled into a working copy)")
     parser.add_argument(
         "--user", metavar="NAME", help="act as this user of the database (default: $PLANOGRAM_USER, else the OS login)"
     )
@@ -136,11 +137,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         from widgets.experiments_cli import run_experiment
 
         return run_experiment(args)
+    if args.command == "sync":
+        from storage.cvd.cli import run_sync_command
+
+        return run_sync_command(args)
     if args.command == "export":
         from widgets.export_cli import run_export
 
         return run_export(args)
+    if args.cvd or (args.db and _is_cvd(args.db)):
+        from widgets.sync_open import run_designer_on_cvd
+
+        return run_designer_on_cvd(args.cvd or args.db)
     return run_gui(args.db)
+
+
+def _is_cvd(database: str) -> bool:
+    from storage.cvd.source import is_cvd_database
+
+    return is_cvd_database(database)
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ def _refuse_foreign_schema(connection: Connection, url: str) -> None:
     if {"asset", "cooler"} <= columns or "cabinet_configurations" in tables:
         raise DatabaseProblem(
             f"{display_url(url)} is a CVD web-app database, not a Planogram Studio working copy, and was left "
-            "untouched. This version cannot pull from CVD yet; open a working copy such as the demo database"
+            "untouched (it is never migrated). Open it with `python main.py --cvd URL` or File → Open CVD database…, "
+            "which pull it into a working copy and sync back"
         )
     raise DatabaseProblem(
         f"{display_url(url)} already holds tables that are not Planogram Studio's ({', '.join(sorted(tables)[:5])}…); "

@@ -1,0 +1,499 @@
+"""Pull from CVD into the working copy: reference rows and layouts compared in full, sales and DEX by watermark.
+
+Every step commits on its own with its links and watermark, so an interrupted pull leaves whole batches and
+a re-run continues where it stopped, writing nothing twice. A cabinet with an activation still waiting to be
+pushed keeps its local layout and its merge base: the push then sees CVD's change and reports a conflict
+instead of silently losing either side.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from designer.cabinets import TemperatureZone
+from designer.planograms import PlanogramStatus
+from designer.positions import MAX_COLUMNS, MAX_ROWS
+from storage.audit import record as audit_record
+from storage.cvd import schema as cvd
+from storage.cvd.control import SyncControl
+from storage.cvd.links import Links, read_state, write_state
+from storage.cvd.mapping import (
+    EMPTY_SLOT_ID,
+    CvdSlot,
+    cvd_slot,
+    cvd_text,
+    cvd_time,
+    layout_fingerprint,
+    location_type_for,
+    temperature_requirement_for,
+    zone_for_cabinet_type,
+)
+from storage.engine import session_factory
+from storage.sync_tables import DexSelectionRecord, PendingPush
+from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord, SaleRecord, User
+
+SALES_WATERMARK = "cvd.sales.max_id"
+DEX_WATERMARK = "cvd.dex_pa_records.max_id"
+BATCH_ROWS = 20_000
+UNKNOWN_POSITION = ""  # a CVD sale of a product no active layout of the device holds
+
+
+def base_key(cvd_planogram_id: int) -> str:
+    """Where the layout last pulled from (or pushed to) CVD is kept: the merge base of the next push."""
+    return f"cvd.planogram.{cvd_planogram_id}"
+
+
+@dataclass(slots=True)
+class PullSummary:
+    users: int = 0
+    locations: int = 0
+    devices: int = 0
+    cabinets: int = 0
+    products: int = 0
+    planograms: int = 0
+    slots: int = 0
+    layouts_changed: int = 0
+    sales_new: int = 0
+    dex_new: int = 0
+    held_for_push: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def pull(
+    cvd_engine: Engine, local: Engine, control: SyncControl | None = None, batch_rows: int = BATCH_ROWS
+) -> PullSummary:
+    control = control or SyncControl()
+    sessions = session_factory(local)
+    summary = PullSummary()
+    control.step(0, "reading CVD devices, cabinets and products")
+    with cvd_engine.connect() as source, sessions.begin() as session:
+        _pull_reference(source, session, summary)
+    control.step(10, "reading CVD planograms")
+    with cvd_engine.connect() as source, sessions.begin() as session:
+        _pull_layouts(source, session, summary)
+    with cvd_engine.connect() as source:
+        _pull_sales(source, local, sessions, summary, control, batch_rows)
+        _pull_dex(source, sessions, summary, control, batch_rows)
+    with sessions.begin() as session:
+        audit_record(
+            session,
+            control.user_id,
+            "sync.pull",
+            {"devices": summary.devices, "layouts_changed": summary.layouts_changed, "sales_new": summary.sales_new},
+            resource_type="sync",
+        )
+    control.step(100, "pulled from CVD")
+    return summary
+
+
+# --- users, locations, products, devices, cabinets ----------------------------------------------------------
+
+
+def _pull_reference(source: Connection, session: Session, summary: PullSummary) -> None:
+    user_links = Links(session, "user")
+    for row in source.execute(select(cvd.users).order_by(cvd.users.c.id)).mappings():
+        local_id = user_links.local(row["id"])
+        user = session.get(User, local_id) if local_id else None
+        if user is None:
+            user = session.scalar(select(User).where(User.username == row["username"]))
+        if user is None:
+            user = User(username=row["username"], role=row["role"], ai_features_enabled=True)
+            session.add(user)
+        user.role = row["role"]  # CVD owns roles
+        session.flush()
+        user_links.put(row["id"], user.id, key=row["username"], updated_at=cvd_text(row["updated_at"]))
+        summary.users += 1
+
+    location_links = Links(session, "location")
+    location_names: dict[int, str] = {}
+    for row in source.execute(select(cvd.locations)).mappings():
+        location_names[row["id"]] = row["name"]
+        location_links.put(row["id"], row["id"], key=row["name"], updated_at=cvd_text(row["updated_at"]))
+        summary.locations += 1
+
+    zones_of_product = _placement_zones(source)
+    product_links = Links(session, "product")
+    for row in source.execute(select(cvd.products).order_by(cvd.products.c.id)).mappings():
+        local_id = product_links.local(row["id"])
+        product = session.get(ProductRecord, local_id) if local_id else None
+        if product is None:
+            requirement = temperature_requirement_for(zones_of_product.get(row["id"], []))
+            product = ProductRecord(
+                unit_cost=Decimal("0"), health_score=Decimal("5"), temperature_requirement=requirement.value
+            )
+            session.add(product)
+        product.name = row["name"]
+        product.category = row["category"]
+        product.price = Decimal(str(row["price"] or 0)).quantize(Decimal("0.01"))
+        product.is_system = bool(row["is_system"]) or row["id"] == EMPTY_SLOT_ID
+        session.flush()
+        product_links.put(row["id"], product.id, key=row["name"], updated_at=cvd_text(row["created_at"]))
+        summary.products += 1
+
+    device_links = Links(session, "device")
+    for row in source.execute(select(cvd.devices).order_by(cvd.devices.c.id)).mappings():
+        local_id = device_links.local(row["id"])
+        device = session.get(Device, local_id) if local_id else None
+        if device is None:
+            device = session.scalar(select(Device).where(Device.asset_number == row["asset"]))
+        location = location_names.get(row["location_id"], "")
+        if device is None:
+            device = Device(location_type=location_type_for(location))
+            session.add(device)
+        device.name = row["cooler"]
+        device.asset_number = row["asset"]
+        device.location_name = location
+        session.flush()
+        device_links.put(row["id"], device.id, key=row["asset"], updated_at=cvd_text(row["updated_at"]))
+        summary.devices += 1
+
+    cabinet_links = Links(session, "cabinet")
+    type_names = {row.id: row.name for row in source.execute(select(cvd.cabinet_types.c.id, cvd.cabinet_types.c.name))}
+    for row in source.execute(select(cvd.cabinet_configurations).order_by(cvd.cabinet_configurations.c.id)).mappings():
+        device_id = device_links.local(row["device_id"])
+        if device_id is None:
+            continue
+        if row["rows"] > MAX_ROWS or row["columns"] > MAX_COLUMNS:
+            summary.skipped.append(
+                f"cabinet {row['cabinet_index']} of CVD device {row['device_id']} is {row['rows']}×{row['columns']}, "
+                f"beyond the designer's {MAX_ROWS}×{MAX_COLUMNS}; it stays in CVD only"
+            )
+            continue
+        type_name = type_names.get(row["cabinet_type_id"], row["model_name"] or "")
+        local_id = cabinet_links.local(row["id"])
+        cabinet = session.get(CabinetRecord, local_id) if local_id else None
+        if cabinet is None:
+            cabinet = session.scalar(
+                select(CabinetRecord).where(
+                    CabinetRecord.device_id == device_id, CabinetRecord.cabinet_index == row["cabinet_index"]
+                )
+            )
+        if cabinet is None:
+            cabinet = CabinetRecord(device_id=device_id, cabinet_index=row["cabinet_index"])
+            session.add(cabinet)
+        cabinet.rows = row["rows"]
+        cabinet.columns = row["columns"]
+        cabinet.temperature_zone = zone_for_cabinet_type(type_name).value
+        cabinet.name = type_name
+        session.flush()
+        cabinet_links.put(row["id"], cabinet.id, key=type_name)
+        summary.cabinets += 1
+
+
+def _placement_zones(source: Connection) -> dict[int, list[TemperatureZone]]:
+    """For each CVD product, the zones of the cabinets CVD places it in (one entry per slot)."""
+    query = (
+        select(cvd.planogram_slots.c.product_id, cvd.cabinet_types.c.name)
+        .join(cvd.planograms, cvd.planograms.c.id == cvd.planogram_slots.c.planogram_id)
+        .join(cvd.cabinet_configurations, cvd.cabinet_configurations.c.id == cvd.planograms.c.cabinet_id)
+        .join(cvd.cabinet_types, cvd.cabinet_types.c.id == cvd.cabinet_configurations.c.cabinet_type_id)
+    )
+    zones: dict[int, list[TemperatureZone]] = defaultdict(list)
+    for product_id, type_name in source.execute(query):
+        if product_id is not None:
+            zones[product_id].append(zone_for_cabinet_type(type_name))
+    return zones
+
+
+# --- planograms ------------------------------------------------------------------------------------------
+
+
+def read_cvd_layouts(source: Connection, planogram_ids: list[int] | None = None) -> dict[int, list[CvdSlot]]:
+    query = select(cvd.planogram_slots).order_by(cvd.planogram_slots.c.planogram_id, cvd.planogram_slots.c.id)
+    if planogram_ids is not None:
+        query = query.where(cvd.planogram_slots.c.planogram_id.in_(planogram_ids))
+    layouts: dict[int, list[CvdSlot]] = defaultdict(list)
+    for row in source.execute(query).mappings():
+        layouts[row["planogram_id"]].append(cvd_slot(row))
+    return layouts
+
+
+def _pull_layouts(source: Connection, session: Session, summary: PullSummary) -> None:
+    cabinet_links = Links(session, "cabinet")
+    product_links = Links(session, "product")
+    planogram_links = Links(session, "planogram")
+    layouts = read_cvd_layouts(source)
+    held = {
+        (push.device_id, push.cabinet_index)
+        for push in session.scalars(select(PendingPush).where(PendingPush.status.in_(("pending", "conflict"))))
+    }
+    now = datetime.now()
+    for row in source.execute(select(cvd.planograms).order_by(cvd.planograms.c.id)).mappings():
+        cabinet_id = cabinet_links.local(row["cabinet_id"])
+        cabinet = session.get(CabinetRecord, cabinet_id) if cabinet_id else None
+        if cabinet is None:
+            continue
+        slots = layouts.get(row["id"], [])
+        summary.planograms += 1
+        summary.slots += len(slots)
+        fingerprint = layout_fingerprint(slots)
+        base = read_state(session, base_key(row["id"]))
+        updated_at = cvd_text(row["updated_at"])
+        planogram_links.put(row["id"], cabinet.id, key=row["planogram_key"], updated_at=updated_at)
+        if (cabinet.device_id, cabinet.cabinet_index) in held:
+            summary.held_for_push.append(row["planogram_key"])
+            continue
+        local_slots = [
+            (slot.position, product_links.local(slot.product_id), slot.quantity, slot.capacity, slot.par_level)
+            for slot in slots
+            if slot.product_id is not None and product_links.local(slot.product_id) is not None
+        ]
+        active = _active_record(session, cabinet)
+        if active is None or _layout_of(active) != {s[0]: (s[1], s[3], s[4]) for s in local_slots}:
+            _install_layout(session, cabinet, row["planogram_key"], local_slots, now)
+            summary.layouts_changed += 1
+        else:
+            quantities = {s[0]: s[2] for s in local_slots}
+            for slot in active.slots:
+                slot.quantity = quantities.get(slot.position, slot.quantity)
+            active = active
+        active = _active_record(session, cabinet)
+        write_state(
+            session,
+            base_key(row["id"]),
+            {
+                "updated_at": updated_at,
+                "fingerprint": fingerprint,
+                "slots": [slot.as_list() for slot in slots],
+                "local_planogram_id": active.id if active else None,
+                "previous": base.get("fingerprint") if base else None,
+            },
+        )
+
+
+def _active_record(session: Session, cabinet: CabinetRecord) -> PlanogramRecord | None:
+    session.flush()
+    return session.scalars(
+        select(PlanogramRecord)
+        .where(
+            PlanogramRecord.device_id == cabinet.device_id,
+            PlanogramRecord.cabinet_index == cabinet.cabinet_index,
+            PlanogramRecord.status == PlanogramStatus.ACTIVE.value,
+        )
+        .order_by(PlanogramRecord.version.desc())
+    ).first()
+
+
+def _layout_of(record: PlanogramRecord) -> dict[str, tuple[int | None, int, int]]:
+    return {
+        slot.position: (slot.product_id, slot.capacity, slot.par_level)
+        for slot in record.slots
+        if slot.product_id is not None
+    }
+
+
+def _install_layout(
+    session: Session,
+    cabinet: CabinetRecord,
+    name: str,
+    slots: list[tuple[str, int | None, int, int, int]],
+    now: datetime,
+) -> PlanogramRecord:
+    """CVD's layout becomes the cabinet's active version; the previous active one is archived, never lost."""
+    session.execute(
+        update(PlanogramRecord)
+        .where(
+            PlanogramRecord.device_id == cabinet.device_id,
+            PlanogramRecord.cabinet_index == cabinet.cabinet_index,
+            PlanogramRecord.status == PlanogramStatus.ACTIVE.value,
+        )
+        .values(status=PlanogramStatus.ARCHIVED.value, updated_at=now)
+    )
+    latest = session.scalar(
+        select(func.max(PlanogramRecord.version)).where(
+            PlanogramRecord.device_id == cabinet.device_id, PlanogramRecord.cabinet_index == cabinet.cabinet_index
+        )
+    )
+    record = PlanogramRecord(
+        device_id=cabinet.device_id,
+        cabinet_index=cabinet.cabinet_index,
+        name=name,
+        status=PlanogramStatus.ACTIVE.value,
+        version=(latest or 0) + 1,
+        created_at=now,
+        updated_at=now,
+        activated_at=now,
+        slots=[
+            PlanogramSlotRecord(position=position, product_id=product, quantity=quantity, capacity=cap, par_level=par)
+            for position, product, quantity, cap, par in sorted(slots)
+        ],
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+# --- sales and DEX -----------------------------------------------------------------------------------------
+
+
+def _positions_by_product(session: Session) -> dict[tuple[int, int], tuple[int, str]]:
+    """(device, product) → (cabinet, position) of the first active slot holding it."""
+    query = (
+        select(
+            PlanogramRecord.device_id,
+            PlanogramRecord.cabinet_index,
+            PlanogramSlotRecord.position,
+            PlanogramSlotRecord.product_id,
+        )
+        .join(PlanogramSlotRecord, PlanogramSlotRecord.planogram_id == PlanogramRecord.id)
+        .where(PlanogramRecord.status == PlanogramStatus.ACTIVE.value, PlanogramSlotRecord.product_id.is_not(None))
+    )
+    found: dict[tuple[int, int], tuple[int, str]] = {}
+    for device_id, cabinet_index, position, product_id in session.execute(query):
+        key = (device_id, product_id)
+        candidate = (cabinet_index, position)
+        if key not in found or _slot_order(candidate) < _slot_order(found[key]):
+            found[key] = candidate
+    return found
+
+
+def _slot_order(place: tuple[int, str]) -> tuple[int, str, int]:
+    cabinet, position = place
+    return cabinet, position[:1], int(position[1:] or 0)
+
+
+def _pull_sales(
+    source: Connection,
+    local: Engine,
+    sessions,  # type: ignore[no-untyped-def]
+    summary: PullSummary,
+    control: SyncControl,
+    batch_rows: int,
+) -> None:
+    with sessions() as session:
+        devices = Links(session, "device").rows
+        products = Links(session, "product").rows
+        device_of = {cvd_id: link.local_id for cvd_id, link in devices.items()}
+        product_of = {cvd_id: link.local_id for cvd_id, link in products.items()}
+        places = _positions_by_product(session)
+        watermark = int(read_state(session, SALES_WATERMARK, 0))
+    total = source.scalar(select(func.count()).select_from(cvd.sales).where(cvd.sales.c.id > watermark)) or 0
+    driver_rows = local.dialect.name == "sqlite"
+    done = 0
+    columns = cvd.sales.c
+    while True:
+        control.step(20 + int(70 * done / max(total, 1)), f"sales {done:,} of {total:,}")
+        rows = source.execute(
+            select(
+                columns.id,
+                columns.device_id,
+                columns.product_id,
+                columns.sale_units,
+                columns.sale_cash,
+                columns.created_at,
+            )
+            .where(columns.id > watermark)
+            .order_by(columns.id)
+            .limit(batch_rows)
+        ).all()
+        if not rows:
+            break
+        batch = []
+        for cvd_id, device, product, units, cash, created in rows:
+            device_id = device_of.get(device)
+            product_id = product_of.get(product)
+            if device_id is None or product_id is None:
+                continue
+            cabinet, position = places.get((device_id, product_id), (0, UNKNOWN_POSITION))
+            units = int(units or 0)
+            price = round(float(cash or 0) / units, 2) if units else round(float(cash or 0), 2)
+            sold_at = cvd_time(created)
+            batch.append(
+                (
+                    device_id,
+                    cabinet,
+                    position,
+                    product_id,
+                    sold_at.strftime("%Y-%m-%d %H:%M:%S.%f") if driver_rows else sold_at,
+                    units,
+                    price if driver_rows else Decimal(str(price)),
+                    -int(cvd_id),
+                )
+            )
+        watermark = int(rows[-1][0])
+        with sessions.begin() as session:
+            _insert_sales(session, batch, driver_rows)
+            write_state(session, SALES_WATERMARK, watermark)
+        summary.sales_new += len(batch)
+        done += len(rows)
+
+
+_SALES_COLUMNS = (
+    "device_id",
+    "cabinet_index",
+    "position",
+    "product_id",
+    "sold_at",
+    "quantity",
+    "unit_price",
+    "transaction_id",
+)
+
+
+def _insert_sales(session: Session, batch: list[tuple[object, ...]], driver_rows: bool) -> None:
+    if not batch:
+        return
+    if driver_rows:
+        names = ", ".join(_SALES_COLUMNS)
+        marks = ", ".join("?" for _ in _SALES_COLUMNS)
+        session.connection().exec_driver_sql(f"INSERT INTO sales ({names}) VALUES ({marks})", batch)
+    else:
+        session.execute(insert(SaleRecord), [dict(zip(_SALES_COLUMNS, row, strict=True)) for row in batch])
+
+
+def _pull_dex(source: Connection, sessions, summary: PullSummary, control: SyncControl, batch_rows: int) -> None:  # type: ignore[no-untyped-def]
+    with sessions() as session:
+        watermark = int(read_state(session, DEX_WATERMARK, 0))
+        device_by_asset = dict(session.execute(select(Device.asset_number, Device.id)).all())
+    records, reads = cvd.dex_pa_records, cvd.dex_reads
+    while True:
+        control.step(92, "DEX selection records")
+        rows = (
+            source.execute(
+                select(records, reads.c.machine_serial, reads.c.upload_timestamp)
+                .join(reads, reads.c.id == records.c.dex_read_id)
+                .where(records.c.id > watermark)
+                .order_by(records.c.id)
+                .limit(batch_rows)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            break
+        with sessions.begin() as session:
+            for row in rows:
+                session.add(
+                    DexSelectionRecord(
+                        cvd_id=row["id"],
+                        machine_serial=row["machine_serial"],
+                        device_id=device_by_asset.get(row["machine_serial"]),
+                        read_at=cvd_time(row["upload_timestamp"] or row["created_at"]),
+                        selection=row["selection_number"],
+                        position=_dex_position(row["row"], row["column"]),
+                        price_cents=row["price_cents"],
+                        capacity=row["capacity"],
+                        units_sold=row["units_sold"],
+                        revenue_cents=row["revenue_cents"],
+                    )
+                )
+            watermark = int(rows[-1]["id"])
+            write_state(session, DEX_WATERMARK, watermark)
+        summary.dex_new += len(rows)
+
+
+def _dex_position(row: object, column: object) -> str | None:
+    """DEX rows count from 0 (row 0 is A); columns are numbers. None when the record does not say."""
+    try:
+        row_number, column_number = int(str(row)), int(str(column))
+    except (TypeError, ValueError):
+        return None
+    if not (0 <= row_number < 26 and column_number > 0):
+        return None
+    return f"{chr(ord('A') + row_number)}{column_number}"[:4]

@@ -1,0 +1,145 @@
+"""Pulling a CVD database: the sample opens with all its devices, layouts and sales, and later pulls bring only
+what is new."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, func, insert, select, update
+
+from designer.cabinets import TemperatureZone
+from storage.cvd import schema as cvd
+from storage.cvd.pull import pull
+from storage.engine import session_factory
+from storage.fleet import FleetRepository
+from storage.sync_tables import DexSelectionRecord
+from storage.tables import PlanogramRecord, SaleRecord
+
+
+def _count(engine: Engine, query) -> int:  # type: ignore[no-untyped-def]
+    with engine.connect() as connection:
+        return int(connection.scalar(query) or 0)
+
+
+def test_the_sample_arrives_whole(cvd_engine: Engine, working_copy: Engine) -> None:
+    summary = pull(cvd_engine, working_copy)
+
+    assert (summary.devices, summary.locations, summary.cabinets, summary.products) == (20, 10, 44, 32)
+    assert (summary.planograms, summary.slots, summary.sales_new, summary.dex_new) == (44, 1658, 2731, 603)
+    fleet = FleetRepository(working_copy)
+    assert len(fleet.devices()) == 20
+    active = select(func.count()).select_from(PlanogramRecord).where(PlanogramRecord.status == "active")
+    assert _count(working_copy, active) == 44
+    assert _count(working_copy, select(func.count()).select_from(SaleRecord)) == 2731
+    transactions = select(func.count(func.distinct(SaleRecord.transaction_id)))
+    assert _count(working_copy, transactions) == 2731  # one synthetic basket per CVD row, never merged
+    assert _count(working_copy, select(func.count()).select_from(DexSelectionRecord)) == 603
+    units = _count(cvd_engine, select(func.sum(cvd.sales.c.sale_units)))
+    assert _count(working_copy, select(func.sum(SaleRecord.quantity))) == units
+
+
+def test_each_layout_is_the_one_the_web_app_shows(cvd_engine: Engine, working_copy: Engine) -> None:
+    pull(cvd_engine, working_copy)
+    fleet = FleetRepository(working_copy)
+    with cvd_engine.connect() as connection:
+        expected = connection.execute(
+            select(
+                cvd.devices.c.asset,
+                cvd.cabinet_configurations.c.cabinet_index,
+                cvd.planogram_slots.c.slot_position,
+                cvd.products.c.name,
+                cvd.planogram_slots.c.capacity,
+                cvd.planogram_slots.c.par_level,
+            )
+            .join(cvd.planograms, cvd.planograms.c.id == cvd.planogram_slots.c.planogram_id)
+            .join(cvd.cabinet_configurations, cvd.cabinet_configurations.c.id == cvd.planograms.c.cabinet_id)
+            .join(cvd.devices, cvd.devices.c.id == cvd.cabinet_configurations.c.device_id)
+            .join(cvd.products, cvd.products.c.id == cvd.planogram_slots.c.product_id)
+            .where(cvd.planogram_slots.c.product_id != 1)
+        ).all()
+    catalogue = {product.id: product.name for product in fleet.catalogue().values()}
+    shown = set()
+    for device in fleet.devices():
+        layout = fleet.device_layout(device.id)
+        for cabinet in layout.cabinets:
+            for slot in layout.planogram_for(cabinet).filled_slots():
+                shown.add(
+                    (
+                        device.asset_number,
+                        cabinet.index,
+                        slot.position.label,
+                        catalogue[slot.product_id],
+                        slot.capacity,
+                        slot.par_level,
+                    )
+                )
+    assert shown == {tuple(row) for row in expected}
+    assert len(shown) == 1658 - 892  # every slot not holding EMPTY_SLOT
+
+
+def test_cabinet_zones_follow_the_cabinet_type(cvd_engine: Engine, working_copy: Engine) -> None:
+    pull(cvd_engine, working_copy)
+    fleet = FleetRepository(working_copy)
+    zones = {
+        (device.asset_number, cabinet.index): cabinet.zone
+        for device in fleet.devices()
+        for cabinet in fleet.cabinets(device.id)
+    }
+    assert zones[("999", 0)] is TemperatureZone.REFRIGERATED  # 999-Cooler-0
+    assert zones[("999", 1)] is TemperatureZone.AMBIENT  # 999-Ambient+-1
+    assert zones[("999", 2)] is TemperatureZone.FROZEN  # 999-Freezer-2
+
+
+def test_a_second_pull_brings_only_new_sales(cvd_engine: Engine, working_copy: Engine) -> None:
+    pull(cvd_engine, working_copy)
+    with cvd_engine.begin() as connection:
+        connection.execute(
+            insert(cvd.sales),
+            [
+                {
+                    "device_id": 5,
+                    "product_id": 12,
+                    "sale_units": 3,
+                    "sale_cash": 7.5,
+                    "created_at": "2025-08-06 10:00:00",
+                    "updated_at": "2025-08-06 10:00:00",
+                },
+                {
+                    "device_id": 5,
+                    "product_id": 29,
+                    "sale_units": 1,
+                    "sale_cash": 4,
+                    "created_at": "2025-08-06 11:00:00",
+                    "updated_at": "2025-08-06 11:00:00",
+                },
+            ],
+        )
+
+    again = pull(cvd_engine, working_copy)
+
+    assert (again.sales_new, again.layouts_changed, again.dex_new) == (2, 0, 0)
+    assert _count(working_copy, select(func.count()).select_from(SaleRecord)) == 2733
+    with session_factory(working_copy)() as session:
+        newest = session.scalars(select(SaleRecord).order_by(SaleRecord.sold_at.desc())).first()
+    assert (newest.quantity, float(newest.unit_price)) == (1, 4.0)
+    assert newest.position == "A4"  # 999-Cooler-0 holds the burrito from A4 on
+
+
+def test_a_layout_edited_in_the_web_app_arrives_as_a_new_active_version(
+    cvd_engine: Engine, working_copy: Engine
+) -> None:
+    pull(cvd_engine, working_copy)
+    with cvd_engine.begin() as connection:  # the web app changes a slot and, as it does, leaves updated_at alone
+        connection.execute(
+            update(cvd.planogram_slots)
+            .where(cvd.planogram_slots.c.planogram_id == 49, cvd.planogram_slots.c.slot_position == "A1")
+            .values(product_id=11, product_name="Pepsi", previous_product_id=12)
+        )
+
+    again = pull(cvd_engine, working_copy)
+
+    assert again.layouts_changed == 1
+    fleet = FleetRepository(working_copy)
+    device = next(d for d in fleet.devices() if d.asset_number == "999")
+    planogram = fleet.active_planogram(device.id, 0)
+    catalogue = {product.id: product.name for product in fleet.catalogue().values()}
+    assert catalogue[planogram.slots[next(p for p in planogram.slots if p.label == "A1")].product_id] == "Pepsi"
+    assert planogram.version == 2  # the pulled one is kept in the history
