@@ -188,20 +188,25 @@ _SALES_COLUMNS = ("device_id", "cabinet_index", "position", "product_id", "sold_
 
 def _sales_chunks(engine: Engine) -> Iterator[pd.DataFrame]:
     """Every vend, in chunks, straight from the driver's cursor: per-row ORM/Core processing would double the
-    time on a 12-million-row fleet. Timestamps arrive as text (SQLite) or datetimes; pandas parses either."""
+    time on a 12-million-row fleet. Timestamps arrive as text (SQLite) or datetimes; pandas parses either.
+
+    The cursor is the driver's own, opened before SQLAlchemy sees a row: a streamed SQLAlchemy result buffers
+    the first row itself, and reading its ``.cursor`` behind its back lost that vend on PostgreSQL. There a
+    named (server-side) cursor keeps memory flat on large fleets."""
     table = SaleRecord.__table__
     query = f"SELECT {', '.join(_SALES_COLUMNS)} FROM {table.name}"  # plain column names: portable SQL
     driver_error = engine.dialect.loaded_dbapi.Error
     with engine.connect() as connection:
-        cursor = connection.execution_options(stream_results=True).exec_driver_sql(query).cursor
-        while True:
-            try:
-                rows = cursor.fetchmany(SALES_CHUNK_ROWS)
-            except driver_error as error:  # wrapped as SQLAlchemy would, so callers catch one kind of error
-                raise DBAPIError.instance(query, None, error, driver_error) from error
-            if not rows:
-                return
-            yield pd.DataFrame.from_records(rows, columns=_SALES_COLUMNS)
+        driver = connection.connection
+        cursor = driver.cursor(name="placement_sales") if engine.dialect.name == "postgresql" else driver.cursor()
+        try:
+            cursor.execute(query)
+            while rows := cursor.fetchmany(SALES_CHUNK_ROWS):
+                yield pd.DataFrame.from_records(rows, columns=_SALES_COLUMNS)
+        except driver_error as error:  # wrapped as SQLAlchemy would, so callers catch one kind of error
+            raise DBAPIError.instance(query, None, error, driver_error) from error
+        finally:
+            cursor.close()
 
 
 @dataclass
