@@ -9,11 +9,31 @@ price stays an integer, as the web app's JSON makes it.
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Integer, MetaData, Table, Text
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Column, DateTime, Dialect, Float, Integer, MetaData, Table, Text
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 cvd_metadata = MetaData()
 
-TIMESTAMP = Text  # see the module docstring
+
+class TIMESTAMP(TypeDecorator[Any]):
+    """CVD's timestamps: verbatim text on SQLite (as the web app stores them), real timestamps on PostgreSQL."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Text())
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if dialect.name != "sqlite" and isinstance(value, str):
+            return datetime.fromisoformat(value)
+        return value
+
 
 users = Table(
     "users",
