@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,11 @@ from ai.placement_history import read_placement_history
 from storage.engine import make_engine
 from storage.simulator import SimulationCancelled
 from storage.simulator.build import _build_in_place
+from tests.postgres_support import drop_database, fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET = ("--devices", "3", "--days", "45", "--seed", "11")
-REQUEST = {"planogram_id": "1_0", "product_id": 3, "slot_position": "B2"}
+ENDPOINTS = ("realtime-analysis", "predict-revenue", "affinity-analysis", "demand-forecast", "personalize-location")
 SAME_SALES = (
     "SELECT device_id, cabinet_index, position, product_id, sold_at, quantity, transaction_id FROM sales ORDER BY id"
 )
@@ -39,22 +41,69 @@ def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
         engine.dispose()
 
 
-@pytest.mark.slow
-def test_main_builds_the_demo_on_postgres_and_the_api_answers_as_on_sqlite(postgres_url: str, tmp_path: Path) -> None:
-    sqlite_url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
-    answers = []
-    for url in (postgres_url, sqlite_url):
+@pytest.fixture(scope="module")
+def both_fleets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The same small demo fleet, built by ``main.py demo`` on the PostgreSQL server and in a SQLite file."""
+    postgres = fresh_database("demo_fleet")
+    sqlite = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
+    for url in (postgres, sqlite):
         built = _main("demo", "--db", url, *FLEET)
         assert built.returncode == 0, built.stderr
         assert json.loads(built.stdout.splitlines()[-1])["devices"] == 3
-        answered = _main("api", "realtime-analysis", "--db", url, stdin=json.dumps(REQUEST))
+    yield postgres, sqlite
+    drop_database(postgres)
+
+
+def _requests(sqlite_url: str) -> dict[str, dict[str, object]]:
+    columns = "s.position, s.product_id, s.quantity, s.capacity"
+    slots = [
+        dict(zip(("position", "product_id", "quantity", "capacity"), row, strict=True))
+        for row in _rows(
+            sqlite_url,
+            f"SELECT {columns} FROM planogram_slots s JOIN planograms p ON p.id = s.planogram_id WHERE p.device_id = 1 "
+            "AND p.cabinet_index = 0 AND p.status = 'active' AND s.product_id IS NOT NULL ORDER BY s.position",
+        )
+    ]
+    proposed = [dict(slot, product_id=slots[-1 - i]["product_id"]) for i, slot in enumerate(slots)]
+    return {
+        "realtime-analysis": {"planogram_id": "1_0", "product_id": 3, "slot_position": "B2"},
+        "predict-revenue": {"device_id": 1, "cabinet_index": 0, "current_planogram": {"slots": slots},
+                            "proposed_planogram": {"slots": proposed}},
+        "affinity-analysis": {"device_id": 1, "analysis_period_days": 45, "min_confidence": 0.2,
+                              "include_clusters": True},
+        "demand-forecast": {"device_id": 1, "products": [slots[0]["product_id"]], "forecast_days": 7},
+        "personalize-location": {"device_id": 1, "location_context": {"type": "office"}},
+    }  # fmt: skip
+
+
+def _without_timings(answer: object) -> object:
+    if isinstance(answer, dict):
+        return {key: _without_timings(value) for key, value in answer.items() if not key.endswith("time_ms")}
+    if isinstance(answer, list):
+        return [_without_timings(value) for value in answer]
+    return answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("endpoint", list(ENDPOINTS))
+def test_every_endpoint_answers_the_same_on_postgres_as_on_sqlite(both_fleets: tuple[str, str], endpoint: str) -> None:
+    postgres, sqlite = both_fleets
+    request = json.dumps(_requests(sqlite)[endpoint])
+    answers = []
+    for url in (postgres, sqlite):
+        answered = _main("api", endpoint, "--db", url, stdin=request)
         assert answered.returncode == 0, answered.stderr
-        answers.append(json.loads(answered.stdout))
-    on_postgres, on_sqlite = (dict(answer, response_time_ms=None) for answer in answers)
+        answers.append(_without_timings(json.loads(answered.stdout)))
+    on_postgres, on_sqlite = answers
     assert on_postgres["success"] is True
     assert on_postgres == on_sqlite
-    sqlite_sales = [(*r[:4], dt.datetime.fromisoformat(str(r[4])), *r[5:]) for r in _rows(sqlite_url, SAME_SALES)]
-    assert _rows(postgres_url, SAME_SALES) == sqlite_sales
+
+
+def test_main_writes_the_same_sales_on_postgres_as_in_a_sqlite_file(both_fleets: tuple[str, str]) -> None:
+    postgres, sqlite = both_fleets
+    sqlite_sales = [(*r[:4], dt.datetime.fromisoformat(str(r[4])), *r[5:]) for r in _rows(sqlite, SAME_SALES)]
+    assert len(sqlite_sales) > 1000
+    assert _rows(postgres, SAME_SALES) == sqlite_sales
 
 
 def test_a_cancelled_build_on_postgres_leaves_every_table_empty(postgres_url: str) -> None:
