@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     from widgets.experiments_cli import add_experiment_parser
 
     add_experiment_parser(commands)
+    from storage.cvd.cli import add_sync_parser
+
+    add_sync_parser(commands)
     return parser
 
 
