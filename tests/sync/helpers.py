@@ -120,3 +120,42 @@ def table_digests(path: Path, skip: set[str] = frozenset()) -> dict[str, str]:  
             rows = connection.execute(f'SELECT * FROM "{name}" ORDER BY 1').fetchall()
             digests[name] = hashlib.sha256(repr(rows).encode()).hexdigest()
         return digests
+
+
+def add_cvd_sales(engine: Engine, count: int, *, start: str = "2025-08-06 00:00:00", step_seconds: int = 60) -> None:
+    """Append ``count`` sales to a CVD database the way its importers do: one aggregated row per device,
+    product and time, ids after the existing ones (devices and products cycle through the sample's)."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import insert
+
+    from storage.cvd import schema as cvd
+
+    with engine.connect() as connection:
+        devices = [
+            row[0] for row in connection.execute(select(cvd.devices.c.id).where(cvd.devices.c.deleted_at.is_(None)))
+        ]
+        products = list(
+            connection.execute(select(cvd.products.c.id, cvd.products.c.price).where(cvd.products.c.id != 1))
+        )
+    first = datetime.fromisoformat(start)
+    text = engine.dialect.name == "sqlite"
+    chunk = 50_000
+    for offset in range(0, count, chunk):
+        rows = []
+        for i in range(offset, min(count, offset + chunk)):
+            product_id, price = products[(i * 7) % len(products)]
+            units = 1 + i % 3
+            moment = first + timedelta(seconds=i * step_seconds)
+            when = moment.strftime("%Y-%m-%d %H:%M:%S") if text else moment
+            rows.append((devices[i % len(devices)], product_id, units, round(units * float(price), 2), when, when))
+        with engine.begin() as connection:
+            if text:
+                connection.exec_driver_sql(
+                    "INSERT INTO sales (device_id, product_id, sale_units, sale_cash, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            else:
+                names = ("device_id", "product_id", "sale_units", "sale_cash", "created_at", "updated_at")
+                connection.execute(insert(cvd.sales), [dict(zip(names, row, strict=True)) for row in rows])
