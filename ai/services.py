@@ -20,7 +20,7 @@ from ai.placement_scoring import PlacementScorer
 from designer.cabinets import Cabinet
 from designer.products import Catalogue
 from designer.roles import Action
-from storage.audit import record_now
+from storage.audit import record_ai_run
 from storage.engine import display_url, normalise_url, sqlite_file
 from storage.fleet import FleetRepository
 from storage.schema import DatabaseProblem, prepare_database
@@ -97,15 +97,12 @@ class Services:
             yield
             outcome = "answered"
         finally:
-            details = {
-                "device_ids": sorted(set(device_ids)),
-                "cabinet_indexes": sorted(set(cabinet_indexes)),
-                "outcome": outcome,
-                "response_time_ms": round((perf_counter() - started) * 1000, 1),
-            }
-            single = details["device_ids"][0] if len(details["device_ids"]) == 1 else None
+            elapsed_ms = round((perf_counter() - started) * 1000, 1)
             with self.reading():
-                record_now(self.engine, user.id, f"ai.{feature}", details, resource_type="device", resource_id=single)
+                record_ai_run(
+                    self.engine, user.id, feature, device_ids, cabinet_indexes,
+                    outcome=outcome, response_time_ms=elapsed_ms, source="api",
+                )  # fmt: skip
 
     def open(self) -> None:
         """Open the database and read the catalogue and devices now, rather than inside a timed answer."""

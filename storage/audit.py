@@ -54,3 +54,13 @@ def record_now(
     """Write an audit row in its own transaction (for actions that change nothing else in the database)."""
     with session_factory(engine).begin() as session:
         record(session, user_id, action, details, **resource)
+
+
+def record_ai_run(
+    engine: Engine, user_id: int | None, feature: str, device_ids: list[int], cabinet_indexes: list[int], **facts: Any
+) -> None:
+    """``ai.<feature>``: which machines an AI feature ran for, and how (time, outcome) — never the request."""
+    devices = sorted(set(device_ids))
+    details = {"device_ids": devices, "cabinet_indexes": sorted(set(cabinet_indexes)), **facts}
+    single = devices[0] if len(devices) == 1 else None
+    record_now(engine, user_id, f"ai.{feature}", details, resource_type="device", resource_id=single)

@@ -40,6 +40,7 @@ class EditableCabinetView(CabinetView):
         super().__init__(parent)
         self.editor = editor
         self.last_refusal = ""
+        self.read_only: str | None = None  # why this user may not edit (their role); None when they may
         self._press: tuple[QPoint, Position] | None = None
         self._hinted: SlotItem | None = None
         self.setAcceptDrops(True)
@@ -87,7 +88,7 @@ class EditableCabinetView(CabinetView):
 
     def attempt_edit(self, make) -> str | None:  # type: ignore[no-untyped-def]
         """Push an edit built by ``make(context, planogram)``; a refusal is shown and returned."""
-        reason = self.editor.attempt(make)
+        reason = self.read_only or self.editor.attempt(make)
         if reason is not None:
             self._refuse(reason)
         return reason
@@ -146,6 +147,9 @@ class EditableCabinetView(CabinetView):
         super().mouseDoubleClickEvent(event)
 
     def _start_slot_drag(self, position: Position) -> None:
+        if self.read_only:
+            self._refuse(self.read_only)  # the window shows it in the status bar and the banner
+            return
         drag = QDrag(self)
         drag.setMimeData(slot_mime(self.editor.cabinet.planogram_id, position.label))
         drag.exec(Qt.DropAction.MoveAction)
@@ -225,6 +229,8 @@ class EditableCabinetView(CabinetView):
 
     def _would_refuse(self, mime: QMimeData, target: Position) -> str | None:
         """The same rule check the drop will make, without changing anything."""
+        if self.read_only:
+            return self.read_only
         product_id = dragged_product(mime)
         try:
             if product_id is not None:

@@ -33,6 +33,7 @@ from designer.editing import copy_planogram, fill_empty_slots, revert_to, set_ca
 from designer.planograms import Planogram, PlanogramStatus
 from designer.products import Catalogue
 from designer.recovery import RecoveryJournal, default_recovery_folder
+from designer.roles import Action
 from widgets.cabinet_editing import EditableCabinetView
 from widgets.cabinet_view import CabinetView
 from widgets.device_list import DeviceList, location_type_text
@@ -42,6 +43,7 @@ from widgets.inspector import SlotInspector
 from widgets.palette import ProductPalette
 from widgets.placement_assistant import PlacementAssistant
 from widgets.score_panel import ScorePanel
+from widgets.sign_in import RoleGate
 from widgets.undo import CabinetEditor
 from widgets.versions_dialog import VersionHistoryDialog
 from widgets.window_tools import WindowTools
@@ -49,6 +51,7 @@ from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:
     from storage.fleet import DeviceLayout, DeviceSummary, FleetRepository
+    from storage.users import SignedInUser
     from storage.versions import VersionInfo
 
 APP_TITLE = "Planogram Studio"
@@ -71,14 +74,15 @@ class FleetOverview:
     location_types: list[str]
     catalogue: Catalogue
     user_id: int | None = None
+    user: SignedInUser | None = None
 
 
 def read_fleet(repository: FleetRepository) -> FleetOverview:
     """Runs in a worker: the device list, its location types, the catalogue and who is signed in."""
-    from storage.versions import PlanogramVersions
+    from storage.users import sign_in
 
-    user_id = PlanogramVersions(repository.engine).current_user()
-    return FleetOverview(repository.devices(), repository.location_types(), repository.catalogue(), user_id)
+    user = sign_in(repository.engine)
+    return FleetOverview(repository.devices(), repository.location_types(), repository.catalogue(), user.id, user)
 
 
 def open_repository(database_url: str) -> FleetRepository:
@@ -165,6 +169,8 @@ class MainWindow(QMainWindow):
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(8, 8, 8, 4)
         right_layout.addWidget(self.header)
+        self.roles = RoleGate(self, self.jobs)
+        right_layout.addWidget(self.roles.banner)
         right_layout.addWidget(self.cabinet_area, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.device_list)
@@ -210,6 +216,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.tools = WindowTools(self)
         self.tools.install_menus()
+        self._gate_actions()
         self._show_database_names()
         self.resize(*DEFAULT_SIZE)
         self.device_list.device_selected.connect(self.load_device)
@@ -312,6 +319,29 @@ class MainWindow(QMainWindow):
         self.menuBar().insertMenu(view_menu.menuAction(), edit_menu)
         self.menuBar().insertMenu(view_menu.menuAction(), planogram_menu)
 
+    def _gate_actions(self) -> None:
+        """Actions the signed-in user's role may not take are disabled and say why (see widgets.sign_in)."""
+        tools, roles = self.tools, self.roles
+        for action in (self.clear_action, self.copy_action, self.fill_action, self.save_action, tools.import_action):
+            roles.gate(action, Action.EDIT)
+        roles.gate(self.activate_action, Action.ACTIVATE)
+        for action in (tools.export_action, tools.route_action):
+            roles.gate(action, Action.EXPORT)
+        for action in (tools.explain_action, tools.photo_action, tools.personalize_action, tools.compare_action,
+                       tools.forecast_action, tools.affinity_action):  # fmt: skip
+            roles.gate(action, Action.RUN_AI)
+        self.file_menu.insertAction(self.open_action, roles.sign_in_action)
+        tools.tools_menu.addAction(roles.users_action)
+        self.statusBar().addPermanentWidget(roles.label)
+        roles.user_changed.connect(self._user_changed)
+
+    def _user_changed(self, user: SignedInUser) -> None:
+        self.session.user_id = user.id
+        self.tools.user_known(user.id)
+        for view in self.cabinet_views():
+            if isinstance(view, EditableCabinetView):
+                view.read_only = self.roles.why_not(Action.EDIT)
+
     def _action(
         self, text: str, shortcut: str | QKeySequence.StandardKey, slot: Callable[[], object], *, scoped: bool = False
     ) -> QAction:
@@ -381,6 +411,8 @@ class MainWindow(QMainWindow):
         self.palette.show_catalogue(overview.catalogue)
         self.session.user_id = overview.user_id
         self.tools.user_known(overview.user_id)
+        if overview.user is not None:
+            self.roles.show_user(overview.user, self.repository.engine)
         self._model_wanted = bool(overview.devices)  # trained once the first device is on screen
         restored = self._offer_recovery()
         self.device_list.set_devices(overview.devices, overview.location_types)
@@ -409,6 +441,7 @@ class MainWindow(QMainWindow):
             view.selection_changed.connect(lambda positions, v=view: self._selection_changed(v, positions))
             view.inspect_requested.connect(self.inspect_selection)
             view.refused.connect(lambda reason: self.statusBar().showMessage(f"Not changed: {reason}", 6000))
+            view.read_only = self.roles.why_not(Action.EDIT)
             self.assistant.attach(view)
             self.history.attach(view)
             self.cabinet_tabs.addTab(view, cabinet_tab_text(cabinet))

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMessag
 from designer.editing import import_layout, place_together, replace_layout, set_par_levels
 from designer.planograms import Planogram, slot_to_dict
 from designer.positions import Position, PositionError
+from designer.roles import Action
 from storage.settings import SettingsStore
 from widgets.cabinet_view import DropHint
 from widgets.workers import JobState
@@ -82,7 +83,7 @@ class WindowTools(QObject):
         window.planogram_menu.addAction(self.explain_action)
         window.planogram_menu.addAction(self.photo_action)
         window.planogram_menu.addAction(self.personalize_action)
-        tools = window.menuBar().addMenu("&Tools")
+        tools = self.tools_menu = window.menuBar().addMenu("&Tools")
         tools.addAction(self.forecast_action)
         tools.addAction(self.affinity_action)
         tools.addSeparator()
@@ -166,6 +167,7 @@ class WindowTools(QObject):
             note = "Sheets show the stored active planogram; your unsaved edits are not on them"
             window.statusBar().showMessage(note, 8000)
         dialog = ExportDialog(window.repository, layout.device.id, editor.cabinet.index if editor else None, window)
+        dialog.user_id = window.session.user_id
         if route:
             dialog.choose(ExportFormat.PDF, route=True)
         dialog.exec()
@@ -189,7 +191,8 @@ class WindowTools(QObject):
         claude = self.claude
 
         dialog = SettingsDialog(self.settings, self.keys, claude.test_key, month_spent=claude.month_spent,
-                                jobs=self.window.jobs, parent=self.window)  # fmt: skip
+                                jobs=self.window.jobs, user=self.window.roles.user,
+                                engine=self.window.repository.engine, parent=self.window)  # fmt: skip
         dialog.exec()
 
     def explain_slot(self) -> None:
@@ -275,8 +278,10 @@ class WindowTools(QObject):
         if layout is None:
             window.statusBar().showMessage("Choose a device first", 4000)
             return
+        if not self.ai_started("personalize-location", layout.device.id):
+            return
         services = Services(window.database_url, engine=window.repository.engine,
-                            placement_scorer=window.assistant.scorer)  # fmt: skip
+                            placement_scorer=window.assistant.scorer, user=window.roles.user)  # fmt: skip
         wizard = PersonalizationWizard(services, layout.device.id, window)
         wizard.proposal_ready.connect(lambda proposals: self.apply_proposals(layout.device.id, proposals))
         self.wizard = wizard
@@ -299,12 +304,32 @@ class WindowTools(QObject):
         if applied and self.window.current_editor() is not None:
             self.compare()  # the proposal opens against today's planogram, in revenue
 
-    def _open_view(self, title: str, make) -> QDialog | None:  # type: ignore[no-untyped-def]
+    def ai_started(self, feature: str, device_id: int, cabinet_index: int | None = None) -> bool:
+        """Refuse an AI feature the user may not run (saying why); else audit ``ai.<feature>`` in a worker."""
+        window = self.window
+        reason = window.roles.why_not(Action.RUN_AI)
+        if reason is not None or window.roles.user is None:
+            window.statusBar().showMessage(f"Not started: {reason}", 8000)
+            return False
+        from storage.audit import record_ai_run
+
+        engine, user_id = window.repository.engine, window.roles.user.id
+        cabinets = [] if cabinet_index is None else [cabinet_index]
+
+        def job(_state: JobState) -> None:
+            record_ai_run(engine, user_id, feature, [device_id], cabinets, source="designer")
+
+        window.jobs.start(f"audit {feature}", job, on_success=lambda _none: None)
+        return True
+
+    def _open_view(self, title: str, make, feature: str) -> QDialog | None:  # type: ignore[no-untyped-def]
         """A device's analysis in its own (non-modal) window, computed in a worker, while editing goes on."""
         window = self.window
         layout = window.layout_on_screen
         if layout is None:
             window.statusBar().showMessage("Choose a device first", 4000)
+            return None
+        if not self.ai_started(feature, layout.device.id):
             return None
         dialog = QDialog(window)
         dialog.setWindowTitle(f"{title} — {layout.device.name}")
@@ -320,7 +345,7 @@ class WindowTools(QObject):
     def show_forecast(self) -> QDialog | None:
         from widgets.forecast_view import ForecastView
 
-        dialog = self._open_view("Demand forecast", ForecastView)
+        dialog = self._open_view("Demand forecast", ForecastView, "demand-forecast")
         if dialog is not None:
             device_id = self.window.layout_on_screen.device.id  # type: ignore[union-attr]
             dialog.view.par_levels_changed.connect(lambda levels: self.apply_par_levels(device_id, levels))
@@ -329,7 +354,7 @@ class WindowTools(QObject):
     def show_affinity(self) -> QDialog | None:
         from widgets.affinity_view import AffinityView
 
-        dialog = self._open_view("Products bought together", AffinityView)
+        dialog = self._open_view("Products bought together", AffinityView, "affinity-analysis")
         if dialog is not None:
             dialog.view.place_together.connect(self.place_products_together)
         return dialog
@@ -361,6 +386,8 @@ class WindowTools(QObject):
             window.statusBar().showMessage("Choose a cabinet first", 4000)
             return
         repository, cabinet = window.repository, editor.cabinet
+        if not self.ai_started("predict-revenue", cabinet.device_id, cabinet.index):
+            return
         proposed = Planogram(cabinet.device_id, cabinet.index, dict(editor.planogram.slots), name="On screen")
 
         def job(_state: JobState) -> Planogram:
@@ -370,7 +397,7 @@ class WindowTools(QObject):
 
         def open_window(baseline: Planogram) -> None:
             services = Services(window.database_url, engine=repository.engine,
-                                placement_scorer=window.assistant.scorer)  # fmt: skip
+                                placement_scorer=window.assistant.scorer, user=window.roles.user)  # fmt: skip
             comparison = ComparisonWindow(services, cabinet.device_id, cabinet, baseline, proposed,
                                           editor.context.catalogue, window, jobs=window.jobs)  # fmt: skip
             comparison.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -1,0 +1,147 @@
+"""An admin's list of the database's users: change a role or switch AI features off, each change audited.
+
+Reading and writing run in workers; the storage layer checks again that the one asking is an admin.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from designer.roles import Role
+from widgets.workers import JobState
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from storage.users import SignedInUser
+    from widgets.workers import BackgroundJobs
+
+COLUMNS = ("User", "Role", "AI features")
+READ = "read users"
+WRITE = "change users"
+
+
+class UsersDialog(QDialog):
+    """OK applies the changed rows (role, AI switch) as one ``user.role_changed`` audit row per user."""
+
+    def __init__(
+        self, engine: Engine, admin: SignedInUser, jobs: BackgroundJobs, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Users")
+        self.engine = engine
+        self.admin = admin
+        self.jobs = jobs
+        self.users: list[SignedInUser] = []
+        self.changed_me = False
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().hide()
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.status = QLabel("Reading users…")
+        self.status.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.apply)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel(
+                "Roles: viewer reads · driver also exports · manager also edits, activates, runs AI and "
+                "experiments · admin also manages users and AI settings."
+            )
+        )
+        layout.addWidget(self.table)
+        layout.addWidget(self.status)
+        layout.addWidget(self.buttons)
+        self.resize(560, 360)
+        self.load()
+
+    def load(self) -> None:
+        from storage.users import list_users
+
+        engine = self.engine
+
+        def job(_state: JobState) -> list[SignedInUser]:
+            return list_users(engine)
+
+        self.jobs.start(READ, job, on_success=self.show_users, on_failure=self._failed)
+
+    def show_users(self, users: list[SignedInUser]) -> None:
+        self.users = users
+        self.table.setRowCount(len(users))
+        for row, user in enumerate(users):
+            name = QTableWidgetItem(user.username)
+            name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if user.notice:
+                name.setToolTip(user.notice)
+            self.table.setItem(row, 0, name)
+            roles = QComboBox()
+            for role in Role:
+                roles.addItem(role.value, role.value)
+            roles.setCurrentIndex(roles.findData(user.role.value))
+            if user.id == self.admin.id:
+                roles.setEnabled(False)
+                roles.setToolTip("You cannot take your own admin role away; ask another admin")
+            self.table.setCellWidget(row, 1, roles)
+            ai = QCheckBox("on")
+            ai.setChecked(user.ai_features_enabled)
+            self.table.setCellWidget(row, 2, ai)
+        self.status.setText(f"{len(users)} users. Changes are written to the audit log.")
+
+    def wanted(self) -> list[tuple[int, Role | None, bool | None]]:
+        """(user id, new role or None, new AI switch or None) for each row the admin changed."""
+        changes = []
+        for row, user in enumerate(self.users):
+            roles = self.table.cellWidget(row, 1)
+            ai = self.table.cellWidget(row, 2)
+            assert isinstance(roles, QComboBox) and isinstance(ai, QCheckBox)
+            role = Role(roles.currentData())
+            new_role = role if role is not user.role else None
+            new_ai = ai.isChecked() if ai.isChecked() != user.ai_features_enabled else None
+            if new_role is not None or new_ai is not None:
+                changes.append((user.id, new_role, new_ai))
+        return changes
+
+    def apply(self) -> None:
+        from storage.users import change_user
+
+        changes = self.wanted()
+        if not changes:
+            self.accept()
+            return
+        engine, admin = self.engine, self.admin
+        self.changed_me = any(user_id == admin.id for user_id, _role, _ai in changes)
+
+        def job(_state: JobState) -> int:
+            for user_id, role, ai in changes:
+                change_user(engine, admin, user_id, role=role, ai_features_enabled=ai)
+            return len(changes)
+
+        self.buttons.setEnabled(False)
+        self.status.setText("Saving…")
+        self.jobs.start(WRITE, job, on_success=lambda _count: self.accept(), on_failure=self._failed)
+
+    def _failed(self, error: Exception) -> None:
+        self.buttons.setEnabled(True)
+        self.status.setText(f"Not changed: {error}.")
+
+    def done(self, result: int) -> None:
+        self.jobs.abandon(READ)
+        self.jobs.abandon(WRITE)
+        super().done(result)
