@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from designer.planograms import Planogram, PlanogramStatus
 from designer.roles import Action
 from storage.audit import record as audit_record
+from storage.cvd.queue import enqueue_activation
 from storage.engine import session_factory
 from storage.fleet import planogram_from_record
 from storage.tables import PlanogramRecord, PlanogramSlotRecord, User
@@ -144,6 +145,7 @@ class PlanogramVersions:
         record.activated_at = now
         record.updated_at = now
         _audit(session, user_id, "planogram.activate", {"planogram": record.id, "version": record.version})
+        enqueue_activation(session, record)  # a cabinet pulled from CVD: the push waits in the queue from now on
 
 
 def _audit(session: Session, user_id: int | None, action: str, details: dict[str, object]) -> None:

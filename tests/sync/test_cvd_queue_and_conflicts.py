@@ -38,8 +38,7 @@ def test_the_queue_survives_a_restart_and_an_unreachable_cvd(cvd_engine: Engine,
     url = f"sqlite:///{tmp_path / 'laptop.sqlite'}"
     laptop = prepare_database(url)
     pull(cvd_engine, laptop)
-    edit_and_activate(laptop, "444", 0, {"A1": (11, 10, 6)})
-    collect_activations(laptop)
+    edit_and_activate(laptop, "444", 0, {"A1": (11, 10, 6)})  # activating queues the push by itself
     laptop.dispose()  # the laptop is shut down in the depot
 
     laptop = prepare_database(url)
