@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QInputDialog, QLabel, QMainWindow, QMenu, QMessageBox
 
 from designer.roles import Action
 from widgets.workers import JobState
@@ -59,8 +59,11 @@ class RoleGate(QObject):
 
     def gate(self, action: QAction, needed: Action) -> None:
         """``action`` is enabled only while the user may do ``needed``; otherwise its tooltip says why."""
-        self._gated.append((action, needed, action.toolTip() if action.toolTip() != action.iconText() else ""))
+        self._gated.append((action, needed, action.statusTip()))
         self._apply(action, needed, self._gated[-1][2])
+        for menu in action.associatedObjects():
+            if isinstance(menu, QMenu):
+                menu.setToolTipsVisible(True)  # a disabled item's tooltip says why
 
     def why_not(self, action: Action) -> str | None:
         if self.user is None:
@@ -81,7 +84,7 @@ class RoleGate(QObject):
     def _apply(self, action: QAction, needed: Action, tip: str) -> None:
         reason = self.why_not(needed)
         action.setEnabled(reason is None)
-        action.setToolTip(reason or tip or action.text().replace("&", "").rstrip("…"))
+        action.setToolTip(reason or tip)
         action.setStatusTip(reason or tip)
 
     # --- switching user ------------------------------------------------------------------------

@@ -19,6 +19,7 @@ CABINET_BODY = QColor("#ffffff")
 CABINET_OUTLINE = QColor("#c3cad3")
 TEXT = QColor("#1f2933")
 MUTED_TEXT = QColor("#5f6b7a")
+DISABLED_TEXT = QColor("#a3adb8")
 EMPTY_SLOT_FILL = QColor("#f7f8fa")
 EMPTY_SLOT_OUTLINE = QColor("#9aa5b1")
 FILL_BAR_TRACK = QColor("#dde2e8")
@@ -136,5 +137,8 @@ def apply_style(app: QApplication) -> None:
     palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
     palette.setColor(QPalette.ColorRole.ToolTipBase, QColor("#ffffff"))
     palette.setColor(QPalette.ColorRole.ToolTipText, TEXT)
+    disabled = QPalette.ColorGroup.Disabled  # setColor above set every group: a refused action must look it
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(disabled, role, DISABLED_TEXT)
     app.setPalette(palette)
     app.setStyleSheet(_STYLE_SHEET)
