@@ -14,7 +14,7 @@ import keyring
 import keyring.errors
 import platformdirs
 from sqlalchemy import Engine, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from storage.cvd.control import SyncProblem
@@ -24,8 +24,15 @@ KEYRING_SERVICE = "planogram-studio"
 CVD_MARKER_TABLES = {"cabinet_configurations", "planogram_slots", "planograms", "devices"}
 
 
+def without_password(url: str) -> str:
+    """The URL to remember (settings, the working copy): the password stays in the keyring."""
+    parsed = make_url(normalise_url(url))
+    bare = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database, parsed.query)
+    return bare.render_as_string(hide_password=False)
+
+
 def keyring_entry(url: str) -> str:
-    return f"cvd:{display_url(url)}"
+    return f"cvd:{without_password(url)}"
 
 
 def with_password(url: str) -> str:

@@ -15,8 +15,12 @@ from storage.cvd.audit_copy import copy_audit
 from storage.cvd.control import SyncControl
 from storage.cvd.pull import PullSummary, pull
 from storage.cvd.queue import PushSummary, collect_activations, queue_status, run_pushes
-from storage.cvd.source import open_cvd
+from storage.cvd.source import open_cvd, without_password
+from storage.engine import session_factory
 from storage.schema import prepare_database
+from storage.sync_tables import SyncState
+
+SOURCE_KEY = "cvd.source"  # plain text (read by storage.users as well): the CVD URL, never with its password
 
 
 @dataclass(slots=True)
@@ -68,8 +72,25 @@ def sync(
     """Open both sides (the working copy is created or upgraded; CVD is never migrated) and sync them."""
     cvd_engine = open_cvd(cvd_url)
     local = prepare_database(working_url)
+    remember_source(local, cvd_url)
     try:
         return sync_engines(cvd_engine, local, push=push, pull_too=pull_too, control=control)
     finally:
         cvd_engine.dispose()
         local.dispose()
+
+
+def remember_source(local: Engine, cvd_url: str) -> None:
+    with session_factory(local).begin() as session:
+        row = session.get(SyncState, SOURCE_KEY)
+        if row is None:
+            session.add(SyncState(key=SOURCE_KEY, value=without_password(cvd_url)))
+        else:
+            row.value = without_password(cvd_url)
+
+
+def source_of(local: Engine) -> str | None:
+    """The CVD database a working copy syncs with (None for a local database such as the demo)."""
+    with session_factory(local)() as session:
+        row = session.get(SyncState, SOURCE_KEY)
+        return row.value if row else None
