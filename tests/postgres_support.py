@@ -7,6 +7,7 @@ Developers::
 
     eval "$(.venv/bin/python -m tests.postgres_support start)"   # exports PLANOGRAM_TEST_POSTGRES
     .venv/bin/python -m tests.postgres_support stop
+    .venv/bin/python -m tests.postgres_support load postgresql://owner@server/cvd --from cvd.sqlite
 
 Tests take the ``postgres_url`` (an empty database) or ``cvd_postgres_url`` (the CVD sample) fixture, or call
 :func:`cvd_sample_postgres`. Without a server they skip, saying how to start one; under ``CI=true`` they fail.
@@ -420,13 +421,22 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tests.postgres_support", description="A throwaway PostgreSQL cluster for the tests."
     )
-    parser.add_argument("action", choices=["start", "stop", "env"],
-                        help="start (or reuse) it and print the export line; stop and delete it; print the line")
-    action = parser.parse_args(argv).action
-    if action == "stop":
+    parser.add_argument("action", choices=["start", "stop", "env", "load"],
+                        help="start (or reuse) a cluster and print the export line; stop and delete it; print the "
+                             "line; load a CVD SQLite file into the empty database at URL")  # fmt: skip
+    parser.add_argument("url", nargs="?", help="load: the empty PostgreSQL database, postgresql://owner@host/db")
+    parser.add_argument("--from", dest="source", type=Path, default=CVD_SAMPLE, help="load: the CVD SQLite file")
+    args = parser.parse_args(argv)
+    if args.action == "load":
+        if not args.url:
+            parser.error("load needs the URL of an empty PostgreSQL database")
+        load_cvd_sample(args.url, args.source)
+        print(f"{args.source} loaded into {make_url(args.url).render_as_string(hide_password=True)}", file=sys.stderr)
+        return 0
+    if args.action == "stop":
         stop_cluster()
         return 0
-    url = start_cluster() if action == "start" else _running_url()
+    url = start_cluster() if args.action == "start" else _running_url()
     if url is None:
         print(f"no test cluster is running; start one with: {START_HINT}", file=sys.stderr)
         return 1

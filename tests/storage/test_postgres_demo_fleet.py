@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from ai.placement_history import read_placement_history
 from storage.engine import make_engine
+from storage.schema import current_revision, head_revision, prepare_database
 from storage.simulator import SimulationCancelled
 from storage.simulator.build import _build_in_place
 from tests.postgres_support import drop_database, fresh_database
@@ -146,3 +148,13 @@ def test_the_placement_model_learns_from_every_vend_on_postgres(postgres_url: st
         engine.dispose()
     assert history.sales_rows == vends
     assert history.spans["units"].sum() == units
+
+
+def test_a_plain_postgresql_url_opens_with_the_installed_driver(postgres_url: str) -> None:
+    plain = make_url(postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    assert plain.startswith("postgresql://")
+    engine = prepare_database(plain)
+    try:
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
