@@ -48,27 +48,20 @@ GRANT USAGE ON SCHEMA public TO cvd_viewer;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO cvd_viewer;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO cvd_viewer;
 
-CREATE OR REPLACE FUNCTION pg_temp.grant_on(privileges text, table_name text, grantee text) RETURNS void
-LANGUAGE plpgsql AS $grant$
+-- GRANT or REVOKE on a table if it is there (the AI tables arrive with the first sync)
+CREATE OR REPLACE FUNCTION pg_temp.privileges(verb text, privileges text, table_name text, grantee text)
+RETURNS void LANGUAGE plpgsql AS $privileges$
 BEGIN
     IF to_regclass(format('public.%I', table_name)) IS NOT NULL THEN
-        EXECUTE format('GRANT %s ON public.%I TO %I', privileges, table_name, grantee);
+        EXECUTE format('%s %s ON public.%I %s %I', verb, privileges, table_name,
+                       CASE verb WHEN 'GRANT' THEN 'TO' ELSE 'FROM' END, grantee);
     END IF;
 END
-$grant$;
-
-CREATE OR REPLACE FUNCTION pg_temp.revoke_on(privileges text, table_name text, grantee text) RETURNS void
-LANGUAGE plpgsql AS $revoke$
-BEGIN
-    IF to_regclass(format('public.%I', table_name)) IS NOT NULL THEN
-        EXECUTE format('REVOKE %s ON public.%I FROM %I', privileges, table_name, grantee);
-    END IF;
-END
-$revoke$;
+$privileges$;
 
 -- users: everyone sees who is who; only admins see (and change) the rest; sessions stay the web app's
-SELECT pg_temp.revoke_on('SELECT', 'users', 'cvd_viewer');
-SELECT pg_temp.revoke_on('SELECT', 'sessions', 'cvd_viewer');
+SELECT pg_temp.privileges('REVOKE', 'SELECT', 'users', 'cvd_viewer');
+SELECT pg_temp.privileges('REVOKE', 'SELECT', 'sessions', 'cvd_viewer');
 DO $users$
 DECLARE
     visible text;
@@ -82,17 +75,17 @@ BEGIN
     END IF;
 END
 $users$;
-SELECT pg_temp.grant_on('SELECT, INSERT, UPDATE, DELETE', 'users', 'cvd_admin');
-SELECT pg_temp.grant_on('SELECT, INSERT, UPDATE, DELETE', 'settings', 'cvd_admin');
+SELECT pg_temp.privileges('GRANT', 'SELECT, INSERT, UPDATE, DELETE', 'users', 'cvd_admin');
+SELECT pg_temp.privileges('GRANT', 'SELECT, INSERT, UPDATE, DELETE', 'settings', 'cvd_admin');
 
 -- managers: planograms (edit, activate), the seed's AI tables and our LLM records, the audit trail
-SELECT pg_temp.grant_on('INSERT, UPDATE, DELETE', table_name, 'cvd_manager')
+SELECT pg_temp.privileges('GRANT', 'INSERT, UPDATE, DELETE', table_name, 'cvd_manager')
 FROM unnest(ARRAY[
     'planograms', 'planogram_slots',
     'ai_predictions', 'ai_experiments', 'ai_feedback', 'planogram_performance', 'demand_forecasts',
     'llm_calls', 'llm_cache'
 ]) AS table_name;
-SELECT pg_temp.grant_on('INSERT', 'audit_log', 'cvd_manager');
+SELECT pg_temp.privileges('GRANT', 'INSERT', 'audit_log', 'cvd_manager');
 
 -- new ids for the rows managers and admins insert (identity columns need nothing; serial ones need this)
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO cvd_manager;
