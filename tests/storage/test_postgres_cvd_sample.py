@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from storage.schema import DatabaseProblem, prepare_database
 from tests.postgres_support import CVD_SAMPLE, require_server
 
 
@@ -108,3 +109,32 @@ def test_without_a_server_tests_skip_here_but_fail_in_ci(monkeypatch: pytest.Mon
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match=r"\.ci/run must start it"):
         require_server()
+
+
+def _schema(url: str) -> list[tuple[str, str]]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return connection.exec_driver_sql(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = 'public' ORDER BY 1, 2"
+            ).all()
+    finally:
+        engine.dispose()
+
+
+def test_opening_a_cvd_server_database_as_a_working_copy_is_refused_untouched(cvd_postgres_url: str) -> None:
+    before = _schema(cvd_postgres_url)
+    with pytest.raises(DatabaseProblem, match=r"CVD web-app database.*untouched"):
+        prepare_database(cvd_postgres_url)
+    assert _schema(cvd_postgres_url) == before
+
+
+def test_a_server_database_of_another_application_is_refused_untouched(postgres_url: str) -> None:
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE invoices (id integer PRIMARY KEY)")
+    engine.dispose()
+    with pytest.raises(DatabaseProblem, match="not Planogram Studio's"):
+        prepare_database(postgres_url)
+    assert _schema(postgres_url) == [("invoices", "id")]
