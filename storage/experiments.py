@@ -66,7 +66,7 @@ class ExperimentPlan:
 
 def create_experiment(engine: Engine, plan: ExperimentPlan, *, user_id: int | None) -> dict[str, object]:
     """Split the devices, activate the treatment planograms on the treatment devices, store the experiment."""
-    _check_plan(plan)
+    check_plan(plan)
     with session_factory(engine).begin() as session:
         require_user(session, user_id, Action.RUN_EXPERIMENTS)
         location_types = dict(
@@ -130,7 +130,8 @@ def create_experiment(engine: Engine, plan: ExperimentPlan, *, user_id: int | No
         return _describe(experiment)
 
 
-def _check_plan(plan: ExperimentPlan) -> None:
+def check_plan(plan: ExperimentPlan) -> None:
+    """Refuse a plan that cannot work, before anything is written (the form checks with it too)."""
     if not plan.name.strip():
         raise ExperimentInvalid("the experiment needs a name; give it one that says what is tested")
     if len(set(plan.device_ids)) < 2:

@@ -65,6 +65,15 @@ class Suggestion:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """What a person did with a suggestion on screen (what the designer's widgets report)."""
+
+    suggestion: Suggestion
+    verdict: Verdict
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Recorded:
     prediction_id: int
     feedback_id: int

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from ai.auto_fill import FillProposal
 from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from designer.products import Catalogue
+from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from widgets.cabinet_view import CabinetView
 
 
 class FillPreviewDialog(QDialog):
     """Accept to apply the proposal as one undoable edit; every slot stays editable afterwards."""
 
+    decided = Signal(object)  # storage.feedback.Decision: accepted or rejected, with the predicted gain
+
     def __init__(
         self, cabinet: Cabinet, planogram: Planogram, proposal: FillProposal, catalogue: Catalogue,
         parent: QWidget | None = None,
     ) -> None:  # fmt: skip
         super().__init__(parent)
+        filled = {slot.position.label: slot.product_id for slot in proposal.slots}
+        self._suggestion = Suggestion(SuggestionKind.FILL, cabinet.device_id, Measure.CABINET_REVENUE,
+                                      proposal.expected_daily_revenue, cabinet_index=cabinet.index, gain=True,
+                                      details={"slots": filled})  # fmt: skip
         self.setWindowTitle("Fill empty slots — preview")
         self.resize(900, 680)
         preview = Planogram(cabinet.device_id, cabinet.index, dict(planogram.slots))
@@ -41,3 +49,8 @@ class FillPreviewDialog(QDialog):
         layout.addWidget(summary)
         layout.addWidget(self.view, 1)
         layout.addWidget(buttons)
+
+    def done(self, code: int) -> None:
+        accepted = int(code) == QDialog.DialogCode.Accepted.value
+        self.decided.emit(Decision(self._suggestion, Verdict.ACCEPTED if accepted else Verdict.REJECTED))
+        super().done(code)

@@ -16,6 +16,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -27,6 +28,7 @@ from sqlalchemy import Engine
 from ai.demand_forecast import ForecastRequest, forecast
 from ai.forecast_data import DeviceHistory, active_slots, device_history
 from ai.services import Services
+from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from widgets import style
 from widgets.workers import BackgroundJobs, JobState
 
@@ -44,6 +46,7 @@ class ForecastView(QWidget):
     """``ForecastView(engine_or_services, device_id, parent)``; call :meth:`refresh` to recompute."""
 
     par_levels_changed = Signal(object)  # dict {product_id: par level} (int keys: not a QVariantMap)
+    decided = Signal(object)  # storage.feedback.Decision: a suggested par accepted, or changed (modified)
     loaded = Signal()
     failed = Signal(str)
 
@@ -80,8 +83,12 @@ class ForecastView(QWidget):
         splitter.addWidget(self.table)
         splitter.addWidget(self.plot)
         splitter.setSizes([560, 540])
+        self.accept_button = QPushButton("Use suggested par levels")
+        self.accept_button.setEnabled(False)
+        self.accept_button.clicked.connect(self.accept_suggestions)
         header = QHBoxLayout()
         header.addWidget(self.status, 1)
+        header.addWidget(self.accept_button)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(splitter, 1)
@@ -138,6 +145,8 @@ class ForecastView(QWidget):
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, cell)
         self._filling = False
+        self._decided: set[int] = set()
+        self.accept_button.setEnabled(bool(forecasts))
         self.table.resizeColumnsToContents()
         self.table.resizeRowsToContents()
         if forecasts:
@@ -162,7 +171,31 @@ class ForecastView(QWidget):
             cell.setText(str(self._suggested(cell.row())))
             self._filling = False
             return
+        self._decide(cell.row(), int(text))
         self.par_levels_changed.emit(self.par_levels())
+
+    def accept_suggestions(self) -> None:
+        """Every suggested par not yet decided is accepted as it stands and goes onto the cabinets."""
+        if self.result is None:
+            return
+        for row in range(self.table.rowCount()):
+            cell = self.table.item(row, PAR_COLUMN)
+            if cell is not None and int(cell.data(Qt.ItemDataRole.UserRole)) not in self._decided:
+                self._decide(row, self._suggested(row))
+        self.par_levels_changed.emit(self.par_levels())
+
+    def _decide(self, row: int, chosen: int) -> None:
+        assert self.result is not None
+        item = self.result.body["forecasts"][row]
+        days = item["daily_forecasts"]
+        per_day = sum(d["predicted_units"] for d in days) / max(len(days), 1)
+        suggested = self._suggested(row)
+        suggestion = Suggestion(SuggestionKind.PAR_LEVEL, self.device_id, Measure.PRODUCT_UNITS, per_day,
+                                product_id=int(item["product_id"]), horizon_days=len(days) or 1,
+                                details={"suggested_par": suggested, "chosen_par": chosen})  # fmt: skip
+        verdict = Verdict.ACCEPTED if chosen == suggested else Verdict.MODIFIED
+        self._decided.add(int(item["product_id"]))
+        self.decided.emit(Decision(suggestion, verdict, None if chosen == suggested else f"par {chosen}"))
 
     def _suggested(self, row: int) -> int:
         assert self.result is not None

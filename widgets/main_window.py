@@ -813,6 +813,7 @@ class MainWindow(QMainWindow):
 
         dialog = FillPreviewDialog(editor.cabinet, editor.planogram, proposal, self.catalogue, self)
         self.fill_preview = dialog
+        dialog.decided.connect(self.tools.feedback.record)
         if dialog.exec() == FillPreviewDialog.DialogCode.Accepted:
             view.attempt_edit(lambda context, document: fill_empty_slots(context, document, proposal.slots))
 

@@ -44,6 +44,7 @@ from ai.services import Services, ServiceUnavailable
 from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from designer.products import Catalogue
+from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from widgets import style
 from widgets.cabinet_view import CabinetView
 from widgets.workers import BackgroundJobs, JobState
@@ -63,6 +64,7 @@ class PersonalizationWizard(QWizard):
     """
 
     proposal_ready = Signal(object)  # dict[int, Planogram]: cabinet index → proposed planogram (object: int keys)
+    decided = Signal(object)  # storage.feedback.Decision: the proposal opened (accepted) or closed (rejected)
 
     def __init__(self, services_or_engine: Services | Engine, device_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -127,6 +129,12 @@ class PersonalizationWizard(QWizard):
 
     def done(self, code: int) -> None:
         self.jobs.shutdown(5_000)
+        if self.result is not None:  # a proposal was shown: opening it accepts it, closing the wizard rejects it
+            accepted = int(code) == QWizard.DialogCode.Accepted.value
+            revenue = float(self.result.body["personalized_planogram"]["expected_daily_revenue"])
+            suggestion = Suggestion(SuggestionKind.PERSONALISATION, self.device_id, Measure.DEVICE_REVENUE, revenue,
+                                    details={"request": self.request()})  # fmt: skip
+            self.decided.emit(Decision(suggestion, Verdict.ACCEPTED if accepted else Verdict.REJECTED))
         super().done(code)
 
 

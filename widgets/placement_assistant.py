@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from designer.planograms import Planogram
 from designer.positions import Position
 from designer.products import Catalogue
+from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from widgets.score_panel import ScorePanel
 from widgets.workers import BackgroundJobs, JobState
 
@@ -42,6 +43,7 @@ class PlacementAssistant(QObject):
     heat_map_shown = Signal(object)  # the PlacementGrid on screen
     analysis_shown = Signal(object)  # the PlacementAnalysis in the panel
     failed = Signal(str)
+    suggestion_decided = Signal(object)  # storage.feedback.Decision: dropped on a best slot, or elsewhere
 
     def __init__(self, jobs: BackgroundJobs, panel: ScorePanel, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -51,6 +53,7 @@ class PlacementAssistant(QObject):
         self._grid: PlacementGrid | None = None
         self._view: EditableCabinetView | None = None
         self._product_id: int | None = None
+        self._position: Position | None = None
 
     # --- the model ---------------------------------------------------------------------------
 
@@ -112,6 +115,7 @@ class PlacementAssistant(QObject):
         self.heat_map_shown.emit(grid)
 
     def hovered(self, view: EditableCabinetView, position: Position) -> None:
+        self._position = position
         scorer = self.scorer
         if scorer is None or view is not self._view:
             return
@@ -133,10 +137,32 @@ class PlacementAssistant(QObject):
         self.jobs.start(SCORE, job, on_success=show)
 
     def drag_finished(self, view: EditableCabinetView) -> None:
+        if view is self._view and self._grid is not None and self._product_id is not None and self._position:
+            product, position, grid = self._product_id, self._position, self._grid
+            before = view.editor.planogram.slot_at(position).product_id
+            # the drop (if this was one) is applied right after the drag ends: judge it then
+            QTimer.singleShot(0, lambda: self._judge_drop(view, grid, product, position, before))
         if view is self._view:
             self.jobs.abandon(HEAT_MAP)
             self.jobs.abandon(SCORE)
             self._view, self._grid, self._product_id = None, None, None
+
+    def _judge_drop(
+        self, view: EditableCabinetView, grid: PlacementGrid, product: int, position: Position, before: int | None
+    ) -> None:
+        """A product placed where the heat map pointed accepts the hint; placed elsewhere, it modifies it."""
+        if before == product or view.editor.planogram.slot_at(position).product_id != product:
+            return  # no drop, a refused drop, or nothing changed: no decision was made
+        best = grid.best_positions(BEST_SLOTS)
+        cabinet, sales = view.editor.cabinet, grid.expected_daily_sales
+        details = {"best_slots": [p.label for p in best], "placed_at": position.label,
+                   "best_units_per_day": round(float(sales[best[0].row, best[0].column]), 3)}  # fmt: skip
+        # the prediction checked later is the model's for the slot actually used
+        suggestion = Suggestion(SuggestionKind.PLACEMENT, cabinet.device_id, Measure.PRODUCT_UNITS,
+                                float(sales[position.row, position.column]), cabinet_index=cabinet.index,
+                                product_id=product, details=details)  # fmt: skip
+        verdict = Verdict.ACCEPTED if position in best else Verdict.MODIFIED
+        self.suggestion_decided.emit(Decision(suggestion, verdict, None if position in best else position.label))
 
     # --- auto-fill -----------------------------------------------------------------------------
 

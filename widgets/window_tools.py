@@ -19,6 +19,7 @@ from designer.positions import Position, PositionError
 from designer.roles import Action
 from storage.settings import SettingsStore
 from widgets.cabinet_view import DropHint
+from widgets.experiments_feedback import SuggestionFeedback
 from widgets.workers import JobState
 
 if TYPE_CHECKING:
@@ -44,6 +45,9 @@ class WindowTools(QObject):
         self._claude: ClaudeClient | None = None
         self._panel: ExplainPanel | None = None
         self._user_id: int | None = None
+        self.feedback = SuggestionFeedback(lambda: window.repository.engine, lambda: self._user_id, self)
+        self.feedback.failed.connect(lambda text: window.statusBar().showMessage(text, 6000))
+        window.assistant.suggestion_decided.connect(self.feedback.record)
         self.explain_dock = QDockWidget("Explanation", window)
         self.explain_dock.setObjectName("Explanation")
         self.explain_dock.setWidget(QLabel("Explanations are getting ready…"))
@@ -63,6 +67,7 @@ class WindowTools(QObject):
         self.compare_action = self._action("&Compare with the active planogram…", "Ctrl+R", self.compare)
         self.forecast_action = self._action("Demand &forecast and par levels…", "Ctrl+Shift+D", self.show_forecast)
         self.affinity_action = self._action("Products bought &together…", "Ctrl+Shift+T", self.show_affinity)
+        self.dashboard_action = self._action("&AI performance and experiments…", "Ctrl+Shift+A", self.show_ai_dashboard)
         if self.settings.problem:
             window.statusBar().showMessage(self.settings.problem, 10_000)
 
@@ -86,6 +91,7 @@ class WindowTools(QObject):
         tools = self.tools_menu = window.menuBar().addMenu("&Tools")
         tools.addAction(self.forecast_action)
         tools.addAction(self.affinity_action)
+        tools.addAction(self.dashboard_action)
         tools.addSeparator()
         tools.addAction(self.settings_action)
         window.view_menu.addAction(self.explain_dock.toggleViewAction())
@@ -101,6 +107,7 @@ class WindowTools(QObject):
                 importlib.import_module(module)
 
         self.window.jobs.start("prepare explanations", job, on_success=lambda _none: self.explain_panel)
+        self.feedback.score_outcomes()  # how earlier suggestions turned out, now that sales may cover them
 
     @property
     def claude(self) -> ClaudeClient:
@@ -128,6 +135,7 @@ class WindowTools(QObject):
     # --- the database changes ------------------------------------------------------------------
 
     def database_changed(self, engine: Engine) -> None:
+        self.feedback.score_outcomes()  # how earlier suggestions turned out, now that sales may cover them
         if self._claude is None:
             return  # built on the new database when first wanted
         from ai.llm.client import ClaudeClient
@@ -284,6 +292,7 @@ class WindowTools(QObject):
                             placement_scorer=window.assistant.scorer, user=window.roles.user)  # fmt: skip
         wizard = PersonalizationWizard(services, layout.device.id, window)
         wizard.proposal_ready.connect(lambda proposals: self.apply_proposals(layout.device.id, proposals))
+        wizard.decided.connect(self.feedback.record)
         self.wizard = wizard
         wizard.exec()
 
@@ -349,6 +358,7 @@ class WindowTools(QObject):
         if dialog is not None:
             device_id = self.window.layout_on_screen.device.id  # type: ignore[union-attr]
             dialog.view.par_levels_changed.connect(lambda levels: self.apply_par_levels(device_id, levels))
+            dialog.view.decided.connect(self.feedback.record)
         return dialog
 
     def show_affinity(self) -> QDialog | None:
@@ -358,6 +368,15 @@ class WindowTools(QObject):
         if dialog is not None:
             dialog.view.place_together.connect(self.place_products_together)
         return dialog
+
+    def show_ai_dashboard(self) -> None:
+        """Prediction accuracy, suggestions taken, AI-designed against hand-designed, Claude spend; experiments."""
+        from widgets.ai_dashboard import AiDashboard
+
+        dashboard = AiDashboard(self.window.repository.engine, self.window, user_id=self._user_id)
+        dashboard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dashboard = dashboard
+        dashboard.show()
 
     def apply_par_levels(self, device_id: int, levels: dict) -> None:  # type: ignore[type-arg]
         """The forecast's par levels go onto the device's open cabinets as edits (pick lists follow on save)."""

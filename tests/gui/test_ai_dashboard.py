@@ -1,0 +1,97 @@
+"""The AI performance window and its experiments tab, on a small demo fleet; the fill preview's feedback hook."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QDialog
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
+
+from ai.auto_fill import FillProposal
+from ai.experiments import Assignment
+from designer.cabinets import Cabinet, TemperatureZone
+from designer.planograms import Planogram, Slot
+from designer.positions import Position
+from designer.products import Catalogue
+from storage.experiments import ExperimentPlan
+from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict, record_feedback
+from storage.schema import prepare_database
+from storage.simulator import build_demo_fleet
+from widgets.ai_dashboard import AiDashboard
+from widgets.experiments_view import ExperimentsView
+from widgets.fill_preview import FillPreviewDialog
+
+END = date(2026, 6, 30)
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path}/demo.sqlite"
+    build_demo_fleet(url, devices=6, days=60, seed=7)
+    engine = prepare_database(url)
+    yield engine
+    engine.dispose()
+
+
+def test_the_dashboard_shows_scored_predictions_and_what_was_done_with_suggestions(qtbot: QtBot, demo: Engine) -> None:
+    earlier = END - timedelta(days=14)
+    fill = Suggestion(SuggestionKind.FILL, 1, Measure.CABINET_REVENUE, 0.0, cabinet_index=0, gain=True)
+    record_feedback(demo, fill, Verdict.ACCEPTED, user_id=None, as_of=earlier)
+    par = Suggestion(SuggestionKind.PAR_LEVEL, 2, Measure.PRODUCT_UNITS, 1.0, product_id=3)
+    record_feedback(demo, par, Verdict.REJECTED, user_id=None, as_of=earlier)
+
+    dashboard = AiDashboard(demo)
+    qtbot.addWidget(dashboard)
+    with qtbot.waitSignal(dashboard.loaded, timeout=30_000):
+        dashboard.show()
+    summary = dashboard.performance.summary.text()
+    assert "(1 scored)" in summary  # the fill was scored by opening the window: its horizon has passed
+    assert "suggestions taken: <b>50%</b> of 2" in summary
+    assert dashboard.performance.accuracy.getPlotItem().listDataItems()  # a revenue error line is drawn
+    assert dashboard.performance.designs.getPlotItem().listDataItems()  # the daily roll-ups
+    dashboard.close()
+
+
+def test_an_experiment_started_in_the_tab_shows_both_groups_and_completes(qtbot: QtBot, demo: Engine) -> None:
+    view = ExperimentsView(demo)
+    qtbot.addWidget(view)
+    plan = ExperimentPlan("eye level", list(range(1, 7)), END - timedelta(days=20), assignment=Assignment.RANDOMISED)
+    with qtbot.waitSignal(view.status_shown, timeout=30_000):
+        view.create(plan)
+    assert "Interim" in view.results.text() and "Revenue / day" in view.results.text()
+    assert len(view.plot.getPlotItem().listDataItems()) == 2  # control and treatment
+    assert view.complete_button.isEnabled()
+    with qtbot.waitSignal(view.status_shown, timeout=30_000):
+        view.complete_selected()
+    assert view.shown is not None and view.shown["status"] == "completed"
+    assert "Result:" in view.results.text() and not view.complete_button.isEnabled()
+    assert view.table.item(0, 2).text() == "completed"
+    view.shutdown()
+
+
+def test_a_refused_experiment_says_why(qtbot: QtBot, demo: Engine) -> None:
+    view = ExperimentsView(demo)
+    qtbot.addWidget(view)
+    plan = ExperimentPlan("bad", [1, 99], END)
+    view.create(plan)
+    qtbot.waitUntil(lambda: "do not exist" in view.results.text(), timeout=30_000)
+    view.shutdown()
+
+
+@pytest.mark.parametrize(("accept", "verdict"), [(True, Verdict.ACCEPTED), (False, Verdict.REJECTED)])
+def test_the_fill_preview_reports_what_the_user_decided(qtbot: QtBot, accept: bool, verdict: Verdict) -> None:
+    cabinet = Cabinet(device_id=1, index=0, rows=2, columns=2, zone=TemperatureZone.AMBIENT)
+    proposal = FillProposal([Slot(Position(0, 0), product_id=1, quantity=0, capacity=8, par_level=6)], 1.5, 2.75)
+    dialog = FillPreviewDialog(cabinet, Planogram(1, 0), proposal, Catalogue())
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.decided) as decided:
+        dialog.accept() if accept else dialog.reject()
+    decision: Decision = decided.args[0]
+    assert decision.verdict is verdict
+    assert decision.suggestion.kind is SuggestionKind.FILL and decision.suggestion.gain
+    assert decision.suggestion.predicted == 2.75 and decision.suggestion.details == {"slots": {"A1": 1}}
+    assert dialog.result() == (QDialog.DialogCode.Accepted if accept else QDialog.DialogCode.Rejected).value
