@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -289,7 +290,8 @@ def load_cvd_sample(url: str, sqlite_path: Path = CVD_SAMPLE) -> None:
 def _sample_template() -> str:
     """A database holding the loaded sample, built once per sample file and cloned for each test."""
     stat = CVD_SAMPLE.stat()
-    name = f"{_TEMPLATE_PREFIX}_{stat.st_size}_{int(stat.st_mtime)}"
+    loader = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]  # a changed loader builds a new one
+    name = f"{_TEMPLATE_PREFIX}_{stat.st_size}_{int(stat.st_mtime)}_{loader}"
     engine = _admin_engine()
     try:
         with engine.connect() as connection:
