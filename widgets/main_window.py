@@ -44,6 +44,7 @@ from widgets.palette import ProductPalette
 from widgets.placement_assistant import PlacementAssistant
 from widgets.score_panel import ScorePanel
 from widgets.sign_in import RoleGate
+from widgets.sync_actions import SyncActions
 from widgets.undo import CabinetEditor
 from widgets.versions_dialog import VersionHistoryDialog
 from widgets.window_tools import WindowTools
@@ -216,6 +217,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.tools = WindowTools(self)
         self.tools.install_menus()
+        self.sync = SyncActions(self)
+        self.sync.install_menus()
         self._gate_actions()
         self._show_database_names()
         self.resize(*DEFAULT_SIZE)

@@ -1,0 +1,95 @@
+"""The window's side of sync: Sync now runs in the background with progress and Cancel in the status bar, and a
+layout changed on both sides is settled slot by slot in the conflict dialog."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path
+
+from PySide6.QtCore import QThreadPool
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from designer.sync_merge import Choice
+from storage.cvd.pull import pull
+from storage.cvd.queue import conflicts, resolve_conflict
+from storage.cvd.sync import sync
+from storage.engine import make_engine
+from storage.fleet import FleetRepository
+from storage.schema import prepare_database
+from storage.tables import SaleRecord
+from tests.sync.helpers import add_cvd_sales, edit_and_activate, local_product
+from widgets.app import open_main_window
+from widgets.sync_conflicts import THEIRS_TEXT, ConflictDialog
+
+
+def _sales(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(select(func.count()).select_from(SaleRecord))
+    engine.dispose()
+    return int(count)
+
+
+def test_sync_now_shows_progress_and_cancel_stops_it_cleanly(qtbot: QtBot, cvd_file: Path, tmp_path: Path) -> None:
+    working = f"sqlite:///{tmp_path / 'working.sqlite'}"
+    sync(str(cvd_file), working)
+    cvd = make_engine(f"sqlite:///{cvd_file}")
+    add_cvd_sales(cvd, 150_000)  # a long day at the depot: enough to cancel half-way
+    cvd.dispose()
+    window = open_main_window(prepare_database(working), working)
+    qtbot.addWidget(window)
+    qtbot.waitSignal(window.fleet_loaded, timeout=20_000).wait()
+    assert window.sync.sync_action.isEnabled() and window.sync.sync_action.shortcut().toString() == "F5"
+
+    window.sync.sync_action.trigger()
+    qtbot.waitUntil(lambda: window.sync.progress.bar.value() >= 45, timeout=60_000)  # in the sales
+    assert window.sync.progress.isVisible()
+    window.sync.progress.cancel_button.click()
+    qtbot.waitUntil(lambda: not window.sync.progress.isVisible(), timeout=60_000)
+
+    assert "Sync stopped" in window.statusBar().currentMessage()
+    partial = _sales(working)
+    assert 2_731 < partial < 152_731 and (partial - 2_731) % 20_000 == 0  # whole batches only
+    window.sync.sync_action.trigger()
+    qtbot.waitUntil(lambda: not window.sync.progress.isVisible(), timeout=120_000)
+    assert _sales(working) == 152_731
+    window.close()
+    QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def test_the_conflict_dialog_settles_a_layout_changed_on_both_sides(
+    qtbot: QtBot, cvd_file: Path, tmp_path: Path
+) -> None:
+    cvd = make_engine(f"sqlite:///{cvd_file}")
+    mine = prepare_database(f"sqlite:///{tmp_path / 'mine.sqlite'}")
+    theirs = prepare_database(f"sqlite:///{tmp_path / 'theirs.sqlite'}")
+    pull(cvd, mine)
+    pull(cvd, theirs)
+    edit_and_activate(theirs, "444", 0, {"A1": (11, 10, 6), "C1": (19, 9, 4)})
+    sync(str(cvd_file), f"sqlite:///{tmp_path / 'theirs.sqlite'}", pull_too=False)
+    edit_and_activate(mine, "444", 0, {"A1": (7, 12, 7), "B2": (16, 8, 5)})
+    sync(str(cvd_file), f"sqlite:///{tmp_path / 'mine.sqlite'}", pull_too=False)
+    (conflict,) = conflicts(mine)
+    names = {pid: product.name for pid, product in FleetRepository(mine).catalogue().items()}
+
+    dialog = ConflictDialog(conflict, names)
+    qtbot.addWidget(dialog)
+
+    shown = {dialog.table.item(row, 0).text() for row in range(dialog.table.rowCount())}
+    assert shown == {"A1", "B2", "C1"}
+    assert list(dialog.choosers) == ["A1"] and dialog.merge_button.isDefault()
+    assert "Pepsi" in dialog.table.item(0, 3).text()  # CVD's A1
+    dialog.choosers["A1"].setCurrentText(THEIRS_TEXT)
+    dialog.merge_button.click()
+    assert (dialog.choice, dialog.per_slot) == (Choice.MERGE, {"A1": Choice.THEIRS})
+
+    result = resolve_conflict(mine, conflict.push_id, dialog.choice, dialog.per_slot)
+    assert result.layout["A1"].product_id == local_product(mine, 11)  # CVD's, as picked
+    assert result.layout["B2"].product_id == local_product(mine, 16)  # mine, changed only here
+    cvd.dispose()
+    mine.dispose()
+    theirs.dispose()

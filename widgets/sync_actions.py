@@ -1,0 +1,171 @@
+"""File → Open CVD database… and Sync with CVD now (F5): syncs run in a worker, with progress and Cancel in the
+status bar; a layout changed on both sides opens the conflict dialog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+
+from storage.cvd.control import SyncCancelled, SyncControl
+from widgets.sync_conflicts import ConflictDialog
+from widgets.sync_status import SyncProgress
+from widgets.workers import JobCancelled, JobState
+
+if TYPE_CHECKING:
+    from storage.cvd.queue import Conflict
+    from storage.cvd.sync import SyncReport
+    from widgets.main_window import MainWindow
+
+SYNC = "cvd sync"
+CONFLICTS = "cvd conflicts"
+
+
+def report_text(report: SyncReport) -> str:
+    parts = []
+    if report.pushed is not None:
+        parts.append(f"{report.pushed.pushed} layout(s) pushed")
+    if report.pulled is not None:
+        parts.append(f"{report.pulled.layouts_changed} layout(s) and {report.pulled.sales_new:,} sale(s) pulled")
+    waiting = report.queue.get("pending", 0) + report.queue.get("conflict", 0)
+    if waiting:
+        parts.append(f"{waiting} waiting")
+    return "Synced with CVD: " + ", ".join(parts)
+
+
+class SyncActions(QObject):
+    """The window's link to its CVD database (if its working copy came from one)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.source: str | None = None
+        self.progress = SyncProgress()
+        window.statusBar().addPermanentWidget(self.progress)
+        self.progress.cancel_requested.connect(lambda: window.jobs.cancel(SYNC))
+        self.open_action = QAction("Open &CVD database…", window)
+        self.open_action.setStatusTip("Design on a CVD database: it is pulled into a working copy and synced back")
+        self.open_action.triggered.connect(lambda _checked=False: self.choose_cvd())
+        self.sync_action = QAction("S&ync with CVD now", window)
+        self.sync_action.setShortcut(QKeySequence("F5"))
+        self.sync_action.triggered.connect(lambda _checked=False: self.sync_now())
+        window.database_opened.connect(lambda _url: self.refresh_source())
+        self.refresh_source()
+
+    def install_menus(self) -> None:
+        menu = self.window.file_menu
+        actions = menu.actions()
+        after_open = actions[actions.index(self.window.open_action) + 1] if self.window.open_action in actions else None
+        menu.insertActions(after_open, [self.open_action, self.sync_action])
+
+    def refresh_source(self) -> None:
+        """Whether the open database syncs with CVD (a one-row read on an open engine)."""
+        from storage.cvd.sync import source_of
+
+        self.source = source_of(self.window.repository.engine)
+        self.sync_action.setEnabled(self.source is not None)
+        self.sync_action.setToolTip(
+            f"Push activations and pull from {self.source}" if self.source else "This database was not pulled from CVD"
+        )
+
+    # --- syncing ---------------------------------------------------------------------------------
+
+    def _user_id(self) -> int | None:
+        user = self.window.roles.user
+        return user.id if user is not None else None
+
+    def choose_cvd(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, "Open CVD database", "", "CVD databases (*.db *.sqlite *.sqlite3);;All files (*)"
+        )
+        if path:
+            self.open_cvd(f"sqlite:///{Path(path).resolve()}")
+
+    def open_cvd(self, cvd_url: str) -> None:
+        """Pull ``cvd_url`` into its working copy (in a worker), then open that copy in this window."""
+        from storage.cvd.source import working_copy_url
+
+        self._run(cvd_url, working_copy_url(cvd_url), opening=True)
+
+    def sync_now(self) -> None:
+        if self.source is None:
+            self.window.statusBar().showMessage("This database was not pulled from CVD; use File → Open CVD database…")
+            return
+        self._run(self.source, self.window.database_url, opening=False)
+
+    def _run(self, cvd_url: str, working_url: str, *, opening: bool) -> None:
+        from storage.cvd.sync import sync
+
+        user_id = None if opening else self._user_id()
+
+        def job(state: JobState) -> SyncReport:
+            return sync(cvd_url, working_url, control=SyncControl(state.report_progress, state.should_stop, user_id))
+
+        self.progress.started("Syncing with CVD…")
+        self.sync_action.setEnabled(False)
+        self.window.jobs.start(
+            SYNC,
+            job,
+            on_success=lambda report: self._synced(report, working_url, opening),
+            on_failure=self._failed,
+            on_progress=self.progress.progressed,
+        )
+
+    def _synced(self, report: SyncReport, working_url: str, opening: bool) -> None:
+        self.progress.finished()
+        self.sync_action.setEnabled(True)
+        self.window.statusBar().showMessage(report_text(report), 8000)
+        if opening:
+            self.window.open_database(working_url)
+            return
+        self.window.load_fleet()
+        if report.pushed is not None and report.pushed.conflicts:
+            self.show_conflicts()
+
+    def _failed(self, error: Exception) -> None:
+        self.progress.finished()
+        self.sync_action.setEnabled(self.source is not None)
+        if isinstance(error, (SyncCancelled, JobCancelled)):
+            self.window.statusBar().showMessage(
+                "Sync stopped: what was synced stays, nothing is half-written; sync again to finish", 8000
+            )
+            return
+        QMessageBox.warning(
+            self.window, "Sync with CVD", f"The sync did not finish:\n\n{error}\n\nActivations stay queued."
+        )
+
+    # --- conflicts -------------------------------------------------------------------------------
+
+    def show_conflicts(self) -> None:
+        from storage.cvd.queue import conflicts
+
+        engine = self.window.repository.engine
+        self.window.jobs.start(CONFLICTS, lambda _state: conflicts(engine), on_success=self._ask)
+
+    def _ask(self, found: list[Conflict]) -> None:
+        if not found:
+            return
+        names = {product_id: product.name for product_id, product in self.window.catalogue.items()}
+        dialog = ConflictDialog(found[0], names, self.window)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            self.window.statusBar().showMessage("The conflicting push stays parked until you decide", 6000)
+            return
+        self.resolve(found[0].push_id, dialog)
+
+    def resolve(self, push_id: int, dialog: ConflictDialog) -> None:
+        from storage.cvd.queue import resolve_conflict
+
+        engine, choice, per_slot, user_id = (
+            self.window.repository.engine,
+            dialog.choice,
+            dialog.per_slot,
+            self._user_id(),
+        )
+
+        def job(_state: JobState) -> object:
+            return resolve_conflict(engine, push_id, choice, per_slot, user_id)
+
+        self.window.jobs.start(CONFLICTS, job, on_success=lambda _result: self.sync_now(), on_failure=self._failed)
