@@ -64,6 +64,7 @@ class ConflictDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.choosers: dict[str, QComboBox] = {}
         for row, position in enumerate(changed):
             cells = (
@@ -81,8 +82,8 @@ class ConflictDialog(QDialog):
                 self.table.setCellWidget(row, 4, chooser)
                 self.choosers[position] = chooser
             else:
-                side = "CVD's change" if position in merged.from_theirs else "your change"
-                self.table.setItem(row, 4, QTableWidgetItem(f"{side} (only one side changed it)"))
+                side = "CVD's (changed only there)" if position in merged.from_theirs else "Yours (changed only here)"
+                self.table.setItem(row, 4, QTableWidgetItem(side))
         buttons = QDialogButtonBox()
         self.merge_button = buttons.addButton("Merge", QDialogButtonBox.ButtonRole.AcceptRole)
         self.merge_button.setDefault(True)
@@ -100,7 +101,7 @@ class ConflictDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(860, 420)
+        self.resize(1120, 380)
 
     def _decide(self, choice: Choice) -> None:
         self.choice = choice
