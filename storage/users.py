@@ -3,7 +3,7 @@
 The working copy's ``users`` table is the source of roles. On a local working copy (the demo, or a laptop
 designing offline with no CVD source) the laptop's owner is registered as a manager on first use, as before.
 On a working copy pulled from CVD (``sync_state['cvd.source']`` is set) only users that came from CVD's
-``users`` table (a ``cvd_links`` row of kind ``user``, written by :func:`adopt_cvd_user`) keep their role:
+``users`` table (a ``cvd_links`` row of kind ``user``, written by the sync's pull) keep their role:
 anyone else reads only, and is told to sign in as a CVD user. Every check reads the role from the database at
 the moment of the action, so a role changed by an admin takes effect at once.
 """
@@ -127,25 +127,6 @@ def change_user(
             details = {"username": user.username, **changes}
             audit_record(session, by.id, "user.role_changed", details, resource_type="user", resource_id=user.id)
         return _signed_in(session, user)
-
-
-def adopt_cvd_user(session: Session, cvd_id: int, username: str, role: str, *, is_active: bool = True) -> User:
-    """Mirror one row of CVD's ``users`` (for the sync's pull): same name and role, linked so its role is trusted.
-
-    A deactivated CVD user keeps their name for the history but only reads.
-    """
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        user = User(username=username, role=Role.VIEWER.value, ai_features_enabled=True)
-        session.add(user)
-        session.flush()
-    user.role = (parse_role(role) if is_active else Role.VIEWER).value
-    link = session.scalar(select(CvdLink).where(CvdLink.kind == USER_LINK, CvdLink.cvd_id == cvd_id))
-    if link is None:
-        session.add(CvdLink(kind=USER_LINK, local_id=user.id, cvd_id=cvd_id, cvd_key=username))
-    else:
-        link.local_id, link.cvd_key = user.id, username
-    return user
 
 
 def _find_or_register(session: Session, name: str) -> tuple[User, bool]:

@@ -53,6 +53,7 @@ class UsersDialog(QDialog):
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().hide()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # rows are edited through their own controls
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.status = QLabel("Reading users…")
         self.status.setWordWrap(True)
@@ -60,12 +61,12 @@ class UsersDialog(QDialog):
         self.buttons.accepted.connect(self.apply)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel(
-                "Roles: viewer reads · driver also exports · manager also edits, activates, runs AI and "
-                "experiments · admin also manages users and AI settings."
-            )
+        roles = QLabel(
+            "Roles: viewer reads · driver also exports · manager also edits, activates, runs AI and "
+            "experiments · admin also manages users and AI settings."
         )
+        roles.setWordWrap(True)
+        layout.addWidget(roles)
         layout.addWidget(self.table)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
@@ -73,16 +74,19 @@ class UsersDialog(QDialog):
         self.load()
 
     def load(self) -> None:
-        from storage.users import list_users
+        from storage.engine import session_factory
+        from storage.users import cvd_source, list_users
 
         engine = self.engine
 
-        def job(_state: JobState) -> list[SignedInUser]:
-            return list_users(engine)
+        def job(_state: JobState) -> tuple[list[SignedInUser], str | None]:
+            with session_factory(engine)() as session:
+                source = cvd_source(session)
+            return list_users(engine), source
 
-        self.jobs.start(READ, job, on_success=self.show_users, on_failure=self._failed)
+        self.jobs.start(READ, job, on_success=lambda found: self.show_users(*found), on_failure=self._failed)
 
-    def show_users(self, users: list[SignedInUser]) -> None:
+    def show_users(self, users: list[SignedInUser], source: str | None = None) -> None:
         self.users = users
         self.table.setRowCount(len(users))
         for row, user in enumerate(users):
@@ -102,7 +106,8 @@ class UsersDialog(QDialog):
             ai = QCheckBox("on")
             ai.setChecked(user.ai_features_enabled)
             self.table.setCellWidget(row, 2, ai)
-        self.status.setText(f"{len(users)} users. Changes are written to the audit log.")
+        note = " CVD owns these roles: the next sync brings CVD's back, so change them in CVD too." if source else ""
+        self.status.setText(f"{len(users)} users. Changes are written to the audit log.{note}")
 
     def wanted(self) -> list[tuple[int, Role | None, bool | None]]:
         """(user id, new role or None, new AI switch or None) for each row the admin changed."""

@@ -9,9 +9,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from designer.roles import Action, PermissionDenied, Role
-from storage.sync_tables import SyncState
+from storage.sync_tables import CvdLink, SyncState
 from storage.tables import AuditLogRecord, User
-from storage.users import adopt_cvd_user, change_user, list_users, sign_in
+from storage.users import change_user, list_users, sign_in
 from storage.versions import PlanogramVersions
 
 
@@ -21,10 +21,14 @@ def audit_rows(engine: Engine, action: str) -> list[AuditLogRecord]:
 
 
 def pulled_from_cvd(engine: Engine) -> None:
+    """What the sync's pull leaves: the source, and CVD's users linked (kind ``user``) with CVD's roles."""
     with Session(engine) as session, session.begin():
         session.add(SyncState(key="cvd.source", value="sqlite:////data/cvd.sqlite"))
-        adopt_cvd_user(session, 2, "manager2", "manager")
-        adopt_cvd_user(session, 3, "viewer3", "viewer", is_active=False)
+        for cvd_id, name, role in ((2, "manager2", "manager"), (3, "viewer3", "viewer")):
+            user = User(username=name, role=role, ai_features_enabled=True)
+            session.add(user)
+            session.flush()
+            session.add(CvdLink(kind="user", local_id=user.id, cvd_id=cvd_id, cvd_key=name))
 
 
 def test_the_name_comes_from_the_argument_then_the_environment_then_the_os(engine: Engine, monkeypatch) -> None:
