@@ -348,7 +348,7 @@ def server_like(tmp_path: Path) -> Iterator[str]:
 def test_a_server_database_is_written_in_place_with_the_same_fleet(
     server_like: str, fleet: Path, tmp_path: Path
 ) -> None:
-    summary = _build_in_place(server_like, 2, SMALL["days"], SMALL["seed"], lambda _p, _m: None, lambda: False)
+    summary = _build_in_place(server_like, 2, SMALL["days"], SMALL["seed"], lambda _p, _m: None, lambda: False, None)
     assert summary.devices == 2
     in_place = tmp_path / "server.sqlite"
     same = "SELECT device_id, position, product_id, sold_at, transaction_id FROM sales WHERE device_id <= 2 ORDER BY id"
@@ -358,7 +358,7 @@ def test_a_server_database_is_written_in_place_with_the_same_fleet(
 def test_a_cancelled_server_build_removes_what_it_wrote(server_like: str, tmp_path: Path) -> None:
     calls = iter(range(100))
     with pytest.raises(SimulationCancelled):
-        _build_in_place(server_like, 3, 14, 7, lambda _p, _m: None, lambda: next(calls) >= 2)
+        _build_in_place(server_like, 3, 14, 7, lambda _p, _m: None, lambda: next(calls) >= 2, None)
     tables = ("users", "products", "devices", "cabinets", "planograms", "planogram_slots", "sales", "simulation_truth")
     server = tmp_path / "server.sqlite"
     assert [query(server, f"SELECT COUNT(*) FROM {table}")[0][0] for table in tables] == [0] * len(tables)
