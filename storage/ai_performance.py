@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Engine, func, select
 
 from storage.engine import session_factory
-from storage.feedback import SuggestionKind, Verdict
+from storage.feedback import SuggestionKind, Verdict, as_date
 from storage.llm_tables import LlmCallRecord
 from storage.performance import roll_up
 from storage.tables import (
@@ -59,14 +59,6 @@ class AiPerformance:
 
 def _week(day: date) -> date:
     return day - timedelta(days=day.weekday())
-
-
-def _day(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _weighted_mape(errors: dict[date, list[tuple[float, float]]]) -> dict[date, float]:
@@ -107,7 +99,7 @@ def read_ai_performance(engine: Engine, *, roll_up_cabinets: bool = True) -> AiP
                 DemandForecast.actual_units.is_not(None)
             )
         ):
-            forecasts[_week(_day(day))].append((float(actual), float(predicted or 0)))
+            forecasts[_week(as_date(day))].append((float(actual), float(predicted or 0)))
             found.scored_forecasts += 1
         found.forecast_mape = _weighted_mape(forecasts)
 
@@ -132,7 +124,7 @@ def read_ai_performance(engine: Engine, *, roll_up_cabinets: bool = True) -> AiP
             )
         ):
             kind = "AI-designed" if planogram_id in ai_designed else "hand-designed"
-            sums[kind][_week(_day(day))].append(float(revenue_today or 0))
+            sums[kind][_week(as_date(day))].append(float(revenue_today or 0))
         found.revenue_per_cabinet_day = {
             kind: {week: sum(values) / len(values) for week, values in sorted(weeks.items())}
             for kind, weeks in sums.items()

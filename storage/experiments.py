@@ -34,6 +34,7 @@ from ai.experiments import (
 from designer.roles import Action
 from storage.audit import record as audit_record
 from storage.engine import session_factory
+from storage.feedback import as_date
 from storage.tables import AiExperiment, Device, PlanogramRecord, SaleRecord, StockoutRecord
 from storage.users import require_user
 from storage.versions import PlanogramVersions
@@ -224,15 +225,7 @@ def latest_sale_day(engine: Engine, device_ids: Sequence[int]) -> date | None:
     """The last day with a sale on any of the devices: experiments are anchored on it, not on the wall clock."""
     with session_factory(engine)() as session:
         latest = session.scalar(select(func.max(SaleRecord.sold_at)).where(SaleRecord.device_id.in_(device_ids)))
-    return None if latest is None else _as_date(latest)
-
-
-def _as_date(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+    return None if latest is None else as_date(latest)
 
 
 def read_panels(
@@ -267,11 +260,11 @@ def read_panels(
             .group_by(StockoutRecord.device_id, out_day)
         ).all()
     for device, when, units, revenue in sales:
-        i = index[_as_date(when)]
+        i = index[as_date(when)]
         grids[Metric.UNITS][device][i] = float(units)
         grids[Metric.REVENUE][device][i] = float(revenue)
     for device, when, count in outs:
-        grids[Metric.STOCKOUTS][device][index[_as_date(when)]] = float(count)
+        grids[Metric.STOCKOUTS][device][index[as_date(when)]] = float(count)
     return {m: MetricPanel(m, days, grids[m]) for m in metrics}
 
 

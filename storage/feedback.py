@@ -201,11 +201,18 @@ def accuracy_score(actual: float, predicted: float) -> float:
     return max(0.0, 1 - abs(actual - predicted) / max(abs(actual), abs(predicted)))
 
 
+def as_date(value: object) -> date:
+    """A day from what the driver returns for ``date(...)`` or a timestamp: text on SQLite, objects elsewhere."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
 def _latest_sale_day(session: Session, device_id: int) -> date | None:
     latest = session.scalar(select(func.max(SaleRecord.sold_at)).where(SaleRecord.device_id == device_id))
-    if latest is None:
-        return None
-    return latest.date() if isinstance(latest, datetime) else date.fromisoformat(str(latest)[:10])
+    return None if latest is None else as_date(latest)
 
 
 def _measured(session: Session, suggestion: Suggestion, first: date, last: date) -> float:

@@ -41,7 +41,7 @@ CONTROL_COLOUR, TREATMENT_COLOUR = "#9aa5b1", "#2f6fb0"
 METRIC_LABELS = {Metric.REVENUE: "Revenue / day", Metric.UNITS: "Units / day", Metric.STOCKOUTS: "Stock-outs / day"}
 
 
-def _read_devices(engine: Engine) -> tuple[list[tuple[int, str, str]], date | None]:
+def read_devices(engine: Engine) -> tuple[list[tuple[int, str, str]], date | None]:
     from storage.experiments import latest_sale_day
     from storage.tables import Device
 
@@ -323,7 +323,7 @@ class ExperimentsView(QWidget):
 
     def new_experiment(self) -> None:
         engine = self.engine
-        self.jobs.start("devices", lambda _state: _read_devices(engine), on_success=self._open_form,
+        self.jobs.start("devices", lambda _state: read_devices(engine), on_success=self._open_form,
                         on_failure=self._fail)  # fmt: skip
 
     def _open_form(self, found: tuple[list[tuple[int, str, str]], date | None]) -> None:

@@ -1,7 +1,8 @@
 """Picture the AI performance window on a demo fleet with a track record, for reviews and the README.
 
-Usage: ``python tests/experiments/capture_ai_dashboard.py WORKDIR OUT_PREFIX``; writes OUT_PREFIX-performance.png
-and OUT_PREFIX-experiments.png. Offscreen; everything goes into WORKDIR, nothing into the user data dir.
+Usage: ``python tests/experiments/capture_ai_dashboard.py WORKDIR OUT_PREFIX``; writes OUT_PREFIX-performance.png,
+OUT_PREFIX-experiments.png and OUT_PREFIX-form.png.
+Offscreen; everything goes into WORKDIR, nothing into the user data dir.
 
 The track record is made the way the app makes it, only earlier in the simulated history:
 - demand forecasts (each device's 12 best sellers): the app's forecaster run on a copy of the fleet cut at
@@ -36,6 +37,7 @@ from storage.schema import prepare_database
 from storage.simulator import PlantedTreatment, build_demo_fleet
 from storage.tables import Device, SaleRecord
 from widgets.ai_dashboard import AiDashboard
+from widgets.experiments_view import ExperimentForm, read_devices
 from widgets.style import apply_style
 
 END = date(2026, 6, 30)
@@ -147,6 +149,12 @@ def main(workdir: str, prefix: str) -> None:
     loop.exec()
     settle()
     dashboard.grab().save(f"{prefix}-experiments.png")
+    form = ExperimentForm(*read_devices(engine), parent=dashboard)
+    form.name.setText("Healthy snacks at eye level")
+    form.show()
+    settle()
+    form.grab().save(f"{prefix}-form.png")
+    form.close()
     dashboard.close()
     engine.dispose()
 

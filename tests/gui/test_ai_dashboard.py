@@ -95,3 +95,82 @@ def test_the_fill_preview_reports_what_the_user_decided(qtbot: QtBot, accept: bo
     assert decision.suggestion.kind is SuggestionKind.FILL and decision.suggestion.gain
     assert decision.suggestion.predicted == 2.75 and decision.suggestion.details == {"slots": {"A1": 1}}
     assert dialog.result() == (QDialog.DialogCode.Accepted if accept else QDialog.DialogCode.Rejected).value
+
+
+def test_dropping_on_a_hinted_best_slot_is_recorded_as_an_accepted_suggestion(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+    from PySide6.QtWidgets import QApplication, QMessageBox
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+    from windows import open_trained_window
+
+    from designer.cabinets import zone_accepts
+    from storage.tables import AiFeedback, AiPrediction
+    from widgets.cabinet_editing import EditableCabinetView
+    from widgets.mime import product_mime
+
+    url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
+    build_demo_fleet(url, devices=3, days=45, seed=11)
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Discard)
+    window = open_trained_window(qtbot, url)
+    view = window.current_cabinet_view()
+    assert isinstance(view, EditableCabinetView)
+    cabinet = view.editor.cabinet
+    placed = view.editor.planogram.product_ids()
+    product = next(p for p in window.catalogue.values()
+                   if zone_accepts(cabinet.zone, p.temperature_requirement) and p.id not in placed)  # fmt: skip
+    mime = product_mime(product.id, product.name)
+    actions, buttons, keys = Qt.DropAction.CopyAction, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+
+    def at(position: Position) -> QPointF:
+        item = view.slot_item(position)
+        assert item is not None
+        return QPointF(view.mapFromScene(item.sceneBoundingRect().center()))
+
+    with qtbot.waitSignal(window.assistant.heat_map_shown, timeout=10_000) as shown:
+        QApplication.sendEvent(view.viewport(), QDragEnterEvent(at(Position(0, 0)).toPoint(), actions, mime, buttons,
+                                                                keys))  # fmt: skip
+    best = shown.args[0].best_positions(3)[0]
+    QApplication.sendEvent(view.viewport(), QDragMoveEvent(at(best).toPoint(), actions, mime, buttons, keys))
+    with (
+        qtbot.waitSignal(window.assistant.suggestion_decided, timeout=5_000) as decided,
+        qtbot.waitSignal(window.tools.feedback.recorded, timeout=10_000) as recorded,
+    ):
+        QApplication.sendEvent(view.viewport(), QDropEvent(at(best), actions, mime, buttons, keys))
+    decision: Decision = decided.args[0]
+    assert decision.verdict is Verdict.ACCEPTED and decision.suggestion.product_id == product.id
+    assert decision.suggestion.details["placed_at"] == best.label
+    with Session(window.repository.engine) as session:
+        feedback = session.get(AiFeedback, recorded.args[0].feedback_id)
+        assert feedback.feedback_type == "accepted"
+        assert session.scalar(
+            select(AiPrediction.prediction_type).where(AiPrediction.id == feedback.prediction_id)
+        ) == ("placement")
+    window.close()
+
+
+def test_par_levels_kept_or_changed_are_reported_per_product(qtbot: QtBot, demo: Engine) -> None:
+    from PySide6.QtCore import Qt
+
+    from widgets.forecast_view import PAR_COLUMN, ForecastView
+
+    view = ForecastView(demo, 1, forecast_days=7)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=30_000)
+    cell = view.table.item(0, PAR_COLUMN)
+    suggested = int(cell.text())
+    with qtbot.waitSignal(view.decided) as changed:
+        cell.setText(str(suggested + 3))
+    assert changed.args[0].verdict is Verdict.MODIFIED and changed.args[0].note == f"par {suggested + 3}"
+    assert changed.args[0].suggestion.details == {"suggested_par": suggested, "chosen_par": suggested + 3}
+    decisions: list[Decision] = []
+    view.decided.connect(decisions.append)
+    with qtbot.waitSignal(view.par_levels_changed):
+        view.accept_button.click()
+    assert len(decisions) == view.table.rowCount() - 1  # every other product, accepted as suggested
+    assert {d.verdict for d in decisions} == {Verdict.ACCEPTED}
+    assert int(cell.data(Qt.ItemDataRole.UserRole)) not in {d.suggestion.product_id for d in decisions}
+    view.close()
