@@ -721,6 +721,8 @@ class MainWindow(QMainWindow):
         dialog.exec()
 
     def _revert(self, editor: CabinetEditor, planogram_id: int) -> None:
+        if self._refused(Action.EDIT):
+            return
         versions = self.session.versions
 
         def job(_state: JobState) -> Planogram:
@@ -732,7 +734,16 @@ class MainWindow(QMainWindow):
 
         self.jobs.start(VERSIONS, job, on_success=loaded)
 
+    def _refused(self, action: Action) -> bool:
+        """Say in the status bar why the signed-in user may not do ``action`` (the services refuse it too)."""
+        reason = self.roles.why_not(action)
+        if reason is not None:
+            self.statusBar().showMessage(f"Not changed: {reason}", 8000)
+        return reason is not None
+
     def _activate_version(self, editor: CabinetEditor, planogram_id: int) -> None:
+        if self._refused(Action.ACTIVATE):
+            return
         versions, user_id = self.session.versions, self.session.user_id
 
         def job(_state: JobState) -> Planogram:
@@ -745,7 +756,10 @@ class MainWindow(QMainWindow):
                 editor.mark_saved(version)
                 self._update_tabs()
 
-        self.jobs.start(VERSIONS, job, on_success=activated)
+        def failed(error: Exception) -> None:
+            self.statusBar().showMessage(f"Not activated: {error}", 8000)
+
+        self.jobs.start(VERSIONS, job, on_success=activated, on_failure=failed)
 
     def copy_from_cabinet(self) -> None:
         editor = self.current_editor()

@@ -153,3 +153,15 @@ def test_a_driver_starting_an_ai_feature_is_told_why_not(qtbot: QtBot, fleet_url
     assert window.tools.show_affinity() is None
     assert "Only a manager or admin can run AI features" in window.statusBar().currentMessage()
     assert "ai.affinity-analysis" not in audit_actions(fleet_url)
+
+
+def test_a_driver_cannot_revert_or_activate_from_the_version_history(qtbot: QtBot, fleet_url: str, monkeypatch) -> None:
+    window = open_as(qtbot, fleet_url, "dan.driver", monkeypatch)
+    editor = window.current_editor()
+    assert editor is not None
+    history = window.session.versions.history(editor.cabinet.device_id, editor.cabinet.index)
+    window._activate_version(editor, history[-1].id)
+    assert "Only a manager or admin can activate a planogram" in window.statusBar().currentMessage()
+    window._revert(editor, history[-1].id)
+    assert "Only a manager or admin can edit planograms" in window.statusBar().currentMessage()
+    assert not editor.is_modified and audit_actions(fleet_url) == ["user.sign_in"]
