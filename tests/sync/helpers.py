@@ -156,6 +156,13 @@ def add_cvd_sales(engine: Engine, count: int, *, start: str = "2025-08-06 00:00:
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     rows,
                 )
+            elif engine.dialect.name == "postgresql":  # COPY: a million rows in seconds, not minutes
+                cursor = connection.connection.driver_connection.cursor()
+                with cursor.copy(
+                    "COPY sales (device_id, product_id, sale_units, sale_cash, created_at, updated_at) FROM STDIN"
+                ) as copy:
+                    for row in rows:
+                        copy.write_row(row)
             else:
                 names = ("device_id", "product_id", "sale_units", "sale_cash", "created_at", "updated_at")
                 connection.execute(insert(cvd.sales), [dict(zip(names, row, strict=True)) for row in rows])
