@@ -149,19 +149,24 @@ class PerformanceView(QWidget):
 
 
 class AiDashboard(QDialog):
-    """``AiDashboard(engine, parent, user_id=…)``: the performance tab loads at once, in a worker."""
+    """``AiDashboard(engine, parent, user_id=…, refusal=…)``: the performance tab loads at once, in a worker.
+
+    ``refusal`` says why the user may not run experiments (their buttons are then disabled with it as tooltip).
+    """
 
     loaded = Signal()
     failed = Signal(str)
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, user_id: int | None = None) -> None:
+    def __init__(
+        self, engine: Engine, parent: QWidget | None = None, *, user_id: int | None = None, refusal: str | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("AI performance")
         self.resize(1240, 820)
         self.engine = engine
         self.jobs = BackgroundJobs(self)
         self.performance = PerformanceView()
-        self.experiments = ExperimentsView(engine, user_id=user_id)
+        self.experiments = ExperimentsView(engine, user_id=user_id, refusal=refusal)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.performance, "Performance")
         self.tabs.addTab(self.experiments, "Experiments")

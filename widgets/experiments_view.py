@@ -167,10 +167,14 @@ class ExperimentsView(QWidget):
     changed = Signal()
     status_shown = Signal(object)  # the status dict
 
-    def __init__(self, engine: Engine, parent: QWidget | None = None, *, user_id: int | None = None) -> None:
+    def __init__(
+        self, engine: Engine, parent: QWidget | None = None, *, user_id: int | None = None, refusal: str | None = None
+    ) -> None:
+        """``refusal``: why this user may not create or complete experiments (None: they may)."""
         super().__init__(parent)
         self.engine = engine
         self.user_id = user_id
+        self.refusal = refusal
         self.jobs = BackgroundJobs(self)
         self.shown: dict | None = None  # type: ignore[type-arg]
         self.table = QTableWidget(0, 4)
@@ -182,6 +186,8 @@ class ExperimentsView(QWidget):
         self.table.currentCellChanged.connect(lambda row, *_: self._selected(row))
         self.new_button = QPushButton("New experiment…")
         self.new_button.clicked.connect(self.new_experiment)
+        self.new_button.setEnabled(refusal is None)
+        self.new_button.setToolTip(refusal or "")
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -194,6 +200,7 @@ class ExperimentsView(QWidget):
         self.metric.currentIndexChanged.connect(lambda _i: self._draw())
         self.complete_button = QPushButton("Complete experiment")
         self.complete_button.setEnabled(False)
+        self.complete_button.setToolTip(refusal or "")
         self.complete_button.clicked.connect(self.complete_selected)
         self.results = QLabel("Select an experiment, or start a new one.")
         self.results.setWordWrap(True)
@@ -261,7 +268,7 @@ class ExperimentsView(QWidget):
 
     def show_status(self, status: dict) -> None:  # type: ignore[type-arg]
         self.shown = status
-        self.complete_button.setEnabled(status["status"] == "active")
+        self.complete_button.setEnabled(status["status"] == "active" and self.refusal is None)
         results = status["results"]
         lines = [
             f"<b>{status['name']}</b> · {status['status']} since {status['start_date']}"
@@ -360,7 +367,7 @@ class ExperimentsView(QWidget):
     def _fail(self, error: Exception) -> None:
         self.results.setText(f"<span style='color:{style.DROP_REFUSE.name()}'>{error}</span>")
         if self.shown is not None:
-            self.complete_button.setEnabled(self.shown["status"] == "active")
+            self.complete_button.setEnabled(self.shown["status"] == "active" and self.refusal is None)
 
     def shutdown(self) -> None:
         self.jobs.shutdown(3000)

@@ -373,7 +373,8 @@ class WindowTools(QObject):
         """Prediction accuracy, suggestions taken, AI-designed against hand-designed, Claude spend; experiments."""
         from widgets.ai_dashboard import AiDashboard
 
-        dashboard = AiDashboard(self.window.repository.engine, self.window, user_id=self._user_id)
+        refusal = self.window.roles.why_not(Action.RUN_EXPERIMENTS)
+        dashboard = AiDashboard(self.window.repository.engine, self.window, user_id=self._user_id, refusal=refusal)
         dashboard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dashboard = dashboard
         dashboard.show()

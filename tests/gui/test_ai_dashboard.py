@@ -174,3 +174,14 @@ def test_par_levels_kept_or_changed_are_reported_per_product(qtbot: QtBot, demo:
     assert {d.verdict for d in decisions} == {Verdict.ACCEPTED}
     assert int(cell.data(Qt.ItemDataRole.UserRole)) not in {d.suggestion.product_id for d in decisions}
     view.close()
+
+
+def test_a_user_who_may_not_run_experiments_sees_why_on_the_buttons(qtbot: QtBot, demo: Engine) -> None:
+    reason = "Only a manager or admin can run experiments; you are signed in as a viewer"
+    dashboard = AiDashboard(demo, refusal=reason)
+    qtbot.addWidget(dashboard)
+    with qtbot.waitSignal(dashboard.loaded, timeout=30_000):
+        dashboard.show()
+    buttons = (dashboard.experiments.new_button, dashboard.experiments.complete_button)
+    assert not any(b.isEnabled() for b in buttons) and all(b.toolTip() == reason for b in buttons)
+    dashboard.close()
