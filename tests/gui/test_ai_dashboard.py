@@ -185,3 +185,23 @@ def test_a_user_who_may_not_run_experiments_sees_why_on_the_buttons(qtbot: QtBot
     buttons = (dashboard.experiments.new_button, dashboard.experiments.complete_button)
     assert not any(b.isEnabled() for b in buttons) and all(b.toolTip() == reason for b in buttons)
     dashboard.close()
+
+
+@pytest.mark.parametrize(("accept", "verdict"), [(True, Verdict.ACCEPTED), (False, Verdict.REJECTED)])
+def test_a_shown_personalised_proposal_is_reported_opened_or_closed(
+    qtbot: QtBot, demo: Engine, accept: bool, verdict: Verdict
+) -> None:
+    from types import SimpleNamespace
+
+    from widgets.personalization_wizard import PersonalizationWizard
+
+    wizard = PersonalizationWizard(demo, 2)
+    qtbot.addWidget(wizard)
+    # a proposal as the wizard holds it once shown (its computation is tested in tests/personalization)
+    wizard.result = SimpleNamespace(body={"personalized_planogram": {"expected_daily_revenue": 42.5}}, planograms={})
+    with qtbot.waitSignal(wizard.decided) as decided:
+        wizard.accept() if accept else wizard.reject()
+    decision: Decision = decided.args[0]
+    assert decision.verdict is verdict and decision.suggestion.kind is SuggestionKind.PERSONALISATION
+    assert decision.suggestion.device_id == 2 and decision.suggestion.predicted == 42.5
+    assert decision.suggestion.measure is Measure.DEVICE_REVENUE
