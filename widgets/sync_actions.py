@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
+from designer.roles import Action
 from storage.cvd.control import SyncCancelled, SyncControl
 from widgets.sync_conflicts import ConflictDialog
 from widgets.sync_status import SyncProgress
@@ -93,6 +94,10 @@ class SyncActions(QObject):
     def sync_now(self) -> None:
         if self.source is None:
             self.window.statusBar().showMessage("This database was not pulled from CVD; use File → Open CVD database…")
+            return
+        reason = self.window.roles.why_not(Action.SYNC)
+        if reason is not None:
+            self.window.statusBar().showMessage(f"Not synced: {reason}", 8000)
             return
         self._run(self.source, self.window.database_url, opening=False)
 

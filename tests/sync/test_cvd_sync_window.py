@@ -9,6 +9,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QThreadPool
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
@@ -34,7 +35,10 @@ def _sales(url: str) -> int:
     return int(count)
 
 
-def test_sync_now_shows_progress_and_cancel_stops_it_cleanly(qtbot: QtBot, cvd_file: Path, tmp_path: Path) -> None:
+def test_sync_now_shows_progress_and_cancel_stops_it_cleanly(
+    qtbot: QtBot, cvd_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLANOGRAM_USER", "manager2")  # a CVD manager may sync
     working = f"sqlite:///{tmp_path / 'working.sqlite'}"
     sync(str(cvd_file), working)
     cvd = make_engine(f"sqlite:///{cvd_file}")
@@ -43,6 +47,7 @@ def test_sync_now_shows_progress_and_cancel_stops_it_cleanly(qtbot: QtBot, cvd_f
     window = open_main_window(prepare_database(working), working)
     qtbot.addWidget(window)
     qtbot.waitSignal(window.fleet_loaded, timeout=20_000).wait()
+    qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
     assert window.sync.sync_action.isEnabled() and window.sync.sync_action.shortcut().toString() == "F5"
 
     window.sync.sync_action.trigger()
@@ -93,3 +98,22 @@ def test_the_conflict_dialog_settles_a_layout_changed_on_both_sides(
     cvd.dispose()
     mine.dispose()
     theirs.dispose()
+
+
+def test_a_viewer_is_told_why_sync_is_refused(
+    qtbot: QtBot, cvd_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLANOGRAM_USER", "viewer3")
+    working = f"sqlite:///{tmp_path / 'working.sqlite'}"
+    sync(str(cvd_file), working)
+    window = open_main_window(prepare_database(working), working)
+    qtbot.addWidget(window)
+    qtbot.waitSignal(window.fleet_loaded, timeout=20_000).wait()
+    qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
+
+    window.sync.sync_action.trigger()
+
+    assert window.statusBar().currentMessage().startswith("Not synced:")
+    assert not window.sync.progress.isVisible()
+    window.close()
+    QThreadPool.globalInstance().waitForDone(10_000)
