@@ -8,7 +8,8 @@ import sys
 from typing import Any
 
 EXIT_PROBLEM = 2
-EXIT_UNREACHABLE = 3
+EXIT_REFUSED = 3  # the role may not push (as for the other commands' refusals)
+EXIT_UNREACHABLE = 4
 
 
 def add_sync_parser(commands: Any) -> None:
@@ -45,12 +46,16 @@ def run_sync_command(args: argparse.Namespace) -> int:
             }
             engine.dispose()
         else:
+            user_id, refusal = _who(working, getattr(args, "user", None), args.direction)
+            if refusal:
+                print(json.dumps({"success": False, "error": refusal}))
+                return EXIT_REFUSED
             report = sync(
                 args.cvd,
                 working,
                 push=args.direction in ("push", "both"),
                 pull_too=args.direction in ("pull", "both"),
-                control=SyncControl(progress),
+                control=SyncControl(progress, user_id=user_id),
             )
             print(file=sys.stderr)
             body = {"success": True, "working_copy": display_url(working), **report.as_json()}
@@ -70,3 +75,22 @@ def run_sync_command(args: argparse.Namespace) -> int:
         return EXIT_UNREACHABLE
     print(json.dumps(body, default=str))
     return 0
+
+
+def _who(working: str, username: str | None, direction: str) -> tuple[int | None, str | None]:
+    """The signed-in user of an existing working copy, and why they may not push (None when they may)."""
+    from designer.roles import Action
+    from storage.engine import sqlite_file
+    from storage.schema import prepare_database
+    from storage.users import sign_in
+
+    file = sqlite_file(working)
+    if file is not None and not file.exists():
+        return None, None  # the first pull: nothing to push yet, CVD's users arrive with it
+    engine = prepare_database(working)
+    try:
+        user = sign_in(engine, username, audit=False)
+    finally:
+        engine.dispose()
+    reason = user.why_not(Action.SYNC) if direction in ("push", "both") else None
+    return user.id, (f"{user.username} may not push to CVD: {reason}" if reason else None)

@@ -1,0 +1,54 @@
+"""``python main.py sync pull|push|status``: headless sync with a JSON report, refusals and problems as JSON too."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from main import main
+from tests.sync.helpers import edit_and_activate
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    code = main(list(argv))
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_pull_then_push_an_activation_reports_both(
+    capsys: pytest.CaptureFixture[str], cvd_file: Path, tmp_path: Path
+) -> None:
+    working = str(tmp_path / "laptop.sqlite")
+    code, pulled = _run(capsys, "sync", "pull", "--cvd", str(cvd_file), "--db", working)
+    assert code == 0 and pulled["pulled"]["devices"] == 20 and pulled["pulled"]["sales_new"] == 2731
+
+    from storage.schema import prepare_database
+
+    engine = prepare_database(f"sqlite:///{working}")
+    edit_and_activate(engine, "444", 0, {"A1": (11, 10, 6)})
+    engine.dispose()
+    code, status = _run(capsys, "sync", "status", "--cvd", str(cvd_file), "--db", working)
+    assert (code, status["queue"]) == (0, {"pending": 1})
+
+    code, pushed = _run(capsys, "--user", "manager2", "sync", "push", "--cvd", str(cvd_file), "--db", working)
+
+    assert code == 0 and pushed["pushed"]["pushed"] == 1 and pushed["queue"] == {"done": 1}
+    assert pushed["audit_copied"] >= 2  # the save and the activation, now in CVD's audit_log
+
+
+def test_a_viewer_may_pull_but_not_push(capsys: pytest.CaptureFixture[str], cvd_file: Path, tmp_path: Path) -> None:
+    working = str(tmp_path / "laptop.sqlite")
+    _run(capsys, "sync", "pull", "--cvd", str(cvd_file), "--db", working)
+
+    code, body = _run(capsys, "--user", "viewer3", "sync", "push", "--cvd", str(cvd_file), "--db", working)
+
+    assert code == 3 and body["success"] is False and "viewer" in body["error"]
+
+
+def test_a_file_that_is_not_cvd_is_named_in_the_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, body = _run(
+        capsys, "sync", "pull", "--cvd", str(tmp_path / "nowhere.sqlite"), "--db", str(tmp_path / "w.sqlite")
+    )
+
+    assert code == 2 and "does not exist" in body["error"]
