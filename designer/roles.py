@@ -84,10 +84,11 @@ def allows(role: Role, action: Action) -> bool:
 
 def refusal(role: Role, action: Action) -> str:
     """Why ``role`` may not do ``action``, in the words a disabled menu item's tooltip shows."""
-    needed = MINIMUM_ROLE[action]
+    allowed = [other.value for other in Role if other.rank >= MINIMUM_ROLE[action].rank]
+    who = "an admin" if allowed == [Role.ADMIN.value] else f"a {', '.join(allowed[:-1])} or {allowed[-1]}"
     return (
-        f"Only {'an admin' if needed is Role.ADMIN else f'a {needed.value} or admin'} can {_WHAT[action]}; "
-        f"you are signed in as a {role.value}. Ask an admin to change your role in CVD"
+        f"Only {who} can {_WHAT[action]}; you are signed in as a {role.value}. "
+        "Ask an admin to change your role (Tools → Users…, or in CVD)"
     )
 
 

@@ -94,3 +94,13 @@ def test_a_sign_in_writes_one_audit_row(engine: Engine) -> None:
     assert (row.user_id, row.resource_type, row.resource_id) == (user.id, "user", user.id)
     with Session(engine) as session:
         assert session.scalar(select(User.role).where(User.id == user.id)) == "driver"
+
+
+def test_a_refusal_names_every_role_that_may_and_the_fix() -> None:
+    from designer.roles import refusal
+
+    assert refusal(Role.VIEWER, Action.EXPORT) == (
+        "Only a driver, manager or admin can export or print slot maps and pick lists; you are signed in as a "
+        "viewer. Ask an admin to change your role (Tools → Users…, or in CVD)"
+    )
+    assert refusal(Role.MANAGER, Action.MANAGE_USERS).startswith("Only an admin can manage users;")
