@@ -2,8 +2,9 @@
 AI-designed planograms sell better, and what Claude cost.
 
 - Accuracy by week: weighted MAPE (Σ|actual − predicted| / Σ actual, so days that sold nothing do not divide
-  by zero) of scored revenue predictions (auto-fill and personalisation decisions, :mod:`storage.feedback`)
-  and of scored demand forecasts (``demand_forecasts`` with ``actual_units``).
+  by zero) of revenue predictions — scored auto-fill and personalisation decisions (:mod:`storage.feedback`)
+  and revenue comparisons (``predict-revenue``) whose tested side can be told, see
+  :func:`_comparison_outcomes` — and of scored demand forecasts (``demand_forecasts`` with ``actual_units``).
 - Acceptance: decisions per suggestion kind.
 - AI-designed against hand-designed: revenue per cabinet-day from the daily ``planogram_performance``
   roll-ups. A planogram version counts as AI-designed when an accepted or modified auto-fill or
@@ -16,12 +17,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from storage.engine import session_factory
-from storage.feedback import SuggestionKind, Verdict, as_date
+from storage.feedback import SuggestionKind, Verdict, as_date, last_sale_day
 from storage.llm_tables import LlmCallRecord
 from storage.performance import roll_up
 from storage.tables import (
@@ -31,9 +33,12 @@ from storage.tables import (
     DemandForecast,
     PlanogramPerformance,
     PlanogramRecord,
+    PlanogramSlotRecord,
+    SaleRecord,
 )
 
 REVENUE_KINDS = (SuggestionKind.FILL.value, SuggestionKind.PERSONALISATION.value)
+COMPARISON_CHECK_DAYS = 28
 
 
 @dataclass
@@ -91,6 +96,9 @@ def read_ai_performance(engine: Engine, *, roll_up_cabinets: bool = True) -> AiP
                 first_day = date.fromisoformat(json.loads(result)["window"][0])
                 revenue[_week(first_day)].append((float(facts["actual"]), float(facts["predicted"])))
                 found.scored_predictions += 1
+        for week, pair in _comparison_outcomes(session):
+            revenue[week].append(pair)
+            found.scored_predictions += 1
         found.revenue_mape = _weighted_mape(revenue)
 
         forecasts: dict[date, list[tuple[float, float]]] = defaultdict(list)
@@ -137,7 +145,7 @@ def read_ai_performance(engine: Engine, *, roll_up_cabinets: bool = True) -> AiP
     return found
 
 
-def _ai_designed_planograms(session) -> set[int]:  # type: ignore[no-untyped-def]
+def _ai_designed_planograms(session: Session) -> set[int]:
     """Versions saved after an accepted (or modified) fill or personalisation of their cabinet or device."""
     decisions = session.execute(
         select(AiPrediction.device_id, AiPrediction.prediction_type, AiPrediction.cabinet_index, AiFeedback.created_at)
@@ -169,3 +177,73 @@ def _ai_designed_planograms(session) -> set[int]:  # type: ignore[no-untyped-def
                 found.add(planogram_id)
         previous[(device, cabinet)] = created
     return found
+
+
+def _comparison_outcomes(session: Session) -> list[tuple[date, tuple[float, float]]]:
+    """Revenue comparisons (``predict-revenue``) checked against the cabinet's revenue once sales cover up to
+    COMPARISON_CHECK_DAYS after their as-of: the baseline side when the cabinet kept its planogram all along,
+    the proposed side when a version with exactly the proposed slots went live by the first day; otherwise
+    neither prediction was put to the test. (week, (actual, predicted)) per tested prediction."""
+    found = []
+    rows = session.execute(
+        select(
+            AiPrediction.device_id, AiPrediction.cabinet_index, AiPrediction.input_data, AiPrediction.prediction_result
+        ).where(AiPrediction.prediction_type == "revenue")
+    ).all()
+    latest: dict[int, date | None] = {}
+    for device, cabinet, request_text, body_text in rows:
+        body = json.loads(body_text)
+        as_of = (body.get("model_metadata") or {}).get("as_of")
+        predictions = body.get("predictions") or {}
+        if not as_of or "baseline" not in predictions:
+            continue
+        horizon = int(predictions.get("break_even_analysis", {}).get("horizon_days", COMPARISON_CHECK_DAYS))
+        first = date.fromisoformat(as_of) + timedelta(days=1)
+        last = first + timedelta(days=min(horizon, COMPARISON_CHECK_DAYS) - 1)
+        if device not in latest:
+            latest[device] = last_sale_day(session, device)
+        if latest[device] is None or latest[device] < last:  # type: ignore[operator]
+            continue
+        side = _side_tested(session, device, cabinet or 0, json.loads(request_text), first, last)
+        if side is None:
+            continue
+        actual = session.scalar(
+            select(func.coalesce(func.sum(SaleRecord.quantity * SaleRecord.unit_price), 0)).where(
+                SaleRecord.device_id == device,
+                SaleRecord.cabinet_index == (cabinet or 0),
+                SaleRecord.sold_at >= datetime.combine(first, time()),
+                SaleRecord.sold_at < datetime.combine(last + timedelta(days=1), time()),
+            )
+        )
+        days = (last - first).days + 1
+        found.append((_week(first), (float(actual or 0) / days, float(predictions[side]["daily_revenue"]))))
+    return found
+
+
+def _side_tested(
+    session: Session, device: int, cabinet: int, request: dict[str, object], first: date, last: date
+) -> str | None:
+    activations = session.execute(
+        select(PlanogramRecord.id, PlanogramRecord.activated_at).where(
+            PlanogramRecord.device_id == device,
+            PlanogramRecord.cabinet_index == cabinet,
+            PlanogramRecord.activated_at >= datetime.combine(first - timedelta(days=1), time()),
+            PlanogramRecord.activated_at < datetime.combine(last + timedelta(days=1), time()),
+        )
+    ).all()
+    if not activations:
+        return "baseline"  # today's planogram ran the whole window: its prediction was tested
+    proposed = request.get("proposed_planogram")
+    early = [pid for pid, at in activations if at < datetime.combine(first + timedelta(days=1), time())]
+    if len(activations) != 1 or not early or not isinstance(proposed, dict):
+        return None
+    wanted = {(str(s.get("position")), s.get("product_id")) for s in proposed.get("slots", [])
+              if isinstance(s, dict) and s.get("product_id") is not None}  # fmt: skip
+    live = set(
+        session.execute(
+            select(PlanogramSlotRecord.position, PlanogramSlotRecord.product_id).where(
+                PlanogramSlotRecord.planogram_id == early[0], PlanogramSlotRecord.product_id.is_not(None)
+            )
+        ).all()
+    )
+    return "proposed" if live == wanted else None

@@ -90,7 +90,7 @@ def record_feedback(
 ) -> Recorded:
     """Store the prediction and the decision together (one transaction)."""
     with session_factory(engine).begin() as session:
-        anchor = as_of or _latest_sale_day(session, suggestion.device_id)
+        anchor = as_of or last_sale_day(session, suggestion.device_id)
         if anchor is None:
             raise ValueError(f"device {suggestion.device_id} has no sales to measure a suggestion by; sync first")
         baseline = None
@@ -164,7 +164,7 @@ def score_outcomes(engine: Engine) -> int:
                 continue  # not a suggestion recorded here (e.g. a revenue comparison)
             device = prediction.device_id
             if device not in latest:
-                latest[device] = _latest_sale_day(session, device)
+                latest[device] = last_sale_day(session, device)
             first, last = (date.fromisoformat(day) for day in result["window"])
             if latest[device] is None or latest[device] < last:
                 continue
@@ -210,7 +210,7 @@ def as_date(value: object) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _latest_sale_day(session: Session, device_id: int) -> date | None:
+def last_sale_day(session: Session, device_id: int) -> date | None:
     latest = session.scalar(select(func.max(SaleRecord.sold_at)).where(SaleRecord.device_id == device_id))
     return None if latest is None else as_date(latest)
 
