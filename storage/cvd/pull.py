@@ -467,6 +467,7 @@ def _pull_dex(source: Connection, sessions, summary: PullSummary, control: SyncC
         )
         if not rows:
             break
+        zero_based = {row["dex_read_id"] for row in rows if str(row["column"]).strip() == "0"}
         with sessions.begin() as session:
             for row in rows:
                 session.add(
@@ -476,7 +477,7 @@ def _pull_dex(source: Connection, sessions, summary: PullSummary, control: SyncC
                         device_id=device_by_asset.get(row["machine_serial"]),
                         read_at=cvd_time(row["upload_timestamp"] or row["created_at"]),
                         selection=row["selection_number"],
-                        position=_dex_position(row["row"], row["column"]),
+                        position=_dex_position(row["row"], row["column"], row["dex_read_id"] in zero_based),
                         price_cents=row["price_cents"],
                         capacity=row["capacity"],
                         units_sold=row["units_sold"],
@@ -488,10 +489,11 @@ def _pull_dex(source: Connection, sessions, summary: PullSummary, control: SyncC
         summary.dex_new += len(rows)
 
 
-def _dex_position(row: object, column: object) -> str | None:
-    """DEX rows count from 0 (row 0 is A); columns are numbers. None when the record does not say."""
+def _dex_position(row: object, column: object, zero_based_columns: bool) -> str | None:
+    """DEX rows count from 0 (row 0 is A); columns count from 0 on machines that report a column 0, else from
+    1. None when the record does not say."""
     try:
-        row_number, column_number = int(str(row)), int(str(column))
+        row_number, column_number = int(str(row)), int(str(column)) + (1 if zero_based_columns else 0)
     except (TypeError, ValueError):
         return None
     if not (0 <= row_number < 26 and column_number > 0):

@@ -143,3 +143,25 @@ def test_a_layout_edited_in_the_web_app_arrives_as_a_new_active_version(
     catalogue = {product.id: product.name for product in fleet.catalogue().values()}
     assert catalogue[planogram.slots[next(p for p in planogram.slots if p.label == "A1")].product_id] == "Pepsi"
     assert planogram.version == 2  # the pulled one is kept in the history
+
+
+def test_dex_reads_give_a_device_its_per_slot_sales_between_reads(cvd_engine: Engine, working_copy: Engine) -> None:
+    from storage.cvd.dex import slot_history
+
+    with cvd_engine.begin() as connection:  # a machine whose DEX serial is its asset number (none in the sample)
+        connection.execute(update(cvd.devices).where(cvd.devices.c.id == 5).values(asset="6422550123"))
+        records = cvd.dex_pa_records.c
+        connection.execute(
+            update(cvd.dex_pa_records)
+            .where(records.dex_read_id == 23, records.selection_number == "1")
+            .values(units_sold=records.units_sold + 7, revenue_cents=records.revenue_cents + 700)
+        )
+    pull(cvd_engine, working_copy)
+    device = next(d for d in FleetRepository(working_copy).devices() if d.asset_number == "6422550123")
+
+    history = slot_history(working_copy, device.id)
+
+    sold = [(p.position, p.units, p.revenue) for p in history if p.units]
+    assert sold == [("A1", 7, 7.0)]  # selection 1 at row 0, column 0 of a machine counting columns from 0
+    assert {p.position for p in history} >= {"A1", "A2"}
+    assert all(p.end > p.start for p in history)
