@@ -252,7 +252,6 @@ def _pull_layouts(source: Connection, session: Session, summary: PullSummary) ->
             quantities = {s[0]: s[2] for s in local_slots}
             for slot in active.slots:
                 slot.quantity = quantities.get(slot.position, slot.quantity)
-            active = active
         active = _active_record(session, cabinet)
         write_state(
             session,

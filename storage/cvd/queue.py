@@ -60,15 +60,16 @@ def enqueue_activation(session: Session, record: PlanogramRecord) -> PendingPush
     ).all()
     base = read_state(session, base_key(link.cvd_id), {}) or {}
     for push in earlier:
-        if push.status == "pending":
-            push.status = "superseded"  # the latest activation is what the machine should run
+        # the latest activation is what the machine should run; a parked conflict is not lost by this: the
+        # base stays what we pulled, so the new push meets CVD's change again and is parked in its turn
+        push.status = "superseded"
     push = PendingPush(
         planogram_id=record.id,
         device_id=record.device_id,
         cabinet_index=record.cabinet_index,
         version=record.version,
         base_cvd_updated_at=base.get("updated_at"),
-        status="conflict" if any(p.status == "conflict" for p in earlier) else "pending",
+        status="pending",
         attempts=0,
         created_at=datetime.now(),
     )

@@ -119,3 +119,25 @@ def test_a_layout_changed_in_the_web_app_is_a_conflict_too(cvd_engine: Engine, w
     assert labels["A2"] == local_product(working_copy, 2)
     mine = [v for v in PlanogramVersions(working_copy).history(device.id, 0) if v.status.value == "archived"]
     assert mine  # our edit stays in the history
+
+
+def test_activating_again_while_a_conflict_is_parked_meets_the_conflict_again(
+    cvd_engine: Engine, working_copy: Engine, tmp_path: Path
+) -> None:
+    pull(cvd_engine, working_copy)
+    other = _second_copy(tmp_path, cvd_engine)
+    edit_and_activate(other, "444", 0, {"A1": (11, 10, 6)})
+    run_pushes(cvd_engine, other)
+    edit_and_activate(working_copy, "444", 0, {"A1": (7, 12, 7)})
+    run_pushes(cvd_engine, working_copy)
+    assert queue_status(working_copy) == {"conflict": 1}
+
+    edit_and_activate(working_copy, "444", 0, {"A1": (8, 12, 7)})  # a second try, before settling the first
+    summary = run_pushes(cvd_engine, working_copy)
+
+    assert len(summary.conflicts) == 1 and summary.pushed == 0
+    assert _cvd_slot(cvd_engine, "A1") == (11, 10, 6)
+    assert queue_status(working_copy) == {"superseded": 1, "conflict": 1}
+    (conflict,) = conflicts(working_copy)
+    assert conflict.mine["A1"].product_id == local_product(working_copy, 8)
+    other.dispose()
