@@ -8,7 +8,7 @@ roll-ups and suggestion outcomes brought up to date) in a worker; this window on
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 from sqlalchemy import Engine
@@ -52,6 +52,8 @@ def empty_note(plot: pg.PlotWidget, text: str) -> None:
 class PerformanceView(QWidget):
     """Four charts and a line of headline figures."""
 
+    drawn = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.summary = QLabel("Reading the AI's track record…")
@@ -79,10 +81,11 @@ class PerformanceView(QWidget):
             f"({found.scored_forecasts} scored) · suggestions taken: <b>{'—' if rate is None else f'{rate:.0%}'}</b> "
             f"of {decisions} · AI-designed planograms: <b>{found.ai_planograms}</b> · Claude: <b>${spend:.2f}</b>"
         )
-        self._draw_accuracy(found)
-        self._draw_acceptance(found)
-        self._draw_designs(found)
-        self._draw_spend(found)
+        # one chart per turn of the event loop: together they take longer than a frame
+        draws = [self._draw_accuracy, self._draw_acceptance, self._draw_designs, self._draw_spend]
+        for turn, draw in enumerate(draws):
+            QTimer.singleShot(turn, lambda draw=draw: draw(found))
+        QTimer.singleShot(len(draws), self.drawn.emit)
 
     def _draw_accuracy(self, found: AiPerformance) -> None:
         plot = self.accuracy
@@ -170,6 +173,7 @@ class AiDashboard(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.performance, "Performance")
         self.tabs.addTab(self.experiments, "Experiments")
+        self.performance.drawn.connect(self.loaded.emit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         self.refresh()
@@ -191,7 +195,6 @@ class AiDashboard(QDialog):
 
     def _show(self, found: AiPerformance) -> None:
         self.performance.show_performance(found)
-        self.loaded.emit()
 
     def _fail(self, error: Exception) -> None:
         self.performance.summary.setText(f"The figures could not be read: {error}. Reopen the window to retry.")
