@@ -84,8 +84,8 @@ class PerformanceView(QWidget):
         # one chart per turn of the event loop: together they take longer than a frame
         draws = [self._draw_accuracy, self._draw_acceptance, self._draw_designs, self._draw_spend]
         for turn, draw in enumerate(draws):
-            QTimer.singleShot(turn, lambda draw=draw: draw(found))
-        QTimer.singleShot(len(draws), self.drawn.emit)
+            QTimer.singleShot(turn, self, lambda draw=draw: draw(found))  # dropped if the window closes first
+        QTimer.singleShot(len(draws), self, self.drawn.emit)
 
     def _draw_accuracy(self, found: AiPerformance) -> None:
         plot = self.accuracy

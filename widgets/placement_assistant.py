@@ -141,7 +141,7 @@ class PlacementAssistant(QObject):
             product, position, grid = self._product_id, self._position, self._grid
             before = view.editor.planogram.slot_at(position).product_id
             # the drop (if this was one) is applied right after the drag ends: judge it then
-            QTimer.singleShot(0, lambda: self._judge_drop(view, grid, product, position, before))
+            QTimer.singleShot(0, self, lambda: self._judge_drop(view, grid, product, position, before))
         if view is self._view:
             self.jobs.abandon(HEAT_MAP)
             self.jobs.abandon(SCORE)
