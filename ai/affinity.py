@@ -179,10 +179,11 @@ def anti_affinity(
     engine, device_id: int, metrics: PairMetrics, catalogue: Mapping, name: Mapping[int, str], start: dt.datetime | None
 ) -> list[dict]:
     """Substitutes among the device's products, found across the fleet (:mod:`ai.rivalry`): same-category
-    pairs whose sales per on-sale hour fall where and while the other is carried. Within one device rivals
-    are usually carried together the whole time, so only the fleet's devices and its planogram changes can
-    show the penalty. Listed when the device carries (or sold in the window) at least one of the pair, with
-    advice that depends on whether it carries both."""
+    pairs whose first-choice sales fall on the days the other is carried, tested against the fleet's
+    expectations with false-discovery control. Within one device rivals are usually carried together the whole
+    time, so only the fleet's devices and its planogram changes can show the penalty. Listed when the device
+    carries (or sold in the window) at least one of the pair, with advice that depends on whether it carries
+    both."""
     category = {int(p): product.category for p, product in catalogue.items()}
     rivals = fleet_rivals(engine, category)
     if not rivals:
@@ -212,13 +213,16 @@ def anti_affinity(
                 "product_2": {"id": pair.b, "name": _name(pair.b, name, catalogue)},
                 "co_occurrence_ratio": ratio,
                 "sales_drop": round(pair.drop, 3),
+                "rate_ratio": _rounded(pair.ratio),
+                "rate_ratio_ci": [_rounded(v) for v in pair.ci],
                 "rate_ratio_1": _rounded(pair.ratio_a),
                 "rate_ratio_1_ci": [_rounded(v) for v in pair.ci_a],
                 "rate_ratio_2": _rounded(pair.ratio_b),
                 "rate_ratio_2_ci": [_rounded(v) for v in pair.ci_b],
                 "z": round(pair.z, 2),
-                "device_periods_together": pair.periods_together,
-                "device_periods_apart": pair.periods_apart,
+                "q_value": round(pair.q_value, 4),
+                "device_days_together": pair.days_together,
+                "device_days_apart": pair.days_apart,
                 "both_carried": both,
                 "recommendation": _separation_advice(pair, both, cabinets),
             }
@@ -237,7 +241,7 @@ def _rounded(value: float) -> float | None:
 
 
 def _separation_advice(pair, both: bool, cabinets: Mapping) -> str:
-    drop = f"{round(100 * pair.drop)}% fewer sales per on-sale hour where both are carried, across the fleet"
+    drop = f"{round(100 * pair.drop)}% fewer first-choice sales per day where both are carried, across the fleet"
     if not both:
         return f"Substitutes ({drop}): do not add the other one to this device"
     a, b = cabinets.get(pair.a, []), cabinets.get(pair.b, [])

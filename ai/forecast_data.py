@@ -185,6 +185,16 @@ def known_holidays(engine: Engine) -> dict[dt.date, str]:
     return {dt.date.fromisoformat(h["date"]): h["name"] for h in json.loads(value).get("dates", [])}
 
 
+def weather_regions(engine: Engine) -> dict[int, str]:
+    """Device id → the weather series it shares with its neighbours, when the database records them (empty
+    otherwise): devices under one sky have one season per category."""
+    with engine.connect() as connection:
+        value = connection.scalar(select(SimulationTruth.value).where(SimulationTruth.key == "weather"))
+    if not value:
+        return {}
+    return {int(device): str(region) for device, region in json.loads(value).get("device_regions", {}).items()}
+
+
 def recorded_weather(engine: Engine, device_id: int) -> pd.DataFrame | None:
     """Daily temperature and rain at the device's region, when the database records them (the demo fleet does)."""
     with engine.connect() as connection:

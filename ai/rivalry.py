@@ -1,28 +1,35 @@
-"""Substitutes from the fleet's history: does a product sell less where and while its rival is carried?
+"""Substitutes from the fleet's history: does a product sell less on the days its rival is carried?
 
-Within one device a planted pair of rivals is usually carried together the whole time, so a device's own
-days cannot show the penalty. The fleet can: devices carry different products, and planograms change part
-way through history (version 1 archived → version 2 active, products swapped in and out). The unit here is
-a *device-period*: the stretch of a device's history between two planogram activations, in which the set
-of carried products is fixed.
+The evidence is the fleet's *slot-days*: one product in one slot of one device, on one day, with
 
-For each device-period o and product p:
+- ``y``: the vends that opened a basket — the shopper's first choice. Items added to a basket follow another
+  product (a complement's pull), so counting them would read a partner's presence as a rival's absence;
+- ``e``: exposure in demand-days on the device's own hour-of-week clock (:class:`ai.demand_clock.DemandClock`),
+  with the hours the slot stood sold out (``stockouts``) taken out: censored demand is not read as low demand.
 
-- ``y[o, p]``: units sold;
-- ``hours[o, p]``: slot-hours on sale — each slot's hours in the period minus its hours sold out
-  (``stockouts``), summed over the product's slots;
-- ``e[o, p] = hours[o, p] × pace[o]``, where ``pace[o]`` is the device's units per slot-hour in the period:
-  the exposure-adjusted opportunity, so a busy device or a busy stretch is not read as a rival's absence.
+A multiplicative Poisson model with no rivals is fitted first (iterative proportional fitting, which is the
+maximum-likelihood fit of a log-linear model with these factors):
 
-The observations are slot-periods (one product in one slot of one device, within one device-period). For
-each product a, one Poisson regression over its slot-periods has the offset log(e × the slot row's placement
-effect — raked from the fleet: product × location-type rates against row effects), intercepts per location
-type (location taste for the category), a trend in the period's mid-time (the season moves a category's
-sales between planogram versions) and one "carried in this period" indicator per other product of a's
-category, so each candidate rival's rate ratio exp(β) is read with the others held fixed. Standard errors
-are the larger of quasi-Poisson (Pearson dispersion) and the cluster-robust sandwich by device. The two
-directions of a pair are combined as in :func:`find_rivals`. One small regression per product: no loop
-over pairs, and the fleet's answer is cached (:func:`fleet_rivals`) until its sales or planograms change.
+    expected = e × device-day × product × category·location-type × row·cabinet-height × column·cabinet-width
+                 × category·week × category·weather-region·week
+
+The device-day factor takes a machine's traffic, weekday, holidays and busy days; the product and its
+category's taste at that kind of site its level; row and column the placement; the category's week the season
+and the weather, which move ice cream and hot coffee in opposite directions, fleet-wide and — shrunk hard —
+per weather region (the weather series a device shares with its neighbours, when the database records one).
+
+Then each same-category pair (a, b) is tested. Conditional on a product's total units (which removes its own
+level, the product fixed effect), its units on days its rival is carried versus not are binomial given the
+expected units in each state; both directions share one rate ratio ρ (a substitute costs both). The
+likelihood-ratio statistic, signed, is read against the empirical null of all tested pairs (its spread, at
+least 1: unmodelled differences between devices widen it beyond N(0, 1)); one-sided p-values are controlled
+for false discoveries by Benjamini–Hochberg at :data:`FALSE_DISCOVERY_RATE`. Selection is forward: the
+strongest discovery's effect is put into the expectations and the others re-tested, so products that tend to
+be stocked alongside a real rival do not inherit its evidence. Sufficient statistics for all pairs come from
+one sparse product (products × device-days) @ (device-days × products): no loop over pairs.
+
+"Carried" is the planogram (at least half of the day), not the stock level: the user's decision is what to
+put in the machine.
 """
 
 from __future__ import annotations
@@ -33,67 +40,95 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+from scipy import sparse, stats
 from sqlalchemy import Engine, func, select
 
+from ai.demand_clock import HOURS_PER_WEEK, SECONDS_PER_HOUR, DemandClock
+from ai.forecast_data import weather_regions
 from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, SaleRecord, StockoutRecord
 
-MIN_PERIOD_HOURS = 72.0
-"""A device-period shorter than three days is too short to say anything; a product with fewer slot-hours in a
-period than this is not counted as carried there (a stray vend on a change day)."""
-MIN_STATE_PERIODS = 2
-"""Each state (rival carried / not carried) needs this many device-periods."""
-MIN_STATE_UNITS = 20
-ROBUST = True
-RIVAL_Z = 2.8
-"""Combined (Stouffer) z against the empirical null at most −2.8: about one chance pair in 400 tested."""
+FALSE_DISCOVERY_RATE = 0.05
 MAX_RATE_RATIO = 0.9
-"""Both directions' point estimates at most this: a substitute costs its rival a noticeable share."""
+"""A flagged pair's shared rate ratio is at most this: a substitute costs its rival a noticeable share."""
+DETECTABLE_RATIO = 0.75
+DETECTABLE_Z = 1.0
+"""A pair is tested (and counted by Benjamini–Hochberg) only when its evidence could show a 25 % drop at
+z ≥ 1. The information at ρ = 1 depends on where and how much a product sold, not on how its sales split
+between the two states, so this filter does not bias the test (independent filtering); it stops hundreds of
+pairs that were never carried apart from diluting the false-discovery control."""
+CARRIED_SHARE = 0.5
+"""A product counts as carried on a device-day when its slots stood in the planogram this share of the day."""
+FIT_ROUNDS = 10
+FIT_TOLERANCE = 1e-3
+"""Fitting stops after FIT_ROUNDS rounds (the log-likelihood is then within a few units of its maximum on a
+40-device fleet) or sooner, when no factor level moves by more than 0.1 % in a round."""
+PRIOR_UNITS = {
+    "device_day": 0.5,
+    "product": 0.5,
+    "taste": 5.0,
+    "row": 5.0,
+    "column": 5.0,
+    "season": 5.0,
+    "local_season": 100.0,
+}
+"""Each factor is shrunk toward 1 by this many expected units: a level seen on one quiet day stays near 1. The
+weather region's own season (on top of the fleet's) needs much evidence, because a region of three devices
+would otherwise explain away the very differences between devices that show a rival."""
+HOURS_FROM_MONDAY_2000 = 5 * 24
+"""Timestamps are read as hours since 2000-01-01, a Saturday: that hour is hour 120 of its week."""
+
+_SLOT = ["device", "cabinet", "position", "product"]
 
 
 @dataclass(frozen=True)
-class FleetPeriods:
-    """Device-periods × products (units, on-sale slot-hours, opportunity = slot-hours × device pace), and the
-    same per *stratum* — one product in one slot of one device — × device-period, for within-slot comparisons."""
+class FleetDays:
+    """Slot-days of the whole fleet, coded for the model, and what each device carried each day."""
 
     product_ids: np.ndarray
-    device: np.ndarray  # device id of each period
+    device_ids: np.ndarray
+    days: int  # days on the fleet's calendar; device-day = device index × days + day
+    device_day: np.ndarray  # per slot-day
+    product: np.ndarray  # column into product_ids
     units: np.ndarray
-    hours: np.ndarray
-    opportunity: np.ndarray
-    stratum_product: np.ndarray  # column (into product_ids) of each stratum
-    stratum_units: sparse.csr_matrix  # strata × periods
-    stratum_opportunity: sparse.csr_matrix
-    stratum_placement: np.ndarray  # index of (rows in cabinet, row) of each stratum's slot
-    period_location: np.ndarray  # index of the device's location type, per period
-    period_middle: np.ndarray  # hours since 2000 at the middle of each period
+    exposure: np.ndarray
+    row: np.ndarray  # code of (cabinet rows, row)
+    column: np.ndarray  # code of (cabinet columns, column)
+    location: np.ndarray  # location-type code of the device
+    region: np.ndarray  # weather-region code of the device
+    week: np.ndarray
+    carried: sparse.csr_matrix  # device-days × products, 1 where on the planogram
 
     @property
-    def carried(self) -> np.ndarray:
-        return self.hours >= MIN_PERIOD_HOURS
+    def device_days(self) -> int:
+        return len(self.device_ids) * self.days
 
 
 @dataclass(frozen=True)
 class RivalPair:
-    """A flagged pair (product ids a < b) with each direction's rate ratio: a's rate while b is carried over
-    its rate while b is not (``ratio_a``), and b's likewise; 95 % intervals and z; the combined z."""
+    """A flagged pair (product ids a < b): the shared rate ratio ρ (sales while the other is carried over
+    sales while it is not) with its 95 % interval, each direction's own ratio, the signed z, the BH-adjusted
+    p-value, and the device-days the pair was carried together and apart (one without the other)."""
 
     a: int
     b: int
+    ratio: float
+    ci: tuple[float, float]
     ratio_a: float
     ci_a: tuple[float, float]
-    z_a: float
     ratio_b: float
     ci_b: tuple[float, float]
-    z_b: float
     z: float
-    periods_together: int
-    periods_apart: int
+    q_value: float
+    days_together: int
+    days_apart: int
 
     @property
     def drop(self) -> float:
-        """The larger relative fall in sales per opportunity when the rival is carried."""
-        return float(1 - np.nanmin([self.ratio_a, self.ratio_b]))
+        """The relative fall in first-choice sales per exposed day when both are carried."""
+        return float(1 - self.ratio)
+
+
+# --- reading the fleet ------------------------------------------------------------------------------------------
 
 
 def _hours(column, engine: Engine):
@@ -124,323 +159,374 @@ def _frame(connection, query, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def fleet_periods(engine: Engine) -> FleetPeriods:
-    """Read planograms, sales and stock-outs of the whole fleet and cut each device's history at its
-    planogram activations."""
-    slot_key = ["device", "cabinet", "position", "product"]
+def _read(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[int, str]]:
     with engine.connect() as connection:
         slots = _frame(
             connection,
-            (
-                select(
-                    PlanogramRecord.device_id,
-                    PlanogramRecord.cabinet_index,
-                    PlanogramRecord.version,
-                    _hours(PlanogramRecord.activated_at, engine),
-                    PlanogramSlotRecord.position,
-                    PlanogramSlotRecord.product_id,
-                )
-                .join(PlanogramRecord, PlanogramRecord.id == PlanogramSlotRecord.planogram_id)
-                .where(PlanogramRecord.status.in_(("active", "archived")), PlanogramRecord.activated_at.is_not(None))
-            ),
+            select(
+                PlanogramRecord.device_id,
+                PlanogramRecord.cabinet_index,
+                PlanogramRecord.version,
+                _hours(PlanogramRecord.activated_at, engine),
+                PlanogramSlotRecord.position,
+                PlanogramSlotRecord.product_id,
+            )
+            .join(PlanogramRecord, PlanogramRecord.id == PlanogramSlotRecord.planogram_id)
+            .where(PlanogramRecord.status.in_(("active", "archived")), PlanogramRecord.activated_at.is_not(None)),
             ["device", "cabinet", "version", "start", "position", "product"],
         )
         sales = _frame(
             connection,
-            (
-                select(
-                    SaleRecord.device_id,
-                    SaleRecord.cabinet_index,
-                    SaleRecord.position,
-                    SaleRecord.product_id,
-                    _hours(SaleRecord.sold_at, engine),
-                    SaleRecord.quantity,
-                )
+            select(
+                SaleRecord.device_id,
+                SaleRecord.cabinet_index,
+                SaleRecord.position,
+                SaleRecord.product_id,
+                _hours(SaleRecord.sold_at, engine),
+                SaleRecord.quantity,
+                SaleRecord.transaction_id,
             ),
-            [*slot_key, "at", "quantity"],
+            [*_SLOT, "at", "quantity", "basket"],
         )
         stockouts = _frame(
             connection,
-            (
-                select(
-                    StockoutRecord.device_id,
-                    StockoutRecord.cabinet_index,
-                    StockoutRecord.position,
-                    StockoutRecord.product_id,
-                    _hours(StockoutRecord.sold_out_at, engine),
-                    _hours(StockoutRecord.restocked_at, engine),
-                )
+            select(
+                StockoutRecord.device_id,
+                StockoutRecord.cabinet_index,
+                StockoutRecord.position,
+                StockoutRecord.product_id,
+                _hours(StockoutRecord.sold_out_at, engine),
+                _hours(StockoutRecord.restocked_at, engine),
             ),
-            [*slot_key, "start", "end"],
+            [*_SLOT, "start", "end"],
         )
         shapes = _frame(
             connection,
-            (select(CabinetRecord.device_id, CabinetRecord.cabinet_index, CabinetRecord.rows)),
-            ["device", "cabinet", "rows"],
+            select(CabinetRecord.device_id, CabinetRecord.cabinet_index, CabinetRecord.rows, CabinetRecord.columns),
+            ["device", "cabinet", "rows", "columns"],
         )
-        locations = dict(connection.execute(select(Device.id, Device.location_type)).all())
-    empty = FleetPeriods(
-        np.zeros(0, np.int64),
-        np.zeros(0, np.int64),
-        *(np.zeros((0, 0)),) * 3,
-        np.zeros(0, np.int64),
-        sparse.csr_matrix((0, 0)),
-        sparse.csr_matrix((0, 0)),
-        np.zeros(0, np.int64),
-        np.zeros(0, np.int64),
-        np.zeros(0),
-    )
+        locations = {int(d): str(t) for d, t in connection.execute(select(Device.id, Device.location_type)).all()}
+    return slots, sales, stockouts, shapes, locations
+
+
+def fleet_days(engine: Engine) -> FleetDays | None:
+    """Read the fleet's planograms, sales and stock-outs as slot-days (None when there is nothing to read)."""
+    slots, sales, stockouts, shapes, locations = _read(engine)
     slots = slots.dropna(subset=["product"])
     if slots.empty or sales.empty:
-        return empty
+        return None
     slots["product"] = slots["product"].astype(np.int64)
     slots["start"] = _as_hours(slots["start"], engine)
     sales["at"] = _as_hours(sales["at"], engine)
     bounds = sales.groupby("device")["at"].agg(first="min", last="max").reset_index()
     # a version runs until the cabinet's next activation, the last one until the device's latest sale
-    nxt = slots.groupby(["device", "cabinet", "version"])["start"].first().rename("next").reset_index()
-    nxt["version"] -= 1
-    slots = slots.merge(nxt, on=["device", "cabinet", "version"], how="left").merge(bounds, on="device")
-    slots["start"] = np.maximum(slots["start"], np.floor(slots["first"]))
-    slots["end"] = slots["next"].fillna(slots["last"])
+    following = slots.groupby(["device", "cabinet", "version"])["start"].first().rename("next").reset_index()
+    following["version"] -= 1
+    slots = slots.merge(following, on=["device", "cabinet", "version"], how="left").merge(bounds, on="device")
+    slots["start"] = np.maximum(slots["start"], np.floor(slots["first"] / 24) * 24)
+    slots["end"] = np.minimum(slots["next"].fillna(slots["last"]), slots["last"])
     slots = slots[slots["end"] > slots["start"]]
+    if slots.empty:
+        return None
 
-    # device-periods: cut at every activation inside the device's history
-    cuts = (
-        pd.concat([slots[["device", "start"]], slots[["device", "end"]].rename(columns={"end": "start"})])
-        .drop_duplicates()
-        .sort_values(["device", "start"])
-    )
-    cuts["stop"] = cuts.groupby("device")["start"].shift(-1)
-    periods = cuts.dropna(subset=["stop"])
-    periods = periods[periods["stop"] - periods["start"] >= MIN_PERIOD_HOURS].reset_index(drop=True)
-    if periods.empty:
-        return empty
-    periods["period"] = np.arange(len(periods))
+    device_ids = np.sort(bounds["device"].to_numpy(dtype=np.int64))
+    clock = _clock(sales, device_ids)
+    first_day = int(np.floor(slots["start"].min() / 24))
+    days = int(np.floor(bounds["last"].max() / 24)) - first_day + 1
 
-    product_ids = np.unique(slots["product"].to_numpy(dtype=np.int64))
-    strata = slots[slot_key].drop_duplicates().reset_index(drop=True)
-    strata["stratum"] = np.arange(len(strata))
-    n_periods, n_strata = len(periods), len(strata)
+    def by_day(frame: pd.DataFrame) -> pd.DataFrame:
+        """Split [start, end) intervals at midnights: one row per slot and day, with demand-days and day share."""
+        start, end = frame["start"].to_numpy(), frame["end"].to_numpy()
+        first = np.floor(start / 24).astype(np.int64)
+        count = np.floor((end - 1e-9) / 24).astype(np.int64) - first + 1
+        rows = np.repeat(np.arange(len(frame)), count)
+        day = first[rows] + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        lo, hi = np.maximum(start[rows], day * 24.0), np.minimum(end[rows], day * 24.0 + 24.0)
+        out = frame.iloc[rows][_SLOT].reset_index(drop=True)
+        out["day"] = day - first_day
+        device = np.searchsorted(device_ids, out["device"].to_numpy())
+        out["exposure"] = clock.days_between(device, _seconds(lo), _seconds(hi))
+        out["share"] = (hi - lo) / 24.0
+        return out
 
-    def overlap(frame: pd.DataFrame) -> pd.DataFrame:
-        joined = frame.merge(periods, on="device", suffixes=("", "_p"))
-        joined["hours"] = np.minimum(joined["end"], joined["stop"]) - np.maximum(joined["start_p"], joined["start"])
-        return joined[joined["hours"] > 0].merge(strata, on=slot_key)
-
-    def grid(frame: pd.DataFrame, values: np.ndarray) -> sparse.csr_matrix:
-        return sparse.csr_matrix(
-            (values, (frame["stratum"].to_numpy(), frame["period"].to_numpy())), shape=(n_strata, n_periods)
-        )
-
-    on_sale = overlap(slots[[*slot_key, "start", "end"]])
-    slot_hours = grid(on_sale, on_sale["hours"].to_numpy(dtype=float))
+    grid = by_day(slots[[*_SLOT, "start", "end"]]).groupby([*_SLOT, "day"], as_index=False)[["exposure", "share"]].sum()
     if not stockouts.empty:
         stockouts["product"] = stockouts["product"].astype(np.int64)
         stockouts["start"] = _as_hours(stockouts["start"], engine)
-        stockouts["end"] = _as_hours(stockouts["end"], engine)
         stockouts = stockouts.merge(bounds[["device", "last"]], on="device")
+        stockouts["end"] = np.minimum(_as_hours(stockouts["end"], engine), stockouts["last"])
         stockouts["end"] = stockouts["end"].fillna(stockouts["last"])
-        empty_slots = overlap(stockouts[[*slot_key, "start", "end"]])
-        lost = grid(empty_slots, empty_slots["hours"].to_numpy(dtype=float))
-        slot_hours = (slot_hours - lost).maximum(0)
-        slot_hours.eliminate_zeros()
+        stockouts = stockouts[stockouts["end"] > stockouts["start"]]
+        lost = by_day(stockouts[[*_SLOT, "start", "end"]]).groupby([*_SLOT, "day"], as_index=False)["exposure"].sum()
+        grid = grid.merge(lost.rename(columns={"exposure": "lost"}), on=[*_SLOT, "day"], how="left")
+        grid["exposure"] = np.maximum(grid["exposure"] - grid["lost"].fillna(0.0), 0.0)
+    # first choices: the earliest vend of each basket
+    heads = sales.sort_values(["device", "basket", "at"], kind="stable").drop_duplicates(["device", "basket"])
+    heads = heads.assign(day=np.floor(heads["at"].to_numpy() / 24).astype(np.int64) - first_day)
+    sold = heads.groupby([*_SLOT, "day"], as_index=False)["quantity"].sum()
+    grid = grid.merge(sold, on=[*_SLOT, "day"], how="left").merge(shapes, on=["device", "cabinet"], how="left")
 
-    sales = sales.sort_values("at")
-    located = pd.merge_asof(
-        sales,
-        periods[["device", "start", "stop", "period"]].sort_values("start"),
-        left_on="at",
-        right_on="start",
-        by="device",
+    product_ids = np.unique(grid["product"].to_numpy(dtype=np.int64))
+    device = np.searchsorted(device_ids, grid["device"].to_numpy())
+    product = np.searchsorted(product_ids, grid["product"].to_numpy(dtype=np.int64))
+    device_day = device * days + grid["day"].to_numpy()
+    position, labels = pd.factorize(grid["position"].astype(str))  # a few hundred labels: parse those only
+    row = np.array([ord(label[0].upper()) - ord("A") for label in labels], dtype=np.int64)[position]
+    column = np.array([int(label[1:]) if label[1:].isdigit() else 1 for label in labels], dtype=np.int64)[position]
+    kinds = pd.factorize(pd.Series([locations.get(int(d), "") for d in device_ids]))[0]
+    regions = weather_regions(engine)
+    region = pd.factorize(pd.Series([regions.get(int(d), "") for d in device_ids]))[0]
+    share = sparse.csr_matrix(
+        (grid["share"].to_numpy(), (device_day, product)), shape=(len(device_ids) * days, len(product_ids))
     )
-    located = located[located["at"] < located["stop"]].merge(strata, on=slot_key)
-    units = grid(located, located["quantity"].to_numpy(dtype=float))
-
-    pace = np.asarray(units.sum(axis=0)).ravel() / np.maximum(np.asarray(slot_hours.sum(axis=0)).ravel(), 1e-9)
-    opportunity = slot_hours @ sparse.diags(pace)
-    stratum_product = np.searchsorted(product_ids, strata["product"].to_numpy(dtype=np.int64))
-    to_product = sparse.csr_matrix(
-        (np.ones(n_strata), (stratum_product, np.arange(n_strata))), shape=(len(product_ids), n_strata)
-    )
-    strata = strata.merge(shapes, on=["device", "cabinet"], how="left").sort_values("stratum")
-    row = strata["position"].str[0].str.upper().map(lambda c: ord(c) - ord("A")).fillna(0).astype(int)
-    placement = pd.factorize(strata["rows"].fillna(0).astype(int).astype(str) + ":" + row.astype(str))[0]
-    location = pd.factorize(periods["device"].map(locations).fillna(""))[0]
-    return FleetPeriods(
+    carried = (share >= CARRIED_SHARE).astype(np.float64).tocsr()
+    carried.eliminate_zeros()
+    return FleetDays(
         product_ids,
-        periods["device"].to_numpy(dtype=np.int64),
-        (to_product @ units).T.toarray(),
-        (to_product @ slot_hours).T.toarray(),
-        (to_product @ opportunity).T.toarray(),
-        stratum_product,
-        units.tocsr(),
-        sparse.csr_matrix(opportunity),
-        placement.astype(np.int64),
-        location.astype(np.int64),
-        ((periods["start"] + periods["stop"]) / 2).to_numpy(dtype=float),
+        device_ids,
+        days,
+        device_day,
+        product,
+        grid["quantity"].fillna(0.0).to_numpy(dtype=float),
+        grid["exposure"].to_numpy(dtype=float),
+        pd.factorize(grid["rows"].fillna(0).astype(np.int64) * 100 + row)[0],
+        pd.factorize(grid["columns"].fillna(0).astype(np.int64) * 100 + column)[0],
+        kinds[device],
+        region[device],
+        grid["day"].to_numpy() // 7,
+        carried,
     )
 
 
-def _observations(periods: FleetPeriods) -> pd.DataFrame:
-    """One row per stratum × device-period with opportunity: stratum, period, product column, units,
-    opportunity × the slot row's placement effect (raked: product × location rates against row effects)."""
-    e = periods.stratum_opportunity.tocoo()
-    y = periods.stratum_units.tocsr()
-    obs = pd.DataFrame({"stratum": e.row, "period": e.col, "e": e.data})
-    obs["y"] = np.asarray(y[obs["stratum"].to_numpy(), obs["period"].to_numpy()]).ravel()
-    obs["product"] = periods.stratum_product[obs["stratum"].to_numpy()]
-    obs["place"] = periods.stratum_placement[obs["stratum"].to_numpy()]
-    obs["location"] = periods.period_location[obs["period"].to_numpy()]
-    obs = obs[periods.carried[obs["period"].to_numpy(), obs["product"].to_numpy()] & (obs["e"] > 0)]
-    level = np.ones(len(obs))
-    place = np.ones(len(obs))
-    for _ in range(4):
-        key = obs["product"].to_numpy() * 1000 + obs["location"].to_numpy()
-        frame = pd.DataFrame({"key": key, "y": obs["y"], "x": obs["e"] * place})
-        sums = frame.groupby("key")[["y", "x"]].transform("sum")
-        level = ((sums["y"] + 0.5) / (sums["x"] + 0.5)).to_numpy()
-        frame = pd.DataFrame({"key": obs["place"], "y": obs["y"], "x": obs["e"] * level})
-        sums = frame.groupby("key")[["y", "x"]].transform("sum")
-        place = ((sums["y"] + 5.0) / (sums["x"] + 5.0)).to_numpy()
-    obs["offset"] = np.log(obs["e"].to_numpy() * place)
-    return obs.reset_index(drop=True)
+def _seconds(hours: np.ndarray) -> np.ndarray:
+    """Hours since 2000-01-01 → seconds since a Monday midnight, as :class:`DemandClock` reads time."""
+    return np.round((np.asarray(hours) + HOURS_FROM_MONDAY_2000) * SECONDS_PER_HOUR).astype(np.int64)
 
 
-def _poisson(
-    x: np.ndarray, y: np.ndarray, offset: np.ndarray, ridge: np.ndarray, cluster: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Poisson regression by Newton steps (a small ridge keeps separated columns finite): coefficients and
-    their covariance — the larger of the quasi-Poisson one (Pearson dispersion, at least 1) and the
-    cluster-robust sandwich by device (a device's slot-periods share its unmodelled taste for the product)."""
-    beta = np.zeros(x.shape[1])
-    for _ in range(30):
-        mu = np.exp(np.clip(offset + x @ beta, -50, 50))
-        hessian = (x * mu[:, None]).T @ x + np.diag(ridge)
-        step = np.linalg.solve(hessian, x.T @ (y - mu) - ridge * beta)
-        beta += step
-        if np.abs(step).max() < 1e-8:
+def _clock(sales: pd.DataFrame, device_ids: np.ndarray) -> DemandClock:
+    hour = (np.floor(sales["at"].to_numpy()).astype(np.int64) + HOURS_FROM_MONDAY_2000) % HOURS_PER_WEEK
+    counts = np.zeros((len(device_ids), HOURS_PER_WEEK))
+    np.add.at(
+        counts, (np.searchsorted(device_ids, sales["device"].to_numpy()), hour), sales["quantity"].to_numpy(float)
+    )
+    return DemandClock.from_sales(counts)
+
+
+# --- the model --------------------------------------------------------------------------------------------------
+
+
+def expected_units(fleet: FleetDays, category: Mapping[int, str]) -> np.ndarray:
+    """Each slot-day's expected first-choice units with no rivals, by iterative proportional fitting."""
+    labels = pd.factorize(pd.Series([category.get(int(p), "") for p in fleet.product_ids]))[0]
+    group = labels[fleet.product]
+    factors = {
+        "device_day": fleet.device_day,
+        "product": fleet.product,
+        "taste": group * (int(fleet.location.max()) + 1) + fleet.location,
+        "row": fleet.row,
+        "column": fleet.column,
+        "season": group * (int(fleet.week.max()) + 1) + fleet.week,
+        "local_season": (group * (int(fleet.region.max()) + 1) + fleet.region) * (int(fleet.week.max()) + 1)
+        + fleet.week,
+    }
+    use = fleet.exposure > 0
+    units = np.where(use, fleet.units, 0.0)
+    mean = np.where(use, fleet.exposure, 0.0)
+    levels = {name: np.ones(int(code.max()) + 1) for name, code in factors.items()}
+    for _ in range(FIT_ROUNDS):
+        largest = 0.0
+        for name, code in factors.items():
+            observed = np.bincount(code, units, minlength=len(levels[name]))
+            expected = np.bincount(code, mean, minlength=len(levels[name]))
+            prior = PRIOR_UNITS[name]
+            change = (observed + prior) / (expected + prior)
+            if name not in ("device_day", "product"):  # identified up to scale: keep the placement factors' mean 1
+                change /= np.exp(np.mean(np.log(change * levels[name]))) / np.exp(np.mean(np.log(levels[name])))
+            levels[name] *= change
+            mean *= change[code]
+            largest = max(largest, float(np.abs(np.log(change)).max()))
+        if largest < FIT_TOLERANCE:
             break
-    mu = np.exp(np.clip(offset + x @ beta, -50, 50))
-    hessian = (x * mu[:, None]).T @ x + np.diag(ridge)
-    dispersion = max(float(np.sum((y - mu) ** 2 / np.maximum(mu, 1e-12)) / max(len(y) - x.shape[1], 1)), 1.0)
-    inverse = np.linalg.inv(hessian)
-    groups, group = np.unique(cluster, return_inverse=True)
-    scores = np.zeros((len(groups), x.shape[1]))
-    np.add.at(scores, group, x * (y - mu)[:, None])
-    correction = len(groups) / max(len(groups) - 1, 1)
-    robust = correction * inverse @ (scores.T @ scores) @ inverse
-    return beta, np.maximum(dispersion * inverse, robust) if ROBUST else dispersion * inverse
+    return mean
 
 
-def glm_rate_ratios(periods: FleetPeriods, category: Mapping[int, str]) -> tuple[np.ndarray, np.ndarray]:
-    """For every ordered same-category pair (a, b): a's rate ratio while b is carried, from one Poisson
-    regression per product a over its slot-periods — location-type intercepts, the slot row's placement
-    effect and the device's pace in the offset, and one carried-indicator per same-category product, so each
-    rival's effect is read with the others held fixed — and the log ratio's standard error."""
-    ids = periods.product_ids
-    n = len(ids)
-    ratio, se = np.full((n, n), np.nan), np.full((n, n), np.nan)
-    obs = _observations(periods)
-    if obs.empty:
-        return ratio, se
-    labels = np.array([category.get(int(p), "") for p in ids], dtype=object)
-    carried = periods.carried
-    n_locations = int(periods.period_location.max()) + 1
-    product = obs["product"].to_numpy()
-    period = obs["period"].to_numpy()
-    units = obs["y"].to_numpy(dtype=float)
-    offset = obs["offset"].to_numpy()
-    location_of = obs["location"].to_numpy()
-    middle_of = periods.period_middle[period]
-    device_of = periods.device[period]
-    order = np.argsort(product, kind="stable")
-    starts = np.searchsorted(product[order], np.arange(n + 1))
-    for a in range(n):
-        rows = order[starts[a] : starts[a + 1]]
-        rivals = np.flatnonzero((labels == labels[a]) & (np.arange(n) != a) & (labels[a] != ""))
-        if len(rows) == 0 or len(rivals) == 0:
-            continue
-        own_periods = np.unique(period[rows])
-        state = carried[own_periods][:, rivals]
-        periods_with = state.sum(axis=0)
-        on = carried[period[rows]][:, rivals].astype(float)
-        y = units[rows]
-        units_with = y @ on
-        keep = (
-            (units_with >= MIN_STATE_UNITS)
-            & (y.sum() - units_with >= MIN_STATE_UNITS)
-            & (periods_with >= MIN_STATE_PERIODS)
-            & (len(own_periods) - periods_with >= MIN_STATE_PERIODS)
-        )
-        if not keep.any():
-            continue
-        rivals, on = rivals[keep], on[:, keep]
-        location = np.eye(n_locations)[location_of[rows]]
-        location = location[:, location.sum(axis=0) > 0]
-        # the period's mid-time: a season (weather) drifts a category's sales between versions 1 and 2
-        middle = middle_of[rows][:, None]
-        base = np.hstack([location, (middle - middle.mean()) / 1000.0])
-        x = np.hstack([base, on])
-        ridge = np.r_[np.full(base.shape[1], 1e-6), np.full(len(rivals), 1e-3)]
-        beta, covariance = _poisson(x, y, offset[rows], ridge, device_of[rows])
-        k = base.shape[1]
-        ratio[a, rivals] = np.exp(beta[k:])
-        se[a, rivals] = np.sqrt(np.diag(covariance)[k:])
-    return ratio, se
+@dataclass(frozen=True)
+class _Evidence:
+    """Per ordered pair (a, b): a's units and expected units on device-days b was carried, and in total."""
+
+    with_rival: np.ndarray
+    expected_with: np.ndarray
+    total: np.ndarray
+    expected_total: np.ndarray
 
 
-def find_rivals(periods: FleetPeriods, category: Mapping[int, str]) -> list[RivalPair]:
-    """Same-category pairs whose sales fall where and while the other is carried, strongest first.
+def _evidence(fleet: FleetDays, units: sparse.csr_matrix, expected: sparse.csr_matrix) -> _Evidence:
+    return _Evidence(
+        _on_carried_days(units, fleet.carried),
+        _on_carried_days(expected, fleet.carried),
+        np.asarray(units.sum(axis=1)).ravel(),
+        np.asarray(expected.sum(axis=1)).ravel(),
+    )
 
-    Each direction's z (log rate ratio over its standard error) is read against the empirical null of all
-    tested directions — (z − median) / max(MAD·1.4826, 1) — because hundreds of pairs are tested and
-    unmodelled device-to-device differences widen the null beyond N(0, 1); the two directions are combined
-    by Stouffer's sum (one direction alone when the other product never sells without its rival)."""
-    ids = periods.product_ids
-    if len(ids) < 2:
+
+def _on_carried_days(values: sparse.csr_matrix, carried: sparse.csr_matrix, block: int = 50_000) -> np.ndarray:
+    """products × products: row a's values summed over the device-days column b was carried (sparse @ dense,
+    in blocks of device-days so a large fleet's carried matrix is never dense at once)."""
+    out = np.zeros((values.shape[0], carried.shape[1]))
+    values = values.tocsc()
+    for start in range(0, carried.shape[0], block):
+        stop = min(start + block, carried.shape[0])
+        out += values[:, start:stop] @ carried[start:stop].toarray()
+    return out
+
+
+def _rate_ratio(y1: np.ndarray, y0: np.ndarray, m1: np.ndarray, m0: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Conditional (binomial) maximum likelihood of one log rate ratio per cell, summed over the first axis:
+    y1 ~ Bin(y1 + y0, m1·ρ / (m1·ρ + m0)). Returns log ρ, the likelihood-ratio statistic against ρ = 1, the
+    Fisher information at the estimate and at ρ = 1 (which does not depend on how the units split)."""
+    valid = (m1 > 1e-9) & (m0 > 1e-9)
+    y1, y0 = np.where(valid, y1, 0.0), np.where(valid, y0, 0.0)
+    m1, m0 = np.where(valid, m1, 1.0), np.where(valid, m0, 1.0)
+    n = y1 + y0
+
+    def share(beta: np.ndarray) -> np.ndarray:
+        return m1 / (m1 + m0 * np.exp(-beta))
+
+    def loglik(beta: np.ndarray) -> np.ndarray:
+        p = np.clip(share(beta), 1e-300, 1 - 1e-16)
+        return (y1 * np.log(p) + y0 * np.log1p(-p)).sum(axis=0)
+
+    beta = np.zeros(y1.shape[1:])
+    p = share(beta)
+    null_information = (n * p * (1 - p)).sum(axis=0)
+    for _ in range(40):
+        p = share(beta)
+        information = (n * p * (1 - p)).sum(axis=0)
+        step = np.clip((y1 - n * p).sum(axis=0) / np.maximum(information, 1e-12), -1.0, 1.0)
+        beta = np.clip(beta + step, -6.0, 6.0)
+        if np.abs(step).max(initial=0.0) < 1e-8:
+            break
+    p = share(beta)
+    information = (n * p * (1 - p)).sum(axis=0)
+    statistic = np.maximum(2 * (loglik(beta) - loglik(np.zeros_like(beta))), 0.0)
+    return beta, statistic, information, null_information
+
+
+def _directions(evidence: _Evidence) -> tuple[np.ndarray, ...]:
+    """Both directions of every pair stacked on the first axis: (a given b) and (b given a)."""
+    y1 = evidence.with_rival
+    m1 = evidence.expected_with
+    y0 = evidence.total[:, None] - y1
+    m0 = evidence.expected_total[:, None] - m1
+    return tuple(np.stack([x, x.T]) for x in (y1, y0, m1, m0))
+
+
+def find_rivals(fleet: FleetDays | None, category: Mapping[int, str]) -> list[RivalPair]:
+    """Same-category pairs whose first-choice sales fall on the days the other is carried, strongest first."""
+    if fleet is None or len(fleet.product_ids) < 2:
         return []
-    ratio, se = glm_rate_ratios(periods, category)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.log(ratio) / se
-    finite = np.isfinite(z)
-    if finite.sum() >= 30:
-        centre = float(np.median(z[finite]))
-        spread = max(1.4826 * float(np.median(np.abs(z[finite] - centre))), 1.0)
-        z = (z - centre) / spread
-    either = finite | finite.T
-    count = finite.astype(float) + finite.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        combined = np.where(either, (np.nan_to_num(z) + np.nan_to_num(z.T)) / np.sqrt(np.maximum(count, 1)), np.nan)
-    falls = np.where(finite, ratio < 1.0, True) & np.where(finite.T, ratio.T < 1.0, True)
-    strongest = np.fmin(np.where(finite, ratio, np.nan), np.where(finite.T, ratio.T, np.nan))
-    flag = either & falls & (np.nan_to_num(combined) <= -RIVAL_Z) & (strongest <= MAX_RATE_RATIO)
-    flag &= np.triu(np.ones_like(flag), 1)
-    carried = periods.carried
+    ids = fleet.product_ids
+    n = len(ids)
+    labels = np.array([category.get(int(p), "") for p in ids], dtype=object)
+    candidates = np.triu((labels[:, None] == labels[None, :]) & (labels[:, None] != ""), 1)
+    shape = (n, fleet.device_days)
+    units = sparse.csr_matrix((fleet.units, (fleet.product, fleet.device_day)), shape=shape)
+    mean = expected_units(fleet, category)
+    expected = sparse.csr_matrix((mean, (fleet.product, fleet.device_day)), shape=shape)
+
+    evidence = _evidence(fleet, units, expected)
+    beta, statistic, _, information = _rate_ratio(*_directions(evidence))
+    # independent filtering: only pairs whose evidence could show a planted-size drop are tested (and counted)
+    tested = candidates & (information * np.log(DETECTABLE_RATIO) ** 2 >= DETECTABLE_Z**2)
+    if not tested.any():
+        return []
+    z = np.sign(beta) * np.sqrt(statistic)
+    spread = max(1.4826 * float(np.median(np.abs(z[tested] - np.median(z[tested])))), 1.0)
+    m = int(tested.sum())
+    accepted: list[tuple[int, int, float, float]] = []  # (a, b, ρ, p) in order of discovery
+    while True:
+        p = np.where(tested, stats.norm.cdf(z / spread), 1.0)
+        for a, b, *_ in accepted:
+            p[a, b] = 1.0
+        p = np.where(np.exp(beta) <= MAX_RATE_RATIO, p, 1.0)
+        a, b = np.unravel_index(int(np.argmin(p)), p.shape)
+        # Benjamini–Hochberg: the next discovery must pass at its rank among all tested pairs
+        if p[a, b] > FALSE_DISCOVERY_RATE * (len(accepted) + 1) / m:
+            break
+        ratio = float(np.exp(beta[a, b]))
+        accepted.append((int(a), int(b), ratio, float(p[a, b])))
+        # put the discovery in the expectations: a's and b's days together were ρ times the no-rival rate
+        expected = expected.multiply(_scale_rows(n, (a, b), _together(fleet, a, b), ratio)).tocsr()
+        beta, statistic, *_ = _rate_ratio(*_directions(_evidence(fleet, units, expected)))
+        z = np.sign(beta) * np.sqrt(statistic)
+    return _report(fleet, units, expected, accepted, spread, m)
+
+
+def _report(
+    fleet: FleetDays,
+    units: sparse.csr_matrix,
+    expected: sparse.csr_matrix,
+    accepted: list[tuple[int, int, float, float]],
+    spread: float,
+    tested: int,
+) -> list[RivalPair]:
+    """Each discovery's estimates with every other discovery in the expectations, and its BH q-value."""
+    ids = fleet.product_ids
+    ranked = sorted(p for *_, p in accepted)
+    q_by_rank = np.minimum.accumulate([ranked[k] * tested / (k + 1) for k in range(len(ranked))][::-1])[::-1]
+    q_of = dict(zip(ranked, np.minimum(q_by_rank, 1.0), strict=True))
     out = []
-    for a, b in zip(*np.nonzero(flag), strict=True):
+    for a, b, ratio, p in accepted:
+        together = _together(fleet, a, b)
+        own = expected.multiply(_scale_rows(len(ids), (a, b), together, 1.0 / ratio)).tocsr()
+        y1, y0, m1, m0 = (x[:, [a], [b]] for x in _directions(_evidence(fleet, units, own)))
+        shared, _, information, _ = _rate_ratio(y1, y0, m1, m0)
+        single = [_rate_ratio(y1[[k]], y0[[k]], m1[[k]], m0[[k]]) for k in range(2)]
+        carried = fleet.carried[:, [a, b]].toarray() > 0
         out.append(
             RivalPair(
                 int(ids[a]),
                 int(ids[b]),
-                float(ratio[a, b]),
-                _interval(ratio[a, b], se[a, b]),
-                float(z[a, b]),
-                float(ratio[b, a]),
-                _interval(ratio[b, a], se[b, a]),
-                float(z[b, a]),
-                float(combined[a, b]),
-                int((carried[:, a] & carried[:, b]).sum()),
-                int((carried[:, a] ^ carried[:, b]).sum()),
+                float(np.exp(shared[0])),
+                _interval(shared[0], information[0], spread),
+                _ratio(single[0]),
+                _interval(single[0][0][0], single[0][2][0], spread),
+                _ratio(single[1]),
+                _interval(single[1][0][0], single[1][2][0], spread),
+                float(stats.norm.ppf(p)),
+                float(q_of[p]),
+                int(carried.all(axis=1).sum()),
+                int((carried[:, 0] ^ carried[:, 1]).sum()),
             )
         )
     return sorted(out, key=lambda pair: pair.z)
 
 
-def _interval(ratio: float, se: float) -> tuple[float, float]:
-    if not (np.isfinite(ratio) and np.isfinite(se)):
+def _ratio(fit: tuple[np.ndarray, ...]) -> float:
+    """One direction's rate ratio, NaN when that product never sold without (or with) its rival."""
+    beta, _, information, _ = fit
+    return float(np.exp(beta[0])) if information[0] > 1e-9 else float("nan")
+
+
+def _together(fleet: FleetDays, a: int, b: int) -> np.ndarray:
+    """Device-days on which both products were carried (0/1)."""
+    return (fleet.carried[:, [a, b]].toarray() > 0).all(axis=1).astype(float)
+
+
+def _scale_rows(n: int, rows: tuple[int, int], days: np.ndarray, ratio: float) -> sparse.csr_matrix:
+    """A products × device-days matrix of 1s, with ``ratio`` on the given rows' marked days."""
+    scale = np.ones((n, len(days)))
+    for row in rows:
+        scale[row, days > 0] = ratio
+    return sparse.csr_matrix(scale)
+
+
+def _interval(beta: float, information: float, spread: float) -> tuple[float, float]:
+    """95 % interval of exp(beta), its standard error widened by the empirical null's spread."""
+    if not information > 1e-9:
         return (float("nan"), float("nan"))
-    return (float(ratio * np.exp(-1.96 * se)), float(ratio * np.exp(1.96 * se)))
+    half = 1.96 * spread / np.sqrt(information)
+    return (float(np.exp(beta - half)), float(np.exp(beta + half)))
 
 
 _CACHE: dict[tuple, list[RivalPair]] = {}
@@ -465,7 +551,7 @@ def fleet_rivals(engine: Engine, category: Mapping[int, str]) -> list[RivalPair]
     with _LOCK:
         if key in _CACHE:
             return _CACHE[key]
-    rivals = find_rivals(fleet_periods(engine), category)
+    rivals = find_rivals(fleet_days(engine), category)
     with _LOCK:
         if len(_CACHE) > 8:
             _CACHE.clear()
