@@ -12,8 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from designer.cabinets import TemperatureZone
@@ -38,9 +39,11 @@ from storage.engine import session_factory
 from storage.sync_tables import DexSelectionRecord, PendingPush
 from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord, SaleRecord, User
 
+T = TypeVar("T")
 SALES_WATERMARK = "cvd.sales.max_id"
 DEX_WATERMARK = "cvd.dex_pa_records.max_id"
 BATCH_ROWS = 20_000
+SALES_COLUMNS = tuple(column.name for column in SaleRecord.__table__.columns if column.name != "id")
 UNKNOWN_POSITION = ""  # a CVD sale of a product no active layout of the device holds
 
 
@@ -98,10 +101,7 @@ def pull(
 def _pull_reference(source: Connection, session: Session, summary: PullSummary) -> None:
     user_links = Links(session, "user")
     for row in source.execute(select(cvd.users).order_by(cvd.users.c.id)).mappings():
-        local_id = user_links.local(row["id"])
-        user = session.get(User, local_id) if local_id else None
-        if user is None:
-            user = session.scalar(select(User).where(User.username == row["username"]))
+        user = _linked(session, user_links, User, row["id"], User.username == row["username"])
         if user is None:
             user = User(username=row["username"], role=row["role"], ai_features_enabled=True)
             session.add(user)
@@ -138,10 +138,7 @@ def _pull_reference(source: Connection, session: Session, summary: PullSummary) 
 
     device_links = Links(session, "device")
     for row in source.execute(select(cvd.devices).order_by(cvd.devices.c.id)).mappings():
-        local_id = device_links.local(row["id"])
-        device = session.get(Device, local_id) if local_id else None
-        if device is None:
-            device = session.scalar(select(Device).where(Device.asset_number == row["asset"]))
+        device = _linked(session, device_links, Device, row["id"], Device.asset_number == row["asset"])
         location = location_names.get(row["location_id"], "")
         if device is None:
             device = Device(location_type=location_type_for(location))
@@ -166,14 +163,8 @@ def _pull_reference(source: Connection, session: Session, summary: PullSummary) 
             )
             continue
         type_name = type_names.get(row["cabinet_type_id"], row["model_name"] or "")
-        local_id = cabinet_links.local(row["id"])
-        cabinet = session.get(CabinetRecord, local_id) if local_id else None
-        if cabinet is None:
-            cabinet = session.scalar(
-                select(CabinetRecord).where(
-                    CabinetRecord.device_id == device_id, CabinetRecord.cabinet_index == row["cabinet_index"]
-                )
-            )
+        same_place = (CabinetRecord.device_id == device_id) & (CabinetRecord.cabinet_index == row["cabinet_index"])
+        cabinet = _linked(session, cabinet_links, CabinetRecord, row["id"], same_place)
         if cabinet is None:
             cabinet = CabinetRecord(device_id=device_id, cabinet_index=row["cabinet_index"])
             session.add(cabinet)
@@ -184,6 +175,13 @@ def _pull_reference(source: Connection, session: Session, summary: PullSummary) 
         session.flush()
         cabinet_links.put(row["id"], cabinet.id, key=type_name)
         summary.cabinets += 1
+
+
+def _linked(session: Session, links: Links, model: type[T], cvd_id: int, same_thing: ColumnElement[bool]) -> T | None:
+    """Our row for a CVD row: the linked one, else one that is evidently the same (adopted), else None."""
+    local_id = links.local(cvd_id)
+    found = session.get(model, local_id) if local_id else None
+    return found if found is not None else session.scalar(select(model).where(same_thing))
 
 
 def _placement_zones(source: Connection) -> dict[int, list[TemperatureZone]]:
@@ -244,7 +242,7 @@ def _pull_layouts(source: Connection, session: Session, summary: PullSummary) ->
             for slot in slots
             if slot.product_id is not None and product_links.local(slot.product_id) is not None
         ]
-        active = _active_record(session, cabinet)
+        active = active_record(session, cabinet)
         if active is None or _layout_of(active) != {s[0]: (s[1], s[3], s[4]) for s in local_slots}:
             _install_layout(session, cabinet, row["planogram_key"], local_slots, now)
             summary.layouts_changed += 1
@@ -252,7 +250,7 @@ def _pull_layouts(source: Connection, session: Session, summary: PullSummary) ->
             quantities = {s[0]: s[2] for s in local_slots}
             for slot in active.slots:
                 slot.quantity = quantities.get(slot.position, slot.quantity)
-        active = _active_record(session, cabinet)
+        active = active_record(session, cabinet)
         write_state(
             session,
             base_key(row["id"]),
@@ -266,7 +264,7 @@ def _pull_layouts(source: Connection, session: Session, summary: PullSummary) ->
         )
 
 
-def _active_record(session: Session, cabinet: CabinetRecord) -> PlanogramRecord | None:
+def active_record(session: Session, cabinet: CabinetRecord) -> PlanogramRecord | None:
     session.flush()
     return session.scalars(
         select(PlanogramRecord)
@@ -423,27 +421,15 @@ def _pull_sales(
         done += len(rows)
 
 
-_SALES_COLUMNS = (
-    "device_id",
-    "cabinet_index",
-    "position",
-    "product_id",
-    "sold_at",
-    "quantity",
-    "unit_price",
-    "transaction_id",
-)
-
-
 def _insert_sales(session: Session, batch: list[tuple[object, ...]], driver_rows: bool) -> None:
     if not batch:
         return
     if driver_rows:
-        names = ", ".join(_SALES_COLUMNS)
-        marks = ", ".join("?" for _ in _SALES_COLUMNS)
+        names = ", ".join(SALES_COLUMNS)
+        marks = ", ".join("?" for _ in SALES_COLUMNS)
         session.connection().exec_driver_sql(f"INSERT INTO sales ({names}) VALUES ({marks})", batch)
     else:
-        session.execute(insert(SaleRecord), [dict(zip(_SALES_COLUMNS, row, strict=True)) for row in batch])
+        session.execute(insert(SaleRecord), [dict(zip(SALES_COLUMNS, row, strict=True)) for row in batch])
 
 
 def _pull_dex(source: Connection, sessions, summary: PullSummary, control: SyncControl, batch_rows: int) -> None:  # type: ignore[no-untyped-def]

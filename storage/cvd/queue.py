@@ -22,7 +22,7 @@ from storage.audit import record as audit_record
 from storage.cvd.control import SyncControl
 from storage.cvd.links import Links, read_state, write_state
 from storage.cvd.mapping import CvdSlot, layout_fingerprint
-from storage.cvd.pull import _install_layout, base_key
+from storage.cvd.pull import _install_layout, active_record, base_key
 from storage.cvd.push import push_layout
 from storage.engine import session_factory
 from storage.sync_tables import CvdLink, PendingPush
@@ -87,15 +87,7 @@ def collect_activations(engine: Engine) -> int:
             cabinet = session.get(CabinetRecord, link.local_id)
             if cabinet is None:
                 continue
-            active = session.scalars(
-                select(PlanogramRecord)
-                .where(
-                    PlanogramRecord.device_id == cabinet.device_id,
-                    PlanogramRecord.cabinet_index == cabinet.cabinet_index,
-                    PlanogramRecord.status == PlanogramStatus.ACTIVE.value,
-                )
-                .order_by(PlanogramRecord.version.desc())
-            ).first()
+            active = active_record(session, cabinet)
             base = read_state(session, base_key(link.cvd_id), {}) or {}
             if active is None or active.id == base.get("local_planogram_id"):
                 continue
