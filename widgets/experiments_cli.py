@@ -13,6 +13,7 @@ from datetime import date
 from ai.experiments import Assignment, Metric
 
 EXIT_BAD_INPUT = 2
+EXIT_REFUSED = 3  # the user's role may not run experiments (as the other commands do)
 METRIC_NAMES = {"revenue": Metric.REVENUE, "units": Metric.UNITS, "stockouts": Metric.STOCKOUTS}
 
 
@@ -79,13 +80,16 @@ def add_experiment_parser(subparsers: argparse._SubParsersAction) -> argparse.Ar
 
 
 def run_experiment(args: argparse.Namespace) -> int:
-    """Print the answer as JSON; 0 when done, 2 on bad input (with the reason and the fix)."""
+    """Print the answer as JSON; 0 when done, 2 on bad input (with the reason and the fix), 3 when refused."""
     from designer.roles import PermissionDenied
     from storage.experiments import ExperimentInvalid
 
     try:
         body = _run(args)
-    except (_BadInput, ExperimentInvalid, PermissionDenied, LookupError) as error:
+    except PermissionDenied as refused:
+        print(json.dumps({"success": False, "error": f"{refused}; or run as another user with --user NAME"}))
+        return EXIT_REFUSED
+    except (_BadInput, ExperimentInvalid, LookupError) as error:
         print(json.dumps({"success": False, "error": str(error)}))
         return EXIT_BAD_INPUT
     print(json.dumps({"success": True, **body}, indent=2))

@@ -91,3 +91,14 @@ def test_a_missing_database_is_named(tmp_path: Path, capsys: pytest.CaptureFixtu
     code, body = _run(["experiment", "list", "--db", str(tmp_path / "none.sqlite")], capsys)
     assert code == 2 and "does not exist" in body["error"]
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_a_viewer_is_refused_with_status_3(
+    database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PLANOGRAM_USER", "")  # --user sets it for the process: restored after the test
+    code, body = _run(["--user", "vera.viewer", "experiment", "create", "--db", database, "--name", "x", "--devices",
+                       "1,2", "--start", "2026-06-01"], capsys)  # fmt: skip
+    assert code == 3 and "Only a manager or admin can run experiments" in body["error"]
+    code, body = _run(["experiment", "list", "--db", database], capsys)
+    assert code == 0 and body["experiments"] == []
