@@ -127,6 +127,7 @@ class SyncActions(QObject):
             self.window.open_database(working_url)
             return
         self.window.load_fleet()
+        self.window.tools.feedback.score_outcomes()  # the new sales may cover earlier suggestions' horizons
         if report.pushed is not None and report.pushed.conflicts:
             self.show_conflicts()
 
