@@ -301,8 +301,13 @@ def _sample_template() -> str:
                     sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
                 ).scalar()
                 if not exists:
+                    stale = connection.execute(
+                        sa.text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
+                        {"prefix": f"{_TEMPLATE_PREFIX}_%"},
+                    ).scalars()
+                    for old in list(stale):  # built from another sample or loader: nobody clones those now
+                        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quoted(old)} WITH (FORCE)")
                     building = f"{name}_building"
-                    connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quoted(building)}")
                     connection.exec_driver_sql(f"CREATE DATABASE {_quoted(building)}")
                     load_cvd_sample(_database_url(building))
                     connection.exec_driver_sql(f"ALTER DATABASE {_quoted(building)} RENAME TO {_quoted(name)}")
