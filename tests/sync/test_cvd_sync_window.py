@@ -117,3 +117,22 @@ def test_a_viewer_is_told_why_sync_is_refused(
     assert not window.sync.progress.isVisible()
     window.close()
     QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file: Path, tmp_path: Path) -> None:
+    from storage.cvd.source import working_copy_url
+
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    window = open_main_window(prepare_database(empty), empty)
+    qtbot.addWidget(window)
+    qtbot.waitSignal(window.fleet_loaded, timeout=20_000).wait()
+    assert not window.sync.sync_action.isEnabled()  # a local database has nothing to sync with
+
+    with qtbot.waitSignal(window.fleet_loaded, timeout=60_000) as loaded:
+        window.sync.open_cvd(f"sqlite:///{cvd_file}")
+
+    assert loaded.args == [20]
+    assert window.database_url == working_copy_url(f"sqlite:///{cvd_file}")
+    assert window.sync.source == f"sqlite:///{cvd_file}" and window.sync.sync_action.isEnabled()
+    window.close()
+    QThreadPool.globalInstance().waitForDone(10_000)
