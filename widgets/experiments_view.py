@@ -284,6 +284,9 @@ class ExperimentsView(QWidget):
             verdict = {"treatment": "the treatment wins", "control": "the control wins",
                        "inconclusive": undecided}[primary["winner"]]  # fmt: skip
             lines.append(f"<b>{'Interim: ' if results['interim'] else 'Result: '}{verdict}</b>")
+            if results["interim"]:
+                lines.append("Looking early and stopping at the first good p-value inflates false alarms: "
+                             "decide when the planned days are in (see the power line).")  # fmt: skip
             for name, result in results["metrics"].items():
                 lines.append(self._effect_line(Metric(name), result))
             if primary.get("power"):

@@ -86,9 +86,13 @@ class ForecastView(QWidget):
         self.accept_button = QPushButton("Use suggested par levels")
         self.accept_button.setEnabled(False)
         self.accept_button.clicked.connect(self.accept_suggestions)
+        self.reject_button = QPushButton("Keep my par levels")
+        self.reject_button.setEnabled(False)
+        self.reject_button.clicked.connect(self.reject_suggestions)
         header = QHBoxLayout()
         header.addWidget(self.status, 1)
         header.addWidget(self.accept_button)
+        header.addWidget(self.reject_button)
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(splitter, 1)
@@ -147,6 +151,7 @@ class ForecastView(QWidget):
         self._filling = False
         self._decided: set[int] = set()
         self.accept_button.setEnabled(bool(forecasts))
+        self.reject_button.setEnabled(bool(forecasts))
         self.table.resizeColumnsToContents()
         self.table.resizeRowsToContents()
         if forecasts:
@@ -184,7 +189,16 @@ class ForecastView(QWidget):
                 self._decide(row, self._suggested(row))
         self.par_levels_changed.emit(self.par_levels())
 
-    def _decide(self, row: int, chosen: int) -> None:
+    def reject_suggestions(self) -> None:
+        """The suggested pars not yet decided are turned down; nothing goes onto the cabinets."""
+        if self.result is None:
+            return
+        for row in range(self.table.rowCount()):
+            if int(self.table.item(row, PAR_COLUMN).data(Qt.ItemDataRole.UserRole)) not in self._decided:
+                self._decide(row, None)
+
+    def _decide(self, row: int, chosen: int | None) -> None:
+        """``chosen`` None: the suggestion was turned down."""
         assert self.result is not None
         item = self.result.body["forecasts"][row]
         days = item["daily_forecasts"]
@@ -193,9 +207,9 @@ class ForecastView(QWidget):
         suggestion = Suggestion(SuggestionKind.PAR_LEVEL, self.device_id, Measure.PRODUCT_UNITS, per_day,
                                 product_id=int(item["product_id"]), horizon_days=len(days) or 1,
                                 details={"suggested_par": suggested, "chosen_par": chosen})  # fmt: skip
-        verdict = Verdict.ACCEPTED if chosen == suggested else Verdict.MODIFIED
+        verdict = Verdict.REJECTED if chosen is None else Verdict.ACCEPTED if chosen == suggested else Verdict.MODIFIED
         self._decided.add(int(item["product_id"]))
-        self.decided.emit(Decision(suggestion, verdict, None if chosen == suggested else f"par {chosen}"))
+        self.decided.emit(Decision(suggestion, verdict, f"par {chosen}" if verdict is Verdict.MODIFIED else None))
 
     def _suggested(self, row: int) -> int:
         assert self.result is not None

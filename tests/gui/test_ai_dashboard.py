@@ -176,6 +176,22 @@ def test_par_levels_kept_or_changed_are_reported_per_product(qtbot: QtBot, demo:
     view.close()
 
 
+def test_keeping_my_own_par_levels_rejects_the_suggestions(qtbot: QtBot, demo: Engine) -> None:
+    from widgets.forecast_view import ForecastView
+
+    view = ForecastView(demo, 1, forecast_days=7)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.result is not None, timeout=30_000)
+    decisions: list[Decision] = []
+    view.decided.connect(decisions.append)
+    changed: list[object] = []
+    view.par_levels_changed.connect(changed.append)
+    view.reject_button.click()
+    assert len(decisions) == view.table.rowCount() and {d.verdict for d in decisions} == {Verdict.REJECTED}
+    assert changed == []  # nothing goes onto the cabinets
+    view.close()
+
+
 def test_a_user_who_may_not_run_experiments_sees_why_on_the_buttons(qtbot: QtBot, demo: Engine) -> None:
     reason = "Only a manager or admin can run experiments; you are signed in as a viewer"
     dashboard = AiDashboard(demo, refusal=reason)
