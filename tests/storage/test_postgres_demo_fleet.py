@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,10 +29,15 @@ SAME_SALES = (
 )
 
 
-def _main(*arguments: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def _main(*arguments: str, stdin: str | None = None, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``main.py`` in a child process; ``home`` keeps its user dirs private where no test fixture has yet."""
+    environment = dict(os.environ)
+    if home is not None:
+        environment.update({f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("DATA", "CONFIG", "CACHE")})
     return subprocess.run(
-        [sys.executable, "main.py", *arguments], cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=300
-    )
+        [sys.executable, "main.py", *arguments],
+        cwd=ROOT, env=environment, input=stdin, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
 
 
 def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
@@ -48,8 +54,9 @@ def both_fleets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     """The same small demo fleet, built by ``main.py demo`` on the PostgreSQL server and in a SQLite file."""
     postgres = fresh_database("demo_fleet")
     sqlite = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite'}"
+    home = tmp_path_factory.mktemp("home")  # module-scoped: set up before conftest's private user dirs
     for url in (postgres, sqlite):
-        built = _main("demo", "--db", url, *FLEET)
+        built = _main("demo", "--db", url, *FLEET, home=home)
         assert built.returncode == 0, built.stderr
         assert json.loads(built.stdout.splitlines()[-1])["devices"] == 3
     yield postgres, sqlite
