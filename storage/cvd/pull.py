@@ -79,7 +79,7 @@ def pull(
         _pull_reference(source, session, summary)
     control.step(10, "reading CVD planograms")
     with cvd_engine.connect() as source, sessions.begin() as session:
-        _pull_layouts(source, session, summary)
+        _pull_layouts(source, session, summary, control.user_id)
     with cvd_engine.connect() as source:
         _pull_sales(source, local, sessions, summary, control, batch_rows)
         _pull_dex(source, sessions, summary, control, batch_rows)
@@ -212,7 +212,7 @@ def read_cvd_layouts(source: Connection, planogram_ids: list[int] | None = None)
     return layouts
 
 
-def _pull_layouts(source: Connection, session: Session, summary: PullSummary) -> None:
+def _pull_layouts(source: Connection, session: Session, summary: PullSummary, user_id: int | None) -> None:
     cabinet_links = Links(session, "cabinet")
     product_links = Links(session, "product")
     planogram_links = Links(session, "planogram")
@@ -244,7 +244,7 @@ def _pull_layouts(source: Connection, session: Session, summary: PullSummary) ->
         ]
         active = active_record(session, cabinet)
         if active is None or _layout_of(active) != {s[0]: (s[1], s[3], s[4]) for s in local_slots}:
-            _install_layout(session, cabinet, row["planogram_key"], local_slots, now)
+            _install_layout(session, cabinet, row["planogram_key"], local_slots, now, user_id)
             summary.layouts_changed += 1
         else:
             quantities = {s[0]: s[2] for s in local_slots}
@@ -291,6 +291,7 @@ def _install_layout(
     name: str,
     slots: list[tuple[str, int | None, int, int, int]],
     now: datetime,
+    user_id: int | None = None,
 ) -> PlanogramRecord:
     """CVD's layout becomes the cabinet's active version; the previous active one is archived, never lost."""
     session.execute(
@@ -316,6 +317,7 @@ def _install_layout(
         created_at=now,
         updated_at=now,
         activated_at=now,
+        created_by=user_id,  # who synced it in; the layout itself is CVD's
         slots=[
             PlanogramSlotRecord(position=position, product_id=product, quantity=quantity, capacity=cap, par_level=par)
             for position, product, quantity, cap, par in sorted(slots)

@@ -334,12 +334,14 @@ def resolve_conflict(
             (p, c.product_id, quantities.get(p, 0), c.capacity, c.par_level) for p, c in result.layout.items()
         ]
         if result.layout == conflict.theirs:
-            record = _install_layout(session, cabinet, conflict.name, theirs_slots, now)
+            record = _install_layout(session, cabinet, conflict.name, theirs_slots, now, user_id)
             base = read_state(session, base_key(link.cvd_id))
             base["local_planogram_id"] = record.id
             write_state(session, base_key(link.cvd_id), base)
         else:
-            draft = _install_layout(session, cabinet, f"{conflict.name} (CVD, kept from conflict)", theirs_slots, now)
+            draft = _install_layout(
+                session, cabinet, f"{conflict.name} (CVD, kept from conflict)", theirs_slots, now, user_id
+            )
             draft.status = PlanogramStatus.DRAFT.value
             draft.activated_at = None
             session.flush()
@@ -348,7 +350,7 @@ def resolve_conflict(
                 .where(PlanogramRecord.id == conflict.planogram_id)
                 .values(status=PlanogramStatus.ARCHIVED.value)
             )
-            record = _install_layout(session, cabinet, conflict.name, final_slots, now)
+            record = _install_layout(session, cabinet, conflict.name, final_slots, now, user_id)
             session.flush()
             enqueue_activation(session, record)
         audit_record(
