@@ -372,7 +372,14 @@ def _running_url() -> str | None:
     if not url_file.is_file():
         return None
     status = subprocess.run(_as_server_user([_bin("pg_ctl"), "status", "-D", str(data)]), capture_output=True)
-    return url_file.read_text().strip() if status.returncode == 0 else None
+    url = url_file.read_text().strip()
+    if status.returncode != 0:
+        return None
+    try:  # a stale pid file whose number another process now holds passes pg_ctl's check: knock on the port
+        socket.create_connection(("127.0.0.1", make_url(url).port or 5432), timeout=2).close()
+    except OSError:
+        return None
+    return url
 
 
 def start_cluster() -> str:
