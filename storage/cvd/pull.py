@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Engine, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from designer.cabinets import TemperatureZone
 from designer.planograms import PlanogramStatus
@@ -63,6 +63,7 @@ class PullSummary:
     slots: int = 0
     layouts_changed: int = 0
     sales_new: int = 0
+    sales_skipped: int = 0  # CVD rows of a device or product CVD itself no longer has
     dex_new: int = 0
     held_for_push: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -360,7 +361,7 @@ def _slot_order(place: tuple[int, str]) -> tuple[int, str, int]:
 def _pull_sales(
     source: Connection,
     local: Engine,
-    sessions,  # type: ignore[no-untyped-def]
+    sessions: sessionmaker[Session],
     summary: PullSummary,
     control: SyncControl,
     batch_rows: int,
@@ -398,6 +399,7 @@ def _pull_sales(
             device_id = device_of.get(device)
             product_id = product_of.get(product)
             if device_id is None or product_id is None:
+                summary.sales_skipped += 1
                 continue
             cabinet, position = places.get((device_id, product_id), (0, UNKNOWN_POSITION))
             units = int(units or 0)
@@ -434,7 +436,9 @@ def _insert_sales(session: Session, batch: list[tuple[object, ...]], driver_rows
         session.execute(insert(SaleRecord), [dict(zip(SALES_COLUMNS, row, strict=True)) for row in batch])
 
 
-def _pull_dex(source: Connection, sessions, summary: PullSummary, control: SyncControl, batch_rows: int) -> None:  # type: ignore[no-untyped-def]
+def _pull_dex(
+    source: Connection, sessions: sessionmaker[Session], summary: PullSummary, control: SyncControl, batch_rows: int
+) -> None:
     with sessions() as session:
         watermark = int(read_state(session, DEX_WATERMARK, 0))
         device_by_asset = dict(session.execute(select(Device.asset_number, Device.id)).all())
