@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import keyring.errors
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox
+from sqlalchemy.engine import make_url
 
 from designer.roles import Action
 from storage.cvd.control import SyncCancelled, SyncControl
@@ -50,6 +52,10 @@ class SyncActions(QObject):
         self.open_action = QAction("Open &CVD database…", window)
         self.open_action.setStatusTip("Design on a CVD database: it is pulled into a working copy and synced back")
         self.open_action.triggered.connect(lambda _checked=False: self.choose_cvd())
+        self.server_action = QAction("Open CVD &server…", window)
+        self.server_action.setStatusTip("A CVD database on PostgreSQL; its password is kept in the system keyring")
+        self.server_action.triggered.connect(lambda _checked=False: self.choose_server())
+        self._session_passwords: dict[str, str] = {}  # only where the computer has no keyring; never on disk
         self.sync_action = QAction("S&ync with CVD now", window)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(lambda _checked=False: self.sync_now())
@@ -60,7 +66,7 @@ class SyncActions(QObject):
         menu = self.window.file_menu
         actions = menu.actions()
         after_open = actions[actions.index(self.window.open_action) + 1] if self.window.open_action in actions else None
-        menu.insertActions(after_open, [self.open_action, self.sync_action])
+        menu.insertActions(after_open, [self.open_action, self.server_action, self.sync_action])
 
     def refresh_source(self) -> None:
         """Whether the open database syncs with CVD (a one-row read on an open engine)."""
@@ -85,11 +91,48 @@ class SyncActions(QObject):
         if path:
             self.open_cvd(f"sqlite:///{Path(path).resolve()}")
 
+    def choose_server(self) -> None:
+        url, ok = QInputDialog.getText(
+            self.window,
+            "Open CVD server",
+            "PostgreSQL URL of the CVD database (no password):",
+            text="postgresql+psycopg://user@server/cvd",
+        )
+        if not ok or not url.strip():
+            return
+        self.open_server(url.strip())
+
+    def open_server(self, url: str, password: str | None = None) -> None:
+        """Open a CVD server: the password comes from the keyring, else it is asked once and kept there."""
+        from storage.cvd.source import remember_password, with_password, without_password
+
+        url = without_password(url)
+        if make_url(with_password(url)).password is None and password is None:
+            password, ok = QInputDialog.getText(
+                self.window, "Open CVD server", f"Password for {url}:", QLineEdit.EchoMode.Password
+            )
+            if not ok:
+                return
+        if password is not None:
+            try:
+                remember_password(url, password)
+            except keyring.errors.KeyringError:
+                self._session_passwords[url] = password
+                self.window.statusBar().showMessage(
+                    "This computer has no keyring: the password is kept for this session only", 10_000
+                )
+        self.open_cvd(url)
+
+    def _connect_url(self, url: str) -> str:
+        """The URL to connect with: a session-only password is added here, never stored anywhere."""
+        password = self._session_passwords.get(url)
+        return make_url(url).set(password=password).render_as_string(hide_password=False) if password else url
+
     def open_cvd(self, cvd_url: str) -> None:
         """Pull ``cvd_url`` into its working copy (in a worker), then open that copy in this window."""
         from storage.cvd.source import working_copy_url
 
-        self._run(cvd_url, working_copy_url(cvd_url), opening=True)
+        self._run(self._connect_url(cvd_url), working_copy_url(cvd_url), opening=True)
 
     def sync_now(self) -> None:
         if self.source is None:
@@ -99,7 +142,7 @@ class SyncActions(QObject):
         if reason is not None:
             self.window.statusBar().showMessage(f"Not synced: {reason}", 8000)
             return
-        self._run(self.source, self.window.database_url, opening=False)
+        self._run(self._connect_url(self.source), self.window.database_url, opening=False)
 
     def _run(self, cvd_url: str, working_url: str, *, opening: bool) -> None:
         from storage.cvd.sync import sync

@@ -94,7 +94,7 @@ def is_cvd_database(url: str) -> bool:
 
 
 def working_copy_path(cvd_url: str) -> Path:
-    digest = hashlib.sha256(display_url(cvd_url).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(without_password(cvd_url).encode()).hexdigest()[:12]
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / f"cvd-{digest}.sqlite"
 
 

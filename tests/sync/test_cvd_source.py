@@ -3,11 +3,8 @@ itself is never migrated."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
-import keyring.backend
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -22,32 +19,8 @@ from storage.cvd.source import (
 )
 from storage.cvd.sync import source_of, sync
 from storage.schema import DatabaseProblem, prepare_database
+from tests.sync.conftest import DictKeyring
 from tests.sync.helpers import table_digests
-
-
-class DictKeyring(keyring.backend.KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[DictKeyring]:
-    previous = keyring.get_keyring()
-    backend = DictKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
 def test_a_server_password_comes_from_the_keyring_and_is_never_remembered_elsewhere(

@@ -136,3 +136,25 @@ def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file
     assert window.sync.source == f"sqlite:///{cvd_file}" and window.sync.sync_action.isEnabled()
     window.close()
     QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def test_a_cvd_server_password_goes_to_the_keyring_and_the_server_opens(
+    qtbot: QtBot, cvd_url: str, tmp_path: Path, memory_keyring: object
+) -> None:
+    if not cvd_url.startswith("postgresql"):
+        pytest.skip("a server test")
+    from storage.cvd.source import keyring_entry, without_password
+
+    empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
+    window = open_main_window(prepare_database(empty), empty)
+    qtbot.addWidget(window)
+    qtbot.waitSignal(window.fleet_loaded, timeout=20_000).wait()
+
+    with qtbot.waitSignal(window.fleet_loaded, timeout=60_000) as loaded:
+        window.sync.open_server(cvd_url, password="typed-once")
+
+    assert loaded.args == [20]
+    assert memory_keyring.passwords == {("planogram-studio", keyring_entry(cvd_url)): "typed-once"}  # type: ignore[attr-defined]
+    assert window.sync.source == without_password(cvd_url)
+    window.close()
+    QThreadPool.globalInstance().waitForDone(10_000)
