@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import inspect
 
 from storage.llm_tables import CallRecord, LlmCacheRecord, LlmCallRecord, LlmLedger
-from storage.schema import current_revision, prepare_database
+from storage.schema import current_revision, head_revision, prepare_database
 
 
 def test_an_older_database_gains_the_llm_tables_as_the_models_describe_them(tmp_path: Path) -> None:
@@ -17,7 +17,7 @@ def test_an_older_database_gains_the_llm_tables_as_the_models_describe_them(tmp_
 
     engine = prepare_database(url)
 
-    assert current_revision(engine) == "0003_llm_usage"
+    assert current_revision(engine) == head_revision()
     inspector = inspect(engine)
     for model in (LlmCallRecord, LlmCacheRecord):
         columns = {column["name"] for column in inspector.get_columns(model.__tablename__)}
