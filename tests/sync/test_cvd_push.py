@@ -118,3 +118,64 @@ def test_our_audit_rows_reach_cvds_audit_log_once(cvd_engine: Engine, working_co
     assert {"planogram.save", "planogram.activate"} <= actions
     assert {row["user_id"] for row in rows} == {2}  # manager2 in CVD
     assert all(row["ip_address"] and row["resource_type"] == "planogram" for row in rows)
+
+
+def _normalised(rows: list) -> list[tuple[object, ...]]:  # type: ignore[type-arg]
+    """Rows compared across SQLite and PostgreSQL: numbers as floats, timestamps as CVD's text."""
+    from decimal import Decimal
+
+    from storage.cvd.mapping import cvd_text
+
+    out = []
+    for row in rows:
+        out.append(
+            tuple(
+                float(v) if isinstance(v, (Decimal, float)) else cvd_text(v) if hasattr(v, "isoformat") else v
+                for v in row
+            )
+        )
+    return out
+
+
+def test_the_same_rows_are_written_on_either_database(cvd_engine: Engine, working_copy: Engine, cvd_file: Path) -> None:
+    """The push on this parameter's database (SQLite or PostgreSQL) equals the web app's save on a CVD file."""
+    pull(cvd_engine, working_copy)
+    a1 = _slot(cvd_file, "A1")
+    edit_and_activate(working_copy, "444", 0, CHANGES)
+    assert run_pushes(cvd_engine, working_copy).pushed == 1
+    with cvd_engine.connect() as connection:
+        stamp = cvd_text_of(connection.scalar(select(cvd.planograms.c.updated_at).where(cvd.planograms.c.id == 55)))
+        ours = connection.execute(select(cvd.planogram_slots).order_by(cvd.planogram_slots.c.id)).all()
+    web_app_save(
+        cvd_file,
+        "444-Stockwell Cooler-0",
+        {
+            "A1": {
+                "productId": 11,
+                "productName": "Pepsi",
+                "quantity": min(a1[5], 10),
+                "capacity": 10,
+                "parLevel": 6,
+                "price": 2.5,
+            },
+            "A4": {
+                "productId": 15,
+                "productName": "Snickers",
+                "quantity": 0,
+                "capacity": 8,
+                "parLevel": 5,
+                "price": 1.5,
+            },
+            "B1": None,
+        },
+        now=stamp,
+    )
+    with sqlite3.connect(cvd_file) as reference:
+        expected = reference.execute("SELECT * FROM planogram_slots ORDER BY id").fetchall()
+    assert _normalised(ours) == _normalised(expected)
+
+
+def cvd_text_of(value: object) -> str:
+    from storage.cvd.mapping import cvd_text
+
+    return str(cvd_text(value))
