@@ -92,6 +92,11 @@ class LlmLedger:
         self._engine = engine
         self._host = (host if host is not None else platform.node())[:120] or None
 
+    @property
+    def engine(self) -> Engine:
+        """The database the ledger writes to (the client's role check reads the user there)."""
+        return self._engine
+
     def record_call(self, call: CallRecord) -> None:
         with Session(self._engine) as session, session.begin():
             session.add(

@@ -44,8 +44,10 @@ from ai.llm.errors import SERVICE_FAILURES, ClaudeCancelled, ClaudeUnavailable, 
 from ai.llm.keys import ApiKey, KeyStore
 from ai.llm.prompts import SPECS, Image, TaskSpec, build_request, estimated_input_tokens
 from ai.llm.reliability import BreakerState, CircuitBreaker, Clock, RateLimiter, RetryPolicy, SystemClock
+from designer.roles import Action, PermissionDenied
 from storage.llm_tables import CallRecord, LlmLedger
 from storage.settings import AnswerFormat, ModelChoice, SettingsStore, Task
+from storage.users import require_action
 
 log = logging.getLogger(__name__)
 
@@ -323,6 +325,7 @@ class ClaudeClient:
         try:
             if not settings.enabled:
                 raise ClaudeUnavailable(Reason.DISABLED)
+            self._require_ai_role()
             request, safe_facts = build_request(spec, choice, facts, images)
             key_hash = request_key(request)
             hit = self._cached(spec, key_hash, safe_facts)
@@ -492,6 +495,16 @@ class ClaudeClient:
                 self._sdk = anthropic.Anthropic(api_key=key.reveal(), base_url=self._base_url, max_retries=0)
                 self._sdk_key = key
             return self._sdk
+
+    def _require_ai_role(self) -> None:
+        """The service-layer role check: a menu disabled in the window is not the only guard."""
+        if self.user_id is None:
+            return
+        try:
+            require_action(self._ledger.engine, self.user_id, Action.RUN_AI)
+        except PermissionDenied as denied:
+            self._audit("llm.refused", {"reason": Reason.NOT_PERMITTED.value, "role": denied.role.value})
+            raise ClaudeUnavailable(Reason.NOT_PERMITTED, str(denied)) from None
 
     # --- results, ledger, audit -------------------------------------------------------------------
 

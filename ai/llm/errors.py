@@ -26,6 +26,7 @@ class Reason(StrEnum):
     SPENDING_CAP = "spending_cap"
     MALFORMED_ANSWER = "malformed_answer"
     DISABLED = "disabled"
+    NOT_PERMITTED = "not_permitted"  # the signed-in user's role (or their AI switch) does not allow AI features
 
 
 # Failures worth another try within the task's time limit; the others will not change by retrying.
@@ -50,6 +51,8 @@ _NOTICES: dict[Reason, str] = {
     "showing the built-in explanation. Raise the cap in Settings.",
     Reason.MALFORMED_ANSWER: "Claude's answer did not pass the checks; showing the built-in explanation.",
     Reason.DISABLED: "Claude explanations are switched off in Settings; showing the built-in explanation.",
+    Reason.NOT_PERMITTED: "Your role does not allow AI features, so Claude is not asked; "
+    "showing the built-in explanation. Ask an admin in CVD.",
 }
 
 

@@ -183,6 +183,36 @@ def test_no_key_falls_back_at_once_without_a_call(
     assert fake_api.requests == []
 
 
+@pytest.mark.parametrize(
+    ("role", "ai_on", "asked"), [("viewer", True, False), ("manager", False, False), ("manager", True, True)]
+)
+def test_claude_is_asked_only_for_a_user_whose_role_allows_ai_features(
+    settings_store: SettingsStore, keys: KeyStore, ledger: LlmLedger, fake_api: FakeMessagesApi,
+    role: str, ai_on: bool, asked: bool,
+) -> None:  # fmt: skip
+    from sqlalchemy.orm import Session
+
+    from storage.tables import AuditLogRecord, User
+
+    with Session(ledger.engine) as session, session.begin():
+        user = User(username=f"someone-{role}", role=role, ai_features_enabled=ai_on)
+        session.add(user)
+        session.flush()
+        user_id = user.id
+    client = ClaudeClient(settings_store, keys, ledger, base_url=fake_api.url, user_id=user_id)
+
+    explanation = client.explain_slot(slot_facts(), "B3", "Cola")
+
+    assert (len(fake_api.requests) == 1) is asked
+    assert explanation.fallback is not asked
+    if not asked:
+        assert explanation.reason is Reason.NOT_PERMITTED and "role" in (explanation.notice or "")
+        with Session(ledger.engine) as session:
+            actions = session.query(AuditLogRecord.action).filter(AuditLogRecord.user_id == user_id).all()
+        assert ("llm.refused",) in actions
+    client.close()
+
+
 def test_offline_gives_the_local_explanation(
     settings_store: SettingsStore, keys: KeyStore, ledger: LlmLedger, unused_port_url: str
 ) -> None:
