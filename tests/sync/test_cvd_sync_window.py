@@ -158,3 +158,36 @@ def test_a_cvd_server_password_goes_to_the_keyring_and_the_server_opens(
     assert window.sync.source == without_password(cvd_url)
     window.close()
     QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def test_starting_on_a_cvd_file_opens_the_window_at_once_and_fills_it_from_the_pull(
+    qtbot: QtBot, cvd_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    import widgets.sync_open as sync_open
+
+    loads: list[int] = []
+    real_open = sync_open.open_main_window
+
+    def watched(engine, url):  # type: ignore[no-untyped-def]
+        window = real_open(engine, url)
+        window.fleet_loaded.connect(loads.append)
+
+        def finish() -> None:
+            if len(loads) < 2:
+                QTimer.singleShot(100, finish)
+                return
+            window.close()
+            QApplication.instance().quit()
+
+        QTimer.singleShot(100, finish)
+        return window
+
+    monkeypatch.setattr(sync_open, "open_main_window", watched)
+
+    assert sync_open.run_designer_on_cvd(str(cvd_file)) == 0
+
+    assert loads == [0, 20]  # an empty working copy at once, then the pulled fleet
+    QThreadPool.globalInstance().waitForDone(10_000)
