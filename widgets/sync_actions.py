@@ -171,7 +171,7 @@ class SyncActions(QObject):
             return
         self.window.load_fleet()
         self.window.tools.feedback.score_outcomes()  # the new sales may cover earlier suggestions' horizons
-        if report.pushed is not None and report.pushed.conflicts:
+        if report.queue.get("conflict"):  # new ones and those left for later: one dialog each, in turn
             self.show_conflicts()
 
     def _failed(self, error: Exception) -> None:
