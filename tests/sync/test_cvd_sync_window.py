@@ -191,3 +191,53 @@ def test_starting_on_a_cvd_file_opens_the_window_at_once_and_fills_it_from_the_p
 
     assert loads == [0, 20]  # an empty working copy at once, then the pulled fleet
     QThreadPool.globalInstance().waitForDone(10_000)
+
+
+def test_a_conflict_found_by_sync_now_is_settled_in_the_dialog_and_pushed(
+    qtbot: QtBot, cvd_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    from storage.cvd.queue import queue_status
+    from widgets.sync_conflicts import ConflictDialog as Dialog
+
+    monkeypatch.setenv("PLANOGRAM_USER", "manager2")
+    working = f"sqlite:///{tmp_path / 'mine.sqlite'}"
+    other_url = f"sqlite:///{tmp_path / 'theirs.sqlite'}"
+    sync(str(cvd_file), working)
+    sync(str(cvd_file), other_url)
+    other = prepare_database(other_url)
+    edit_and_activate(other, "444", 0, {"A1": (11, 10, 6)})
+    sync(str(cvd_file), other_url, pull_too=False)
+    window = open_main_window(prepare_database(working), working)
+    qtbot.addWidget(window)
+    qtbot.waitSignal(window.fleet_loaded, timeout=20_000).wait()
+    qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
+    edit_and_activate(window.repository.engine, "444", 0, {"A1": (7, 12, 7), "B2": (16, 8, 5)})
+    asked: list[Dialog] = []
+
+    def answer(dialog: Dialog) -> int:
+        asked.append(dialog)
+        dialog.merge_button.click()
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(Dialog, "exec", answer)
+    window.sync.sync_action.trigger()
+    qtbot.waitUntil(lambda: queue_status(window.repository.engine).get("done") == 1, timeout=60_000)
+    qtbot.waitUntil(lambda: not window.sync.progress.isVisible(), timeout=60_000)
+
+    assert len(asked) == 1 and [c.position for c in asked[0].conflict.merge().conflicts] == ["A1"]
+    with make_engine(f"sqlite:///{cvd_file}").connect() as connection:
+        from storage.cvd import schema as cvd
+
+        slots = dict(
+            connection.execute(
+                select(cvd.planogram_slots.c.slot_position, cvd.planogram_slots.c.product_id).where(
+                    cvd.planogram_slots.c.planogram_id == 55
+                )
+            ).all()
+        )
+    assert (slots["A1"], slots["B2"]) == (7, 16)  # merged: mine where both changed, my B2 too
+    window.close()
+    other.dispose()
+    QThreadPool.globalInstance().waitForDone(10_000)
