@@ -81,8 +81,8 @@ def add_experiment_parser(subparsers: argparse._SubParsersAction) -> argparse.Ar
 
 def run_experiment(args: argparse.Namespace) -> int:
     """Print the answer as JSON; 0 when done, 2 on bad input (with the reason and the fix), 3 when refused."""
+    from ai.experiment_tracking import ExperimentInvalid
     from designer.roles import PermissionDenied
-    from storage.experiments import ExperimentInvalid
 
     try:
         body = _run(args)
@@ -97,7 +97,7 @@ def run_experiment(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> dict[str, object]:
-    from storage import experiments
+    from ai import experiment_tracking as experiments
     from storage.users import sign_in
 
     engine = _open(getattr(args, "experiment_db", None) or getattr(args, "db", None))

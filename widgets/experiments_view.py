@@ -1,6 +1,6 @@
 """The experiments tab: the list, a form to start one, each group's daily revenue, and completing it.
 
-Thin over :mod:`storage.experiments`; every read and write runs in a worker. Only managers and admins may
+Thin over :mod:`ai.experiment_tracking`; every read and write runs in a worker. Only managers and admins may
 create or complete an experiment: the service refuses anyone else and the refusal is shown here.
 """
 
@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import Engine, select
 
+from ai.experiment_tracking import ExperimentPlan
 from ai.experiments import Assignment, Metric
-from storage.experiments import ExperimentPlan
 from widgets import style
 from widgets.workers import BackgroundJobs, JobState
 
@@ -42,7 +42,7 @@ METRIC_LABELS = {Metric.REVENUE: "Revenue / day", Metric.UNITS: "Units / day", M
 
 
 def read_devices(engine: Engine) -> tuple[list[tuple[int, str, str]], date | None]:
-    from storage.experiments import latest_sale_day
+    from ai.experiment_tracking import latest_sale_day
     from storage.tables import Device
 
     with engine.connect() as connection:
@@ -151,7 +151,7 @@ class ExperimentForm(QDialog):
         )
 
     def _check(self) -> None:
-        from storage.experiments import ExperimentInvalid, check_plan
+        from ai.experiment_tracking import ExperimentInvalid, check_plan
 
         try:
             check_plan(self.plan())
@@ -233,7 +233,7 @@ class ExperimentsView(QWidget):
     # --- the list --------------------------------------------------------------------------------
 
     def refresh(self, select_id: int | None = None) -> None:
-        from storage.experiments import list_experiments
+        from ai.experiment_tracking import list_experiments
 
         engine = self.engine
         self.jobs.start("experiments", lambda _state: list_experiments(engine),
@@ -257,7 +257,7 @@ class ExperimentsView(QWidget):
     def _selected(self, row: int) -> None:
         if not 0 <= row < len(getattr(self, "rows", [])):
             return
-        from storage.experiments import experiment_status
+        from ai.experiment_tracking import experiment_status
 
         engine, experiment_id = self.engine, int(self.rows[row]["id"])
         self.results.setText("Reading the daily figures…")
@@ -343,7 +343,7 @@ class ExperimentsView(QWidget):
             self.create(form.plan())
 
     def create(self, plan: ExperimentPlan) -> None:
-        from storage.experiments import create_experiment
+        from ai.experiment_tracking import create_experiment
 
         engine, user_id = self.engine, self.user_id
         self.results.setText("Starting the experiment…")
@@ -355,7 +355,7 @@ class ExperimentsView(QWidget):
         self.refresh(select_id=int(made["id"]))
 
     def complete_selected(self) -> None:
-        from storage.experiments import complete_experiment
+        from ai.experiment_tracking import complete_experiment
 
         if self.shown is None:
             return

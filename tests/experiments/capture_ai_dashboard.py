@@ -29,9 +29,9 @@ from PySide6.QtWidgets import QApplication
 from sqlalchemy import delete, func, select
 
 from ai.demand_forecast import ForecastRequest, forecast, record_actuals, store_forecasts
+from ai.experiment_tracking import ExperimentPlan, complete_experiment, create_experiment
 from ai.experiments import Assignment, assign_groups
 from ai.services import Services
-from storage.experiments import ExperimentPlan, complete_experiment, create_experiment
 from storage.feedback import Measure, Suggestion, SuggestionKind, Verdict, record_feedback, score_outcomes
 from storage.schema import prepare_database
 from storage.simulator import PlantedTreatment, build_demo_fleet

@@ -8,10 +8,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from ai.experiments import Assignment, Metric
-from designer.planograms import Planogram
-from designer.roles import PermissionDenied
-from storage.experiments import (
+from ai.experiment_tracking import (
     ExperimentInvalid,
     ExperimentPlan,
     complete_experiment,
@@ -19,6 +16,9 @@ from storage.experiments import (
     experiment_status,
     list_experiments,
 )
+from ai.experiments import Assignment, Metric
+from designer.planograms import Planogram
+from designer.roles import PermissionDenied
 from storage.tables import AiExperiment, PlanogramRecord, SimulationTruth, User
 from storage.versions import PlanogramVersions
 from tests.experiments.conftest import PLANTED_DEVICES, PLANTED_START

@@ -12,12 +12,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
 from ai.auto_fill import FillProposal
+from ai.experiment_tracking import ExperimentPlan
 from ai.experiments import Assignment
 from designer.cabinets import Cabinet, TemperatureZone
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Catalogue
-from storage.experiments import ExperimentPlan
 from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict, record_feedback
 from storage.schema import prepare_database
 from storage.simulator import build_demo_fleet
