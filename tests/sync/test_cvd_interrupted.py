@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, event, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from storage.cvd import schema as cvd
 from storage.cvd.control import SyncCancelled, SyncControl
@@ -45,13 +45,13 @@ def test_a_connection_lost_mid_pull_resumes_without_duplicates(cvd_engine: Engin
     selects = {"sales": 0}
 
     @event.listens_for(cvd_engine, "before_cursor_execute")
-    def _server_dies(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+    def _server_dies(conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
         if statement.lstrip().upper().startswith("SELECT SALES.ID"):
             selects["sales"] += 1
             if selects["sales"] == 3:
-                raise OperationalError(statement, None, ConnectionError("server closed the connection"))
+                _kill_connection(cvd_engine, conn, statement)
 
-    with pytest.raises(OperationalError):
+    with pytest.raises(DBAPIError):
         pull(cvd_engine, working_copy, batch_rows=1_000)
     partial, _ = _sales(working_copy)
     assert partial == 2_000  # two whole batches, each committed with its watermark
@@ -60,6 +60,18 @@ def test_a_connection_lost_mid_pull_resumes_without_duplicates(cvd_engine: Engin
     pull(cvd_engine, working_copy, batch_rows=1_000)
 
     assert _sales(working_copy) == (_cvd_sales(cvd_engine),) * 2 == (5_731, 5_731)
+
+
+def _kill_connection(engine: Engine, connection, statement: str) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL: the server really ends our session (``pg_terminate_backend``); SQLite has no server, so the
+    driver's error is raised as a dying connection would raise it."""
+    if engine.dialect.name != "postgresql":
+        raise OperationalError(statement, None, ConnectionError("server closed the connection"))
+    pid = connection.connection.driver_connection.info.backend_pid
+    admin = make_engine(engine.url.render_as_string(hide_password=False))
+    with admin.connect() as other:
+        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    admin.dispose()
 
 
 def test_cancelling_a_pull_keeps_whole_batches_and_a_rerun_completes(cvd_engine: Engine, working_copy: Engine) -> None:
@@ -147,3 +159,30 @@ def _watermark(path: Path) -> int:
         return 0
     finally:
         engine.dispose()
+
+
+def test_a_connection_lost_mid_push_writes_nothing_and_the_push_is_retried(
+    cvd_engine: Engine, working_copy: Engine
+) -> None:
+    pull(cvd_engine, working_copy)
+    edit_and_activate(working_copy, "444", 0, {"A1": (11, 10, 6), "A2": (11, 10, 6), "B1": None})
+    with cvd_engine.connect() as connection:
+        before = connection.execute(select(cvd.planogram_slots).order_by(cvd.planogram_slots.c.id)).all()
+    updates = {"count": 0}
+
+    @event.listens_for(cvd_engine, "before_cursor_execute")
+    def _server_dies(conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE PLANOGRAM_SLOTS"):
+            updates["count"] += 1
+            if updates["count"] == 2:  # one slot already written in this transaction
+                _kill_connection(cvd_engine, conn, statement)
+
+    with pytest.raises(DBAPIError):
+        run_pushes(cvd_engine, working_copy)
+    event.remove(cvd_engine, "before_cursor_execute", _server_dies)
+    with cvd_engine.connect() as connection:
+        assert connection.execute(select(cvd.planogram_slots).order_by(cvd.planogram_slots.c.id)).all() == before
+    assert queue_status(working_copy) == {"pending": 1}
+
+    assert run_pushes(cvd_engine, working_copy).pushed == 1
+    assert queue_status(working_copy) == {"done": 1}
