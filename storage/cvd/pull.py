@@ -101,7 +101,9 @@ def pull(
 
 def _pull_reference(source: Connection, session: Session, summary: PullSummary) -> None:
     user_links = Links(session, "user")
-    for row in source.execute(select(cvd.users).order_by(cvd.users.c.id)).mappings():
+    people = cvd.users.c  # named columns: on a server, non-admins may not read emails or password hashes
+    query = select(people.id, people.username, people.role, people.updated_at).order_by(people.id)
+    for row in source.execute(query).mappings():
         user = _linked(session, user_links, User, row["id"], User.username == row["username"])
         if user is None:
             user = User(username=row["username"], role=row["role"], ai_features_enabled=True)
