@@ -7,9 +7,14 @@ The category mix is the proposal's share of slots per category; time-of-day sugg
 hour-of-day sales of the device and its peers; the competitive analysis compares the proposal with the
 fleet's machines of the same location type (:mod:`ai.personalization_context`).
 
-Demographics and daily traffic are checked and echoed, but move no number: the sales history records no
-shoppers' ages or genders and no footfall, so any effect given them would be invented. Peak hours mark the
-periods whose suggestions matter most.
+Daily traffic is read as shoppers a day and compared with the shoppers (baskets) a day the device records —
+or its peers, for a machine with no sales yet; expected demand scales with that ratio, and the optimiser's
+stock model (:func:`~ai.personalization_optimizer.served_units`, restocks as often as the device's sold-out
+slots show) turns it into facings: fewer products with more facings at a busy site, more variety at a quiet
+one, and revenue that saturates when slots run empty. Demographics act through a stated prior table
+(:mod:`ai.personalization_shoppers`: age bands → category multipliers, health consciousness → a tilt toward
+healthier products), reported in the response with its reasoning. Peak hours mark the periods whose
+suggestions matter most.
 """
 
 from __future__ import annotations
@@ -22,9 +27,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ai.demand_forecast import restock_cover_days
 from ai.endpoints import PERSONALIZE_LOCATION, Answer
 from ai.personalization_context import LocationHistory, peak_periods, read_location_history, time_suggestions
-from ai.personalization_optimizer import DeviceProposal, GoalWeights, Placement, Progress, StopRequest, optimise_device
+from ai.personalization_optimizer import (
+    DeviceProposal,
+    GoalWeights,
+    Placement,
+    Progress,
+    Stocking,
+    StopRequest,
+    optimise_device,
+)
+from ai.personalization_shoppers import ShopperProfile, age_span, health_tilt, shopper_profile
 from ai.placement_scoring import PlacementScorer
 from ai.services import Services
 from designer.cabinets import Cabinet
@@ -33,10 +48,12 @@ from designer.validation import Problem
 
 SEED_LOCATION_TYPES = ("office", "school", "gym", "hospital")
 GOAL_NAMES = ("revenue", "variety", "health_score")
-AGE_RANGE = re.compile(r"^\s*(\d{1,3})\s*(?:-|–)\s*(\d{1,3})\s*$|^\s*(\d{1,3})\s*\+\s*$")
 HOUR = re.compile(r"^\s*([01]?\d|2[0-3]):([0-5]\d)\s*$")
 EXAMPLE = '{"device_id": 1, "location_context": {"type": "office", …}, "optimization_goals": {"revenue": 0.4, …}}'
 MARKET_GAPS = 5
+TRAFFIC_SCALE_RANGE = (0.1, 10.0)
+"""Stated traffic is taken at most 10× (at least a tenth of) what the history records: beyond that the
+placement model's expectations are too far from anything it has seen."""
 PERIOD_PHRASES = {
     "morning": "in the morning",
     "lunch": "at lunch",
@@ -95,21 +112,46 @@ def personalize(
     """Propose a planogram for every cabinet of the device; safe to run in a worker thread."""
     report = progress or (lambda percent, message: None)
     started = time.perf_counter()
-    report(0, "reading the device and the placement model")
+    report(0, "reading the device, its sales by hour, its peers and the placement model")
     with services.reading():
         layout = services.repository.device_layout(request.device_id)
-    scorer = services.placement_scorer
-    factor = location_factor(scorer, request.device_id, request.location_type)
-    proposal = optimise_device(
-        scorer, layout.cabinets, request.goals, layout.planograms, factor, should_stop, progress=report
-    )
-    report(96, "reading sales by hour and the fleet's peers")
-    with services.reading():
         history = read_location_history(services.engine, request.device_id, request.location_type)
-    body = response_body(request, proposal, history, scorer)
+        cycle = restock_cover_days(services.engine, request.device_id)
+    scorer = services.placement_scorer
+    traffic = traffic_reading(request.daily_traffic, history)
+    shoppers = shopper_profile(request.demographics)
+    located = location_factor(scorer, request.device_id, request.location_type)
+    factor = {pid: located.get(pid, 1.0) * f for pid, f in shoppers.factors(scorer.catalogue).items()}
+    stocking = Stocking(traffic["traffic_scale"], cycle)
+    proposal = optimise_device(
+        scorer, layout.cabinets, request.goals, layout.planograms, factor, should_stop, report, stocking
+    )
+    report(96, "writing the proposal's reasons")
+    body = response_body(request, proposal, history, scorer, shoppers, traffic)
     body["response_time_ms"] = round((time.perf_counter() - started) * 1000, 1)
     report(100, "done")
     return Personalization(request, proposal, body, list(layout.cabinets))
+
+
+def traffic_reading(daily_traffic: float | None, history: LocationHistory) -> dict[str, object]:
+    """How the stated shoppers a day compare with the ones the sales record: the scale demand is taken at."""
+    recorded, basis = history.device.shoppers_per_day, "this device's baskets a day"
+    if recorded <= 0:
+        rates = [peer.shoppers_per_day for peer in history.peers if peer.shoppers_per_day > 0]
+        recorded = sum(rates) / len(rates) if rates else 0.0
+        basis = "the mean baskets a day of the fleet's machines of this location type"
+    scale, capped = 1.0, False
+    if daily_traffic is not None and recorded > 0:
+        low, high = TRAFFIC_SCALE_RANGE
+        scale = round(min(max(daily_traffic / recorded, low), high), 2)
+        capped = scale != daily_traffic / recorded
+    return {
+        "daily_traffic": daily_traffic,
+        "recorded_shoppers_per_day": round(recorded, 1),
+        "recorded_basis": basis,
+        "traffic_scale": round(scale, 3),
+        "scale_capped": capped,
+    }
 
 
 def location_factor(scorer: PlacementScorer, device_id: int, location_type: str) -> dict[int, float]:
@@ -142,12 +184,20 @@ def location_factor(scorer: PlacementScorer, device_id: int, location_type: str)
 
 
 def response_body(
-    request: PersonalizationRequest, proposal: DeviceProposal, history: LocationHistory, scorer: PlacementScorer
+    request: PersonalizationRequest,
+    proposal: DeviceProposal,
+    history: LocationHistory,
+    scorer: PlacementScorer,
+    shoppers: ShopperProfile | None = None,
+    traffic: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
+    shoppers = shoppers or ShopperProfile()
+    traffic = traffic or traffic_reading(None, history)
     names = {product.id: product.name for product in scorer.catalogue.values()}
     placed = [p.product.id for p in sorted(proposal.placements, key=lambda p: -p.expected_revenue)]
     suggestions, strongest = time_suggestions(history.hour_profile(), placed, names)
     peaks = peak_periods(request.peak_hours)
+    context = _ReasonContext(request, peaks, shoppers, proposal.stocking.cycle_days)
     recommendations = [
         {
             "cabinet_index": p.cabinet_index,
@@ -155,8 +205,10 @@ def response_body(
             "product_id": p.product.id,
             "product": p.product.name,
             "category": p.product.category,
-            "reason": _reason(p, request, strongest.get(p.product.id), peaks),
+            "reason": _reason(p, context, strongest.get(p.product.id)),
             "expected_velocity": round(p.expected_units, 2),
+            "expected_demand": round(p.demand, 2),
+            "facings": p.facings,
             "expected_daily_revenue": round(p.expected_revenue, 2),
             "health_score": p.product.health_score,
         }
@@ -179,6 +231,10 @@ def response_body(
             "mean_health_score": round(proposal.mean_health, 2),
             "category_diversity": round(proposal.category_entropy, 3),
             "empty_slots": proposal.empty_slots,
+            "distinct_products": proposal.distinct_products,
+            "stocking": {**traffic, "restock_every_days": round(proposal.stocking.cycle_days, 1)},
+            "shopper_adjustments": shoppers.report(),
+            "reasoning": _reasoning(traffic, proposal, shoppers),
             "optimization_goals": {
                 "revenue": round(request.goals.revenue, 4),
                 "variety": round(request.goals.variety, 4),
@@ -220,8 +276,17 @@ def competitive_analysis(
     }
 
 
-def _reason(placement: Placement, request: PersonalizationRequest, period: str | None, peaks: list[str]) -> str:
+@dataclass(frozen=True)
+class _ReasonContext:
+    request: PersonalizationRequest
+    peaks: list[str]
+    shoppers: ShopperProfile
+    cycle_days: float
+
+
+def _reason(placement: Placement, context: _ReasonContext, period: str | None) -> str:
     """Why this product stands here, from the figures that put it there."""
+    request = context.request
     parts = [f"expected {placement.expected_units:.1f} a day here at {request.location_type} machines"]
     if placement.zone_value >= 1.1:
         parts.append(f"a strong slot ({placement.zone_value:.2f}× the cabinet's average)")
@@ -231,13 +296,40 @@ def _reason(placement: Placement, request: PersonalizationRequest, period: str |
         parts.append(f"health score {health:g}/10 serves the health goal")
     if goals.variety >= 0.25:
         parts.append(f"keeps {placement.product.category} in the mix")
+    lift = context.shoppers.categories.get(placement.product.category, 1.0)
+    if lift >= 1.1 and context.shoppers.ages is not None:
+        low, high = context.shoppers.ages
+        parts.append(f"{placement.product.category} sells more to shoppers aged {low}-{high} (×{lift:.2f}, prior)")
     if period is not None:
-        peak = ", a stated peak" if period in peaks else ""
+        peak = ", a stated peak" if period in context.peaks else ""
         parts.append(f"sells above its share {PERIOD_PHRASES.get(period, period)}{peak}")
     if placement.duplicate:
-        parts.append("second facing on this device (counted at half)")
+        parts.append(f"extra facing: demand of {placement.demand:.1f} a day outruns one slot between restocks")
+    elif placement.facings > 1:
+        parts.append(f"{placement.facings} facings on this device")
     text = "; ".join(parts)
     return text[0].upper() + text[1:]
+
+
+def _reasoning(traffic: Mapping[str, object], proposal: DeviceProposal, shoppers: ShopperProfile) -> list[str]:
+    """The location-wide reasons, in the user's words."""
+    lines = []
+    if traffic["daily_traffic"] is not None and traffic["recorded_shoppers_per_day"]:
+        capped = " (capped)" if traffic["scale_capped"] else ""
+        lines.append(
+            f"{traffic['daily_traffic']:g} shoppers a day against {traffic['recorded_shoppers_per_day']:g} recorded "
+            f"({traffic['recorded_basis']}): demand taken at ×{traffic['traffic_scale']:g}{capped}"
+        )
+    else:
+        lines.append("no daily traffic given (or none recorded): demand as the sales history shows it")
+    stacked = sum(1 for p in proposal.placements if p.duplicate)
+    lines.append(
+        f"{proposal.distinct_products} products in {len(proposal.placements)} slots ({stacked} extra facings): with "
+        f"restocks every {proposal.stocking.cycle_days:g} days, a product gets another facing only when its demand "
+        "would empty the ones it has"
+    )
+    lines.extend(shoppers.notes)
+    return lines
 
 
 # --- reading requests ----------------------------------------------------------------------------------
@@ -303,10 +395,17 @@ def _demographics(value: object, problems: list[Problem]) -> dict[str, object]:
         )
         return {}
     age = value.get("age_range")
-    if age is not None:
-        match = AGE_RANGE.match(age) if isinstance(age, str) else None
-        if match is None or (match.group(1) and int(match.group(1)) > int(match.group(2))):
-            problems.append(Problem(None, f"age_range {age!r} is not a range of ages", 'send e.g. "18-35" or "65+"'))
+    if age is not None and (not isinstance(age, str) or age_span(age) is None):
+        problems.append(Problem(None, f"age_range {age!r} is not a range of ages", 'send e.g. "18-35" or "65+"'))
+    health = value.get("health_consciousness")
+    if health is not None and health_tilt(health) is None:
+        problems.append(
+            Problem(
+                None,
+                f"health_consciousness {health!r} is not low, medium, high or a share",
+                'send "low", "medium", "high" or a share of health-conscious shoppers from 0 to 1',
+            )
+        )
     split = value.get("gender_split")
     if split is not None:
         shares = list(split.values()) if isinstance(split, Mapping) else None

@@ -37,6 +37,11 @@ class DeviceSales:
     units: dict[int, np.ndarray]  # product id → (24,) units per hour of day
     revenue: dict[int, float]  # product id → revenue in the window
     carried: frozenset[int]  # products in its active planograms
+    baskets: int = 0  # transactions in the window: shoppers who bought
+
+    @property
+    def shoppers_per_day(self) -> float:
+        return self.baskets / self.days if self.days > 0 else 0.0
 
     @property
     def revenue_per_slot_day(self) -> float:
@@ -105,6 +110,7 @@ def read_device_sales(engine: Engine, device_id: int) -> DeviceSales:
         units: dict[int, np.ndarray] = {}
         revenue: dict[int, float] = {}
         days = 0.0
+        baskets = 0
         if latest is not None:
             since = latest - timedelta(days=WINDOW_DAYS)
             days = min(float(WINDOW_DAYS), (latest - first).total_seconds() / 86400 + 1)
@@ -119,12 +125,20 @@ def read_device_sales(engine: Engine, device_id: int) -> DeviceSales:
                 .where(SaleRecord.device_id == device_id, SaleRecord.sold_at > since)
                 .group_by(SaleRecord.product_id, hour)
             )
+            baskets = int(
+                connection.scalar(
+                    select(func.count(func.distinct(SaleRecord.transaction_id))).where(
+                        SaleRecord.device_id == device_id, SaleRecord.sold_at > since
+                    )
+                )
+                or 0
+            )
             for product_id, hour_of_day, quantity, money in rows:
                 if product_id is None:
                     continue
                 units.setdefault(product_id, np.zeros(24))[int(hour_of_day) % 24] += float(quantity or 0)
                 revenue[product_id] = revenue.get(product_id, 0.0) + float(money or 0)
-    return DeviceSales(device_id, days, int(slots or 0), units, revenue, carried)
+    return DeviceSales(device_id, days, int(slots or 0), units, revenue, carried, baskets)
 
 
 def period_of(hour: int) -> str | None:

@@ -50,6 +50,7 @@ from widgets.cabinet_view import CabinetView
 from widgets.workers import BackgroundJobs, JobState
 
 AGE_RANGES = ("18-25", "18-35", "25-45", "35-55", "45-65", "65+")
+HEALTH_CONSCIOUSNESS = ("medium", "low", "high")
 GOALS = (("revenue", "Revenue"), ("variety", "Variety"), ("health_score", "Health score"))
 DEFAULT_GOALS = {"revenue": 40, "variety": 30, "health_score": 30}
 JOB = "personalise location"
@@ -157,10 +158,13 @@ class GoalsPage(QWizardPage):
         self.male_share.valueChanged.connect(self._show_gender)
         self.peak_hours = QLineEdit("08:00, 12:00, 15:00")
         self.peak_hours.setPlaceholderText("e.g. 08:00, 12:00, 15:00")
+        self.health = QComboBox()
+        self.health.addItems(HEALTH_CONSCIOUSNESS)
         self.traffic = QSpinBox()
         self.traffic.setRange(0, 100_000)
-        self.traffic.setValue(200)
-        self.traffic.setSuffix(" people a day")
+        self.traffic.setValue(0)
+        self.traffic.setSpecialValueText("as the sales record")  # 0: leave daily_traffic out of the request
+        self.traffic.setSuffix(" shoppers a day")
         self.sliders: dict[str, QSlider] = {}
         self.shares: dict[str, QLabel] = {}
         self.message = QLabel("Reading the device…")
@@ -175,11 +179,14 @@ class GoalsPage(QWizardPage):
         gender.addWidget(self.male_share, 1)
         gender.addWidget(self.gender_label)
         form.addRow("Gender split", gender)
+        form.addRow("Health consciousness", self.health)
         form.addRow("Peak hours", self.peak_hours)
         form.addRow("Daily traffic", self.traffic)
         note = QLabel(
-            "Demographics and traffic are recorded with the proposal; the sales history holds no shopper "
-            "data, so they do not move its numbers. Peak hours mark the periods that matter most."
+            "Daily traffic scales demand against the shoppers the machine records, which sets facings: busy sites "
+            "get fewer products with more facings. Age range and health consciousness shift categories by a "
+            "stated prior table, shown with the proposal; gender split moves nothing. Peak hours mark the "
+            "periods that matter most."
         )
         note.setWordWrap(True)
         note.setStyleSheet(f"color: {style.MUTED_TEXT.name()};")
@@ -252,8 +259,10 @@ class GoalsPage(QWizardPage):
                 "demographics": {
                     "age_range": self.age.currentText(),
                     "gender_split": {"male": round(male, 2), "female": round(1 - male, 2)},
+                    "health_consciousness": self.health.currentText(),
                 },
-                "traffic_patterns": {"peak_hours": hours, "daily_traffic": self.traffic.value()},
+                "traffic_patterns": {"peak_hours": hours}
+                | ({"daily_traffic": self.traffic.value()} if self.traffic.value() else {}),
             },
             "optimization_goals": {key: slider.value() / 100 for key, slider in self.sliders.items()},
         }
@@ -358,7 +367,8 @@ class ProposalPage(QWizardPage):
             f"<b>${plan['expected_daily_revenue']:.2f}</b> expected revenue a day "
             f"({plan['expected_daily_units']:.1f} units)<br>"
             f"Mean health score <b>{plan['mean_health_score']:.1f}</b>/10 · "
-            f"category diversity <b>{plan['category_diversity']:.2f}</b>"
+            f"category diversity <b>{plan['category_diversity']:.2f}</b> · "
+            f"<b>{plan['distinct_products']}</b> products"
         )
         self.mix.set_mix(plan["category_mix"])
         rows = []
@@ -374,6 +384,7 @@ class ProposalPage(QWizardPage):
             else f"No other {result.request.location_type} machines in the fleet to compare with"
         )
         self.details.setText(
+            "<p><b>Why</b><br>" + "<br>".join(plan["reasoning"]) + "</p>"
             "<p><b>Time of day</b><br>" + "<br>".join(rows) + "</p>"
             f"<p><b>Against the fleet</b><br>{versus}<br>"
             f"Differentiation <b>{competition['differentiation_score']:.2f}</b><br>"
