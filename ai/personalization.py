@@ -143,8 +143,8 @@ def traffic_reading(daily_traffic: float | None, history: LocationHistory) -> di
     scale, capped = 1.0, False
     if daily_traffic is not None and recorded > 0:
         low, high = TRAFFIC_SCALE_RANGE
-        scale = round(min(max(daily_traffic / recorded, low), high), 2)
-        capped = scale != daily_traffic / recorded
+        ratio = daily_traffic / recorded
+        scale, capped = round(min(max(ratio, low), high), 2), not low <= ratio <= high
     return {
         "daily_traffic": daily_traffic,
         "recorded_shoppers_per_day": round(recorded, 1),

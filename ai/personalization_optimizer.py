@@ -19,6 +19,8 @@ keeping the proposal with the best true objective:
 
     objective = w_revenue × revenue / revenue-only optimum + w_variety × category entropy (0–1)
               + w_health × mean health score / 10
+
+Variety and health describe the range (each product once), so an extra facing is judged by the sales it adds.
 """
 
 from __future__ import annotations
@@ -259,30 +261,42 @@ class _Problem:
             if any(np.array_equal(key, earlier) for earlier in seen):
                 break
             seen.append(key)
-            shares = (shares * round_number + self._shares(rows)) / (round_number + 1)
-            elsewhere = self._elsewhere(rows)
+            shares = (shares * round_number + self._shares(rows[~solution.duplicate])) / (round_number + 1)
+            elsewhere = self._elsewhere(rows, columns)
         assert best is not None
         best.rounds = round_number
         return best
 
-    def _elsewhere(self, rows: np.ndarray) -> np.ndarray:
-        """Per row: how many facings its product has in the device's other cabinets in this assignment."""
+    def _elsewhere(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """Per row: the facings its product had before this cabinet's in the assignment. A product's home is the
+        cabinet of its best-selling facing (none before it there); in any other cabinet, all its facings in the
+        rest of the device come first — so its copies are never all judged as extras at once."""
         keys = self.product_ids * 1000 + self.cabinet_of
         in_cabinet = dict(zip(*np.unique(keys[rows], return_counts=True), strict=True))
         on_device = dict(zip(*np.unique(self.product_ids[rows], return_counts=True), strict=True))
+        order = np.argsort(self.units[rows, columns], kind="stable")  # the best facing is written last
+        home = dict(zip(self.product_ids[rows][order].tolist(), self.cabinet_of[rows][order].tolist(), strict=True))
         return np.array(
-            [on_device.get(p, 0) - in_cabinet.get(k, 0) for p, k in zip(self.product_ids, keys, strict=True)],
+            [
+                0 if home.get(p) == cabinet else on_device.get(p, 0) - in_cabinet.get(key, 0)
+                for p, cabinet, key in zip(
+                    self.product_ids.tolist(), self.cabinet_of.tolist(), keys.tolist(), strict=True
+                )
+            ],
             dtype=float,
         )
 
     def _linear_value(self, shares: np.ndarray, elsewhere: np.ndarray, goals: GoalWeights) -> np.ndarray:
-        """Each pair's contribution to the objective, with variety and other cabinets taken at the last proposal."""
+        """Each pair's contribution to the objective, with variety and other cabinets taken at the last proposal.
+        Variety and health are the range's, so only a product's first facing on the device adds to them."""
         slots = max(len(self.columns), 1)
         revenue = self._marginal_revenue(elsewhere) / self.revenue_ceiling * slots
-        # the entropy's slope for one more slot of a category, 0 for a category holding every slot
+        # the entropy's slope for one more product of a category, 0 for a category holding every product
         log_count = np.log(max(self.category_count, 2))
         variety = np.clip(-np.log(np.maximum(shares, 1e-9)) / log_count, 0.0, 1.0)[self.category_of]
-        return goals.revenue * revenue + goals.variety * variety[:, None] + goals.health_score * self.health[:, None]
+        first = (self.facing == 0) & (elsewhere == 0)
+        range_value = (goals.variety * variety + goals.health_score * self.health) * first
+        return goals.revenue * revenue + range_value[:, None]
 
     def _shares(self, rows: np.ndarray) -> np.ndarray:
         counts = np.bincount(self.category_of[rows], minlength=self.category_count).astype(float)
@@ -310,12 +324,13 @@ class _Problem:
         duplicate[order] = np.arange(len(order)) - np.repeat(starts, sizes) > 0
         earned = float(served @ self.price[rows])
         revenue_share = earned / self.revenue_ceiling
-        shares = self._shares(rows)
+        offered = rows[~duplicate]  # the range: each product once
+        shares = self._shares(offered)
         present = shares[shares > 0]
         entropy = (
             float(-(present * np.log(present)).sum() / np.log(self.category_count)) if self.category_count > 1 else 0.0
         )
-        mean_health = float(self.health[rows].mean() * HEALTH_SCALE) if len(rows) else 0.0
+        mean_health = float(self.health[offered].mean() * HEALTH_SCALE) if len(offered) else 0.0
         objective = (
             goals.revenue * revenue_share + goals.variety * entropy + goals.health_score * mean_health / HEALTH_SCALE
         )

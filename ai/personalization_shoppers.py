@@ -131,8 +131,8 @@ def shopper_profile(demographics: Mapping[str, object]) -> ShopperProfile:
             log = sum(w * math.log(AGE_BANDS[band].get(name, 1.0)) for band, w in weights.items()) / total
             if abs(log) > 1e-9:
                 categories[name] = math.exp(log)
-        lifted = [f"{name} ×{m:.2f}" for name, m in sorted(categories.items(), key=lambda kv: -kv[1]) if m >= 1.1]
-        lowered = [f"{name} ×{m:.2f}" for name, m in sorted(categories.items(), key=lambda kv: kv[1]) if m <= 0.9]
+        lifted = [f"{name} ×{m:.2f}" for name, m in sorted(categories.items(), key=lambda kv: -kv[1]) if m > 1.05]
+        lowered = [f"{name} ×{m:.2f}" for name, m in sorted(categories.items(), key=lambda kv: kv[1]) if m < 0.95]
         notes.append(
             f"shoppers aged {ages[0]}-{ages[1]}: "
             + "; ".join(part for part in (", ".join(lifted), ", ".join(lowered)) if part)

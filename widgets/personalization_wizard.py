@@ -16,12 +16,14 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -301,7 +303,11 @@ class ProposalPage(QWizardPage):
         side.addWidget(self.summary)
         side.addWidget(QLabel("<b>Category mix</b>"))
         side.addWidget(self.mix)
-        side.addWidget(self.details, 1)
+        reasons = QScrollArea()  # the reasons, time of day and peers can outgrow the panel
+        reasons.setWidget(self.details)
+        reasons.setWidgetResizable(True)
+        reasons.setFrameShape(QFrame.Shape.NoFrame)
+        side.addWidget(reasons, 1)
         panel = QWidget()
         panel.setLayout(side)
         panel.setFixedWidth(330)
@@ -384,7 +390,7 @@ class ProposalPage(QWizardPage):
             else f"No other {result.request.location_type} machines in the fleet to compare with"
         )
         self.details.setText(
-            "<p><b>Why</b><br>" + "<br>".join(plan["reasoning"]) + "</p>"
+            "<p><b>Why</b><br>" + "<br>".join(f"• {line}" for line in plan["reasoning"]) + "</p>"
             "<p><b>Time of day</b><br>" + "<br>".join(rows) + "</p>"
             f"<p><b>Against the fleet</b><br>{versus}<br>"
             f"Differentiation <b>{competition['differentiation_score']:.2f}</b><br>"
