@@ -27,6 +27,11 @@ from widgets.app import open_main_window
 from widgets.sync_conflicts import THEIRS_TEXT, ConflictDialog
 
 
+def _wait_for_fleet(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
+    """Until the device list is read (by state, not by signal: it may have arrived already)."""
+    qtbot.waitUntil(lambda: "device" in window.device_count_label.text(), timeout=20_000)
+
+
 def _sales(url: str) -> int:
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -46,7 +51,7 @@ def test_sync_now_shows_progress_and_cancel_stops_it_cleanly(
     cvd.dispose()
     window = open_main_window(prepare_database(working), working)
     qtbot.addWidget(window)
-    qtbot.waitSignal(window.fleet_loaded, timeout=20_000).wait()
+    _wait_for_fleet(qtbot, window)
     qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
     assert window.sync.sync_action.isEnabled() and window.sync.sync_action.shortcut().toString() == "F5"
 
@@ -108,7 +113,7 @@ def test_a_viewer_is_told_why_sync_is_refused(
     sync(str(cvd_file), working)
     window = open_main_window(prepare_database(working), working)
     qtbot.addWidget(window)
-    qtbot.waitSignal(window.fleet_loaded, timeout=20_000).wait()
+    _wait_for_fleet(qtbot, window)
     qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
 
     window.sync.sync_action.trigger()
@@ -125,7 +130,7 @@ def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
     window = open_main_window(prepare_database(empty), empty)
     qtbot.addWidget(window)
-    qtbot.waitSignal(window.fleet_loaded, timeout=20_000).wait()
+    _wait_for_fleet(qtbot, window)
     assert not window.sync.sync_action.isEnabled()  # a local database has nothing to sync with
 
     with qtbot.waitSignal(window.fleet_loaded, timeout=60_000) as loaded:
@@ -148,7 +153,7 @@ def test_a_cvd_server_password_goes_to_the_keyring_and_the_server_opens(
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
     window = open_main_window(prepare_database(empty), empty)
     qtbot.addWidget(window)
-    qtbot.waitSignal(window.fleet_loaded, timeout=20_000).wait()
+    _wait_for_fleet(qtbot, window)
 
     with qtbot.waitSignal(window.fleet_loaded, timeout=60_000) as loaded:
         window.sync.open_server(cvd_url, password="typed-once")
@@ -163,34 +168,33 @@ def test_a_cvd_server_password_goes_to_the_keyring_and_the_server_opens(
 def test_starting_on_a_cvd_file_opens_the_window_at_once_and_fills_it_from_the_pull(
     qtbot: QtBot, cvd_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
     import widgets.sync_open as sync_open
 
     loads: list[int] = []
+    windows = []
     real_open = sync_open.open_main_window
 
     def watched(engine, url):  # type: ignore[no-untyped-def]
         window = real_open(engine, url)
+        qtbot.addWidget(window)
         window.fleet_loaded.connect(loads.append)
-
-        def finish() -> None:
-            if len(loads) < 2:
-                QTimer.singleShot(100, finish)
-                return
-            window.close()
-            QApplication.instance().quit()
-
-        QTimer.singleShot(100, finish)
+        windows.append(window)
         return window
 
+    class Application:  # the real one's event loop, run by qtbot until the pulled fleet is on screen
+        def exec(self) -> int:
+            qtbot.waitUntil(lambda: len(loads) >= 2, timeout=60_000)
+            return 0
+
     monkeypatch.setattr(sync_open, "open_main_window", watched)
+    monkeypatch.setattr(sync_open, "application", Application)
+    monkeypatch.setattr(sync_open, "apply_style", lambda _app: None)
 
     assert sync_open.run_designer_on_cvd(str(cvd_file)) == 0
 
     assert loads == [0, 20]  # an empty working copy at once, then the pulled fleet
-    QThreadPool.globalInstance().waitForDone(10_000)
+    windows[0].close()
+    assert QThreadPool.globalInstance().waitForDone(60_000), "a worker of the closed window is still running"
 
 
 def test_a_conflict_found_by_sync_now_is_settled_in_the_dialog_and_pushed(
@@ -211,7 +215,7 @@ def test_a_conflict_found_by_sync_now_is_settled_in_the_dialog_and_pushed(
     sync(str(cvd_file), other_url, pull_too=False)
     window = open_main_window(prepare_database(working), working)
     qtbot.addWidget(window)
-    qtbot.waitSignal(window.fleet_loaded, timeout=20_000).wait()
+    _wait_for_fleet(qtbot, window)
     qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
     edit_and_activate(window.repository.engine, "444", 0, {"A1": (7, 12, 7), "B2": (16, 8, 5)})
     asked: list[Dialog] = []
