@@ -44,6 +44,8 @@ MAX_ROUNDS = 6
 HEALTH_SCALE = 10.0
 MAX_FACINGS = 3
 """Facings of one product per cabinet the optimiser may propose."""
+MIN_EXTRA_UNITS = 0.01
+"""A further facing is offered to the solver only if it could sell this many more units a day (one in 100 days)."""
 Progress = Callable[[int, str], None]
 StopRequest = Callable[[], bool]
 
@@ -148,6 +150,7 @@ def optimise_device(
     rows: list[tuple[Product, int]] = []  # (product, position of its cabinet in ``cabinets``)
     columns: list[tuple[int, Position]] = []
     blocks: list[tuple[int, int, int, int, np.ndarray]] = []  # row span, column span, units
+    facing: list[int] = []  # per row: facings of its product before it in its cabinet
     for number, cabinet in enumerate(cabinets):
         report(5 + int(60 * number / max(len(cabinets), 1)), f"scoring products in cabinet {cabinet.index + 1}")
         candidates = [p for p in products if zone_accepts(cabinet.zone, p.temperature_requirement)]
@@ -155,9 +158,11 @@ def optimise_device(
         empty = Planogram(cabinet.device_id, cabinet.index)
         units = expected_units(scorer, cabinet, empty, candidates, positions, should_stop)
         units *= np.array([factor.get(p.id, 1.0) for p in candidates])[:, None] * stock.traffic_scale
-        units = np.tile(units, (MAX_FACINGS, 1))
-        blocks.append((len(rows), len(rows) + len(units), len(columns), len(columns) + len(positions), units))
-        rows.extend((p, number) for _ in range(MAX_FACINGS) for p in candidates)
+        chosen = _facings_worth_offering(units, cabinet, positions, current or {}, stock)
+        block = units[[candidate for _, candidate in chosen]]
+        blocks.append((len(rows), len(rows) + len(block), len(columns), len(columns) + len(positions), block))
+        rows.extend((candidates[candidate], number) for _, candidate in chosen)
+        facing.extend(k for k, _ in chosen)
         columns.extend((number, position) for position in positions)
     report(70, "assigning products to slots")
     units = np.zeros((len(rows), len(columns)))
@@ -166,10 +171,31 @@ def optimise_device(
         units[row_start:row_end, column_start:column_end] = block
         allowed[row_start:row_end, column_start:column_end] = True
     capacity = np.array([_capacity(current or {}, cabinets[number], position)[1] for number, position in columns])
-    problem = _Problem(rows, columns, units, allowed, goals, capacity, stock)
+    problem = _Problem(rows, columns, units, allowed, goals, capacity, stock, np.array(facing, dtype=np.int64))
     best = problem.solve(should_stop)
     report(95, "building the proposed planograms")
     return problem.proposal(best, cabinets, current or {})
+
+
+def _facings_worth_offering(
+    units: np.ndarray,
+    cabinet: Cabinet,
+    positions: Sequence[Position],
+    current: Mapping[int, Planogram],
+    stock: Stocking,
+) -> list[tuple[int, int]]:
+    """(facing number, candidate) rows for one cabinet: every candidate's first facing, and a further one only
+    where it could sell at least :data:`MIN_EXTRA_UNITS` a day more at the product's best slot (so the solver
+    is not handed facings of slow movers that could only stand empty of buyers)."""
+    capacity = float(np.mean([_capacity(current, cabinet, position)[1] for position in positions]))
+    best = units.max(axis=1) if units.size else np.zeros(len(units))
+    chosen = [(0, candidate) for candidate in range(len(units))]
+    for k in range(1, MAX_FACINGS):
+        extra = served_units(best, np.full(len(best), (k + 1) * capacity), stock.cycle_days) - served_units(
+            best, np.full(len(best), k * capacity), stock.cycle_days
+        )
+        chosen.extend((k, int(candidate)) for candidate in np.flatnonzero(extra >= MIN_EXTRA_UNITS))
+    return chosen
 
 
 def _capacity(current: Mapping[int, Planogram], cabinet: Cabinet, position: Position) -> tuple[int, int]:
@@ -206,6 +232,7 @@ class _Problem:
         goals: GoalWeights,
         capacity: np.ndarray,
         stocking: Stocking,
+        facing: np.ndarray,
     ) -> None:
         self.rows, self.columns, self.units, self.allowed, self.goals = rows, columns, units, allowed, goals
         self.capacity, self.stocking = capacity.astype(float), stocking
@@ -216,11 +243,7 @@ class _Problem:
         names = sorted({p.category for p, _ in rows})
         self.category_of = np.array([names.index(p.category) for p, _ in rows], dtype=np.int64)
         self.category_count = len(names)
-        # the facing number within its cabinet of each row: rows come as whole candidate lists per facing
-        self.facing = np.zeros(len(rows), dtype=np.int64)
-        for number in np.unique(self.cabinet_of):
-            where = np.flatnonzero(self.cabinet_of == number)
-            self.facing[where] = np.arange(len(where)) // max(len(where) // MAX_FACINGS, 1)
+        self.facing = facing
         # the yardstick for the revenue goal: the revenue of the best revenue-only proposal
         self.revenue_ceiling = 1.0
         self.revenue_ceiling = max(self.solve(None, GoalWeights(1.0, 0.0, 0.0)).revenue_share, 1e-9)
