@@ -65,9 +65,12 @@ def sqlite_rows(path: Path, query: str, *args: object) -> list[tuple[object, ...
 
 
 class DictKeyring(keyring.backend.KeyringBackend):
+    """A keyring in a dict (tests/llm has its own; conftest modules are not importable across folders)."""
+
     priority = 1  # type: ignore[assignment]
 
     def __init__(self) -> None:
+        super().__init__()
         self.passwords: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:

@@ -23,6 +23,22 @@ CHANGES = {
 }
 
 
+def web_app_payload(a1_quantity: int) -> dict[str, dict[str, object] | None]:
+    """What the web app's form sends for CHANGES: names and prices from CVD's catalogue, A1 keeps its stock."""
+    return {
+        "A1": {
+            "productId": 11,
+            "productName": "Pepsi",
+            "quantity": min(a1_quantity, 10),
+            "capacity": 10,
+            "parLevel": 6,
+            "price": 2.5,
+        },
+        "A4": {"productId": 15, "productName": "Snickers", "quantity": 0, "capacity": 8, "parLevel": 5, "price": 1.5},
+        "B1": None,
+    }
+
+
 def _slot(path: Path, position: str) -> tuple[object, ...]:
     with sqlite3.connect(path) as connection:
         return connection.execute(
@@ -52,25 +68,7 @@ def test_a_pushed_layout_matches_what_the_web_app_writes_row_by_row(
     web_app_save(
         reference,
         "444-Stockwell Cooler-0",
-        {
-            "A1": {
-                "productId": 11,
-                "productName": "Pepsi",
-                "quantity": min(a1_before[5], 10),
-                "capacity": 10,
-                "parLevel": 6,
-                "price": 2.5,
-            },
-            "A4": {
-                "productId": 15,
-                "productName": "Snickers",
-                "quantity": 0,
-                "capacity": 8,
-                "parLevel": 5,
-                "price": 1.5,
-            },
-            "B1": None,
-        },
+        web_app_payload(a1_before[5]),
         now=stamp,
     )
     with sqlite3.connect(cvd_file) as ours, sqlite3.connect(reference) as theirs:
@@ -149,25 +147,7 @@ def test_the_same_rows_are_written_on_either_database(cvd_engine: Engine, workin
     web_app_save(
         cvd_file,
         "444-Stockwell Cooler-0",
-        {
-            "A1": {
-                "productId": 11,
-                "productName": "Pepsi",
-                "quantity": min(a1[5], 10),
-                "capacity": 10,
-                "parLevel": 6,
-                "price": 2.5,
-            },
-            "A4": {
-                "productId": 15,
-                "productName": "Snickers",
-                "quantity": 0,
-                "capacity": 8,
-                "parLevel": 5,
-                "price": 1.5,
-            },
-            "B1": None,
-        },
+        web_app_payload(a1[5]),
         now=stamp,
     )
     with sqlite3.connect(cvd_file) as reference:
