@@ -207,19 +207,11 @@ def predict(
     return out
 
 
-def daily_forecasts(
-    fitted: FittedDevice,
-    product_id: int,
-    dates: Sequence[dt.date],
-    holidays: Mapping[dt.date, str] | None = None,
-    weather: Mapping[dt.date, tuple[float, float]] | None = None,
-    events: Mapping[dt.date, float] | None = None,
-) -> list[dict[str, object]]:
+def daily_forecasts(fitted: FittedDevice, product_id: int, days: Sequence[DayForecast]) -> list[dict[str, object]]:
     """The seed's ``daily_forecasts`` items: the median as ``predicted_units``, the 80 % interval, the mean as
     ``expected_units`` and the factors that make it up. The back-test scores exactly these numbers."""
     column = fitted.history.column(product_id)
     dispersion = float(fitted.dispersion[column]) if column is not None else 1.0
-    days = predict(fitted, product_id, dates, holidays, weather, events)
     tail = (1 - INTERVAL) / 2
     low, median, high = quantiles(np.array([d.mean for d in days]), dispersion, (tail, 0.5, 1 - tail))
     return [
@@ -333,7 +325,9 @@ def backtest(engine: Engine, device_ids: Sequence[int], holdout_days: int = 14) 
         for column, product_id in enumerate(full.product_ids):
             if train.exposure[-14:, column].sum() == 0:  # not carried at the cutoff: nobody would forecast it
                 continue
-            days = daily_forecasts(fitted, int(product_id), future, holidays, given_weather)
+            days = daily_forecasts(
+                fitted, int(product_id), predict(fitted, int(product_id), future, holidays, given_weather)
+            )
             points = np.array([d["predicted_units"] for d in days], dtype=float)
             means = np.array([d["expected_units"] for d in days], dtype=float)
             bounds = np.array([d["confidence_interval"] for d in days], dtype=float)
@@ -486,7 +480,8 @@ def forecast(engine: Engine, request: ForecastRequest, catalogue: Mapping) -> di
         product = catalogue[product_id]
         column = history.column(product_id)
         dispersion = float(fitted.dispersion[column]) if column is not None else 1.0
-        daily = daily_forecasts(fitted, product_id, dates, holidays, request.weather, request.events)
+        days = predict(fitted, product_id, dates, holidays, request.weather, request.events)
+        daily = daily_forecasts(fitted, product_id, days)
         week_total = sum(d["predicted_units"] for d in daily)
         expected_total = sum(float(d["expected_units"]) for d in daily)
         mean_per_day = expected_total / len(daily)

@@ -32,6 +32,7 @@ from ai.demand_forecast import (  # noqa: E402
     daily_forecasts,
     fit_device,
     forecast,
+    predict,
 )
 from ai.forecast_data import device_history, known_holidays, recorded_weather  # noqa: E402
 from storage.fleet import FleetRepository  # noqa: E402
@@ -88,7 +89,7 @@ def accuracy(engine, devices: list[int]) -> None:
             y = train.units[:, column]
             y = y[np.argmax(train.exposure[:, column] > 0) :]  # from when the product was first carried
             started = time.perf_counter()
-            days = daily_forecasts(fitted, int(product_id), future, holidays, given)
+            days = daily_forecasts(fitted, int(product_id), predict(fitted, int(product_id), future, holidays, given))
             seconds["ours predicted_units (median)"] += time.perf_counter() - started
             predictions = {
                 "ours predicted_units (median)": np.array([d["predicted_units"] for d in days], dtype=float),
