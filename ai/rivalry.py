@@ -54,8 +54,8 @@ DETECTABLE_RATIO = 0.75
 DETECTABLE_Z = 1.0
 """A pair is tested (and counted by Benjamini–Hochberg) only when its evidence could show a 25 % drop at
 z ≥ 1. The information at ρ = 1 depends on where and how much a product sold, not on how its sales split
-between the two states, so this filter does not bias the test (independent filtering); it stops hundreds of
-pairs that were never carried apart from diluting the false-discovery control."""
+between the two states, so this filter does not bias the test (independent filtering); it keeps pairs that
+were (almost) never carried apart out of the false-discovery count."""
 CARRIED_SHARE = 0.5
 """A product counts as carried on a device-day when its slots stood in the planogram this share of the day."""
 FIT_ROUNDS = 10
@@ -456,7 +456,7 @@ def find_rivals(fleet: FleetDays | None, category: Mapping[int, str]) -> list[Ri
         ratio = float(np.exp(beta[a, b]))
         accepted.append((int(a), int(b), ratio, float(p[a, b])))
         # put the discovery in the expectations: a's and b's days together were ρ times the no-rival rate
-        expected = expected.multiply(_scale_rows(n, (a, b), _together(fleet, a, b), ratio)).tocsr()
+        expected = _scale_rows(expected, (a, b), _together(fleet, a, b), ratio)
         beta, statistic, *_ = _rate_ratio(*_directions(_evidence(fleet, units, expected)))
         z = np.sign(beta) * np.sqrt(statistic)
     return _report(fleet, units, expected, accepted, spread, m)
@@ -478,7 +478,7 @@ def _report(
     out = []
     for a, b, ratio, p in accepted:
         together = _together(fleet, a, b)
-        own = expected.multiply(_scale_rows(len(ids), (a, b), together, 1.0 / ratio)).tocsr()
+        own = _scale_rows(expected, (a, b), together, 1.0 / ratio)
         y1, y0, m1, m0 = (x[:, [a], [b]] for x in _directions(_evidence(fleet, units, own)))
         shared, _, information, _ = _rate_ratio(y1, y0, m1, m0)
         single = [_rate_ratio(y1[[k]], y0[[k]], m1[[k]], m0[[k]]) for k in range(2)]
@@ -513,12 +513,16 @@ def _together(fleet: FleetDays, a: int, b: int) -> np.ndarray:
     return (fleet.carried[:, [a, b]].toarray() > 0).all(axis=1).astype(float)
 
 
-def _scale_rows(n: int, rows: tuple[int, int], days: np.ndarray, ratio: float) -> sparse.csr_matrix:
-    """A products × device-days matrix of 1s, with ``ratio`` on the given rows' marked days."""
-    scale = np.ones((n, len(days)))
+def _scale_rows(
+    expected: sparse.csr_matrix, rows: tuple[int, int], days: np.ndarray, ratio: float
+) -> sparse.csr_matrix:
+    """``expected`` with the given rows' entries on the marked device-days multiplied by ``ratio``."""
+    out = expected.copy()
     for row in rows:
-        scale[row, days > 0] = ratio
-    return sparse.csr_matrix(scale)
+        start, end = out.indptr[row], out.indptr[row + 1]
+        marked = days[out.indices[start:end]] > 0
+        out.data[start:end] = np.where(marked, out.data[start:end] * ratio, out.data[start:end])
+    return out
 
 
 def _interval(beta: float, information: float, spread: float) -> tuple[float, float]:
