@@ -12,12 +12,12 @@ cycle; demand beyond that stock is lost. A second facing of a slow mover sells n
 mover at a busy location sells what the first could not hold — so a busy machine gets fewer products with
 more facings, a quiet one more variety.
 
-That, variety (how evenly the slots spread over categories) and the product's facings in other cabinets are
-not linear in the assignment. They are linearised around the proposals found so far and the assignment is
+That, variety (how evenly the range spreads over categories) and the product's facings in other cabinets
+are not linear in the assignment. They are linearised around the proposals found so far and the assignment is
 solved again (successive linearisation, averaging the category shares seen so the weights do not swing),
 keeping the proposal with the best true objective:
 
-    objective = w_revenue × revenue / revenue-only optimum + w_variety × category entropy (0–1)
+    objective = w_revenue × revenue / best revenue-only proposal + w_variety × category entropy (0–1)
               + w_health × mean health score / 10
 
 Variety and health describe the range (each product once), so an extra facing is judged by the sales it adds.
