@@ -64,6 +64,7 @@ class ForecastView(QWidget):
         self.status = QLabel("Forecasting…")
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["Product", "Units / 7 days", "Interval (80 %)", "Stock-out risk", "Par"])
+        self.table.horizontalHeaderItem(1).setToolTip("Expected units in the first 7 days: the sum of the days' means")
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
@@ -133,7 +134,8 @@ class ForecastView(QWidget):
             high = sum(d["confidence_interval"][1] for d in week)
             cells = [
                 item["product_name"],
-                str(sum(d["predicted_units"] for d in week)),
+                # a week is summed from the days' means: the days' medians (predicted_units) add up too low
+                f"{sum(d['expected_units'] for d in week):.0f}",
                 f"{low}–{high}",
                 item["stockout_risk"],
                 str(item["suggested_par_level"]),
@@ -250,7 +252,7 @@ class ForecastView(QWidget):
             symbol="o",
             symbolSize=5,
             symbolBrush=style.ACCENT,
-            name="forecast (80 % interval)",
+            name="expected units (80 % interval of a day)",
         )
         self.plot.addItem(pg.InfiniteLine(-0.5, angle=90, pen=pg.mkPen(style.MUTED_TEXT, style=Qt.PenStyle.DashLine)))
         ticks = [(i, (first + dt.timedelta(days=int(i))).strftime("%d %b")) for i in range(-HISTORY_DAYS, len(days), 7)]

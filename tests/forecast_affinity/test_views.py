@@ -33,6 +33,10 @@ def test_forecast_view_fills_the_table_and_emits_edited_par_levels(qtbot, foreca
     view = forecast_view
     assert view.table.rowCount() > 5
     assert view.plot.getPlotItem().listDataItems()
+    # a week shows the expected units (the days' medians would add up to 0 for a slow mover)
+    for row, item in enumerate(view.result.body["forecasts"]):
+        expected = sum(d["expected_units"] for d in item["daily_forecasts"][:7])
+        assert view.table.item(row, 1).text() == f"{expected:.0f}"
     _grab(view, "forecast.png")
     cell = view.table.item(0, PAR_COLUMN)
     product_id = cell.data(Qt.ItemDataRole.UserRole)
