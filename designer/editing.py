@@ -15,7 +15,7 @@ from designer.cabinets import Cabinet, suitable_zones, zone_accepts
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Catalogue
-from designer.validation import check_stock
+from designer.validation import check_price, check_stock
 
 DEFAULT_PAR_SHARE = 0.75
 
@@ -97,7 +97,8 @@ def place_product(context: EditContext, planogram: Planogram, position: Position
     return _edit(
         f"{verb} {name} in {position.label}",
         planogram,
-        {position: replace(slot, product_id=product_id, quantity=quantity, par_level=par_level)},
+        # A new product sells at its catalogue price until the merchandiser sets one for this slot.
+        {position: replace(slot, product_id=product_id, quantity=quantity, par_level=par_level, price=None)},
     )
 
 
@@ -155,6 +156,26 @@ def set_slot_details(
     if changed == slot:
         raise EditRefused(f"{position.label} already has these values")
     return _edit(f"Edit {position.label}", planogram, {position: changed})
+
+
+def set_slot_price(context: EditContext, planogram: Planogram, position: Position, price: float | None) -> SlotEdit:
+    """The inspector's price: a slot's own price, or None (or the catalogue's price) to follow the catalogue."""
+    _check_inside(context, position)
+    slot = planogram.slot_at(position)
+    if slot.product_id is None:
+        raise EditRefused(f"{position.label} is empty; place a product before pricing the slot")
+    catalogue_price = context.catalogue[slot.product_id].price if slot.product_id in context.catalogue else None
+    if price is not None:
+        problem = check_price(price, position.label)
+        if problem:
+            raise EditRefused(f"{problem.problem}; {problem.fix}")
+        price = round(price, 2)
+        if catalogue_price is not None and price == round(catalogue_price, 2):
+            price = None
+    if price == slot.price:
+        raise EditRefused(f"{position.label} already sells at this price")
+    text = f"Price {position.label} at ${price:,.2f}" if price is not None else f"Reset {position.label} to catalogue"
+    return _edit(text, planogram, {position: replace(slot, price=price)})
 
 
 def set_capacity(context: EditContext, planogram: Planogram, positions: Iterable[Position], capacity: int) -> SlotEdit:

@@ -17,13 +17,18 @@ class PlanogramStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """One selection of the machine. ``product_id`` None means the slot is empty."""
+    """One selection of the machine. ``product_id`` None means the slot is empty.
+
+    ``price`` is what this slot sells at when it differs from the catalogue (CVD keeps a price per slot, so
+    the same crisps may cost more in a hospital cooler); None follows the product's catalogue price.
+    """
 
     position: Position
     product_id: int | None = None
     quantity: int = 0
     capacity: int = 10
     par_level: int = 8
+    price: float | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -36,8 +41,12 @@ class Slot:
             return 0.0
         return max(0.0, min(1.0, self.quantity / self.capacity))
 
+    def effective_price(self, catalogue_price: float) -> float:
+        """What the machine charges here: the slot's own price, else the catalogue's (the one rule for it)."""
+        return catalogue_price if self.price is None else self.price
+
     def cleared(self) -> Slot:
-        return replace(self, product_id=None, quantity=0)
+        return replace(self, product_id=None, quantity=0, price=None)
 
 
 @dataclass(slots=True)
@@ -81,6 +90,7 @@ def slot_to_dict(slot: Slot) -> dict[str, object]:
         "quantity": slot.quantity,
         "capacity": slot.capacity,
         "par_level": slot.par_level,
+        "price": slot.price,
     }
 
 
@@ -107,6 +117,7 @@ def planogram_from_dict(data: dict[str, object]) -> Planogram:
             int(entry.get("quantity", 0)),  # type: ignore[call-overload]
             int(entry.get("capacity", 10)),  # type: ignore[call-overload]
             int(entry.get("par_level", 8)),  # type: ignore[call-overload]
+            None if entry.get("price") is None else float(entry["price"]),  # type: ignore[arg-type]
         )
         for entry in data.get("slots", [])  # type: ignore[union-attr]
     ]

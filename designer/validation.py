@@ -89,9 +89,32 @@ def check_temperature(slot: Slot, cabinet: Cabinet, catalogue: Catalogue) -> Pro
     )
 
 
+MAX_SLOT_PRICE = 100.0  # dollars; far above any vend in the CVD sample ($6.50), low enough to catch 150 for 1.50
+
+
+def check_price(price: float | None, label: str | None) -> Problem | None:
+    """A slot's own price: None follows the catalogue; otherwise a sum of dollars the machine can charge."""
+    if price is None:
+        return None
+    if isinstance(price, bool) or not isinstance(price, int | float) or price != price:
+        return Problem(label, f"price {price!r} is not a number", "enter the price in dollars, e.g. 1.50")
+    if price < 0:
+        return Problem(label, f"price ${price:,.2f} is negative", "enter zero or a positive price, e.g. 1.50")
+    if price > MAX_SLOT_PRICE:
+        return Problem(
+            label,
+            f"price ${price:,.2f} is more than ${MAX_SLOT_PRICE:,.2f}, the most a slot may charge",
+            "enter the price in dollars (1.50, not 150)",
+        )
+    return None
+
+
 def check_stock(slot: Slot) -> list[Problem]:
     label = slot.position.label
     problems: list[Problem] = []
+    price = check_price(slot.price, label)
+    if price:
+        problems.append(price)
     if slot.capacity < 0 or slot.quantity < 0 or slot.par_level < 0:
         problems.append(
             Problem(label, "quantity, capacity and par level cannot be negative", "enter zero or a positive number")
@@ -153,6 +176,21 @@ def _whole_number(entry: Mapping[str, object], key: str, default: int, label: st
     return value, None
 
 
+def _slot_price(
+    value: object, product_id: object, catalogue: Catalogue, label: str
+) -> tuple[float | None, Problem | None]:
+    """An entry's price: absent, null, or the catalogue's own price all mean "follow the catalogue"."""
+    if value is None or product_id is None:
+        return None, None
+    problem = check_price(value, label)  # type: ignore[arg-type]
+    if problem:
+        return None, problem
+    price = round(float(value), 2)  # type: ignore[arg-type]
+    if isinstance(product_id, int) and product_id in catalogue and price == round(catalogue[product_id].price, 2):
+        return None, None
+    return price, None
+
+
 def slots_from_entries(
     entries: Iterable[Mapping[str, object]],
     cabinet: Cabinet,
@@ -162,7 +200,7 @@ def slots_from_entries(
 ) -> list[Slot]:
     """Turn raw slot entries into slots, or raise :class:`PlanogramInvalid` with every problem.
 
-    An entry is ``{"position", "product_id", "quantity", "capacity", "par_level"}``; a missing or
+    An entry is ``{"position", "product_id", "quantity", "capacity", "par_level", "price"}``; a missing or
     null ``product_id`` is an empty slot when ``allow_empty`` (the CVD app's ``EMPTY_SLOT``).
     """
     problems: list[Problem] = []
@@ -199,11 +237,12 @@ def slots_from_entries(
         quantity, quantity_problem = _whole_number(entry, "quantity", 0, label)
         capacity, capacity_problem = _whole_number(entry, "capacity", max(quantity, 10), label)
         par_level, par_problem = _whole_number(entry, "par_level", min(8, capacity), label)
-        found = [p for p in (quantity_problem, capacity_problem, par_problem) if p]
+        price, price_problem = _slot_price(entry.get("price"), product_id, catalogue, label)
+        found = [p for p in (quantity_problem, capacity_problem, par_problem, price_problem) if p]
         if found:
             problems.extend(found)
             continue
-        slot = Slot(position, product_id, quantity, capacity, par_level)  # type: ignore[arg-type]
+        slot = Slot(position, product_id, quantity, capacity, par_level, price)  # type: ignore[arg-type]
         problems.extend(check_stock(slot))
         temperature = check_temperature(slot, cabinet, catalogue)
         if temperature:

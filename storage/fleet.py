@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import Engine, func, or_, select
 
@@ -12,6 +13,8 @@ from designer.positions import Position
 from designer.products import Catalogue, Product
 from storage.engine import session_factory
 from storage.tables import CabinetRecord, Device, PlanogramRecord, ProductRecord
+
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +64,21 @@ def cabinet_from_record(record: CabinetRecord) -> Cabinet:
     )
 
 
+def slot_price_column(price: float | None) -> Decimal | None:
+    """A slot's price as ``planogram_slots.price`` stores it (cents exactly; NULL follows the catalogue)."""
+    return None if price is None else Decimal(str(price)).quantize(CENT)
+
+
 def planogram_from_record(record: PlanogramRecord) -> Planogram:
     slots = [
-        Slot(Position.parse(slot.position), slot.product_id, slot.quantity, slot.capacity, slot.par_level)
+        Slot(
+            Position.parse(slot.position),
+            slot.product_id,
+            slot.quantity,
+            slot.capacity,
+            slot.par_level,
+            None if slot.price is None else float(slot.price),
+        )
         for slot in record.slots
     ]
     return Planogram.from_slots(

@@ -117,6 +117,8 @@ class PlanogramSlotRecord(Base):
     quantity: Mapped[int] = mapped_column(Integer, default=0)
     capacity: Mapped[int] = mapped_column(Integer, default=10)
     par_level: Mapped[int] = mapped_column(Integer, default=8)
+    # What this slot sells at when it differs from the catalogue (CVD's planogram_slots.price); NULL follows it.
+    price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)
 
     planogram: Mapped[PlanogramRecord] = relationship(back_populates="slots")
 

@@ -17,7 +17,7 @@ from designer.roles import Action
 from storage.audit import record as audit_record
 from storage.cvd.queue import enqueue_activation
 from storage.engine import session_factory
-from storage.fleet import planogram_from_record
+from storage.fleet import planogram_from_record, slot_price_column
 from storage.tables import PlanogramRecord, PlanogramSlotRecord, User
 from storage.users import require_user, sign_in
 
@@ -108,6 +108,7 @@ class PlanogramVersions:
                         quantity=slot.quantity,
                         capacity=slot.capacity,
                         par_level=slot.par_level,
+                        price=slot_price_column(slot.price),
                     )
                     for slot in (planogram.slots[p] for p in sorted(planogram.slots))
                 ],

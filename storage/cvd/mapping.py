@@ -21,7 +21,11 @@ columns; ``cabinet_types.name``                 temperature_zone from the type (
 ``planogram_slots`` (slot_position, product_id, planogram_key; ``EMPTY_SLOT`` rows are empty slots; a CVD
 product_name, quantity, capacity, par_level,    change arrives as a new active version, older ones archived
 price)                                          (link kind ``planogram``: local_id = our cabinet id; the
-                                                pulled slots are kept as the merge base in ``sync_state``)
+                                                pulled slots are kept as the merge base in ``sync_state``);
+                                                ``planogram_slots.price`` is the slot's price only where it
+                                                differs from the product's CVD price, else NULL, so the
+                                                designer can tell a special price from the catalogue's and
+                                                a catalogue change we make reaches the slots that follow it
 ``sales`` device, product, sale_units,          one ``sales`` row per CVD row: quantity = units, unit_price
 sale_cash, created_at (aggregated)              = cash / units, transaction_id = −CVD id (unique, never a
                                                 fake basket), position = the slot holding the product in
@@ -33,7 +37,8 @@ sale_cash, created_at (aggregated)              = cash / units, transaction_id =
 resource_id, details, ip_address, created_at)   host → ip_address) are copied there once (``pushed_at``)
 =============================================  ==============================================================
 
-Push writes exactly what the web app's ``POST /api/planograms`` writes (see :mod:`storage.cvd.push`).
+Push writes exactly what the web app's ``POST /api/planograms`` writes (see :mod:`storage.cvd.push`); every
+pushed slot carries its effective price (its own, else the catalogue's), as the web app's form does.
 """
 
 from __future__ import annotations
@@ -150,13 +155,15 @@ class CvdSlot:
     quantity: int
     capacity: int
     par_level: int
+    price: float | int | None = None  # as JSON carries it (:func:`json_number`); None: the catalogue's
 
     def as_list(self) -> list[Any]:
-        return [self.position, self.product_id, self.quantity, self.capacity, self.par_level]
+        return [self.position, self.product_id, self.quantity, self.capacity, self.par_level, self.price]
 
     @classmethod
     def from_list(cls, row: list[Any]) -> CvdSlot:
-        return cls(str(row[0]), row[1], int(row[2]), int(row[3]), int(row[4]))
+        """Stored merge bases written before slot prices have five fields; their price is unknown (None)."""
+        return cls(str(row[0]), row[1], int(row[2]), int(row[3]), int(row[4]), row[5] if len(row) > 5 else None)
 
 
 def cvd_slot(row: Mapping[str, Any]) -> CvdSlot:
@@ -169,14 +176,24 @@ def cvd_slot(row: Mapping[str, Any]) -> CvdSlot:
         int(row["quantity"] or 0),
         int(row["capacity"] or 0),
         int(row["par_level"] or 0),
+        None if empty else json_number(row["price"]),
     )
 
 
-def layout_fingerprint(slots: Iterable[CvdSlot]) -> str:
-    """A digest of a CVD layout (what is placed where, capacities, par levels; not the stock on hand, which
-    restocking changes all day): the web app never bumps ``planograms.updated_at``, so a layout edited there
-    is only visible in its slots."""
+def own_price(slot: CvdSlot, catalogue_price: object) -> float | None:
+    """The price our slot keeps for a CVD slot: CVD's where it differs from the catalogue's, else None (follow it)."""
+    if slot.price is None or (catalogue_price is not None and json_number(catalogue_price) == slot.price):  # type: ignore[arg-type]
+        return None
+    return float(slot.price)
+
+
+def layout_fingerprint(slots: Iterable[CvdSlot], *, with_prices: bool = True) -> str:
+    """A digest of a CVD layout (what is placed where, capacities, par levels, prices; not the stock on hand,
+    which restocking changes all day): the web app never bumps ``planograms.updated_at``, so a layout edited
+    there is only visible in its slots. ``with_prices=False`` gives the digest stored before slot prices."""
     rows = sorted(
-        [slot.position, slot.product_id, slot.capacity, slot.par_level] for slot in slots if slot.product_id is not None
+        [slot.position, slot.product_id, slot.capacity, slot.par_level, *([slot.price] if with_prices else [])]
+        for slot in slots
+        if slot.product_id is not None
     )
     return hashlib.sha256(json.dumps(rows).encode()).hexdigest()[:16]

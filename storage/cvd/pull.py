@@ -32,10 +32,12 @@ from storage.cvd.mapping import (
     cvd_time,
     layout_fingerprint,
     location_type_for,
+    own_price,
     temperature_requirement_for,
     zone_for_cabinet_type,
 )
 from storage.engine import session_factory
+from storage.fleet import slot_price_column
 from storage.sync_tables import DexSelectionRecord, PendingPush
 from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord, SaleRecord, User
 
@@ -220,6 +222,7 @@ def _pull_layouts(source: Connection, session: Session, summary: PullSummary, us
     product_links = Links(session, "product")
     planogram_links = Links(session, "planogram")
     layouts = read_cvd_layouts(source)
+    cvd_prices = {row.id: row.price for row in source.execute(select(cvd.products.c.id, cvd.products.c.price))}
     held = {
         (push.device_id, push.cabinet_index)
         for push in session.scalars(select(PendingPush).where(PendingPush.status.in_(("pending", "conflict"))))
@@ -241,12 +244,19 @@ def _pull_layouts(source: Connection, session: Session, summary: PullSummary, us
             summary.held_for_push.append(row["planogram_key"])
             continue
         local_slots = [
-            (slot.position, product_links.local(slot.product_id), slot.quantity, slot.capacity, slot.par_level)
+            (
+                slot.position,
+                product_links.local(slot.product_id),
+                slot.quantity,
+                slot.capacity,
+                slot.par_level,
+                slot_price_column(own_price(slot, cvd_prices.get(slot.product_id))),
+            )
             for slot in slots
             if slot.product_id is not None and product_links.local(slot.product_id) is not None
         ]
         active = active_record(session, cabinet)
-        if active is None or _layout_of(active) != {s[0]: (s[1], s[3], s[4]) for s in local_slots}:
+        if active is None or _layout_of(active) != {s[0]: (s[1], s[3], s[4], s[5]) for s in local_slots}:
             _install_layout(session, cabinet, row["planogram_key"], local_slots, now, user_id)
             summary.layouts_changed += 1
         else:
@@ -280,9 +290,9 @@ def active_record(session: Session, cabinet: CabinetRecord) -> PlanogramRecord |
     ).first()
 
 
-def _layout_of(record: PlanogramRecord) -> dict[str, tuple[int | None, int, int]]:
+def _layout_of(record: PlanogramRecord) -> dict[str, tuple[int | None, int, int, Decimal | None]]:
     return {
-        slot.position: (slot.product_id, slot.capacity, slot.par_level)
+        slot.position: (slot.product_id, slot.capacity, slot.par_level, slot.price)
         for slot in record.slots
         if slot.product_id is not None
     }
@@ -292,7 +302,7 @@ def _install_layout(
     session: Session,
     cabinet: CabinetRecord,
     name: str,
-    slots: list[tuple[str, int | None, int, int, int]],
+    slots: list[tuple[str, int | None, int, int, int, Decimal | None]],
     now: datetime,
     user_id: int | None = None,
 ) -> PlanogramRecord:
@@ -322,8 +332,10 @@ def _install_layout(
         activated_at=now,
         created_by=user_id,  # who synced it in; the layout itself is CVD's
         slots=[
-            PlanogramSlotRecord(position=position, product_id=product, quantity=quantity, capacity=cap, par_level=par)
-            for position, product, quantity, cap, par in sorted(slots)
+            PlanogramSlotRecord(
+                position=position, product_id=product, quantity=quantity, capacity=cap, par_level=par, price=price
+            )
+            for position, product, quantity, cap, par, price in sorted(slots, key=lambda slot: slot[0])
         ],
     )
     session.add(record)

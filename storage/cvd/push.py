@@ -6,9 +6,10 @@ holding the sentinel product ``EMPTY_SLOT``); it updates each slot in place, by 
 
 * product removed: ``product_id`` = 1, ``product_name`` = ``EMPTY_SLOT``, quantity, capacity and par level
   0, price 0.00, ``cleared_at`` = now, ``previous_product_id`` = the product that was there;
-* product added or replaced: the new product's id, name, quantity, capacity, par level and price,
-  ``cleared_at`` = now, ``previous_product_id`` = the old product when both are real products;
-* same product: quantity, capacity, par level and price only.
+* product added or replaced: the new product's id, name, quantity, capacity, par level and price (the
+  catalogue's, as the form starts with, unless the slot has its own), ``cleared_at`` = now,
+  ``previous_product_id`` = the old product when both are real products;
+* same product: quantity, capacity, par level and price only (the slot's effective price).
 
 Slots whose content does not change are written by the web app with their own values, i.e. left as they
 are; we skip them. On top of the web app we bump ``planograms.updated_at`` (the optimistic-concurrency
@@ -18,7 +19,7 @@ layout we pulled: if not, nothing is written and the caller gets the three layou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select, update
@@ -38,6 +39,7 @@ class PushResult:
     updated_slots: int = 0
     theirs: tuple[CvdSlot, ...] = ()
     updated_at: str | None = None
+    mine: tuple[CvdSlot, ...] = ()  # what CVD holds after a push (or already held), prices resolved: the new base
 
 
 def cvd_now() -> str:
@@ -45,8 +47,25 @@ def cvd_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _layout(slots: dict[str, CvdSlot]) -> dict[str, tuple[int | None, int, int]]:
-    return {pos: (s.product_id, s.capacity, s.par_level) for pos, s in slots.items() if s.product_id is not None}
+def _layout(slots: dict[str, CvdSlot]) -> dict[str, tuple[int | None, int, int, float | int | None]]:
+    return {
+        pos: (s.product_id, s.capacity, s.par_level, s.price) for pos, s in slots.items() if s.product_id is not None
+    }
+
+
+def _priced(
+    mine: dict[str, CvdSlot], catalogue: dict[int, tuple[str, object]], keep: dict[str, CvdSlot]
+) -> dict[str, CvdSlot]:
+    """Our slots with the price the web app's form would hold: the slot's own, else CVD's catalogue price, or
+    for a slot in ``keep`` still holding the same product, the price CVD holds there."""
+    priced = {}
+    for pos, slot in mine.items():
+        if slot.price is None and slot.product_id is not None:
+            kept = keep.get(pos)
+            same = kept is not None and kept.product_id == slot.product_id
+            slot = replace(slot, price=kept.price if same else json_number(catalogue[slot.product_id][1]))  # type: ignore[union-attr,arg-type]
+        priced[pos] = slot
+    return priced
 
 
 def push_layout(
@@ -83,14 +102,6 @@ def push_layout(
         raise ValueError(
             f"{key} has no slot {', '.join(unknown[:5])} in CVD; the cabinet's size differs from CVD's, pull again"
         )
-    if _layout(theirs) == _layout(mine):
-        return PushResult("unchanged", key, updated_at=cvd_text(planogram["updated_at"]))
-    current_updated = cvd_text(planogram["updated_at"])
-    changed_there = current_updated != base_updated_at or layout_fingerprint(theirs.values()) != base_fingerprint
-    if changed_there and not force:
-        return PushResult("conflict", key, theirs=tuple(theirs.values()), updated_at=current_updated)
-
-    now = now or cvd_now()
     wanted = {slot.product_id for slot in mine.values() if slot.product_id is not None}
     catalogue = {
         row.id: (row.name, row.price)
@@ -101,6 +112,19 @@ def push_layout(
     missing = sorted(wanted - set(catalogue))
     if missing:
         raise ValueError(f"products {missing[:5]} are not in CVD's catalogue any more; pull again and replace them")
+    # A merge base pulled before slots had prices has the price-less digest: it still proves CVD unchanged, but
+    # our slots never learnt CVD's prices, so those still holding CVD's product keep CVD's price.
+    legacy_base = base_fingerprint == layout_fingerprint(theirs.values(), with_prices=False)
+    mine = _priced(mine, catalogue, theirs if legacy_base else {})
+    if _layout(theirs) == _layout(mine):
+        return PushResult("unchanged", key, updated_at=cvd_text(planogram["updated_at"]), mine=tuple(mine.values()))
+    current_updated = cvd_text(planogram["updated_at"])
+    unchanged_there = legacy_base or base_fingerprint == layout_fingerprint(theirs.values())
+    changed_there = current_updated != base_updated_at or not unchanged_there
+    if changed_there and not force:
+        return PushResult("conflict", key, theirs=tuple(theirs.values()), updated_at=current_updated)
+
+    now = now or cvd_now()
     slots = cvd.planogram_slots.c
     updated = 0
     for position, row in sorted(rows.items()):
@@ -122,24 +146,24 @@ def push_layout(
                 )
             else:
                 assert new is not None
-                name, price = catalogue[new_product]
+                name, _ = catalogue[new_product]
                 values = dict(
                     product_id=new_product,
                     product_name=name,
                     quantity=new.quantity,
                     capacity=new.capacity,
                     par_level=new.par_level,
-                    price=json_number(price),
+                    price=new.price,
                     cleared_at=now,
                 )
                 if old_product != EMPTY_SLOT_ID and new_product != EMPTY_SLOT_ID:
                     values["previous_product_id"] = old_product
-        elif new is not None and (row["capacity"], row["par_level"]) != (new.capacity, new.par_level):
-            # same product: the web app writes back the slot's quantity and price as its form holds them
-            values = dict(quantity=row["quantity"], capacity=new.capacity, par_level=new.par_level, price=row["price"])
+        elif new is not None and _layout(theirs)[position] != _layout(mine)[position]:
+            # same product: the web app writes back the slot's quantity as its form holds it, and its price
+            values = dict(quantity=row["quantity"], capacity=new.capacity, par_level=new.par_level, price=new.price)
         else:
             continue
         connection.execute(update(cvd.planogram_slots).where(where).values(**values))
         updated += 1
     connection.execute(update(cvd.planograms).where(cvd.planograms.c.id == cvd_planogram_id).values(updated_at=now))
-    return PushResult("pushed", key, updated_slots=updated, updated_at=now)
+    return PushResult("pushed", key, updated_slots=updated, updated_at=now, mine=tuple(mine.values()))

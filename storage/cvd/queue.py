@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import DBAPIError
@@ -21,12 +22,13 @@ from designer.sync_merge import Choice, MergeResult, SlotContent, merge_layouts
 from storage.audit import record as audit_record
 from storage.cvd.control import SyncControl
 from storage.cvd.links import Links, read_state, write_state
-from storage.cvd.mapping import CvdSlot, layout_fingerprint
+from storage.cvd.mapping import CvdSlot, json_number, layout_fingerprint, own_price
 from storage.cvd.pull import _install_layout, active_record, base_key
 from storage.cvd.push import push_layout
 from storage.engine import session_factory
+from storage.fleet import slot_price_column
 from storage.sync_tables import CvdLink, PendingPush
-from storage.tables import CabinetRecord, PlanogramRecord
+from storage.tables import CabinetRecord, PlanogramRecord, ProductRecord
 
 WAITING = ("pending", "conflict")
 
@@ -117,7 +119,8 @@ def _mine_in_cvd_ids(session: Session, record: PlanogramRecord) -> dict[str, Cvd
                 f"slot {slot.position} holds product {slot.product_id}, which exists only in this working copy; "
                 "add it in CVD first, pull, and place the CVD product instead"
             )
-        mine[slot.position] = CvdSlot(slot.position, cvd_product, slot.quantity, slot.capacity, slot.par_level)
+        price = None if slot.price is None else json_number(slot.price)  # None: CVD's catalogue price
+        mine[slot.position] = CvdSlot(slot.position, cvd_product, slot.quantity, slot.capacity, slot.par_level, price)
     return mine
 
 
@@ -193,8 +196,8 @@ def run_pushes(cvd_engine: Engine, local: Engine, control: SyncControl | None = 
                 base_key(cvd_id),
                 {
                     "updated_at": result.updated_at,
-                    "fingerprint": layout_fingerprint(mine.values()),
-                    "slots": [slot.as_list() for slot in mine.values()],
+                    "fingerprint": layout_fingerprint(result.mine),
+                    "slots": [slot.as_list() for slot in result.mine],
                     "local_planogram_id": push.planogram_id,
                 },
             )
@@ -256,6 +259,18 @@ def _contents(rows: list[list[object]], products: Links) -> dict[str, SlotConten
         if local is not None:
             contents[slot.position] = SlotContent(local, slot.capacity, slot.par_level)
     return contents
+
+
+def _own_prices(session: Session, rows: list[list[object]]) -> dict[str, Decimal | None]:
+    """CVD slot prices (stored rows) as our slots keep them: only where they differ from the catalogue."""
+    products = Links(session, "product")
+    prices: dict[str, Decimal | None] = {}
+    for row in rows:
+        slot = CvdSlot.from_list(row)  # type: ignore[arg-type]
+        product = session.get(ProductRecord, products.local(slot.product_id)) if slot.product_id else None
+        if product is not None:
+            prices[slot.position] = slot_price_column(own_price(slot, product.price))
+    return prices
 
 
 def conflicts(local: Engine) -> list[Conflict]:
@@ -327,11 +342,22 @@ def resolve_conflict(
                 "local_planogram_id": None,
             },
         )
+        their_prices = _own_prices(session, theirs_rows)
+        my_prices = {slot.position: slot.price for slot in session.get(PlanogramRecord, conflict.planogram_id).slots}
+
+        def price_of(position: str, content: SlotContent) -> Decimal | None:
+            """A slot keeps the price of the side its content came from."""
+            if content == conflict.theirs.get(position):
+                return their_prices.get(position)
+            return my_prices.get(position) if content == conflict.mine.get(position) else None
+
         theirs_slots = [
-            (p, c.product_id, quantities.get(p, 0), c.capacity, c.par_level) for p, c in conflict.theirs.items()
+            (p, c.product_id, quantities.get(p, 0), c.capacity, c.par_level, their_prices.get(p))
+            for p, c in conflict.theirs.items()
         ]
         final_slots = [
-            (p, c.product_id, quantities.get(p, 0), c.capacity, c.par_level) for p, c in result.layout.items()
+            (p, c.product_id, quantities.get(p, 0), c.capacity, c.par_level, price_of(p, c))
+            for p, c in result.layout.items()
         ]
         if result.layout == conflict.theirs:
             record = _install_layout(session, cabinet, conflict.name, theirs_slots, now, user_id)
