@@ -343,7 +343,8 @@ def model_revenue(
     sold = expected_sales(demand, capacity, gaps)
     slots = []
     for position, product, want, units in zip(positions, products, demand, sold, strict=True):
-        price = float(catalogue[product].price)
+        # what this slot sells at (its own CVD price, else the catalogue's); demand itself is not price-elastic here
+        price = planogram.slots[position].effective_price(float(catalogue[product].price))
         days = scorer.history_days(cabinet.device_id, product)
         slots.append(
             SlotRevenue(

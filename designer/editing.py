@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from enum import Enum
 
 from designer.cabinets import Cabinet, suitable_zones, zone_accepts
 from designer.planograms import Planogram, Slot
@@ -18,6 +19,15 @@ from designer.products import Catalogue
 from designer.validation import check_price, check_stock
 
 DEFAULT_PAR_SHARE = 0.75
+
+
+class KeepPrice(Enum):
+    """``set_slot_details(price=KEEP_PRICE)`` leaves the price alone (None already means "the catalogue's")."""
+
+    KEEP = "keep"
+
+
+KEEP_PRICE = KeepPrice.KEEP
 
 
 class EditRefused(ValueError):
@@ -140,8 +150,12 @@ def set_slot_details(
     quantity: int | None = None,
     capacity: int | None = None,
     par_level: int | None = None,
+    price: float | KeepPrice | None = KEEP_PRICE,
 ) -> SlotEdit:
-    """The inspector: change quantity, capacity or par level of one slot."""
+    """The inspector: change quantity, capacity, par level or price of one slot, as one undo step.
+
+    ``price`` None (or the catalogue's own price) makes the slot follow the catalogue again.
+    """
     _check_inside(context, position)
     slot = planogram.slot_at(position)
     changed = replace(
@@ -149,6 +163,7 @@ def set_slot_details(
         quantity=slot.quantity if quantity is None else quantity,
         capacity=slot.capacity if capacity is None else capacity,
         par_level=slot.par_level if par_level is None else par_level,
+        price=slot.price if price is KEEP_PRICE else _own_price(context, slot, price),
     )
     problems = check_stock(changed)
     if problems:
@@ -158,24 +173,18 @@ def set_slot_details(
     return _edit(f"Edit {position.label}", planogram, {position: changed})
 
 
-def set_slot_price(context: EditContext, planogram: Planogram, position: Position, price: float | None) -> SlotEdit:
-    """The inspector's price: a slot's own price, or None (or the catalogue's price) to follow the catalogue."""
-    _check_inside(context, position)
-    slot = planogram.slot_at(position)
+def _own_price(context: EditContext, slot: Slot, price: float | None) -> float | None:
+    """The price a slot keeps: None where it equals the catalogue's, so a catalogue change still reaches it."""
+    if price is None:
+        return None
     if slot.product_id is None:
-        raise EditRefused(f"{position.label} is empty; place a product before pricing the slot")
-    catalogue_price = context.catalogue[slot.product_id].price if slot.product_id in context.catalogue else None
-    if price is not None:
-        problem = check_price(price, position.label)
-        if problem:
-            raise EditRefused(f"{problem.problem}; {problem.fix}")
-        price = round(price, 2)
-        if catalogue_price is not None and price == round(catalogue_price, 2):
-            price = None
-    if price == slot.price:
-        raise EditRefused(f"{position.label} already sells at this price")
-    text = f"Price {position.label} at ${price:,.2f}" if price is not None else f"Reset {position.label} to catalogue"
-    return _edit(text, planogram, {position: replace(slot, price=price)})
+        raise EditRefused(f"{slot.position.label} is empty; place a product before pricing the slot")
+    problem = check_price(price, slot.position.label)
+    if problem:
+        raise EditRefused(f"{problem.problem}; {problem.fix}")
+    price = round(price, 2)
+    catalogue = context.catalogue.get(slot.product_id)
+    return None if catalogue is not None and price == round(catalogue.price, 2) else price
 
 
 def set_capacity(context: EditContext, planogram: Planogram, positions: Iterable[Position], capacity: int) -> SlotEdit:

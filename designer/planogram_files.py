@@ -62,7 +62,8 @@ class PlanogramFileInvalid(PlanogramInvalid):
 
 
 def content_hash(planogram: Planogram) -> str:
-    """A short fingerprint of what was approved: which product stands where, at which capacity and par level.
+    """A short fingerprint of what was approved: which product stands where, at which capacity, par level and
+    (where the slot has its own) price.
 
     Covers the planogram id, the version and the filled slots. Stock quantities are left out on purpose:
     they change at every visit while the approved layout does not. Empty slots count as absent, so a slot
@@ -72,27 +73,34 @@ def content_hash(planogram: Planogram) -> str:
         "planogram": planogram.planogram_id,
         "version": planogram.version,
         "slots": [
-            [slot.position.label, slot.product_id, slot.capacity, slot.par_level] for slot in planogram.filled_slots()
+            # a slot's own price is part of what was approved; catalogue-priced slots hash as before prices existed
+            [slot.position.label, slot.product_id, slot.capacity, slot.par_level, *_own_price(slot)]
+            for slot in planogram.filled_slots()
         ],
     }
     text = json.dumps(canonical, separators=(",", ":"), sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:HASH_LENGTH]
 
 
+def _own_price(slot: Slot) -> list[float]:
+    return [] if slot.price is None else [round(slot.price, 2)]
+
+
 # --- export ---------------------------------------------------------------------------------------
 
 
 def _slot_rows(planogram: Planogram, catalogue: Catalogue) -> list[dict[str, object]]:
-    """The stored slots in reading order, with the product's name and price for people reading the file."""
+    """The stored slots in reading order, with the product's name and the price the slot sells at."""
     rows = []
     for entry in planogram_to_dict(planogram)["slots"]:  # type: ignore[attr-defined]
         product = catalogue.get(entry["product_id"]) if entry["product_id"] is not None else None
+        slot = planogram.slots[Position.parse(entry["position"])]
         rows.append(
             {
                 "position": entry["position"],
                 "product_id": entry["product_id"],
                 "product_name": product.name if product else None,
-                "price": round(product.price, 2) if product else None,
+                "price": round(slot.effective_price(product.price), 2) if product else None,
                 "quantity": entry["quantity"],
                 "capacity": entry["capacity"],
                 "par_level": entry["par_level"],
@@ -303,8 +311,8 @@ def _validated_slots(
 def planogram_from_csv(text: str, cabinet: Cabinet, catalogue: Catalogue, *, source: str = "the file") -> Planogram:
     """CSV with a header row naming its columns (:data:`CSV_COLUMNS`; ``position`` and ``product_id`` required).
 
-    A blank ``product_id`` is an empty slot; blank numbers take the designer's defaults. ``price`` is for
-    people reading the file and is not imported (prices come from the catalogue).
+    A blank ``product_id`` is an empty slot; blank numbers take the designer's defaults. A ``price`` other
+    than the catalogue's becomes the slot's own price; blank or the catalogue's own follows the catalogue.
     """
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -404,6 +412,14 @@ def _csv_entry(cells: dict[str, str], line: int) -> tuple[dict[str, object], lis
             )
         else:
             entry[column] = number
+    price = cells.get("price", "")
+    if price != "":
+        try:
+            entry["price"] = float(price.removeprefix("$"))
+        except ValueError:
+            problems.append(
+                Problem(None, f"line {line}, column price: {price!r} is not a price", "write the price as 1.50")
+            )
     return entry, problems
 
 
@@ -453,7 +469,7 @@ def planogram_from_json(text: str, cabinet: Cabinet, catalogue: Catalogue, *, so
                 )
             )
             continue
-        entry = {key: value for key, value in raw.items() if key not in ("product_name", "price")}
+        entry = {key: value for key, value in raw.items() if key != "product_name"}
         name_problem = _name_problem(f"{where}, field product_name", entry, raw.get("product_name"), catalogue)
         if name_problem:
             problems.append(name_problem)

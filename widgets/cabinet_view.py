@@ -200,6 +200,7 @@ class SlotText:
     category: str
     price: str
     stock: str
+    own_price: bool = False  # the slot sells at its own price, not the catalogue's: drawn in the accent colour
 
 
 class SlotItem(QGraphicsObject):
@@ -251,11 +252,12 @@ class SlotItem(QGraphicsObject):
         if product is None:
             name, category, price = f"Product {slot.product_id}", "not in the catalogue", "—"
         else:
-            name, category, price = product.name, style.category_text(product.category), format_price(product.price)
+            name, category = product.name, style.category_text(product.category)
+            price = format_price(slot.effective_price(product.price))
         name_lines, category_text, price_text = _laid_out(name, category, price, self.position.label)
         return SlotText(
             name_lines=list(name_lines), category=category_text, price=price_text,
-            stock=f"{slot.quantity}/{slot.capacity}",
+            stock=f"{slot.quantity}/{slot.capacity}", own_price=slot.price is not None,
         )  # fmt: skip
 
     def _tool_tip(self) -> str:
@@ -265,7 +267,10 @@ class SlotItem(QGraphicsObject):
         name = self.product.name if self.product else f"Product {self.slot.product_id} (not in the catalogue)"
         lines = [f"{label} — {name}"]
         if self.product is not None:
-            lines.append(f"{style.category_text(self.product.category)} · {format_price(self.product.price)}")
+            price = format_price(self.slot.effective_price(self.product.price))
+            if self.slot.price is not None:
+                price += f" in this slot (catalogue {format_price(self.product.price)})"
+            lines.append(f"{style.category_text(self.product.category)} · {price}")
         lines.append(f"{self.slot.quantity} of {self.slot.capacity} in stock · par level {self.slot.par_level}")
         return "\n".join(lines)
 
@@ -336,10 +341,11 @@ class SlotItem(QGraphicsObject):
         painter.setFont(label_font())
         label_rect = self._label_rect()
         painter.drawText(label_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.position.label)
-        painter.setPen(style.TEXT)
+        painter.setPen(style.ACCENT if text.own_price else style.TEXT)
         painter.setFont(price_font())
         painter.drawText(label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text.price)
 
+        painter.setPen(style.TEXT)
         painter.setFont(name_font())
         line_height = _name_line_height()
         top = NAME_TOP

@@ -29,7 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from designer.cabinets import Cabinet
-from designer.editing import copy_planogram, fill_empty_slots, revert_to, set_capacity, set_slot_details
+from designer.editing import (
+    KEEP_PRICE,
+    copy_planogram,
+    fill_empty_slots,
+    revert_to,
+    set_capacity,
+    set_slot_details,
+)
 from designer.planograms import Planogram, PlanogramStatus
 from designer.products import Catalogue
 from designer.recovery import RecoveryJournal, default_recovery_folder
@@ -226,6 +233,7 @@ class MainWindow(QMainWindow):
         self.cabinet_tabs.currentChanged.connect(self._cabinet_tab_changed)
         self.inspector.details_requested.connect(self._inspector_details)
         self.inspector.capacity_requested.connect(self._inspector_capacity)
+        self.inspector.price_reset_requested.connect(self._inspector_price_reset)
         self.inspector.clear_requested.connect(self.clear_selected_slots)
         self.palette.product_activated.connect(self._place_into_selection)
         self._show_notice("Reading the fleet…")
@@ -627,14 +635,23 @@ class MainWindow(QMainWindow):
         if view is not None and view.selected_positions():
             view.clear_selected()
 
-    def _inspector_details(self, quantity: int, capacity: int, par_level: int) -> None:
+    def _inspector_details(self, quantity: int, capacity: int, par_level: int, price: float | None) -> None:
         view = self.current_editable_view()
         if view is None or len(view.selected_positions()) != 1:
             return
         (position,) = view.selected_positions()
+        kept = KEEP_PRICE if price is None else price  # an empty slot has no price to set
         view.attempt_edit(
-            lambda c, p: set_slot_details(c, p, position, quantity=quantity, capacity=capacity, par_level=par_level)
+            lambda c, p: set_slot_details(
+                c, p, position, quantity=quantity, capacity=capacity, par_level=par_level, price=kept
+            )
         )
+
+    def _inspector_price_reset(self) -> None:
+        view = self.current_editable_view()
+        if view is not None and len(view.selected_positions()) == 1:
+            (position,) = view.selected_positions()
+            view.attempt_edit(lambda c, p: set_slot_details(c, p, position, price=None))
 
     def _inspector_capacity(self, capacity: int) -> None:
         view = self.current_editable_view()
