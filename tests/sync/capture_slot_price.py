@@ -1,0 +1,57 @@
+"""A picture of the designer on the pulled CVD sample with a special-price slot selected: 999-Cooler-0 B1,
+Doritos at $3.00 in this slot against $1.50 in the catalogue.
+
+Usage: ``python tests/sync/capture_slot_price.py OUT_FOLDER`` (offscreen; works on copies in a temp folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+PROJECT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(PROJECT), str(PROJECT / "tests" / "gui")]
+
+from capture_screenshot import settle, wait_for  # noqa: E402
+
+from designer.positions import Position  # noqa: E402
+from storage.cvd.sync import sync  # noqa: E402
+from storage.schema import prepare_database  # noqa: E402
+from tests.sync.conftest import CVD_SAMPLE  # noqa: E402
+from widgets.app import application, open_main_window  # noqa: E402
+from widgets.style import apply_style  # noqa: E402
+
+
+def main(out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp())
+    cvd_file = folder / "cvd.sqlite"
+    shutil.copyfile(CVD_SAMPLE, cvd_file)
+    working = f"sqlite:///{folder / 'working.sqlite'}"
+    sync(str(cvd_file), working)
+    app = application()
+    apply_style(app)
+    window = open_main_window(prepare_database(working), working)
+    window.resize(1440, 860)
+    wait_for(window.fleet_loaded, "the fleet")
+    device = next(d for d in window.devices if d.asset_number == "999")
+    window.device_list.select_device(device.id)
+    wait_for(window.layout_shown, "device 999")
+    view = next(v for v in window.cabinet_views() if v.cabinet.index == 0)
+    window.cabinet_tabs.setCurrentWidget(view)
+    view.select([Position.parse("B1")])  # type: ignore[attr-defined]
+    settle(app, 800)
+    window.grab().save(str(out / "slot-price-999-cooler-B1.png"), "PNG")
+    window.inspector.grab().save(str(out / "slot-price-inspector.png"), "PNG")
+    window.session.discard_all()  # a picture, not a session
+    window.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots")))
