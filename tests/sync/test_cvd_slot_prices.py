@@ -158,3 +158,40 @@ def test_a_slot_price_is_stored_to_the_cent(working_copy: Engine, cvd_engine: En
     with session_factory(working_copy)() as session:
         stored = session.scalars(select(PlanogramSlotRecord.price).where(PlanogramSlotRecord.price == Decimal("2.70")))
         assert list(stored) == [Decimal("2.70")]
+
+
+def _web_app_prices(cvd_engine: Engine, key: str, position: str, price: float) -> None:
+    """The web app's form saves a new price on one slot (it never bumps ``planograms.updated_at``)."""
+    planogram = select(cvd.planograms.c.id).where(cvd.planograms.c.planogram_key == key).scalar_subquery()
+    slots = cvd.planogram_slots.c
+    with cvd_engine.begin() as connection:
+        connection.execute(
+            cvd.planogram_slots.update()
+            .where(slots.planogram_id == planogram, slots.slot_position == position)
+            .values(price=price)
+        )
+
+
+def test_a_price_changed_in_the_web_app_arrives_as_a_new_version(cvd_engine: Engine, working_copy: Engine) -> None:
+    pull(cvd_engine, working_copy)
+    _web_app_prices(cvd_engine, "999-Cooler-0", "A1", 2.95)
+
+    summary = pull(cvd_engine, working_copy)
+
+    assert summary.layouts_changed == 1
+    assert designer_prices(working_copy)[("999-Cooler-0", "A1")] == 2.95
+    assert own_prices(working_copy) == SPECIAL_PRICES + 1
+
+
+def test_a_price_changed_in_the_web_app_since_our_pull_is_a_conflict_not_overwritten(
+    cvd_engine: Engine, working_copy: Engine
+) -> None:
+    pull(cvd_engine, working_copy)
+    _web_app_prices(cvd_engine, "999-Cooler-0", "B1", 2.25)
+    _set_price(working_copy, "A1", 2.75)
+
+    summary = run_pushes(cvd_engine, working_copy)
+
+    assert (summary.pushed, len(summary.conflicts)) == (0, 1)
+    after = cvd_prices(cvd_engine)
+    assert (after[("999-Cooler-0", "B1")], after[("999-Cooler-0", "A1")]) == ((19, 2.25), (12, 2.5))
