@@ -331,6 +331,7 @@ def resolve_conflict(
         theirs_state = read_state(session, conflict_key(push_id))
         push.status = "resolved"
         theirs_rows = theirs_state["slots"]
+        base_prices = _own_prices(session, (read_state(session, base_key(link.cvd_id), {}) or {}).get("slots", []))
         quantities = {CvdSlot.from_list(r).position: CvdSlot.from_list(r).quantity for r in theirs_rows}
         write_state(
             session,
@@ -346,10 +347,14 @@ def resolve_conflict(
         my_prices = {slot.position: slot.price for slot in session.get(PlanogramRecord, conflict.planogram_id).slots}
 
         def price_of(position: str, content: SlotContent) -> Decimal | None:
-            """A slot keeps the price of the side its content came from."""
-            if content == conflict.theirs.get(position):
-                return their_prices.get(position)
-            return my_prices.get(position) if content == conflict.mine.get(position) else None
+            """A slot keeps the price of the side its content came from; where both sides hold the same content,
+            the side that changed the price since the last sync wins (ours if both did, as for a slot; ours
+            throughout for "keep mine")."""
+            mine, theirs = content == conflict.mine.get(position), content == conflict.theirs.get(position)
+            ours_changed = my_prices.get(position) != base_prices.get(position)
+            if mine and (choice is Choice.MINE or not theirs or ours_changed):
+                return my_prices.get(position)
+            return their_prices.get(position) if theirs else None
 
         theirs_slots = [
             (p, c.product_id, quantities.get(p, 0), c.capacity, c.par_level, their_prices.get(p))
@@ -359,7 +364,7 @@ def resolve_conflict(
             (p, c.product_id, quantities.get(p, 0), c.capacity, c.par_level, price_of(p, c))
             for p, c in result.layout.items()
         ]
-        if result.layout == conflict.theirs:
+        if sorted(final_slots) == sorted(theirs_slots):  # CVD's layout, prices included: nothing to push
             record = _install_layout(session, cabinet, conflict.name, theirs_slots, now, user_id)
             base = read_state(session, base_key(link.cvd_id))
             base["local_planogram_id"] = record.id

@@ -9,11 +9,12 @@ from decimal import Decimal
 from sqlalchemy import Engine, select
 
 from designer.positions import Position
+from designer.sync_merge import Choice
 from storage.cvd import schema as cvd
 from storage.cvd.links import read_state, write_state
 from storage.cvd.mapping import CvdSlot, layout_fingerprint
 from storage.cvd.pull import base_key, pull
-from storage.cvd.queue import collect_activations, run_pushes
+from storage.cvd.queue import collect_activations, resolve_conflict, run_pushes
 from storage.engine import session_factory
 from storage.fleet import FleetRepository
 from storage.tables import PlanogramRecord, PlanogramSlotRecord
@@ -195,3 +196,20 @@ def test_a_price_changed_in_the_web_app_since_our_pull_is_a_conflict_not_overwri
     assert (summary.pushed, len(summary.conflicts)) == (0, 1)
     after = cvd_prices(cvd_engine)
     assert (after[("999-Cooler-0", "B1")], after[("999-Cooler-0", "A1")]) == ((19, 2.25), (12, 2.5))
+
+
+def test_merging_a_price_conflict_keeps_each_sides_price_change(cvd_engine: Engine, working_copy: Engine) -> None:
+    pull(cvd_engine, working_copy)
+    _web_app_prices(cvd_engine, "999-Cooler-0", "B1", 2.25)
+    _set_price(working_copy, "A1", 2.75)
+    (push_id,) = run_pushes(cvd_engine, working_copy).conflicts
+
+    resolve_conflict(working_copy, push_id, Choice.MERGE)
+    summary = run_pushes(cvd_engine, working_copy)
+
+    assert (summary.pushed, summary.conflicts) == (1, [])
+    after = cvd_prices(cvd_engine)
+    assert (after[("999-Cooler-0", "A1")], after[("999-Cooler-0", "B1")]) == ((12, 2.75), (19, 2.25))
+    assert after[("999-Cooler-0", "B2")] == (19, 3.0)  # untouched special prices stay
+    shown = designer_prices(working_copy)
+    assert (shown[("999-Cooler-0", "A1")], shown[("999-Cooler-0", "B1")]) == (2.75, 2.25)
