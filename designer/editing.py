@@ -16,7 +16,7 @@ from designer.cabinets import Cabinet, suitable_zones, zone_accepts
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Catalogue
-from designer.validation import check_price, check_stock
+from designer.validation import check_stock, slot_price
 
 DEFAULT_PAR_SHARE = 0.75
 
@@ -179,12 +179,10 @@ def _own_price(context: EditContext, slot: Slot, price: float | None) -> float |
         return None
     if slot.product_id is None:
         raise EditRefused(f"{slot.position.label} is empty; place a product before pricing the slot")
-    problem = check_price(price, slot.position.label)
+    own, problem = slot_price(price, slot.product_id, context.catalogue, slot.position.label)
     if problem:
         raise EditRefused(f"{problem.problem}; {problem.fix}")
-    price = round(price, 2)
-    catalogue = context.catalogue.get(slot.product_id)
-    return None if catalogue is not None and price == round(catalogue.price, 2) else price
+    return own
 
 
 def set_capacity(context: EditContext, planogram: Planogram, positions: Iterable[Position], capacity: int) -> SlotEdit:

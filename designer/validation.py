@@ -176,10 +176,10 @@ def _whole_number(entry: Mapping[str, object], key: str, default: int, label: st
     return value, None
 
 
-def _slot_price(
+def slot_price(
     value: object, product_id: object, catalogue: Catalogue, label: str
 ) -> tuple[float | None, Problem | None]:
-    """An entry's price: absent, null, or the catalogue's own price all mean "follow the catalogue"."""
+    """A slot's price from an entry or the inspector: absent, null or the catalogue's own mean "follow the catalogue"."""
     if value is None or product_id is None:
         return None, None
     problem = check_price(value, label)  # type: ignore[arg-type]
@@ -237,7 +237,7 @@ def slots_from_entries(
         quantity, quantity_problem = _whole_number(entry, "quantity", 0, label)
         capacity, capacity_problem = _whole_number(entry, "capacity", max(quantity, 10), label)
         par_level, par_problem = _whole_number(entry, "par_level", min(8, capacity), label)
-        price, price_problem = _slot_price(entry.get("price"), product_id, catalogue, label)
+        price, price_problem = slot_price(entry.get("price"), product_id, catalogue, label)
         found = [p for p in (quantity_problem, capacity_problem, par_problem, price_problem) if p]
         if found:
             problems.extend(found)
