@@ -179,7 +179,7 @@ def _whole_number(entry: Mapping[str, object], key: str, default: int, label: st
 def slot_price(
     value: object, product_id: object, catalogue: Catalogue, label: str
 ) -> tuple[float | None, Problem | None]:
-    """A slot's price from an entry or the inspector: absent, null or the catalogue's own mean "follow the catalogue"."""
+    """A slot's price from a file entry or the inspector: absent, null or the catalogue's own follow the catalogue."""
     if value is None or product_id is None:
         return None, None
     problem = check_price(value, label)  # type: ignore[arg-type]
