@@ -27,6 +27,14 @@ class DeviceSummary:
     location_type: str
     location_name: str
     cabinet_count: int
+    removed: bool = False  # soft-deleted in CVD: shown for its history, not edited
+
+    @property
+    def why_read_only(self) -> str | None:
+        """Why this device's layouts cannot be edited, whoever is signed in (None: they can)."""
+        if self.removed:
+            return "this device was deleted in CVD; its layouts are kept for their sales history only"
+        return None
 
 
 @dataclass(slots=True)
@@ -114,7 +122,9 @@ class FleetRepository:
             query = query.where(Device.location_type == location_type)
         with self._sessions() as session:
             return [
-                DeviceSummary(d.id, d.name, d.asset_number, d.location_type, d.location_name, count)
+                DeviceSummary(
+                    d.id, d.name, d.asset_number, d.location_type, d.location_name, count, d.removed_at is not None
+                )
                 for d, count in session.execute(query)
             ]
 
@@ -180,6 +190,12 @@ class FleetRepository:
             )
             planograms = {record.cabinet_index: planogram_from_record(record) for record in records}
             summary = DeviceSummary(
-                device.id, device.name, device.asset_number, device.location_type, device.location_name, len(cabinets)
+                device.id,
+                device.name,
+                device.asset_number,
+                device.location_type,
+                device.location_name,
+                len(cabinets),
+                device.removed_at is not None,
             )
             return DeviceLayout(summary, cabinets, planograms)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -41,6 +42,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     role: Mapped[str] = mapped_column(String(20), default="viewer")  # viewer|driver|manager|admin
     ai_features_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # CVD's switch-off
 
 
 class Device(Base):
@@ -52,6 +54,7 @@ class Device(Base):
     location_type: Mapped[str] = mapped_column(String(40), index=True)  # office|school|gym|hospital|…
     location_name: Mapped[str] = mapped_column(String(160), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # soft-deleted in CVD
 
     cabinets: Mapped[list[CabinetRecord]] = relationship(
         back_populates="device", order_by="CabinetRecord.cabinet_index", cascade="all, delete-orphan"

@@ -145,6 +145,9 @@ def _signed_in(session: Session, user: User) -> SignedInUser:
     linked = source is None or session.scalar(
         select(CvdLink.id).where(CvdLink.kind == USER_LINK, CvdLink.local_id == user.id)
     )
+    if linked and not user.is_active:
+        notice = f"{user.username} is switched off in CVD, so may only read; ask an admin to switch the account on"
+        return SignedInUser(user.id, user.username, Role.VIEWER, bool(user.ai_features_enabled), notice)
     if linked:
         return SignedInUser(user.id, user.username, parse_role(user.role), bool(user.ai_features_enabled))
     notice = (

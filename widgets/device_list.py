@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from widgets import style
 
 if TYPE_CHECKING:
     from storage.fleet import DeviceSummary
@@ -85,7 +87,7 @@ class DeviceTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (
-                device.name,
+                f"{device.name} (deleted in CVD)" if device.removed else device.name,
                 device.asset_number,
                 location_type_text(device.location_type),
                 str(device.cabinet_count),
@@ -96,7 +98,14 @@ class DeviceTableModel(QAbstractTableModel):
             return device.id
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f" — {device.location_name}" if device.location_name else ""
-            return f"{device.name} ({device.asset_number})\n{location_type_text(device.location_type)}{where}"
+            removed = "\nDeleted in CVD: shown for its sales history, read-only" if device.removed else ""
+            return f"{device.name} ({device.asset_number})\n{location_type_text(device.location_type)}{where}{removed}"
+        if device.removed and role == Qt.ItemDataRole.ForegroundRole:
+            return style.MUTED_TEXT
+        if device.removed and role == Qt.ItemDataRole.FontRole:
+            font = QFont()
+            font.setItalic(True)
+            return font
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

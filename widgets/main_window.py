@@ -138,6 +138,8 @@ class DeviceHeader(QWidget):
             parts.append(device.location_name)
         cabinets = "1 cabinet" if device.cabinet_count == 1 else f"{device.cabinet_count} cabinets"
         parts.append(cabinets)
+        if device.removed:
+            parts.append("deleted in CVD (read-only)")
         self.details.setText(" · ".join(parts))
 
     def show_message(self, title: str, details: str = "") -> None:
@@ -351,7 +353,12 @@ class MainWindow(QMainWindow):
         self.tools.user_known(user.id)
         for view in self.cabinet_views():
             if isinstance(view, EditableCabinetView):
-                view.read_only = self.roles.why_not(Action.EDIT)
+                view.read_only = self._why_read_only()
+
+    def _why_read_only(self) -> str | None:
+        """The device's own reason (deleted in CVD) first, then the signed-in role's."""
+        device = self.layout_on_screen.device if self.layout_on_screen is not None else None
+        return (device.why_read_only if device is not None else None) or self.roles.why_not(Action.EDIT)
 
     def _action(
         self, text: str, shortcut: str | QKeySequence.StandardKey, slot: Callable[[], object], *, scoped: bool = False
@@ -452,7 +459,7 @@ class MainWindow(QMainWindow):
             view.selection_changed.connect(lambda positions, v=view: self._selection_changed(v, positions))
             view.inspect_requested.connect(self.inspect_selection)
             view.refused.connect(lambda reason: self.statusBar().showMessage(f"Not changed: {reason}", 6000))
-            view.read_only = self.roles.why_not(Action.EDIT)
+            view.read_only = self._why_read_only()
             self.assistant.attach(view)
             self.history.attach(view)
             self.cabinet_tabs.addTab(view, cabinet_tab_text(cabinet))

@@ -6,11 +6,13 @@ them, so a working copy can be re-pulled without renumbering what the designer h
 =============================================  ==============================================================
 CVD (as the web app writes it)                  working copy
 =============================================  ==============================================================
-``users`` username, role                        ``users`` username, role (link kind ``user``)
+``users`` username, role, is_active             ``users`` username, role, is_active (link kind ``user``);
+                                                a switched-off user signs in as a viewer
 ``locations`` name                              ``devices.location_name``; ``devices.location_type`` is ours
                                                 (guessed once from the name, see :func:`location_type_for`,
                                                 then never overwritten by a pull) (link kind ``location``)
-``devices`` asset, cooler (soft-deleted too)     ``devices`` asset_number, name (link kind ``device``)
+``devices`` asset, cooler, deleted_at           ``devices`` asset_number, name, removed_at (link kind
+                                                ``device``); soft-deleted ones are kept, marked, read-only
 ``cabinet_configurations`` index, rows,         ``cabinets`` cabinet_index, rows, columns, name = type name,
 columns; ``cabinet_types.name``                 temperature_zone from the type (:data:`ZONE_BY_CABINET_TYPE`)
                                                 (link kind ``cabinet``)

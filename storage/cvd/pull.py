@@ -104,13 +104,14 @@ def pull(
 def _pull_reference(source: Connection, session: Session, summary: PullSummary) -> None:
     user_links = Links(session, "user")
     people = cvd.users.c  # named columns: on a server, non-admins may not read emails or password hashes
-    query = select(people.id, people.username, people.role, people.updated_at).order_by(people.id)
+    query = select(people.id, people.username, people.role, people.is_active, people.updated_at).order_by(people.id)
     for row in source.execute(query).mappings():
         user = _linked(session, user_links, User, row["id"], User.username == row["username"])
         if user is None:
             user = User(username=row["username"], role=row["role"], ai_features_enabled=True)
             session.add(user)
-        user.role = row["role"]  # CVD owns roles
+        user.role = row["role"]  # CVD owns roles, and who is switched off
+        user.is_active = row["is_active"] is None or bool(row["is_active"])
         session.flush()
         user_links.put(row["id"], user.id, key=row["username"], updated_at=cvd_text(row["updated_at"]))
         summary.users += 1
@@ -151,6 +152,8 @@ def _pull_reference(source: Connection, session: Session, summary: PullSummary) 
         device.name = row["cooler"]
         device.asset_number = row["asset"]
         device.location_name = location
+        # a device deleted in CVD is kept (its sales and layouts still count) and marked read-only
+        device.removed_at = None if row["deleted_at"] is None else cvd_time(row["deleted_at"])
         session.flush()
         device_links.put(row["id"], device.id, key=row["asset"], updated_at=cvd_text(row["updated_at"]))
         summary.devices += 1

@@ -84,3 +84,20 @@ def test_sorting_by_cabinets_keeps_the_chosen_device(qtbot: QtBot, device_list: 
     assert device_list.selected_device_id() == 5
     first = device_list.visible_device_ids()[0]
     assert fleet(1000)[first - 1].cabinet_count == 3
+
+
+def test_a_device_deleted_in_cvd_is_listed_muted_with_the_reason(qtbot: QtBot) -> None:
+    import dataclasses
+
+    from widgets import style
+
+    widget = DeviceList()
+    qtbot.addWidget(widget)
+    devices = fleet(3)
+    devices[1] = dataclasses.replace(devices[1], removed=True)
+    widget.set_devices(devices, sorted(LOCATION_TYPES))
+    model = widget.table.model()
+    names = [model.index(row, 0).data() for row in range(3)]
+    assert names[1] == "Machine 0002 (deleted in CVD)" and "deleted" not in names[0]
+    assert model.index(1, 0).data(Qt.ItemDataRole.ForegroundRole) == style.MUTED_TEXT
+    assert "read-only" in model.index(1, 0).data(Qt.ItemDataRole.ToolTipRole)

@@ -17,7 +17,7 @@ CVD_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "cvd" / "cvd_sampl
 
 def test_a_new_database_gets_the_current_schema(database_url: str) -> None:
     engine = prepare_database(database_url)
-    assert current_revision(engine) == head_revision() == "0006_slot_price"
+    assert current_revision(engine) == head_revision() == "0007_cvd_status"
 
 
 def test_the_migrations_build_exactly_the_tables_the_code_declares(database_url: str) -> None:

@@ -165,3 +165,40 @@ def test_dex_reads_give_a_device_its_per_slot_sales_between_reads(cvd_engine: En
     assert sold == [("A1", 7, 7.0)]  # selection 1 at row 0, column 0 of a machine counting columns from 0
     assert {p.position for p in history} >= {"A1", "A2"}
     assert all(p.end > p.start for p in history)
+
+
+def test_devices_deleted_in_cvd_are_kept_but_marked_read_only(cvd_engine: Engine, working_copy: Engine) -> None:
+    pull(cvd_engine, working_copy)
+
+    with cvd_engine.connect() as connection:
+        deleted = set(connection.scalars(select(cvd.devices.c.asset).where(cvd.devices.c.deleted_at.is_not(None))))
+    devices = FleetRepository(working_copy).devices()
+    assert len(deleted) == 6 and {d.asset_number for d in devices if d.removed} == deleted
+    removed = next(d for d in devices if d.removed)
+    assert removed.why_read_only is not None and "deleted in CVD" in removed.why_read_only
+    assert all(d.why_read_only is None for d in devices if not d.removed)
+
+    with cvd_engine.begin() as connection:  # the web app restores one
+        connection.execute(
+            update(cvd.devices).where(cvd.devices.c.asset == removed.asset_number).values(deleted_at=None)
+        )
+    pull(cvd_engine, working_copy)
+    assert not next(d for d in FleetRepository(working_copy).devices() if d.id == removed.id).removed
+
+
+def test_a_user_switched_off_in_cvd_may_only_read(cvd_engine: Engine, working_copy: Engine) -> None:
+    from designer.roles import Action, Role
+    from storage.users import sign_in
+
+    with cvd_engine.connect() as connection:
+        manager = connection.scalar(select(cvd.users.c.username).where(cvd.users.c.role == "manager"))
+    pull(cvd_engine, working_copy)
+    assert sign_in(working_copy, manager).can(Action.EDIT)
+
+    with cvd_engine.begin() as connection:
+        connection.execute(update(cvd.users).where(cvd.users.c.username == manager).values(is_active=False))
+    pull(cvd_engine, working_copy)
+
+    user = sign_in(working_copy, manager)
+    assert user.role is Role.VIEWER and not user.can(Action.EDIT)
+    assert user.notice is not None and "switched off in CVD" in user.notice
