@@ -78,7 +78,8 @@ class SlotInspector(QWidget):
             box.editingFinished.connect(self._maybe_apply_on_enter)
         self.show_selection([], Catalogue())
 
-    def show_selection(self, slots: list[Slot], catalogue: Catalogue) -> None:
+    def show_selection(self, slots: list[Slot], catalogue: Catalogue, read_only: str | None = None) -> None:
+        """Show ``slots``; with ``read_only`` (the reason) every field is shown but locked, the reason as tooltip."""
         self._count = len(slots)
         enabled = bool(slots)
         for widget in (self.capacity, self.apply, self.clear):
@@ -86,6 +87,12 @@ class SlotInspector(QWidget):
         self.quantity.setEnabled(len(slots) == 1)
         self.par_level.setEnabled(len(slots) == 1)
         self._show_price(slots[0] if len(slots) == 1 else None, catalogue)
+        fields = (self.quantity, self.capacity, self.par_level, self.price, self.reset_price, self.apply, self.clear)
+        for widget in fields:
+            if read_only:
+                widget.setEnabled(False)
+            widget.setStatusTip(f"Read-only: {read_only}" if read_only else "")
+        self.setToolTip(f"Read-only: {read_only}" if read_only else "")
         if not slots:
             self.title.setText("No slot selected")
             self.product.setText("Click a slot, or drag a product onto one. Shift-click or drag a box for several.")

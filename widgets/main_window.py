@@ -354,6 +354,9 @@ class MainWindow(QMainWindow):
         for view in self.cabinet_views():
             if isinstance(view, EditableCabinetView):
                 view.read_only = self._why_read_only()
+        view = self.current_editable_view()
+        if view is not None:
+            self._selection_changed(view, view.selected_positions())
 
     def _why_read_only(self) -> str | None:
         """The device's own reason (deleted in CVD) first, then the signed-in role's."""
@@ -606,7 +609,7 @@ class MainWindow(QMainWindow):
     def _selection_changed(self, view: EditableCabinetView, positions: list) -> None:  # type: ignore[type-arg]
         if view is self.current_cabinet_view():
             slots = [view.editor.planogram.slot_at(position) for position in positions]
-            self.inspector.show_selection(slots, self.catalogue)
+            self.inspector.show_selection(slots, self.catalogue, view.read_only)
 
     def _modified_changed(self, modified: bool) -> None:
         self.setWindowModified(modified)

@@ -73,6 +73,10 @@ def test_a_driver_sees_read_only_and_may_export(qtbot: QtBot, fleet_url: str, mo
     before = dict(view.editor.planogram.slots)
     assert edit_refusal in (view.drop_product(Position(0, 0), 1) or "")
     assert view.editor.planogram.slots == before and not view.editor.is_modified
+    view.select([Position(0, 0)])
+    assert window.inspector.title.text() == "Slot A1"  # the driver sees the slot, but every field is locked
+    assert not window.inspector.capacity.isEnabled() and not window.inspector.apply.isEnabled()
+    assert edit_refusal in window.inspector.toolTip()
     assert audit_actions(fleet_url) == ["user.sign_in"]
 
 
