@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PLANOGRAM_USER", "manager2")  # the sample's manager: the designer as they would use it
 PROJECT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(PROJECT), str(PROJECT / "tests" / "gui")]
 
