@@ -64,13 +64,13 @@ class PlacementAssistant(QObject):
         """
         if fresh:
             self.scorer = None
-        from ai.model_store import load_or_train_placement_model
-        from ai.placement_scoring import PlacementScorer
-
         if self.scorer is None:  # a retrain after a data change keeps scoring with the model it replaces
             self.panel.show_idle("Learning from the sales history… scores appear when it is done.")
 
         def job(state: JobState) -> PlacementScorer:
+            from ai.model_store import load_or_train_placement_model  # pandas and scikit-learn load here, off
+            from ai.placement_scoring import PlacementScorer  # the GUI thread (about a second on a cold start)
+
             model = load_or_train_placement_model(
                 engine, database_url, progress=state.report_progress, should_stop=state.should_stop
             )

@@ -24,8 +24,21 @@ OVERLAY_ALPHA = 120
 BEST_OUTLINE = QColor("#1b6e3a")
 
 
+@cache
+def _colour_of_whole_score(score: int) -> tuple[QColor, QColor, QColor]:
+    """(colour, overlay fill, badge text colour) of a whole 0–100 score: 101 entries, built once each."""
+    colour = _interpolate(score)
+    fill = QColor(colour)
+    fill.setAlpha(OVERLAY_ALPHA if score > 0 else 60)
+    return colour, fill, colour.darker(160)
+
+
 def score_colour(score: float) -> QColor:
-    """Interpolate the stops for a 0–100 score."""
+    """The colour of a 0–100 score (whole scores: a hundredth of the scale is not a visible step)."""
+    return QColor(_colour_of_whole_score(round(max(0.0, min(100.0, score))))[0])
+
+
+def _interpolate(score: float) -> QColor:
     t = max(0.0, min(1.0, score / 100.0))
     for (left, a), (right, b) in itertools.pairwise(SCORE_STOPS):
         if t <= right:
@@ -96,9 +109,7 @@ class HeatMapLayer(QGraphicsItem):
                 position = Position(row, column)
                 rect = slot_rect(position).adjusted(1, 1, -1, -1)
                 score = float(self.scores[row, column])
-                colour = score_colour(score)
-                fill = QColor(colour)
-                fill.setAlpha(OVERLAY_ALPHA if score > 0 else 60)
+                _colour, fill, text_colour = _colour_of_whole_score(round(max(0.0, min(100.0, score))))
                 painter.fillRect(rect.adjusted(2, 2, -2, -2), fill)  # a plain fill: 200 of them within a frame
                 if position in self.best:
                     painter.setPen(QPen(BEST_OUTLINE, 5))
@@ -108,7 +119,7 @@ class HeatMapLayer(QGraphicsItem):
                 painter.setPen(Qt.PenStyle.NoPen)
                 painter.setBrush(QColor(255, 255, 255, 215))
                 painter.drawRoundedRect(badge, 10, 10)
-                painter.setPen(colour.darker(160))
+                painter.setPen(text_colour)
                 label = self.labels.get(position, f"{score:.0f}")
                 if len(label) > 3:
                     badge = badge.adjusted(-22, 0, 22, 0)
