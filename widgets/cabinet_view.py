@@ -48,6 +48,9 @@ SLOT_GAP = 10.0
 CABINET_PADDING = 14.0
 BANNER_HEIGHT = 46.0
 SLOT_PADDING = 9.0
+GLANCE_LOD = 0.33
+"""Below this scale the slot's 12–14 px text would land under 5 screen pixels: unreadable, and the costliest
+part of a repaint. Slots then draw only their card, category band and fill bar (the tooltip still names them)."""
 CORNER = 7.0
 # Rows inside a slot, from its top edge: position and price, then the name (two lines), then the category.
 LABEL_TOP = 8.0
@@ -213,6 +216,7 @@ class SlotItem(QGraphicsObject):
         self.product = product
         self._text: SlotText | None = None
         self._picture: QPicture | None = None
+        self._glance: QPicture | None = None
         self.drop_hint: DropHint | None = None
         # Repaints compose cached pixmaps (re-rendered on zoom, so still crisp): a 10×20 grid stays within a frame.
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -245,6 +249,7 @@ class SlotItem(QGraphicsObject):
         self.product = product
         self._text = None if slot.is_empty else self._lay_out_text(slot, product)
         self._picture = None
+        self._glance = None
         self.setToolTip(self._tool_tip())
         self.update()
 
@@ -280,21 +285,29 @@ class SlotItem(QGraphicsObject):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        if self._picture is None:
-            self._picture = self._record_content()
-        painter.drawPicture(0, 0, self._picture)
+        if QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < GLANCE_LOD:
+            if self._glance is None:
+                self._glance = self._record_content(glance=True)
+            painter.drawPicture(0, 0, self._glance)
+        else:
+            if self._picture is None:
+                self._picture = self._record_content()
+            painter.drawPicture(0, 0, self._picture)
         self._paint_state(painter)
 
-    def _record_content(self) -> QPicture:
-        """The slot's drawing as recorded vector commands: replayed in C++ at any zoom (crisp, and cheap)."""
+    def _record_content(self, *, glance: bool = False) -> QPicture:
+        """The slot's drawing as recorded vector commands: replayed in C++ at any zoom (crisp, and cheap).
+
+        ``glance``: the textless drawing for zooms where text would be unreadable (:data:`GLANCE_LOD`).
+        """
         picture = QPicture()
         recorder = QPainter(picture)
         recorder.setRenderHint(QPainter.RenderHint.Antialiasing)
         recorder.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         if self._text is None:
-            self._paint_empty(recorder)
+            self._paint_empty(recorder, glance=glance)
         else:
-            self._paint_filled(recorder, self._text)
+            self._paint_filled(recorder, self._text, glance=glance)
         recorder.end()
         return picture
 
@@ -313,12 +326,14 @@ class SlotItem(QGraphicsObject):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(QRectF(1.5, 1.5, SLOT_WIDTH - 3, SLOT_HEIGHT - 3), CORNER, CORNER)
 
-    def _paint_empty(self, painter: QPainter) -> None:
+    def _paint_empty(self, painter: QPainter, *, glance: bool = False) -> None:
         rect = QRectF(0.5, 0.5, SLOT_WIDTH - 1, SLOT_HEIGHT - 1)
         pen = QPen(style.EMPTY_SLOT_OUTLINE, 1.5, Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(style.EMPTY_SLOT_FILL)
         painter.drawRoundedRect(rect, CORNER, CORNER)
+        if glance:
+            return
         painter.setPen(style.MUTED_TEXT)
         painter.setFont(label_font())
         painter.drawText(
@@ -327,13 +342,16 @@ class SlotItem(QGraphicsObject):
         painter.setFont(empty_font())
         painter.drawText(QRectF(0, 0, SLOT_WIDTH, SLOT_HEIGHT), Qt.AlignmentFlag.AlignCenter, "empty")
 
-    def _paint_filled(self, painter: QPainter, text: SlotText) -> None:
+    def _paint_filled(self, painter: QPainter, text: SlotText, *, glance: bool = False) -> None:
         colour = self.colour
         outline, band = _card_paths()
         painter.setPen(QPen(colour.darker(115), 1.2))
         painter.setBrush(style.tint(colour, 0.84))
         painter.drawPath(outline)
         painter.fillPath(band, colour)  # the category colour along the top of the rounded card
+        if glance:
+            self._paint_fill_bar(painter, None)
+            return
 
         inner_left = SLOT_PADDING
         inner_width = SLOT_WIDTH - 2 * SLOT_PADDING
@@ -365,7 +383,8 @@ class SlotItem(QGraphicsObject):
         )
         self._paint_fill_bar(painter, text.stock)
 
-    def _paint_fill_bar(self, painter: QPainter, stock: str) -> None:
+    def _paint_fill_bar(self, painter: QPainter, stock: str | None) -> None:
+        """The stock gauge with its par mark; ``stock`` (e.g. "7/10") printed beside it unless None."""
         painter.setFont(stock_font())
         stock_width = QFontMetricsF(stock_font()).horizontalAdvance("000/000")
         bar_top = SLOT_HEIGHT - SLOT_PADDING - 12.0
@@ -381,6 +400,8 @@ class SlotItem(QGraphicsObject):
             x = track.left() + track.width() * self.slot.par_level / self.slot.capacity
             painter.setPen(QPen(style.PAR_MARK, 1.6))
             painter.drawLine(QPointF(x, track.top() - 3), QPointF(x, track.bottom() + 3))
+        if stock is None:
+            return
         painter.setPen(style.TEXT)
         painter.drawText(
             QRectF(track.right() + 6, bar_top - 4, stock_width, 18.0),

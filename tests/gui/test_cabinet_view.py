@@ -165,3 +165,37 @@ def test_category_colours_are_stable_and_prices_read_as_money() -> None:
     assert style.category_colour("spare parts") == style.category_colour("spare parts")
     assert format_price(2.5) == "$2.50"
     assert format_price(1234.5) == "$1,234.50"
+
+
+def _marks_in_name_area(view: CabinetView, position: Position) -> int:
+    """Pixels in the slot's name area that differ from the card's own tint: the text, as the screen shows it."""
+    from collections import Counter
+
+    from PySide6.QtCore import QRectF
+
+    from widgets.cabinet_view import NAME_TOP
+
+    image = view.viewport().grab().toImage()
+    slot = slot_rect(position)
+    name_area = QRectF(slot.left() + SLOT_PADDING, slot.top() + NAME_TOP, SLOT_WIDTH - 2 * SLOT_PADDING, 34.0)
+    area = view.mapFromScene(name_area).boundingRect()
+    colours = [image.pixel(x, y) for x in range(area.left(), area.right()) for y in range(area.top(), area.bottom())]
+    tint = Counter(colours).most_common(1)[0][0]
+    return sum(colour != tint for colour in colours)
+
+
+def test_zoomed_far_out_slots_show_colour_and_stock_without_unreadable_text(qtbot: QtBot) -> None:
+    from widgets.cabinet_view import GLANCE_LOD
+
+    near, far = 0.4, 0.26  # name text 5.6 and 3.6 screen pixels high
+    assert far < GLANCE_LOD < near
+    view = make_view(qtbot)
+    view.zoom_by(near / view.zoom)
+    qtbot.wait(50)
+    assert _marks_in_name_area(view, Position(0, 0)) > 20  # still large enough to read: the name is drawn
+    view.zoom_by(far / view.zoom)
+    qtbot.wait(50)
+    assert _marks_in_name_area(view, Position(0, 0)) == 0  # a 3-pixel smudge of text is left out
+    view.zoom_by(0.6 / view.zoom)
+    qtbot.wait(50)
+    assert _marks_in_name_area(view, Position(0, 0)) > 20  # zooming back in shows the text again
