@@ -43,6 +43,13 @@ def open_main_window(engine: Engine, database_url: str) -> MainWindow:
     return window
 
 
+def keep_long_lived_objects_out_of_gc(window: MainWindow) -> None:
+    """Once the placement model is loaded, freeze what is alive (see :func:`settle_long_lived_objects`)."""
+    from widgets.main_window import settle_long_lived_objects
+
+    window.assistant.ready.connect(settle_long_lived_objects)
+
+
 def run_designer(database_url: str, *, build_demo: bool) -> int:
     """Run the designer until its window closes; 1 if the first-run build was cancelled, 2 if the database fails."""
     from storage.schema import DatabaseProblem, prepare_database
@@ -67,6 +74,7 @@ def run_designer(database_url: str, *, build_demo: bool) -> int:
         QMessageBox.critical(None, "Cannot open database", str(problem))
         return EXIT_DATABASE_PROBLEM
     window = open_main_window(engine, database_url)
+    keep_long_lived_objects_out_of_gc(window)
     status = app.exec()
     window.deleteLater()
     return status

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from designer.positions import Position  # noqa: E402
 from storage.schema import prepare_database  # noqa: E402
 from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord  # noqa: E402
-from widgets.app import application, open_main_window  # noqa: E402
+from widgets.app import application, keep_long_lived_objects_out_of_gc, open_main_window  # noqa: E402
 from widgets.cabinet_editing import EditableCabinetView  # noqa: E402
 from widgets.mime import product_mime  # noqa: E402
 from widgets.style import apply_style  # noqa: E402
@@ -85,6 +85,7 @@ def in_process(folder: Path) -> None:
     app = application()
     apply_style(app)
     window = open_main_window(prepare_database(url), url)
+    keep_long_lived_objects_out_of_gc(window)  # as run_designer does
     window.resize(1440, 900)
     wait(window.layout_shown)
     app.processEvents()
