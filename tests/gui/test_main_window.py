@@ -213,3 +213,22 @@ def test_closing_the_window_stops_and_waits_for_its_workers(qtbot: QtBot, window
     assert QThreadPool.globalInstance().activeThreadCount() == 0
     assert seen_stop == [True]
     qtbot.wait(50)  # a stale delivery, if any, would arrive now and fail the test
+
+
+def test_once_the_model_is_loaded_the_app_keeps_long_lived_objects_out_of_full_gc_passes(
+    qtbot: QtBot, fleet_url: str
+) -> None:
+    import gc
+
+    from storage.schema import prepare_database
+    from widgets.app import keep_long_lived_objects_out_of_gc, open_main_window
+
+    window = open_main_window(prepare_database(fleet_url), fleet_url)
+    qtbot.addWidget(window)
+    keep_long_lived_objects_out_of_gc(window)
+    try:
+        with qtbot.waitSignal(window.assistant.ready, timeout=60_000):
+            pass
+        assert gc.get_freeze_count() > 10_000  # modules, the model, the catalogue: no longer scanned
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
