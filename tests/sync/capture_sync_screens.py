@@ -1,5 +1,6 @@
-"""Pictures of the sync screens for reviews: the designer on a pulled CVD database, the status-bar progress
-with Cancel, and the conflict dialog.
+"""Pictures of the sync screens for reviews: the designer on a pulled CVD database (signed in as the sample's
+manager, with B1 of 999-Cooler-0 selected: Doritos at its own $3.00 against $1.50 in the catalogue), the
+status-bar progress with Cancel, and the conflict dialog.
 
 Usage: ``python tests/sync/capture_sync_screens.py OUT_FOLDER`` (offscreen; works on copies in a temp folder).
 """
@@ -13,11 +14,13 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PLANOGRAM_USER", "manager2")  # the sample's manager: the designer as they would use it
 PROJECT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(PROJECT), str(PROJECT / "tests" / "gui")]
 
 from capture_screenshot import settle, wait_for  # noqa: E402
 
+from designer.positions import Position  # noqa: E402
 from storage.cvd.pull import pull  # noqa: E402
 from storage.cvd.queue import conflicts  # noqa: E402
 from storage.cvd.sync import sync  # noqa: E402
@@ -46,8 +49,12 @@ def main(out: Path) -> int:
     device = next(d for d in window.devices if d.asset_number == "999")
     window.device_list.select_device(device.id)
     wait_for(window.layout_shown, "device 999")
+    view = next(v for v in window.cabinet_views() if v.cabinet.index == 0)
+    window.cabinet_tabs.setCurrentWidget(view)
+    view.select([Position.parse("B1")])  # type: ignore[attr-defined]
     settle(app, 800)
     window.grab().save(str(out / "sync-designer-999.png"), "PNG")
+    window.inspector.grab().save(str(out / "slot-price-inspector.png"), "PNG")
     window.sync.progress.started("Syncing with CVD…")
     window.sync.progress.progressed(46, "sales 40,000 of 150,000")
     settle(app)
