@@ -4,6 +4,7 @@ layout changed on both sides is settled slot by slot in the conflict dialog."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -143,12 +144,21 @@ def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file
     QThreadPool.globalInstance().waitForDone(10_000)
 
 
+@pytest.fixture
+def cvd_server_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The sample on the PostgreSQL test server (this test has no SQLite twin: it is about server passwords)."""
+    support = pytest.importorskip("tests.postgres_support")
+    url = support.cvd_sample_postgres(request.node.name[:40])
+    yield url
+    support.drop_database(url)
+
+
 def test_a_cvd_server_password_goes_to_the_keyring_and_the_server_opens(
-    qtbot: QtBot, cvd_url: str, tmp_path: Path, memory_keyring: object
+    qtbot: QtBot, cvd_server_url: str, tmp_path: Path, memory_keyring: object
 ) -> None:
-    if not cvd_url.startswith("postgresql"):
-        pytest.skip("a server test")
     from storage.cvd.source import keyring_entry, without_password
+
+    cvd_url = cvd_server_url
 
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
     window = open_main_window(prepare_database(empty), empty)
