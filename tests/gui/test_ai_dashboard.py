@@ -79,6 +79,8 @@ def test_a_refused_experiment_says_why(qtbot: QtBot, demo: Engine) -> None:
     plan = ExperimentPlan("bad", [1, 99], END)
     view.create(plan)
     qtbot.waitUntil(lambda: "do not exist" in view.results.text(), timeout=30_000)
+    assert "99" in view.results.text()  # the message names the device that is missing
+    assert view.table.rowCount() == 0 and view.shown is None  # nothing was created
     view.shutdown()
 
 

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import keyring
-import keyring.backend
-import keyring.errors
 import pytest
 from fake_messages_api import FakeMessagesApi
 
@@ -28,28 +26,9 @@ from ai.llm.keys import ApiKey, KeyStore
 from storage.llm_tables import LlmLedger
 from storage.schema import prepare_database
 from storage.settings import AppSettings, SettingsStore
+from tests.memory_keyring import DictKeyring
 
 FAKE_KEY = "sk-ant-api03-FAKE-planogram-studio-9f8e7d6c5b4a-never-leak"
-
-
-class DictKeyring(keyring.backend.KeyringBackend):
-    """A keyring in a dict: what a desktop's Secret Service or Keychain does, without one."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("no such password")
 
 
 class FakeClock:

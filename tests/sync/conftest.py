@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
-import keyring.backend
 import pytest
 from sqlalchemy import Engine
 
 from storage.engine import make_engine
 from storage.schema import prepare_database
+from tests.memory_keyring import DictKeyring
 
 CVD_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "cvd" / "cvd_sample.sqlite"
 
@@ -62,25 +62,6 @@ def working_copy(tmp_path: Path) -> Iterator[Engine]:
 def sqlite_rows(path: Path, query: str, *args: object) -> list[tuple[object, ...]]:
     with sqlite3.connect(path) as connection:
         return connection.execute(query, args).fetchall()
-
-
-class DictKeyring(keyring.backend.KeyringBackend):
-    """A keyring in a dict (tests/llm has its own; conftest modules are not importable across folders)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.passwords.pop((service, username), None)
 
 
 @pytest.fixture
