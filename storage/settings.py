@@ -3,7 +3,7 @@
 Settings that several layers read (the Claude model table and spending cap for the LLM client, the labour
 cost per changed slot for revenue break-even) live here rather than in ``ai/llm`` so that storage owns every
 file the app writes. The Anthropic API key is deliberately *not* a field: it lives only in the OS keyring
-(``ai.llm.keys``), so no code path can write it here.
+(``storage.keys``), so no code path can write it here.
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from sqlalchemy import Engine
-
-from storage.engine import APP_NAME
 
 SETTINGS_VERSION = 1
 SETTINGS_FILE = "settings.json"
@@ -94,10 +91,6 @@ class AppSettings:
 
 class SettingsProblem(ValueError):
     """A value the settings cannot hold; the message names the field and what is allowed."""
-
-
-def default_settings_path() -> Path:
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / SETTINGS_FILE
 
 
 def check(settings: AppSettings) -> AppSettings:
@@ -219,8 +212,8 @@ class SettingsStore:
     saying so, rather than refusing to start.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path or default_settings_path()
+    def __init__(self, path: Path) -> None:
+        self.path = path  # the application context says where (storage.app_context.DataFolders)
         self.problem: str | None = None
         self._lock = threading.Lock()
         self._current = self._load()

@@ -11,7 +11,6 @@ the moment of the action, so a role changed by an admin takes effect at once.
 from __future__ import annotations
 
 import getpass
-import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
@@ -23,7 +22,6 @@ from storage.engine import display_url, session_factory
 from storage.sync_tables import CvdLink, SyncState
 from storage.tables import User
 
-USER_ENV = "PLANOGRAM_USER"
 CVD_SOURCE_KEY = "cvd.source"
 USER_LINK = "user"  # cvd_links.kind of a user pulled from CVD
 
@@ -57,8 +55,8 @@ class SignedInUser:
 
 
 def login_name(username: str | None = None) -> str:
-    """Explicit name > ``PLANOGRAM_USER`` > the OS login."""
-    return (username or os.environ.get(USER_ENV) or getpass.getuser()).strip()
+    """The name asked for (the application context's login), else the OS login."""
+    return (username or getpass.getuser()).strip()
 
 
 def cvd_source(session: Session) -> str | None:

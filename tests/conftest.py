@@ -6,9 +6,24 @@ from pathlib import Path
 
 import pytest
 
+from storage.app_context import AppContext, DataFolders
+from storage.keys import KeyStore
+
 
 @pytest.fixture(autouse=True)
 def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path_factory.mktemp("home")
     for variable, folder in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
         monkeypatch.setenv(variable, str(Path(home, folder)))
+
+
+@pytest.fixture(autouse=True)
+def _no_user_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Who acts comes from each test's own context, never from the developer's shell."""
+    monkeypatch.delenv("PLANOGRAM_USER", raising=False)
+
+
+@pytest.fixture
+def app_context(tmp_path_factory: pytest.TempPathFactory) -> AppContext:
+    """A fresh application context per test: its own folders, settings and key store; the OS login acts."""
+    return AppContext.create(folders=DataFolders.under(tmp_path_factory.mktemp("app")), keys=KeyStore())

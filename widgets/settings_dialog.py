@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from ai.llm.client import KeyCheck
 from ai.llm.costs import money
-from ai.llm.keys import ApiKey, KeyLocation, KeyProblem, KeyStatus, KeyStore
+from storage.keys import ApiKey, KeyLocation, KeyProblem, KeyStatus, KeyStore
 from designer.roles import Action, PermissionDenied
 from storage.settings import AnswerFormat, AppSettings, ModelChoice, SettingsProblem, SettingsStore, Task
 from widgets.workers import BackgroundJobs

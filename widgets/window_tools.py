@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 # The Claude side (the anthropic SDK and its types) takes over a second to import: it is imported in a
 # worker after the first paint, and built on the GUI thread when that is done (or at once when needed sooner).
-CLAUDE_MODULES = ("ai.llm.client", "ai.llm.keys", "ai.llm.compliance", "storage.llm_tables", "widgets.explain_panel")
+CLAUDE_MODULES = ("ai.llm.client", "storage.keys", "ai.llm.compliance", "storage.llm_tables", "widgets.explain_panel")
 
 
 class WindowTools(QObject):
@@ -113,7 +113,7 @@ class WindowTools(QObject):
     def claude(self) -> ClaudeClient:
         if self._claude is None:
             from ai.llm.client import ClaudeClient
-            from ai.llm.keys import KeyStore
+            from storage.keys import KeyStore
             from storage.llm_tables import LlmLedger
 
             self.keys = KeyStore()

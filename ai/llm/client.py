@@ -41,7 +41,7 @@ from ai.llm.answers import (
 from ai.llm.cache import AnswerCache, request_key
 from ai.llm.costs import CostLine, Usage, cost_usd, worst_case_cost_usd
 from ai.llm.errors import SERVICE_FAILURES, ClaudeCancelled, ClaudeUnavailable, Reason, from_sdk_error
-from ai.llm.keys import ApiKey, KeyStore
+from storage.keys import ApiKey, KeyStore
 from ai.llm.prompts import SPECS, Image, TaskSpec, build_request, estimated_input_tokens
 from ai.llm.reliability import BreakerState, CircuitBreaker, Clock, RateLimiter, RetryPolicy, SystemClock
 from designer.roles import Action, PermissionDenied

@@ -22,7 +22,7 @@ import pytest
 from fake_messages_api import FakeMessagesApi
 
 from ai.llm.client import ClaudeClient
-from ai.llm.keys import ApiKey, KeyStore
+from storage.keys import ApiKey, KeyStore
 from storage.llm_tables import LlmLedger
 from storage.schema import prepare_database
 from storage.settings import AppSettings, SettingsStore

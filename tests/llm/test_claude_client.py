@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 from ai.llm.client import ClaudeClient
 from ai.llm.costs import Usage, cost_usd
 from ai.llm.errors import Reason
-from ai.llm.keys import ApiKey, KeyStore
+from storage.keys import ApiKey, KeyStore
 from ai.llm.prompts import DATA_CLOSE, DATA_OPEN
 from storage.llm_tables import LlmLedger
 from storage.settings import AnswerFormat, SettingsStore, Task

@@ -8,7 +8,7 @@ import keyring
 import pytest
 from conftest import FAKE_KEY, DictKeyring
 
-from ai.llm.keys import NO_KEYRING_NOTICE, SERVICE, ApiKey, KeyLocation, KeyProblem, KeyStore, keyring_usable
+from storage.keys import NO_KEYRING_NOTICE, SERVICE, ApiKey, KeyLocation, KeyProblem, KeyStore, keyring_usable
 
 
 def test_a_saved_key_is_in_the_keyring_under_the_apps_service(dict_keyring: DictKeyring) -> None:

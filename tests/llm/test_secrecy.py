@@ -18,7 +18,7 @@ from fake_messages_api import FakeMessagesApi, Reply
 
 from ai.llm.client import ClaudeClient
 from ai.llm.errors import ClaudeUnavailable
-from ai.llm.keys import ApiKey, KeyStore
+from storage.keys import ApiKey, KeyStore
 from storage.llm_tables import LlmLedger
 from storage.settings import SettingsStore, Task
 

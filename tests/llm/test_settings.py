@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.app_context import DataFolders
 from storage.settings import (
     DEFAULT_MODELS,
     SETTINGS_VERSION,
@@ -16,12 +17,11 @@ from storage.settings import (
     SettingsProblem,
     SettingsStore,
     Task,
-    default_settings_path,
 )
 
 
 def test_settings_live_under_the_user_config_dir(tmp_path: Path) -> None:
-    path = default_settings_path()
+    path = DataFolders.for_this_user().settings_file
     assert path.name == "settings.json" and "planogram-studio" in path.parts
 
 

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from ai.llm.client import ClaudeClient
-from ai.llm.keys import SERVICE, ApiKey, KeyStore
+from storage.keys import SERVICE, ApiKey, KeyStore
 from storage.settings import AnswerFormat, SettingsStore, Task
 from widgets.settings_dialog import SettingsDialog
 
