@@ -125,9 +125,7 @@ def run_gui(database: str | None) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.user:  # every command signs in through storage.users, which reads it from here
-        from storage.users import USER_ENV
-
-        os.environ[USER_ENV] = args.user
+        os.environ["PLANOGRAM_USER"] = args.user  # the command-line step replaces this with the app context
     if args.command == "demo":
         return run_demo(args)
     if args.command == "api":

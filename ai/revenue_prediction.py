@@ -36,6 +36,7 @@ from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from designer.positions import Position
 from designer.validation import PlanogramInvalid, Problem, slots_from_entries
+from storage.app_context import DataFolders
 from storage.settings import SettingsStore
 from storage.tables import AiPrediction
 
@@ -238,7 +239,7 @@ def compare_planograms(
     before = predict_revenue(scorer, cabinet, baseline, catalogue, facts, calibration, level=level)
     after = predict_revenue(scorer, cabinet, proposed, catalogue, facts, calibration, level=level, changed=changed)
     if labour_cost_per_slot is None:
-        labour_cost_per_slot = SettingsStore().current.labour_cost_per_slot
+        labour_cost_per_slot = SettingsStore(DataFolders.for_this_user().settings_file).current.labour_cost_per_slot
     return RevenueComparison(
         cabinet,
         before,

@@ -17,6 +17,7 @@ from designer.editing import import_layout, place_together, replace_layout, set_
 from designer.planograms import Planogram, slot_to_dict
 from designer.positions import Position, PositionError
 from designer.roles import Action
+from storage.app_context import DataFolders
 from storage.settings import SettingsStore
 from widgets.cabinet_view import DropHint
 from widgets.experiments_feedback import SuggestionFeedback
@@ -41,7 +42,7 @@ class WindowTools(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.settings = SettingsStore()
+        self.settings = SettingsStore(DataFolders.for_this_user().settings_file)  # until the window gets the context
         self._claude: ClaudeClient | None = None
         self._panel: ExplainPanel | None = None
         self._user_id: int | None = None
