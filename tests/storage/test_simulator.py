@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import time
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -365,8 +364,6 @@ def test_a_cancelled_server_build_removes_what_it_wrote(server_like: str, tmp_pa
 
 
 @pytest.mark.slow
-def test_the_default_fleet_builds_within_its_budget(tmp_path: Path) -> None:
-    started = time.perf_counter()
-    summary = build_demo_fleet(url_of(tmp_path / "default.sqlite"))
-    assert time.perf_counter() - started < 30
+def test_the_default_fleet_builds_whole(tmp_path: Path) -> None:
+    summary = build_demo_fleet(url_of(tmp_path / "default.sqlite"))  # its time: tests/bench/bench_simulator.py
     assert (summary.devices, summary.sales_rows > 50_000) == (12, True)
