@@ -12,15 +12,13 @@ from contextlib import contextmanager
 from functools import cached_property
 from time import perf_counter
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-
 from ai.model_store import ModelStore, load_or_train_placement_model
 from ai.placement_scoring import PlacementScorer
 from designer.cabinets import Cabinet
 from designer.products import Catalogue
 from designer.roles import Action
 from storage.audit import record_ai_run
+from storage.database import DatabaseFailure, Engine
 from storage.engine import display_url, normalise_url, sqlite_file
 from storage.fleet import FleetRepository
 from storage.schema import DatabaseProblem, prepare_database
@@ -71,7 +69,7 @@ class Services:
         """Turn a database failure part-way through a request into :class:`ServiceUnavailable`."""
         try:
             yield
-        except SQLAlchemyError as error:
+        except DatabaseFailure as error:
             raise ServiceUnavailable(
                 f"{display_url(self.database_url)} could not be read ({getattr(error, 'orig', error)}); "
                 "open another database, or restore this one from a backup"

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
 
 from ai.affinity import analyse
 from ai.services import Services
+from storage.database import Engine
 from widgets import style
 from widgets.workers import BackgroundJobs, JobState
 

@@ -13,7 +13,7 @@ from widgets.style import apply_style
 from widgets.workers import JobState, run_while_responsive
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    from storage.database import Engine
 
 ORGANISATION = "Planogram Studio"
 

@@ -10,8 +10,8 @@ import itertools
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
-from sqlalchemy import Engine
 
+from storage.database import Engine
 from storage.feedback import Decision
 from widgets.workers import BackgroundJobs, JobState
 

@@ -30,10 +30,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine, select
 
 from ai.experiment_tracking import ExperimentPlan
 from ai.experiments import Assignment, Metric
+from storage.database import Engine
 from widgets import style
 from widgets.workers import BackgroundJobs, JobState
 
@@ -43,11 +43,9 @@ METRIC_LABELS = {Metric.REVENUE: "Revenue / day", Metric.UNITS: "Units / day", M
 
 def read_devices(engine: Engine) -> tuple[list[tuple[int, str, str]], date | None]:
     from ai.experiment_tracking import latest_sale_day
-    from storage.tables import Device
+    from storage.fleet import FleetRepository
 
-    with engine.connect() as connection:
-        devices = [tuple(row) for row in connection.execute(
-            select(Device.id, Device.name, Device.location_type).order_by(Device.id))]  # fmt: skip
+    devices = [(d.id, d.name, d.location_type) for d in FleetRepository(engine).devices()]
     return devices, latest_sale_day(engine, [d[0] for d in devices]) if devices else None  # type: ignore[return-value]
 
 

@@ -25,8 +25,7 @@ from designer.planogram_files import DeviceIdentity, planogram_to_csv, planogram
 from designer.roles import Action, PermissionDenied
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
+    from storage.database import Engine
     from storage.fleet import DeviceSummary
     from widgets.field_sheets import CabinetSheet, SheetPage
 

@@ -23,11 +23,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import Engine
 
 from ai.demand_forecast import ForecastRequest, forecast
 from ai.forecast_data import DeviceHistory, active_slots, device_history
 from ai.services import Services
+from storage.database import Engine
 from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from widgets import style
 from widgets.workers import BackgroundJobs, JobState

@@ -17,8 +17,7 @@ from storage.performance import SlotHistory, roll_up
 from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
+    from storage.database import Engine
     from widgets.cabinet_editing import EditableCabinetView
 
 

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QWizard,
     QWizardPage,
 )
-from sqlalchemy import Engine
 
 from ai.personalization import (
     Personalization,
@@ -46,6 +45,7 @@ from ai.services import Services, ServiceUnavailable
 from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from designer.products import Catalogue
+from storage.database import Engine
 from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from widgets import style
 from widgets.cabinet_view import CabinetView

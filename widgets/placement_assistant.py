@@ -18,11 +18,10 @@ from widgets.score_panel import ScorePanel
 from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:  # the models (scipy, scikit-learn, pandas) are imported by the workers that use them
-    from sqlalchemy import Engine
-
     from ai.auto_fill import FillProposal
     from ai.placement_feedback import PlacementAnalysis
     from ai.placement_scoring import PlacementGrid, PlacementScorer
+    from storage.database import Engine
     from widgets.cabinet_editing import EditableCabinetView
 
 TRAIN = "placement model"

@@ -34,14 +34,13 @@ from PySide6.QtWidgets import (
 
 from ai.llm.client import KeyCheck
 from ai.llm.costs import money
-from storage.keys import ApiKey, KeyLocation, KeyProblem, KeyStatus, KeyStore
 from designer.roles import Action, PermissionDenied
+from storage.keys import ApiKey, KeyLocation, KeyProblem, KeyStatus, KeyStore
 from storage.settings import AnswerFormat, AppSettings, ModelChoice, SettingsProblem, SettingsStore, Task
 from widgets.workers import BackgroundJobs
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
+    from storage.database import Engine
     from storage.users import SignedInUser
 
 TASK_NAMES: dict[Task, str] = {

@@ -16,8 +16,7 @@ from designer.roles import Action
 from widgets.workers import JobState
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
+    from storage.database import Engine
     from storage.users import SignedInUser
     from widgets.workers import BackgroundJobs
 

@@ -10,10 +10,10 @@ import keyring.errors
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox
-from sqlalchemy.engine import make_url
 
 from designer.roles import Action
 from storage.cvd.control import SyncCancelled, SyncControl
+from storage.database import url_password, url_with_password
 from widgets.sync_conflicts import ConflictDialog
 from widgets.sync_status import SyncProgress
 from widgets.workers import JobCancelled, JobState
@@ -107,7 +107,7 @@ class SyncActions(QObject):
         from storage.cvd.source import remember_password, with_password, without_password
 
         url = without_password(url)
-        if make_url(with_password(url)).password is None and password is None:
+        if url_password(with_password(url)) is None and password is None:
             password, ok = QInputDialog.getText(
                 self.window, "Open CVD server", f"Password for {url}:", QLineEdit.EchoMode.Password
             )
@@ -126,7 +126,7 @@ class SyncActions(QObject):
     def _connect_url(self, url: str) -> str:
         """The URL to connect with: a session-only password is added here, never stored anywhere."""
         password = self._session_passwords.get(url)
-        return make_url(url).set(password=password).render_as_string(hide_password=False) if password else url
+        return url_with_password(url, password) if password else url
 
     def open_cvd(self, cvd_url: str) -> None:
         """Pull ``cvd_url`` into its working copy (in a worker), then open that copy in this window."""

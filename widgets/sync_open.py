@@ -15,9 +15,9 @@ from widgets.workers import JobState, run_while_responsive
 
 def run_designer_on_cvd(cvd_url: str) -> int:
     from PySide6.QtWidgets import QMessageBox
-    from sqlalchemy import Engine
 
     from storage.cvd.source import working_copy_url
+    from storage.database import Engine
     from storage.engine import normalise_url
     from storage.schema import DatabaseProblem, prepare_database
 

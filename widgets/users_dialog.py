@@ -26,8 +26,7 @@ from designer.roles import Role
 from widgets.workers import JobState
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
+    from storage.database import Engine
     from storage.users import SignedInUser
     from widgets.workers import BackgroundJobs
 

@@ -14,7 +14,7 @@ from collections import OrderedDict
 from datetime import datetime, timedelta
 from typing import Any
 
-from storage.llm_tables import LlmLedger
+from storage.llm_ledger import LlmLedger
 
 DEFAULT_TTL = timedelta(hours=24)
 
