@@ -22,12 +22,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
-from sqlalchemy import Engine, and_, delete, func, select, update
 
 from ai.endpoints import DEMAND_FORECAST, Answer
-from ai.forecast_data import DeviceHistory, active_slots, device_history, known_holidays, recorded_weather
+from ai.forecast_data import DeviceHistory, device_history
 from ai.services import Services
-from storage.tables import DemandForecast, SaleRecord
+from storage.database import Engine
+from storage.demand_forecasts import replace_forecasts
+from storage.demand_forecasts import score_forecasts as record_actuals
+from storage.fleet import FleetRepository
+from storage.holidays_and_weather import known_holidays, recorded_weather
+from storage.planogram_history import active_slots
+from storage.stockouts import restock_times
 
 MODEL_VERSION = "df1"
 HALF_LIFE_DAYS = 28.0
@@ -362,10 +367,7 @@ def _weather_map(weather: pd.DataFrame | None, dates: Sequence[dt.date]) -> dict
 
 
 def _categories(engine: Engine) -> dict[int, str]:
-    from storage.tables import ProductRecord
-
-    with engine.connect() as connection:
-        return dict(connection.execute(select(ProductRecord.id, ProductRecord.category)).all())
+    return FleetRepository(engine).product_categories()
 
 
 # --- the endpoint -----------------------------------------------------------------------------------------------
@@ -527,18 +529,7 @@ def forecast(engine: Engine, request: ForecastRequest, catalogue: Mapping) -> di
 
 def restock_cover_days(engine: Engine, device_id: int) -> float:
     """Typical days between restock visits, seen in when sold-out slots were refilled (3 when never seen)."""
-    from storage.tables import StockoutRecord
-
-    with engine.connect() as connection:
-        stamps = (
-            connection.execute(
-                select(StockoutRecord.restocked_at).where(
-                    StockoutRecord.device_id == device_id, StockoutRecord.restocked_at.is_not(None)
-                )
-            )
-            .scalars()
-            .all()
-        )
+    stamps = restock_times(engine, device_id)
     visits = sorted({pd.Timestamp(s).normalize() for s in stamps})
     if len(visits) < 3:
         return 3.0
@@ -564,65 +555,4 @@ def store_forecasts(engine: Engine, device_id: int, body: Mapping) -> int:
                     "model_version": MODEL_VERSION,
                 }
             )
-    if not rows:
-        return 0
-    with engine.begin() as connection:
-        for product_id in {r["product_id"] for r in rows}:
-            dates = [r["forecast_date"] for r in rows if r["product_id"] == product_id]
-            connection.execute(
-                delete(DemandForecast).where(
-                    DemandForecast.device_id == device_id,
-                    DemandForecast.product_id == product_id,
-                    DemandForecast.forecast_date.in_(dates),
-                    DemandForecast.actual_units.is_(None),
-                )
-            )
-        connection.execute(DemandForecast.__table__.insert(), rows)
-    return len(rows)
-
-
-def record_actuals(engine: Engine, device_id: int | None = None) -> int:
-    """Fill ``actual_units`` and ``accuracy`` of stored forecasts whose day has fully passed in the sales.
-
-    A day counts once the device has a sale after it. accuracy = 1 − |actual − predicted| / max(actual,
-    predicted, 1), in [0, 1]. Returns how many forecasts were scored.
-    """
-    with engine.begin() as connection:
-        query = select(
-            DemandForecast.id,
-            DemandForecast.device_id,
-            DemandForecast.product_id,
-            DemandForecast.forecast_date,
-            DemandForecast.predicted_units,
-        ).where(DemandForecast.actual_units.is_(None))
-        if device_id is not None:
-            query = query.where(DemandForecast.device_id == device_id)
-        pending = connection.execute(query).all()
-        scored = 0
-        latest: dict[int, dt.date | None] = {}
-        for row_id, device, product, day, predicted in pending:
-            if device not in latest:
-                last = connection.scalar(select(func.max(SaleRecord.sold_at)).where(SaleRecord.device_id == device))
-                latest[device] = pd.Timestamp(last).date() if last is not None else None
-            if latest[device] is None or day >= latest[device]:
-                continue
-            start = dt.datetime.combine(day, dt.time())
-            actual = connection.scalar(
-                select(func.coalesce(func.sum(SaleRecord.quantity), 0)).where(
-                    and_(
-                        SaleRecord.device_id == device,
-                        SaleRecord.product_id == product,
-                        SaleRecord.sold_at >= start,
-                        SaleRecord.sold_at < start + dt.timedelta(days=1),
-                    )
-                )
-            )
-            predicted = predicted or 0
-            accuracy = 1 - abs(actual - predicted) / max(actual, predicted, 1)
-            connection.execute(
-                update(DemandForecast)
-                .where(DemandForecast.id == row_id)
-                .values(actual_units=int(actual), accuracy=round(accuracy, 2))
-            )
-            scored += 1
-    return scored
+    return replace_forecasts(engine, device_id, rows)

@@ -8,16 +8,28 @@ device's own hour-of-day demand, so a slot empty overnight in an office is not r
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, func, select
 
-from storage.tables import PlanogramRecord, PlanogramSlotRecord, SaleRecord, SimulationTruth, StockoutRecord
+from storage.database import Engine
+from storage.holidays_and_weather import known_holidays, recorded_weather, weather_regions
+from storage.planogram_history import active_slots
+from storage.sales_history import SALE_COLUMNS, latest_sale, read_sales, slots_per_product
+from storage.stockouts import stockout_windows
 
-SALE_COLUMNS = ["product_id", "sold_at", "quantity", "transaction_id", "unit_price", "cabinet_index", "position"]
+__all__ = [
+    "SALE_COLUMNS",
+    "DeviceHistory",
+    "active_slots",
+    "device_history",
+    "known_holidays",
+    "latest_sale",
+    "read_sales",
+    "recorded_weather",
+    "weather_regions",
+]
 
 
 @dataclass(frozen=True)
@@ -45,33 +57,6 @@ class DeviceHistory:
         return DeviceHistory(
             self.device_id, self.days[keep], self.product_ids, self.units[keep], self.exposure[keep], self.hour_profile
         )
-
-
-def latest_sale(engine: Engine, device_id: int) -> dt.datetime | None:
-    with engine.connect() as connection:
-        return connection.scalar(select(func.max(SaleRecord.sold_at)).where(SaleRecord.device_id == device_id))
-
-
-def read_sales(engine: Engine, device_id: int, since: dt.datetime | None = None) -> pd.DataFrame:
-    """One row per vend of the device (:data:`SALE_COLUMNS`)."""
-    query = select(
-        SaleRecord.product_id,
-        SaleRecord.sold_at,
-        SaleRecord.quantity,
-        SaleRecord.transaction_id,
-        SaleRecord.unit_price,
-        SaleRecord.cabinet_index,
-        SaleRecord.position,
-    ).where(SaleRecord.device_id == device_id)
-    if since is not None:
-        query = query.where(SaleRecord.sold_at >= since)
-    with engine.connect() as connection:
-        frame = pd.DataFrame(
-            connection.execute(query).all(),
-            columns=SALE_COLUMNS,
-        )
-    frame["sold_at"] = pd.to_datetime(frame["sold_at"])
-    return frame
 
 
 def device_history(engine: Engine, device_id: int) -> DeviceHistory:
@@ -108,19 +93,8 @@ def _stockout_share(
     engine: Engine, device_id: int, days: pd.DatetimeIndex, product_ids: np.ndarray, hour_profile: np.ndarray
 ) -> np.ndarray:
     """Share of each day's demand (days × products) that met an empty slot, split over the product's slots."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            select(StockoutRecord.product_id, StockoutRecord.sold_out_at, StockoutRecord.restocked_at).where(
-                StockoutRecord.device_id == device_id
-            )
-        ).all()
-        slot_counts = dict(
-            connection.execute(
-                select(SaleRecord.product_id, func.count(func.distinct(SaleRecord.position)))
-                .where(SaleRecord.device_id == device_id)
-                .group_by(SaleRecord.product_id)
-            ).all()
-        )
+    rows = stockout_windows(engine, device_id)
+    slot_counts = slots_per_product(engine, device_id)
     lost = np.zeros((len(days), len(product_ids)))
     if not rows or len(days) == 0:
         return lost
@@ -152,63 +126,3 @@ def _stockout_share(
         covered = reading(np.minimum(end_hour, day_end)) - reading(np.maximum(start_hour, day_start))
         np.add.at(lost, (day[active], column[active]), (np.maximum(covered, 0) * share)[active])
     return np.clip(lost, 0.0, 1.0)
-
-
-def active_slots(engine: Engine, device_id: int) -> pd.DataFrame:
-    """The device's active planogram slots that hold a product: cabinet_index, position, product_id, capacity."""
-    query = (
-        select(
-            PlanogramRecord.cabinet_index,
-            PlanogramSlotRecord.position,
-            PlanogramSlotRecord.product_id,
-            PlanogramSlotRecord.capacity,
-        )
-        .join(PlanogramRecord, PlanogramRecord.id == PlanogramSlotRecord.planogram_id)
-        .where(
-            PlanogramRecord.device_id == device_id,
-            PlanogramRecord.status == "active",
-            PlanogramSlotRecord.product_id.is_not(None),
-        )
-    )
-    with engine.connect() as connection:
-        return pd.DataFrame(
-            connection.execute(query).all(), columns=["cabinet_index", "position", "product_id", "capacity"]
-        )
-
-
-def known_holidays(engine: Engine) -> dict[dt.date, str]:
-    """Holidays the database records (the demo fleet keeps its calendar in ``simulation_truth``)."""
-    with engine.connect() as connection:
-        value = connection.scalar(select(SimulationTruth.value).where(SimulationTruth.key == "holidays"))
-    if not value:
-        return {}
-    return {dt.date.fromisoformat(h["date"]): h["name"] for h in json.loads(value).get("dates", [])}
-
-
-def weather_regions(engine: Engine) -> dict[int, str]:
-    """Device id → the weather series it shares with its neighbours, when the database records them (empty
-    otherwise): devices under one sky have one season per category."""
-    with engine.connect() as connection:
-        value = connection.scalar(select(SimulationTruth.value).where(SimulationTruth.key == "weather"))
-    if not value:
-        return {}
-    return {int(device): str(region) for device, region in json.loads(value).get("device_regions", {}).items()}
-
-
-def recorded_weather(engine: Engine, device_id: int) -> pd.DataFrame | None:
-    """Daily temperature and rain at the device's region, when the database records them (the demo fleet does)."""
-    with engine.connect() as connection:
-        value = connection.scalar(select(SimulationTruth.value).where(SimulationTruth.key == "weather"))
-        history = connection.scalar(select(SimulationTruth.value).where(SimulationTruth.key == "history"))
-    if not value or not history:
-        return None
-    start = dt.date.fromisoformat(json.loads(history)["start"])
-    weather = json.loads(value)
-    region = weather.get("device_regions", {}).get(str(device_id))
-    if region is None:
-        return None
-    series = weather["regions"][region]
-    dates = pd.date_range(start, periods=len(series["temperature_c"]), freq="D")
-    return pd.DataFrame(
-        {"temperature_c": series["temperature_c"], "precipitation_mm": series["precipitation_mm"]}, index=dates
-    )

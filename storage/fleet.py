@@ -139,6 +139,11 @@ class FleetRepository:
             )
             return Catalogue(product_from_record(record) for record in records)
 
+    def product_categories(self) -> dict[int, str]:
+        """Product id → category, system products included (a vend is never of an unknown product)."""
+        with self.engine.connect() as connection:
+            return dict(connection.execute(select(ProductRecord.id, ProductRecord.category)).all())
+
     def cabinets(self, device_id: int) -> list[Cabinet]:
         with self._sessions() as session:
             records = session.scalars(

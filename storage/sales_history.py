@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from storage.tables import SaleRecord
+
+SALE_COLUMNS = ["product_id", "sold_at", "quantity", "transaction_id", "unit_price", "cabinet_index", "position"]
 
 
 def latest_sale(engine: Engine, device_id: int) -> datetime | None:
@@ -31,3 +34,37 @@ def velocity_by_product(engine: Engine, device_id: int, days: int = 28) -> dict[
     )
     with engine.connect() as connection:
         return {product_id: float(units) / days for product_id, units in connection.execute(query)}
+
+
+def read_sales(engine: Engine, device_id: int, since: datetime | None = None) -> pd.DataFrame:
+    """One row per vend of the device (:data:`SALE_COLUMNS`), ``sold_at`` as pandas datetimes."""
+    query = select(
+        SaleRecord.product_id,
+        SaleRecord.sold_at,
+        SaleRecord.quantity,
+        SaleRecord.transaction_id,
+        SaleRecord.unit_price,
+        SaleRecord.cabinet_index,
+        SaleRecord.position,
+    ).where(SaleRecord.device_id == device_id)
+    if since is not None:
+        query = query.where(SaleRecord.sold_at >= since)
+    with engine.connect() as connection:
+        frame = pd.DataFrame(
+            connection.execute(query).all(),
+            columns=SALE_COLUMNS,
+        )
+    frame["sold_at"] = pd.to_datetime(frame["sold_at"])
+    return frame
+
+
+def slots_per_product(engine: Engine, device_id: int) -> dict[int, int]:
+    """Product id → how many of the device's slots (positions) it has sold from."""
+    with engine.connect() as connection:
+        return dict(
+            connection.execute(
+                select(SaleRecord.product_id, func.count(func.distinct(SaleRecord.position)))
+                .where(SaleRecord.device_id == device_id)
+                .group_by(SaleRecord.product_id)
+            ).all()
+        )

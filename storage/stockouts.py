@@ -1,0 +1,39 @@
+"""Stock-outs as the models read them: when a slot stood empty, and when the driver came back to refill it.
+
+Demand while a slot is sold out is censored, not low; the refill times also say which days a machine is visited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+
+from storage.tables import StockoutRecord
+
+
+def stockout_windows(engine: Engine, device_id: int) -> list[tuple[int, datetime, datetime | None]]:
+    """(product id, sold out at, restocked at or None while still empty) of every stock-out of the device."""
+    with engine.connect() as connection:
+        return [
+            tuple(row)  # type: ignore[misc]
+            for row in connection.execute(
+                select(StockoutRecord.product_id, StockoutRecord.sold_out_at, StockoutRecord.restocked_at).where(
+                    StockoutRecord.device_id == device_id
+                )
+            ).all()
+        ]
+
+
+def restock_times(engine: Engine, device_id: int) -> list[datetime]:
+    """When the device's sold-out slots were refilled (the visits that found an empty slot)."""
+    with engine.connect() as connection:
+        return list(
+            connection.execute(
+                select(StockoutRecord.restocked_at).where(
+                    StockoutRecord.device_id == device_id, StockoutRecord.restocked_at.is_not(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
