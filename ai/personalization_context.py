@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
-from sqlalchemy import Engine, extract, func, select
 
-from designer.planograms import PlanogramStatus
-from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, SaleRecord
+from storage.database import Engine
+from storage.fleet import FleetRepository
+from storage.planogram_history import carried_products
+from storage.sales_history import basket_count, first_and_latest_sale, sales_by_hour
 
 WINDOW_DAYS = 90
 PERIODS: dict[str, tuple[int, int]] = {
@@ -73,71 +74,29 @@ class LocationHistory:
 
 
 def read_location_history(engine: Engine, device_id: int, location_type: str) -> LocationHistory:
-    with engine.connect() as connection:
-        peer_ids = list(
-            connection.scalars(
-                select(Device.id)
-                .where(Device.location_type == location_type, Device.id != device_id)
-                .order_by(Device.id)
-            )
-        )
+    peer_ids = FleetRepository(engine).peer_device_ids(device_id, location_type)
     return LocationHistory(read_device_sales(engine, device_id), [read_device_sales(engine, p) for p in peer_ids])
 
 
 def read_device_sales(engine: Engine, device_id: int) -> DeviceSales:
     """One machine's last :data:`WINDOW_DAYS` of sales by product and hour, its slots and its products."""
-    with engine.connect() as connection:
-        first, latest = connection.execute(
-            select(func.min(SaleRecord.sold_at), func.max(SaleRecord.sold_at)).where(SaleRecord.device_id == device_id)
-        ).one()
-        slots = connection.scalar(
-            select(func.coalesce(func.sum(CabinetRecord.rows * CabinetRecord.columns), 0)).where(
-                CabinetRecord.device_id == device_id
-            )
-        )
-        carried = frozenset(
-            connection.scalars(
-                select(PlanogramSlotRecord.product_id)
-                .join(PlanogramRecord, PlanogramRecord.id == PlanogramSlotRecord.planogram_id)
-                .where(
-                    PlanogramRecord.device_id == device_id,
-                    PlanogramRecord.status == PlanogramStatus.ACTIVE.value,
-                    PlanogramSlotRecord.product_id.is_not(None),
-                )
-                .distinct()
-            )
-        )
-        units: dict[int, np.ndarray] = {}
-        revenue: dict[int, float] = {}
-        days = 0.0
-        baskets = 0
-        if latest is not None:
-            since = latest - timedelta(days=WINDOW_DAYS)
-            days = min(float(WINDOW_DAYS), (latest - first).total_seconds() / 86400 + 1)
-            hour = extract("hour", SaleRecord.sold_at)
-            rows = connection.execute(
-                select(
-                    SaleRecord.product_id,
-                    hour,
-                    func.sum(SaleRecord.quantity),
-                    func.sum(SaleRecord.quantity * SaleRecord.unit_price),
-                )
-                .where(SaleRecord.device_id == device_id, SaleRecord.sold_at > since)
-                .group_by(SaleRecord.product_id, hour)
-            )
-            baskets = int(
-                connection.scalar(
-                    select(func.count(func.distinct(SaleRecord.transaction_id))).where(
-                        SaleRecord.device_id == device_id, SaleRecord.sold_at > since
-                    )
-                )
-                or 0
-            )
-            for product_id, hour_of_day, quantity, money in rows:
-                if product_id is None:
-                    continue
-                units.setdefault(product_id, np.zeros(24))[int(hour_of_day) % 24] += float(quantity or 0)
-                revenue[product_id] = revenue.get(product_id, 0.0) + float(money or 0)
+    first, latest = first_and_latest_sale(engine, device_id)
+    slots = FleetRepository(engine).slot_count(device_id)
+    carried = carried_products(engine, device_id)
+    units: dict[int, np.ndarray] = {}
+    revenue: dict[int, float] = {}
+    days = 0.0
+    baskets = 0
+    if latest is not None:
+        since = latest - timedelta(days=WINDOW_DAYS)
+        days = min(float(WINDOW_DAYS), (latest - first).total_seconds() / 86400 + 1)
+        rows = sales_by_hour(engine, device_id, since)
+        baskets = basket_count(engine, device_id, since)
+        for product_id, hour_of_day, quantity, money in rows:
+            if product_id is None:
+                continue
+            units.setdefault(product_id, np.zeros(24))[int(hour_of_day) % 24] += float(quantity or 0)
+            revenue[product_id] = revenue.get(product_id, 0.0) + float(money or 0)
     return DeviceSales(device_id, days, int(slots or 0), units, revenue, carried, baskets)
 
 

@@ -144,6 +144,27 @@ class FleetRepository:
         with self.engine.connect() as connection:
             return dict(connection.execute(select(ProductRecord.id, ProductRecord.category)).all())
 
+    def peer_device_ids(self, device_id: int, location_type: str) -> list[int]:
+        """The fleet's other devices of this location type, by id."""
+        with self.engine.connect() as connection:
+            return list(
+                connection.scalars(
+                    select(Device.id)
+                    .where(Device.location_type == location_type, Device.id != device_id)
+                    .order_by(Device.id)
+                )
+            )
+
+    def slot_count(self, device_id: int) -> int:
+        """Slots of all the device's cabinets (rows × columns each)."""
+        with self.engine.connect() as connection:
+            slots = connection.scalar(
+                select(func.coalesce(func.sum(CabinetRecord.rows * CabinetRecord.columns), 0)).where(
+                    CabinetRecord.device_id == device_id
+                )
+            )
+        return int(slots or 0)
+
     def cabinets(self, device_id: int) -> list[Cabinet]:
         with self._sessions() as session:
             records = session.scalars(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from designer.planograms import PlanogramStatus
 from storage.tables import PlanogramRecord, PlanogramSlotRecord
 
 
@@ -29,4 +30,21 @@ def active_slots(engine: Engine, device_id: int) -> pd.DataFrame:
     with engine.connect() as connection:
         return pd.DataFrame(
             connection.execute(query).all(), columns=["cabinet_index", "position", "product_id", "capacity"]
+        )
+
+
+def carried_products(engine: Engine, device_id: int) -> frozenset[int]:
+    """Products in the device's active planograms."""
+    with engine.connect() as connection:
+        return frozenset(
+            connection.scalars(
+                select(PlanogramSlotRecord.product_id)
+                .join(PlanogramRecord, PlanogramRecord.id == PlanogramSlotRecord.planogram_id)
+                .where(
+                    PlanogramRecord.device_id == device_id,
+                    PlanogramRecord.status == PlanogramStatus.ACTIVE.value,
+                    PlanogramSlotRecord.product_id.is_not(None),
+                )
+                .distinct()
+            )
         )

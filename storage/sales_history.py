@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, extract, func, select
 
 from storage.tables import SaleRecord
 
@@ -67,4 +67,42 @@ def slots_per_product(engine: Engine, device_id: int) -> dict[int, int]:
                 .where(SaleRecord.device_id == device_id)
                 .group_by(SaleRecord.product_id)
             ).all()
+        )
+
+
+def first_and_latest_sale(engine: Engine, device_id: int) -> tuple[datetime | None, datetime | None]:
+    with engine.connect() as connection:
+        first, latest = connection.execute(
+            select(func.min(SaleRecord.sold_at), func.max(SaleRecord.sold_at)).where(SaleRecord.device_id == device_id)
+        ).one()
+    return first, latest
+
+
+def sales_by_hour(engine: Engine, device_id: int, since: datetime) -> list[tuple[int | None, int, float, float]]:
+    """(product id, hour of day, units, revenue) of the device's sales after ``since``."""
+    hour = extract("hour", SaleRecord.sold_at)
+    query = (
+        select(
+            SaleRecord.product_id,
+            hour,
+            func.sum(SaleRecord.quantity),
+            func.sum(SaleRecord.quantity * SaleRecord.unit_price),
+        )
+        .where(SaleRecord.device_id == device_id, SaleRecord.sold_at > since)
+        .group_by(SaleRecord.product_id, hour)
+    )
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(query)]  # type: ignore[misc]
+
+
+def basket_count(engine: Engine, device_id: int, since: datetime) -> int:
+    """Transactions (shoppers who bought) at the device after ``since``."""
+    with engine.connect() as connection:
+        return int(
+            connection.scalar(
+                select(func.count(func.distinct(SaleRecord.transaction_id))).where(
+                    SaleRecord.device_id == device_id, SaleRecord.sold_at > since
+                )
+            )
+            or 0
         )
