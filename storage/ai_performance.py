@@ -22,8 +22,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from designer.suggestions import SuggestionKind, Verdict
 from storage.engine import session_factory
-from storage.feedback import SuggestionKind, Verdict, as_date, last_sale_day
+from storage.feedback import as_date, last_sale_day
 from storage.llm_tables import LlmCallRecord
 from storage.performance import roll_up
 from storage.tables import (

@@ -12,9 +12,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QGridLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
+from designer.suggestions import Verdict
 from storage.ai_performance import AiPerformance
 from storage.database import Engine
-from storage.feedback import Verdict
 from widgets import style
 from widgets.experiments_view import ExperimentsView, pg_time
 from widgets.workers import BackgroundJobs, JobState

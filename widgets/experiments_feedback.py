@@ -1,6 +1,6 @@
 """The designer's side of suggestion feedback: decisions the widgets report are stored off the GUI thread.
 
-The suggestion widgets only emit a :class:`storage.feedback.Decision`; this records it (and scores old ones
+The suggestion widgets only emit a :class:`designer.suggestions.Decision`; this records it (and scores old ones
 after a database opens), so no widget touches the database and none waits for it.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from designer.suggestions import Decision
 from storage.database import Engine
-from storage.feedback import Decision
 from widgets.workers import BackgroundJobs, JobState
 
 SCORE = "score suggestion outcomes"

@@ -9,14 +9,14 @@ from ai.auto_fill import FillProposal
 from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from designer.products import Catalogue
-from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict
+from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from widgets.cabinet_view import CabinetView
 
 
 class FillPreviewDialog(QDialog):
     """Accept to apply the proposal as one undoable edit; every slot stays editable afterwards."""
 
-    decided = Signal(object)  # storage.feedback.Decision: accepted or rejected, with the predicted gain
+    decided = Signal(object)  # designer.suggestions.Decision: accepted or rejected, with the predicted gain
 
     def __init__(
         self, cabinet: Cabinet, planogram: Planogram, proposal: FillProposal, catalogue: Catalogue,

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from ai.demand_forecast import ForecastRequest, forecast
 from ai.forecast_data import DeviceHistory, active_slots, device_history
 from ai.services import Services
+from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from storage.database import Engine
-from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from widgets import style
 from widgets.workers import BackgroundJobs, JobState
 
@@ -46,7 +46,7 @@ class ForecastView(QWidget):
     """``ForecastView(engine_or_services, device_id, parent)``; call :meth:`refresh` to recompute."""
 
     par_levels_changed = Signal(object)  # dict {product_id: par level} (int keys: not a QVariantMap)
-    decided = Signal(object)  # storage.feedback.Decision: a suggested par accepted, or changed (modified)
+    decided = Signal(object)  # designer.suggestions.Decision: a suggested par accepted, or changed (modified)
     loaded = Signal()
     failed = Signal(str)
 

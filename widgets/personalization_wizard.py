@@ -45,8 +45,8 @@ from ai.services import Services, ServiceUnavailable
 from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from designer.products import Catalogue
+from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from storage.database import Engine
-from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from widgets import style
 from widgets.cabinet_view import CabinetView
 from widgets.workers import BackgroundJobs, JobState
@@ -67,7 +67,7 @@ class PersonalizationWizard(QWizard):
     """
 
     proposal_ready = Signal(object)  # dict[int, Planogram]: cabinet index → proposed planogram (object: int keys)
-    decided = Signal(object)  # storage.feedback.Decision: the proposal opened (accepted) or closed (rejected)
+    decided = Signal(object)  # designer.suggestions.Decision: the proposal opened (accepted) or closed (rejected)
 
     def __init__(self, services_or_engine: Services | Engine, device_id: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)

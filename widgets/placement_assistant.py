@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from designer.planograms import Planogram
 from designer.positions import Position
 from designer.products import Catalogue
-from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict
+from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from widgets.score_panel import ScorePanel
 from widgets.workers import BackgroundJobs, JobState
 
@@ -42,7 +42,7 @@ class PlacementAssistant(QObject):
     heat_map_shown = Signal(object)  # the PlacementGrid on screen
     analysis_shown = Signal(object)  # the PlacementAnalysis in the panel
     failed = Signal(str)
-    suggestion_decided = Signal(object)  # storage.feedback.Decision: dropped on a best slot, or elsewhere
+    suggestion_decided = Signal(object)  # designer.suggestions.Decision: dropped on a best slot, or elsewhere
 
     def __init__(self, jobs: BackgroundJobs, panel: ScorePanel, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -34,9 +34,10 @@ from PySide6.QtWidgets import (
 
 from ai.llm.client import KeyCheck
 from ai.llm.costs import money
+from designer.claude_tasks import AnswerFormat, ModelChoice, Task
 from designer.roles import Action, PermissionDenied
 from storage.keys import ApiKey, KeyLocation, KeyProblem, KeyStatus, KeyStore
-from storage.settings import AnswerFormat, AppSettings, ModelChoice, SettingsProblem, SettingsStore, Task
+from storage.settings import AppSettings, SettingsProblem, SettingsStore
 from widgets.workers import BackgroundJobs
 
 if TYPE_CHECKING:

@@ -43,10 +43,11 @@ from ai.llm.costs import CostLine, Usage, cost_usd, worst_case_cost_usd
 from ai.llm.errors import SERVICE_FAILURES, ClaudeCancelled, ClaudeUnavailable, Reason, from_sdk_error
 from ai.llm.prompts import SPECS, Image, TaskSpec, build_request, estimated_input_tokens
 from ai.llm.reliability import BreakerState, CircuitBreaker, Clock, RateLimiter, RetryPolicy, SystemClock
+from designer.claude_tasks import AnswerFormat, ModelChoice, Task
 from designer.roles import Action, PermissionDenied
 from storage.keys import ApiKey, KeyStore
 from storage.llm_ledger import CallRecord, LlmLedger
-from storage.settings import AnswerFormat, ModelChoice, SettingsStore, Task
+from storage.settings import SettingsStore
 from storage.users import require_action
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from ai.llm.client import ClaudeClient
 from ai.llm.costs import CostLine
 from ai.llm.errors import ClaudeUnavailable, Reason
 from ai.llm.prompts import Image
-from storage.settings import Task
+from designer.claude_tasks import Task
 
 MAX_LONG_SIDE = 1568  # pixels: larger photos are shrunk by the API anyway, after being paid for in upload time
 MAX_PIXELS = 1_150_000  # about 1,600 image tokens (pixels / 750): the most a photo may cost

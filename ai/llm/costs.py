@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.settings import ModelChoice
+from designer.claude_tasks import ModelChoice
 
 CACHE_WRITE_FACTOR = 1.25
 CACHE_READ_FACTOR = 0.10

@@ -27,7 +27,7 @@ from ai.llm.answers import (
     WhatIfAnswer,
 )
 from ai.llm.redaction import redact
-from storage.settings import AnswerFormat, ModelChoice, Task
+from designer.claude_tasks import AnswerFormat, ModelChoice, Task
 
 DATA_OPEN = "<planogram_facts>"
 DATA_CLOSE = "</planogram_facts>"

@@ -32,7 +32,8 @@ from ai.demand_forecast import ForecastRequest, forecast, record_actuals, store_
 from ai.experiment_tracking import ExperimentPlan, complete_experiment, create_experiment
 from ai.experiments import Assignment, assign_groups
 from ai.services import Services
-from storage.feedback import Measure, Suggestion, SuggestionKind, Verdict, record_feedback, score_outcomes
+from designer.suggestions import Measure, Suggestion, SuggestionKind, Verdict
+from storage.feedback import record_feedback, score_outcomes
 from storage.schema import prepare_database
 from storage.simulator import PlantedTreatment, build_demo_fleet
 from storage.tables import Device, SaleRecord

@@ -10,8 +10,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from designer.planograms import Planogram
+from designer.suggestions import Measure, Suggestion, SuggestionKind, Verdict
 from storage.ai_performance import read_ai_performance
-from storage.feedback import Measure, Suggestion, SuggestionKind, Verdict, record_feedback
+from storage.feedback import record_feedback
 from storage.llm_tables import LlmCallRecord
 from storage.tables import AiPrediction, PlanogramRecord, SaleRecord
 from storage.versions import PlanogramVersions

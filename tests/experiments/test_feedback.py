@@ -9,16 +9,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from storage.feedback import (
-    Measure,
-    Suggestion,
-    SuggestionKind,
-    Verdict,
-    accuracy_score,
-    feedback_summary,
-    record_feedback,
-    score_outcomes,
-)
+from designer.suggestions import Measure, Suggestion, SuggestionKind, Verdict
+from storage.feedback import accuracy_score, feedback_summary, record_feedback, score_outcomes
 from storage.tables import AiFeedback, AiPrediction, SaleRecord
 
 END = date(2026, 6, 30)

@@ -18,7 +18,8 @@ from designer.cabinets import Cabinet, TemperatureZone
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Catalogue
-from storage.feedback import Decision, Measure, Suggestion, SuggestionKind, Verdict, record_feedback
+from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
+from storage.feedback import record_feedback
 from storage.schema import prepare_database
 from storage.simulator import build_demo_fleet
 from widgets.ai_dashboard import AiDashboard

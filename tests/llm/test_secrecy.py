@@ -18,9 +18,10 @@ from fake_messages_api import FakeMessagesApi, Reply
 
 from ai.llm.client import ClaudeClient
 from ai.llm.errors import ClaudeUnavailable
+from designer.claude_tasks import Task
 from storage.keys import ApiKey, KeyStore
 from storage.llm_tables import LlmLedger
-from storage.settings import SettingsStore, Task
+from storage.settings import SettingsStore
 
 
 def _files_under(*folders: Path) -> list[Path]:

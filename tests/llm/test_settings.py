@@ -8,16 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from designer.claude_tasks import DEFAULT_MODELS, AnswerFormat, Task
 from storage.app_context import DataFolders
-from storage.settings import (
-    DEFAULT_MODELS,
-    SETTINGS_VERSION,
-    AnswerFormat,
-    AppSettings,
-    SettingsProblem,
-    SettingsStore,
-    Task,
-)
+from storage.settings import SETTINGS_VERSION, AppSettings, SettingsProblem, SettingsStore
 
 
 def test_settings_live_under_the_user_config_dir(tmp_path: Path) -> None:

@@ -9,8 +9,9 @@ from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
 from ai.llm.client import ClaudeClient
+from designer.claude_tasks import AnswerFormat, Task
 from storage.keys import SERVICE, ApiKey, KeyStore
-from storage.settings import AnswerFormat, SettingsStore, Task
+from storage.settings import SettingsStore
 from widgets.settings_dialog import SettingsDialog
 
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")
