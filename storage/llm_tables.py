@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, Float, Index, Integer, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage.tables import AuditLogRecord, Base
+from storage.base import Base
+from storage.tables import AuditLogRecord
 
 
 class LlmCallRecord(Base):

@@ -12,13 +12,19 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Engine, MetaData, inspect
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from storage import llm_tables, sync_tables, tables
+from storage.base import Base
 from storage.engine import display_url, make_engine, normalise_url, sqlite_file
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 HEAD = "head"
+# Each table module puts its tables on the one Base when imported; naming all three here is what makes
+# OUR_SCHEMA complete for everyone who needs every table (alembic's target, the demo writer, the tests).
+TABLE_MODULES = (tables, llm_tables, sync_tables)
+OUR_SCHEMA: MetaData = Base.metadata
 
 
 class DatabaseProblem(RuntimeError):

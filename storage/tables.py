@@ -25,12 +25,9 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-class Base(DeclarativeBase):
-    pass
-
+from storage.base import Base
 
 # --- CVD core -----------------------------------------------------------------------------------
 
@@ -277,8 +274,3 @@ class DemandForecast(Base):
 
 
 AI_TABLES = ("ai_predictions", "ai_experiments", "ai_feedback", "planogram_performance", "demand_forecasts")
-
-# The LLM usage ledger and answer cache live in their own module but on the same Base: importing them here
-# means every user of the schema (migrations, the simulator's table list) sees one complete set of tables.
-import storage.llm_tables  # noqa: E402
-import storage.sync_tables  # noqa: E402, F401

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
-from storage.tables import Base
+from storage.schema import OUR_SCHEMA
 
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
-    target_metadata=Base.metadata,
+    target_metadata=OUR_SCHEMA,
     render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters tables by copy-and-move
 )
 with context.begin_transaction():

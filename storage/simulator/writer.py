@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection, Table, delete, func, insert, select
 
+from storage.schema import OUR_SCHEMA
 from storage.simulator.catalogue import USERS, ProductTable, money, product_rows
 from storage.simulator.demand import DeviceSales
 from storage.simulator.history import SECONDS_PER_DAY, History
 from storage.simulator.layouts import EMPTY_SLOT_CAPACITY, CabinetPlan, DevicePlan, PlanogramPlan
 from storage.tables import (
     AuditLogRecord,
-    Base,
     CabinetRecord,
     Device,
     PlanogramRecord,
@@ -48,7 +48,7 @@ SALES_COLUMNS = (
 STOCKOUT_COLUMNS = ("device_id", "cabinet_index", "position", "product_id", "sold_out_at", "restocked_at")
 PLANNER = "maria.manager"
 BUILDER = "admin"
-OUR_TABLES: tuple[Table, ...] = tuple(Base.metadata.sorted_tables)
+OUR_TABLES: tuple[Table, ...] = tuple(OUR_SCHEMA.sorted_tables)
 
 
 def occupied_tables_message(counts: dict[str, int], where: str) -> str | None:

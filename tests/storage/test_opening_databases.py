@@ -25,11 +25,11 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(database_url:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from storage.tables import Base
+    from storage.schema import OUR_SCHEMA
 
     engine = prepare_database(database_url)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        differences = compare_metadata(MigrationContext.configure(connection), OUR_SCHEMA)
     # the seed's two "created_at DESC" indexes are expressions, which alembic can only compare approximately
     descending = {"idx_ai_predictions_device", "idx_planogram_performance_date"}
     assert [change for change in differences if getattr(change[1], "name", None) not in descending] == []

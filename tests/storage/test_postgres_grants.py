@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from storage.tables import Base
+from storage.schema import OUR_SCHEMA
 from tests.postgres_support import cvd_sample_postgres, drop_database, server_url
 
 GRANTS = Path(__file__).resolve().parents[2] / "storage" / "postgres_grants.sql"
@@ -36,7 +36,7 @@ def logins() -> Iterator[dict[str, str]]:
     engine = sa.create_engine(url, poolclass=NullPool)
     names = {role: f"{role}_{uuid.uuid4().hex[:8]}" for role in ROLES}
     try:
-        Base.metadata.create_all(engine, tables=[Base.metadata.tables[name] for name in SEED_AI_TABLES])
+        OUR_SCHEMA.create_all(engine, tables=[OUR_SCHEMA.tables[name] for name in SEED_AI_TABLES])
         _apply_grants(url)
         _apply_grants(url)
         with engine.begin() as connection:
