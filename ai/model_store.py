@@ -17,12 +17,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import platformdirs
-from sqlalchemy import Engine, func, select
 
 from ai.placement_history import TrainingCancelled, read_placement_history
 from ai.placement_model import FORMAT_VERSION, PlacementModel, fit_placement_model
+from storage.database import Engine
 from storage.engine import APP_NAME, display_url, normalise_url, sqlite_file
-from storage.tables import CabinetRecord, Device, PlanogramRecord, ProductRecord, SaleRecord, StockoutRecord
+from storage.model_fingerprints import placement_data_facts
 
 Progress = Callable[[int, str], None]
 StopRequest = Callable[[], bool]
@@ -49,24 +49,7 @@ def database_identity(url: str) -> str:
 
 def data_fingerprint(engine: Engine) -> str:
     """A digest of what the placement model learns from; cheap (counts and maxima, mostly on primary keys)."""
-    facts: dict[str, object] = {}
-    in_force = PlanogramRecord.activated_at.is_not(None)
-    queries = {
-        # sales by their first and last id only (each a primary-key lookup; a count is a full scan of
-        # millions of rows): new or re-synced sales get new ids, and history is pruned from the oldest
-        "sales_first": select(func.min(SaleRecord.id)),
-        "sales_last": select(func.max(SaleRecord.id)),
-        "stockouts": select(func.count(), func.max(StockoutRecord.id), func.max(StockoutRecord.restocked_at)),
-        "planograms": select(func.count(), func.max(PlanogramRecord.id), func.max(PlanogramRecord.activated_at)).where(
-            in_force
-        ),
-        "products": select(func.count(), func.max(ProductRecord.id), func.sum(ProductRecord.price)),
-        "devices": select(func.count(), func.max(Device.id)),
-        "cabinets": select(func.count(), func.sum(CabinetRecord.rows * 100 + CabinetRecord.columns)),
-    }
-    with engine.connect() as connection:
-        for name, query in queries.items():
-            facts[name] = [str(value) for value in connection.execute(query).one()]
+    facts: dict[str, object] = dict(placement_data_facts(engine))
     facts["format"] = FORMAT_VERSION
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:24]
 

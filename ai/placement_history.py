@@ -13,27 +13,18 @@ span, each device's hour-of-week rhythm, and the baskets for co-purchase lift.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import DBAPIError
 
 from ai.basket_lift import BasketCounts
 from ai.demand_clock import HOURS_PER_WEEK, DemandClock, hour_of_week, seconds_since_monday
 from ai.placement_features import NEIGHBOUR_STEPS, NO_PRODUCT, index_of
 from designer.positions import ROW_LETTERS, Position, PositionError
-from storage.tables import (
-    CabinetRecord,
-    Device,
-    PlanogramRecord,
-    PlanogramSlotRecord,
-    ProductRecord,
-    SaleRecord,
-    StockoutRecord,
-)
+from storage.database import Engine
+from storage.fleet_history import last_sale_id, placement_reference, sales_chunks, slot_stockouts
 
 Progress = Callable[[int, str], None]
 StopRequest = Callable[[], bool]
@@ -116,45 +107,6 @@ class _Keys:
         return np.where(valid, key, -1)
 
 
-def _read_reference(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    with engine.connect() as connection:
-        devices = pd.read_sql(select(Device.id, Device.location_type).order_by(Device.id), connection)
-        cabinets = pd.read_sql(
-            select(
-                CabinetRecord.device_id,
-                CabinetRecord.cabinet_index,
-                CabinetRecord.rows,
-                CabinetRecord.columns,
-                CabinetRecord.temperature_zone,
-            ),
-            connection,
-        )
-        products = pd.read_sql(
-            select(ProductRecord.id, ProductRecord.category, ProductRecord.price, ProductRecord.temperature_requirement)
-            .where(ProductRecord.is_system.is_(False))
-            .order_by(ProductRecord.id),
-            connection,
-        )
-        in_force = (PlanogramRecord.activated_at.is_not(None)) & (PlanogramRecord.status != "draft")
-        planograms = pd.read_sql(
-            select(
-                PlanogramRecord.id.label("planogram_id"),
-                PlanogramRecord.device_id,
-                PlanogramRecord.cabinet_index,
-                PlanogramRecord.version,
-                PlanogramRecord.activated_at,
-            ).where(in_force),
-            connection,
-        )
-        slots = pd.read_sql(
-            select(PlanogramSlotRecord.planogram_id, PlanogramSlotRecord.position, PlanogramSlotRecord.product_id)
-            .join(PlanogramRecord, PlanogramRecord.id == PlanogramSlotRecord.planogram_id)
-            .where(in_force, PlanogramSlotRecord.product_id.is_not(None)),
-            connection,
-        )
-    return devices, cabinets, products, planograms, slots
-
-
 def _spans(
     planograms: pd.DataFrame, slots: pd.DataFrame, cabinets: pd.DataFrame, keys: _Keys, product_ids: np.ndarray
 ) -> pd.DataFrame:
@@ -186,29 +138,6 @@ def _spans(
 _SALES_COLUMNS = ("device_id", "cabinet_index", "position", "product_id", "sold_at", "quantity", "transaction_id")
 
 
-def _sales_chunks(engine: Engine) -> Iterator[pd.DataFrame]:
-    """Every vend, in chunks, straight from the driver's cursor: per-row ORM/Core processing would double the
-    time on a 12-million-row fleet. Timestamps arrive as text (SQLite) or datetimes; pandas parses either.
-
-    The cursor is the driver's own, opened before SQLAlchemy sees a row: a streamed SQLAlchemy result buffers
-    the first row itself, and reading its ``.cursor`` behind its back lost that vend on PostgreSQL. There a
-    named (server-side) cursor keeps memory flat on large fleets."""
-    table = SaleRecord.__table__
-    query = f"SELECT {', '.join(_SALES_COLUMNS)} FROM {table.name}"  # plain column names: portable SQL
-    driver_error = engine.dialect.loaded_dbapi.Error
-    with engine.connect() as connection:
-        driver = connection.connection
-        cursor = driver.cursor(name="placement_sales") if engine.dialect.name == "postgresql" else driver.cursor()
-        try:
-            cursor.execute(query)
-            while rows := cursor.fetchmany(SALES_CHUNK_ROWS):
-                yield pd.DataFrame.from_records(rows, columns=_SALES_COLUMNS)
-        except driver_error as error:  # wrapped as SQLAlchemy would, so callers catch one kind of error
-            raise DBAPIError.instance(query, None, error, driver_error) from error
-        finally:
-            cursor.close()
-
-
 @dataclass
 class _SalesTally:
     units: np.ndarray
@@ -238,7 +167,7 @@ def _tally_sales(
         products=[],
     )
     lookup = spans[["key", "start", "end"]].assign(span=np.arange(len(spans))).sort_values("start")
-    for chunk in _sales_chunks(engine):
+    for chunk in sales_chunks(engine, _SALES_COLUMNS, SALES_CHUNK_ROWS):
         _check(should_stop)
         seconds = seconds_since_monday(pd.to_datetime(chunk["sold_at"], format="ISO8601").to_numpy())
         device = index_of(device_ids, chunk["device_id"].to_numpy())
@@ -271,18 +200,7 @@ def _stockout_days(
     engine: Engine, spans: pd.DataFrame, keys: _Keys, product_ids: np.ndarray, clock: DemandClock
 ) -> np.ndarray:
     """Demand-days each span stood sold out (stock-out windows clipped to the span)."""
-    with engine.connect() as connection:
-        stockouts = pd.read_sql(
-            select(
-                StockoutRecord.device_id,
-                StockoutRecord.cabinet_index,
-                StockoutRecord.position,
-                StockoutRecord.product_id,
-                StockoutRecord.sold_out_at,
-                StockoutRecord.restocked_at,
-            ),
-            connection,
-        )
+    stockouts = slot_stockouts(engine)
     lost = np.zeros(len(spans))
     if stockouts.empty or spans.empty:
         return lost
@@ -325,7 +243,7 @@ def read_placement_history(
     """Read the database into slot spans with units and censored exposure (5–70 % of training progress)."""
     report: Progress = progress or (lambda _percent, _message: None)
     report(1, "Reading devices, products and planograms")
-    devices, cabinets, products, planograms, slots = _read_reference(engine)
+    devices, cabinets, products, planograms, slots = placement_reference(engine)
     device_ids = devices["id"].to_numpy(dtype=np.int64)
     product_ids = products["id"].to_numpy(dtype=np.int64)
     location_types = sorted(devices["location_type"].fillna("unknown").unique().tolist())
@@ -340,8 +258,7 @@ def read_placement_history(
     spans = spans[spans["device"] >= 0].reset_index(drop=True)
     _check(should_stop)
 
-    with engine.connect() as connection:
-        total_rows = int(connection.scalar(select(SaleRecord.id).order_by(SaleRecord.id.desc()).limit(1)) or 0)
+    total_rows = last_sale_id(engine)
     tally = _tally_sales(engine, spans, keys, device_ids, product_ids, total_rows, report, should_stop)
     _check(should_stop)
 

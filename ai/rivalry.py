@@ -41,11 +41,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
-from sqlalchemy import Engine, func, select
 
 from ai.demand_clock import HOURS_PER_WEEK, SECONDS_PER_HOUR, DemandClock
-from ai.forecast_data import weather_regions
-from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, SaleRecord, StockoutRecord
+from storage.database import Engine
+from storage.fleet_history import slot_records
+from storage.holidays_and_weather import weather_regions
+from storage.model_fingerprints import fleet_history_stamp
 
 FALSE_DISCOVERY_RATE = 0.05
 MAX_RATE_RATIO = 0.9
@@ -131,93 +132,15 @@ class RivalPair:
 # --- reading the fleet ------------------------------------------------------------------------------------------
 
 
-def _hours(column, engine: Engine):
-    """A timestamp column as hours since 2000-01-01 (computed by SQLite itself when it can: no row parsing)."""
-    if engine.dialect.name == "sqlite":
-        return (func.julianday(column) - func.julianday("2000-01-01")) * 24.0
-    return column
-
-
-def _as_hours(values: pd.Series, engine: Engine) -> np.ndarray:
-    if engine.dialect.name == "sqlite":
-        return pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    return ((pd.to_datetime(values) - pd.Timestamp("2000-01-01")) / pd.Timedelta(hours=1)).to_numpy(dtype=float)
-
-
-def _frame(connection, query, columns: list[str]) -> pd.DataFrame:
-    """The query's rows as a frame. On SQLite the driver's own cursor reads them (SQLAlchemy's row objects
-    cost several times the fetch itself on a fleet's sales); the query has no user input to bind."""
-    if connection.dialect.name == "sqlite":
-        cursor = connection.connection.driver_connection.cursor()
-        try:
-            cursor.execute(str(query.compile(connection, compile_kwargs={"literal_binds": True})))
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
-    else:
-        rows = [tuple(row) for row in connection.execute(query)]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _read(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[int, str]]:
-    with engine.connect() as connection:
-        slots = _frame(
-            connection,
-            select(
-                PlanogramRecord.device_id,
-                PlanogramRecord.cabinet_index,
-                PlanogramRecord.version,
-                _hours(PlanogramRecord.activated_at, engine),
-                PlanogramSlotRecord.position,
-                PlanogramSlotRecord.product_id,
-            )
-            .join(PlanogramRecord, PlanogramRecord.id == PlanogramSlotRecord.planogram_id)
-            .where(PlanogramRecord.status.in_(("active", "archived")), PlanogramRecord.activated_at.is_not(None)),
-            ["device", "cabinet", "version", "start", "position", "product"],
-        )
-        sales = _frame(
-            connection,
-            select(
-                SaleRecord.device_id,
-                SaleRecord.cabinet_index,
-                SaleRecord.position,
-                SaleRecord.product_id,
-                _hours(SaleRecord.sold_at, engine),
-                SaleRecord.quantity,
-                SaleRecord.transaction_id,
-            ),
-            [*_SLOT, "at", "quantity", "basket"],
-        )
-        stockouts = _frame(
-            connection,
-            select(
-                StockoutRecord.device_id,
-                StockoutRecord.cabinet_index,
-                StockoutRecord.position,
-                StockoutRecord.product_id,
-                _hours(StockoutRecord.sold_out_at, engine),
-                _hours(StockoutRecord.restocked_at, engine),
-            ),
-            [*_SLOT, "start", "end"],
-        )
-        shapes = _frame(
-            connection,
-            select(CabinetRecord.device_id, CabinetRecord.cabinet_index, CabinetRecord.rows, CabinetRecord.columns),
-            ["device", "cabinet", "rows", "columns"],
-        )
-        locations = {int(d): str(t) for d, t in connection.execute(select(Device.id, Device.location_type)).all()}
-    return slots, sales, stockouts, shapes, locations
-
-
 def fleet_days(engine: Engine) -> FleetDays | None:
     """Read the fleet's planograms, sales and stock-outs as slot-days (None when there is nothing to read)."""
-    slots, sales, stockouts, shapes, locations = _read(engine)
+    records = slot_records(engine)
+    slots, sales, stockouts, shapes = records.slots, records.sales, records.stockouts, records.shapes
+    locations = records.locations
     slots = slots.dropna(subset=["product"])
     if slots.empty or sales.empty:
         return None
     slots["product"] = slots["product"].astype(np.int64)
-    slots["start"] = _as_hours(slots["start"], engine)
-    sales["at"] = _as_hours(sales["at"], engine)
     bounds = sales.groupby("device")["at"].agg(first="min", last="max").reset_index()
     # a version runs until the cabinet's next activation, the last one until the device's latest sale
     following = slots.groupby(["device", "cabinet", "version"])["start"].first().rename("next").reset_index()
@@ -252,9 +175,8 @@ def fleet_days(engine: Engine) -> FleetDays | None:
     grid = by_day(slots[[*_SLOT, "start", "end"]]).groupby([*_SLOT, "day"], as_index=False)[["exposure", "share"]].sum()
     if not stockouts.empty:
         stockouts["product"] = stockouts["product"].astype(np.int64)
-        stockouts["start"] = _as_hours(stockouts["start"], engine)
         stockouts = stockouts.merge(bounds[["device", "last"]], on="device")
-        stockouts["end"] = np.minimum(_as_hours(stockouts["end"], engine), stockouts["last"])
+        stockouts["end"] = np.minimum(stockouts["end"].to_numpy(dtype=float), stockouts["last"])
         stockouts["end"] = stockouts["end"].fillna(stockouts["last"])
         stockouts = stockouts[stockouts["end"] > stockouts["start"]]
         lost = by_day(stockouts[[*_SLOT, "start", "end"]]).groupby([*_SLOT, "day"], as_index=False)["exposure"].sum()
@@ -539,18 +461,7 @@ _LOCK = threading.Lock()
 
 def fleet_rivals(engine: Engine, category: Mapping[int, str]) -> list[RivalPair]:
     """:func:`find_rivals` of the fleet, cached until the sales, stock-outs or planograms change."""
-    with engine.connect() as connection:
-        stamp = (
-            tuple(
-                connection.execute(
-                    select(func.count(SaleRecord.id), func.max(SaleRecord.id)).select_from(SaleRecord)
-                ).one()
-            )
-            + tuple(connection.execute(select(func.count(StockoutRecord.id), func.max(StockoutRecord.id))).one())
-            + tuple(
-                connection.execute(select(func.count(PlanogramRecord.id), func.max(PlanogramRecord.updated_at))).one()
-            )
-        )
+    stamp = fleet_history_stamp(engine)
     key = (str(engine.url), id(engine), stamp, tuple(sorted(category.items())))
     with _LOCK:
         if key in _CACHE:
