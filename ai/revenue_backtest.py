@@ -25,18 +25,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
 from ai.model_store import data_fingerprint, model_version_for
 from ai.placement_history import read_placement_history
@@ -53,10 +49,14 @@ from ai.revenue_model import (
 )
 from designer.cabinets import Cabinet
 from designer.planograms import Planogram
+from storage.backtest_copies import copy_as_of
+from storage.database import Engine
 from storage.engine import default_database_url, normalise_url, sqlite_file
-from storage.fleet import FleetRepository, planogram_from_record
+from storage.fleet import FleetRepository
+from storage.planogram_history import versions_put_in_force
+from storage.sales_history import cabinet_revenue, fleet_first_and_last_sale
 from storage.schema import prepare_database
-from storage.tables import PlanogramRecord, SaleRecord
+from storage.versions import PlanogramVersions
 
 Progress = Callable[[int, str], None]
 GROUP_DAYS = 7
@@ -163,18 +163,8 @@ def _midnight(day: date) -> datetime:
 
 def _changes(engine: Engine, horizon: int) -> tuple[list[tuple[int, int, int, date]], date | None]:
     """(device, cabinet, new planogram id, change day) of every re-planogramming with ``horizon`` days after it."""
-    with engine.connect() as connection:
-        last = connection.scalar(select(func.max(SaleRecord.sold_at)))
-        rows = connection.execute(
-            select(
-                PlanogramRecord.device_id,
-                PlanogramRecord.cabinet_index,
-                PlanogramRecord.id,
-                PlanogramRecord.activated_at,
-            )
-            .where(PlanogramRecord.activated_at.is_not(None), PlanogramRecord.status != "draft")
-            .order_by(PlanogramRecord.activated_at)
-        ).all()
+    _first, last = fleet_first_and_last_sale(engine)
+    rows = versions_put_in_force(engine)
     if last is None:
         return [], None
     end = _day(last)
@@ -212,33 +202,9 @@ def _weekly_origins(first: date, end: date, horizon: int, taken: list[date]) -> 
     return origins
 
 
-def _cut_copy(source: Path, cut_off: date, folder: Path) -> str:
-    """A copy of the database as it stood at midnight before ``cut_off``."""
-    target = folder / f"cut-{cut_off.isoformat()}.sqlite"
-    with closing(sqlite3.connect(source)) as original, closing(sqlite3.connect(target)) as copy:
-        original.backup(copy)
-        stamp = _midnight(cut_off).isoformat(sep=" ")
-        copy.execute("DELETE FROM sales WHERE sold_at >= ?", (stamp,))
-        copy.execute("DELETE FROM stockouts WHERE sold_out_at >= ?", (stamp,))
-        copy.execute("UPDATE stockouts SET restocked_at = NULL WHERE restocked_at >= ?", (stamp,))
-        later = "SELECT id FROM planograms WHERE activated_at >= ?"
-        copy.execute(f"DELETE FROM planogram_slots WHERE planogram_id IN ({later})", (stamp,))
-        copy.execute(f"DELETE FROM planograms WHERE id IN ({later})", (stamp,))
-        copy.commit()
-    return f"sqlite:///{target}"
-
-
 def _actual(engine: Engine, device: int, cabinet: int, start: date, days: int) -> float:
-    with engine.connect() as connection:
-        total = connection.scalar(
-            select(func.sum(SaleRecord.quantity * SaleRecord.unit_price)).where(
-                SaleRecord.device_id == device,
-                SaleRecord.cabinet_index == cabinet,
-                SaleRecord.sold_at >= _midnight(start),
-                SaleRecord.sold_at < _midnight(start + timedelta(days=days)),
-            )
-        )
-    return float(total or 0) / days
+    total = cabinet_revenue(engine, device, cabinet, _midnight(start), _midnight(start + timedelta(days=days)))
+    return total / days
 
 
 def run_revenue_backtest(
@@ -256,18 +222,12 @@ def run_revenue_backtest(
     catalogue = repository.catalogue()
     changes, end = _changes(engine, horizon)
     groups = _groups(changes)
-    with engine.connect() as connection:
-        first = connection.scalar(select(func.min(SaleRecord.sold_at)))
+    first, _last = fleet_first_and_last_sale(engine)
     if first is not None and end is not None:
         grid = _weekly_origins(_day(first), end, horizon, [cut_off for cut_off, _ in groups])
         groups.extend((origin, []) for origin in grid)
     groups = sorted(groups[:max_cut_offs], key=lambda group: group[0])  # a short run keeps the change groups
-    with engine.connect() as connection:
-        versions = connection.execute(
-            select(PlanogramRecord.device_id, PlanogramRecord.cabinet_index, PlanogramRecord.activated_at).where(
-                PlanogramRecord.activated_at.is_not(None), PlanogramRecord.status != "draft"
-            )
-        ).all()
+    versions = [(device, cabinet, activated) for device, cabinet, _id, activated in versions_put_in_force(engine)]
     activations: dict[tuple[int, int], list[date]] = {}
     for device, cabinet, activated in versions:
         activations.setdefault((int(device), int(cabinet)), []).append(_day(activated))
@@ -275,7 +235,7 @@ def run_revenue_backtest(
     with tempfile.TemporaryDirectory(prefix="revenue-backtest-") as folder:
         for number, (cut_off, group) in enumerate(groups):
             report(int(100 * number / max(len(groups), 1)), f"Training on the history before {cut_off}")
-            cut_url = _cut_copy(source, cut_off, Path(folder))
+            cut_url = copy_as_of(source, cut_off, Path(folder))
             cut_engine = prepare_database(cut_url)
             fingerprint = data_fingerprint(cut_engine)
             model = fit_placement_model(read_placement_history(cut_engine), fingerprint, model_version_for(fingerprint))
@@ -331,10 +291,7 @@ def repository_cabinet(repository: FleetRepository, device: int, cabinet_index: 
 
 
 def _planogram(engine: Engine, planogram_id: int) -> Planogram:
-    with Session(engine) as session:
-        record = session.get(PlanogramRecord, planogram_id)
-        assert record is not None
-        return planogram_from_record(record)
+    return PlanogramVersions(engine).load(planogram_id)
 
 
 # --- command line --------------------------------------------------------------------------------

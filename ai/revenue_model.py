@@ -55,8 +55,6 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 from scipy.stats import poisson
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
 from ai.confidence import history_confidence
 from ai.placement_scoring import PlacementScorer
@@ -64,8 +62,10 @@ from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from designer.positions import Position
 from designer.products import Catalogue
-from storage.fleet import planogram_from_record
-from storage.tables import PlanogramRecord, SaleRecord, StockoutRecord
+from storage.database import Engine
+from storage.planogram_history import planogram_in_force, versions_put_in_force
+from storage.sales_history import cabinet_daily_revenue, daily_revenue_by_cabinet, latest_sale
+from storage.stockouts import restock_times
 
 DAYS_PER_MONTH = 30
 SUBSTITUTE_LIFT = 0.25
@@ -191,45 +191,30 @@ def restock_gaps(visit_days: Iterable[date]) -> tuple[tuple[float, ...], bool]:
 
 def read_cabinet_facts(engine: Engine, device_id: int, cabinet_index: int, as_of: date | None = None) -> CabinetFacts:
     """The cabinet's recent daily revenue, its machine's restock days and the planogram in force."""
-    day = func.date(SaleRecord.sold_at)
-    with engine.connect() as connection:
-        latest = connection.scalar(select(func.max(SaleRecord.sold_at)).where(SaleRecord.device_id == device_id))
-        if as_of is None and latest is not None:
-            as_of = _as_date(latest)
-        since = (as_of - timedelta(days=LEVEL_DAYS * 4)) if as_of else None
-        query = (
-            select(day, func.sum(SaleRecord.quantity * SaleRecord.unit_price))
-            .where(SaleRecord.device_id == device_id, SaleRecord.cabinet_index == cabinet_index)
-            .group_by(day)
+    latest = latest_sale(engine, device_id)
+    if as_of is None and latest is not None:
+        as_of = _as_date(latest)
+    since = (as_of - timedelta(days=LEVEL_DAYS * 4)) if as_of else None
+    if since is not None:
+        rows = cabinet_daily_revenue(
+            engine,
+            device_id,
+            cabinet_index,
+            datetime.combine(since, datetime.min.time()),
+            datetime.combine(as_of + timedelta(days=1), datetime.min.time()),
         )
-        if since is not None:
-            query = query.where(SaleRecord.sold_at >= datetime.combine(since, datetime.min.time()))
-            query = query.where(SaleRecord.sold_at < datetime.combine(as_of + timedelta(days=1), datetime.min.time()))
-        rows = connection.execute(query).all()
-        restocks = connection.execute(
-            select(StockoutRecord.restocked_at).where(
-                StockoutRecord.device_id == device_id, StockoutRecord.restocked_at.is_not(None)
-            )
-        ).scalars()
-        visits = [_as_date(value) for value in restocks if as_of is None or _as_date(value) <= as_of]
-        planogram_query = (
-            select(PlanogramRecord)
-            .where(
-                PlanogramRecord.device_id == device_id,
-                PlanogramRecord.cabinet_index == cabinet_index,
-                PlanogramRecord.activated_at.is_not(None),
-                PlanogramRecord.status != "draft",
-            )
-            .order_by(PlanogramRecord.activated_at.desc(), PlanogramRecord.version.desc())
-        )
-        if as_of is not None:
-            planogram_query = planogram_query.where(
-                PlanogramRecord.activated_at < datetime.combine(as_of + timedelta(days=1), datetime.min.time())
-            )
-        with Session(bind=connection) as session:
-            record = session.scalars(planogram_query).first()
-            in_force = planogram_from_record(record) if record is not None else None
-            since_day = _as_date(record.activated_at) if record is not None and record.activated_at else None
+    else:
+        rows = cabinet_daily_revenue(engine, device_id, cabinet_index)
+    restocks = restock_times(engine, device_id)
+    visits = [_as_date(value) for value in restocks if as_of is None or _as_date(value) <= as_of]
+    found = planogram_in_force(
+        engine,
+        device_id,
+        cabinet_index,
+        datetime.combine(as_of + timedelta(days=1), datetime.min.time()) if as_of is not None else None,
+    )
+    in_force, activated = found if found is not None else (None, None)
+    since_day = _as_date(activated) if found is not None and activated else None
     gaps, known = restock_gaps(visits)
     revenue = pd.Series({_as_date(d): float(v or 0) for d, v in rows}, dtype=float)
     if as_of is not None and since is not None:
@@ -534,19 +519,8 @@ def calibrate(daily: Mapping[object, pd.Series], horizon: int = DAYS_PER_MONTH) 
 
 def read_calibration(engine: Engine, until: datetime | None = None, horizon: int = DAYS_PER_MONTH) -> Calibration:
     """Conformal scores from every cabinet's history, each cut into stretches of one planogram in force."""
-    day = func.date(SaleRecord.sold_at)
-    with engine.connect() as connection:
-        query = select(
-            SaleRecord.device_id, SaleRecord.cabinet_index, day, func.sum(SaleRecord.quantity * SaleRecord.unit_price)
-        ).group_by(SaleRecord.device_id, SaleRecord.cabinet_index, day)
-        if until is not None:
-            query = query.where(SaleRecord.sold_at < until)
-        rows = connection.execute(query).all()
-        changes = connection.execute(
-            select(PlanogramRecord.device_id, PlanogramRecord.cabinet_index, PlanogramRecord.activated_at).where(
-                PlanogramRecord.activated_at.is_not(None), PlanogramRecord.status != "draft"
-            )
-        ).all()
+    rows = daily_revenue_by_cabinet(engine, until)
+    changes = [(device, cabinet, activated) for device, cabinet, _planogram, activated in versions_put_in_force(engine)]
     if not rows:
         return Calibration()
     frame = pd.DataFrame(rows, columns=["device", "cabinet", "day", "revenue"])

@@ -13,9 +13,6 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-
-from sqlalchemy import insert
 
 from ai.endpoints import PREDICT_REVENUE, Answer
 from ai.revenue_model import (
@@ -37,8 +34,8 @@ from designer.planograms import Planogram
 from designer.positions import Position
 from designer.validation import PlanogramInvalid, Problem, slots_from_entries
 from storage.app_context import DataFolders
+from storage.predictions import store_prediction
 from storage.settings import SettingsStore
-from storage.tables import AiPrediction
 
 MODEL_PREFIX = "rv1+"
 MAX_HORIZON_DAYS = 365
@@ -326,19 +323,17 @@ def record_prediction(
     services: Services, comparison: RevenueComparison, request: object, body: dict, response_ms: float
 ) -> None:
     """One ``ai_predictions`` row per answer (prediction_type 'revenue')."""
-    with services.reading(), services.engine.begin() as connection:
-        connection.execute(
-            insert(AiPrediction).values(
-                prediction_type="revenue",
-                device_id=comparison.cabinet.device_id,
-                cabinet_index=comparison.cabinet.index,
-                input_data=json.dumps(request, default=str),
-                prediction_result=json.dumps(body),
-                confidence_score=round(comparison.confidence_score(), 2),
-                model_version=comparison.model_version[:20],
-                response_time_ms=round(response_ms),
-                created_at=datetime.now(),
-            )
+    with services.reading():
+        store_prediction(
+            services.engine,
+            prediction_type="revenue",
+            device_id=comparison.cabinet.device_id,
+            cabinet_index=comparison.cabinet.index,
+            input_data=json.dumps(request, default=str),
+            prediction_result=json.dumps(body),
+            confidence_score=round(comparison.confidence_score(), 2),
+            model_version=comparison.model_version[:20],
+            response_time_ms=round(response_ms),
         )
 
 

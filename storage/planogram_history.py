@@ -4,10 +4,14 @@ version in force on a given day. Read for the models; saving and activating vers
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
-from designer.planograms import PlanogramStatus
+from designer.planograms import Planogram, PlanogramStatus
+from storage.fleet import planogram_from_record
 from storage.tables import PlanogramRecord, PlanogramSlotRecord
 
 
@@ -48,3 +52,42 @@ def carried_products(engine: Engine, device_id: int) -> frozenset[int]:
                 .distinct()
             )
         )
+
+
+def versions_put_in_force(engine: Engine) -> list[tuple[int, int, int, datetime]]:
+    """(device id, cabinet index, planogram id, activated at) of every version put in force, oldest first."""
+    with engine.connect() as connection:
+        return [
+            tuple(row)  # type: ignore[misc]
+            for row in connection.execute(
+                select(
+                    PlanogramRecord.device_id,
+                    PlanogramRecord.cabinet_index,
+                    PlanogramRecord.id,
+                    PlanogramRecord.activated_at,
+                )
+                .where(PlanogramRecord.activated_at.is_not(None), PlanogramRecord.status != "draft")
+                .order_by(PlanogramRecord.activated_at)
+            ).all()
+        ]
+
+
+def planogram_in_force(
+    engine: Engine, device_id: int, cabinet_index: int, before: datetime | None = None
+) -> tuple[Planogram, datetime | None] | None:
+    """The version last put in force in the cabinet (before ``before``, if given) and when it was activated."""
+    query = (
+        select(PlanogramRecord)
+        .where(
+            PlanogramRecord.device_id == device_id,
+            PlanogramRecord.cabinet_index == cabinet_index,
+            PlanogramRecord.activated_at.is_not(None),
+            PlanogramRecord.status != "draft",
+        )
+        .order_by(PlanogramRecord.activated_at.desc(), PlanogramRecord.version.desc())
+    )
+    if before is not None:
+        query = query.where(PlanogramRecord.activated_at < before)
+    with Session(engine) as session:
+        record = session.scalars(query).first()
+        return (planogram_from_record(record), record.activated_at) if record is not None else None

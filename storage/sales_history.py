@@ -95,6 +95,57 @@ def sales_by_hour(engine: Engine, device_id: int, since: datetime) -> list[tuple
         return [tuple(row) for row in connection.execute(query)]  # type: ignore[misc]
 
 
+def cabinet_daily_revenue(
+    engine: Engine, device_id: int, cabinet_index: int, since: datetime | None = None, until: datetime | None = None
+) -> list[tuple[object, object]]:
+    """(day, revenue) of each day with a sale of the cabinet, from ``since`` until before ``until`` (both or
+    neither); days as the database's date function gives them."""
+    day = func.date(SaleRecord.sold_at)
+    query = (
+        select(day, func.sum(SaleRecord.quantity * SaleRecord.unit_price))
+        .where(SaleRecord.device_id == device_id, SaleRecord.cabinet_index == cabinet_index)
+        .group_by(day)
+    )
+    if since is not None:
+        query = query.where(SaleRecord.sold_at >= since)
+        query = query.where(SaleRecord.sold_at < until)
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(query).all()]  # type: ignore[misc]
+
+
+def daily_revenue_by_cabinet(engine: Engine, until: datetime | None = None) -> list[tuple[int, int, object, object]]:
+    """(device id, cabinet index, day, revenue) of every cabinet-day with a sale, before ``until`` if given."""
+    day = func.date(SaleRecord.sold_at)
+    query = select(
+        SaleRecord.device_id, SaleRecord.cabinet_index, day, func.sum(SaleRecord.quantity * SaleRecord.unit_price)
+    ).group_by(SaleRecord.device_id, SaleRecord.cabinet_index, day)
+    if until is not None:
+        query = query.where(SaleRecord.sold_at < until)
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(query).all()]  # type: ignore[misc]
+
+
+def cabinet_revenue(engine: Engine, device_id: int, cabinet_index: int, since: datetime, until: datetime) -> float:
+    """The cabinet's revenue from ``since`` until before ``until`` (0 without sales)."""
+    with engine.connect() as connection:
+        total = connection.scalar(
+            select(func.sum(SaleRecord.quantity * SaleRecord.unit_price)).where(
+                SaleRecord.device_id == device_id,
+                SaleRecord.cabinet_index == cabinet_index,
+                SaleRecord.sold_at >= since,
+                SaleRecord.sold_at < until,
+            )
+        )
+    return float(total or 0)
+
+
+def fleet_first_and_last_sale(engine: Engine) -> tuple[datetime | None, datetime | None]:
+    """The first and the latest sale of the whole fleet."""
+    with engine.connect() as connection:
+        first, last = connection.execute(select(func.min(SaleRecord.sold_at), func.max(SaleRecord.sold_at))).one()
+    return first, last
+
+
 def basket_count(engine: Engine, device_id: int, since: datetime) -> int:
     """Transactions (shoppers who bought) at the device after ``since``."""
     with engine.connect() as connection:
