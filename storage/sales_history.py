@@ -7,11 +7,14 @@ same answers whenever it is opened.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import Engine, extract, func, select
 
 from storage.tables import SaleRecord
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SALE_COLUMNS = ["product_id", "sold_at", "quantity", "transaction_id", "unit_price", "cabinet_index", "position"]
 
@@ -38,6 +41,8 @@ def velocity_by_product(engine: Engine, device_id: int, days: int = 28) -> dict[
 
 def read_sales(engine: Engine, device_id: int, since: datetime | None = None) -> pd.DataFrame:
     """One row per vend of the device (:data:`SALE_COLUMNS`), ``sold_at`` as pandas datetimes."""
+    import pandas as pd  # only the models read frames: the palette's velocity, read on opening a device, does not
+
     query = select(
         SaleRecord.product_id,
         SaleRecord.sold_at,
