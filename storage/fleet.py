@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -153,6 +154,13 @@ class FleetRepository:
                     .where(Device.location_type == location_type, Device.id != device_id)
                     .order_by(Device.id)
                 )
+            )
+
+    def location_types_of(self, device_ids: Sequence[int]) -> dict[int, str]:
+        """Device id → location type of those of ``device_ids`` that exist."""
+        with self.engine.connect() as connection:
+            return dict(
+                connection.execute(select(Device.id, Device.location_type).where(Device.id.in_(device_ids))).all()
             )
 
     def slot_count(self, device_id: int) -> int:

@@ -4,6 +4,7 @@ version in force on a given day. Read for the models; saving and activating vers
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -91,3 +92,23 @@ def planogram_in_force(
     with Session(engine) as session:
         record = session.scalars(query).first()
         return (planogram_from_record(record), record.activated_at) if record is not None else None
+
+
+def planogram_device(engine: Engine, planogram_id: int) -> int | None:
+    """The device a planogram version belongs to (None when there is no such version)."""
+    with engine.connect() as connection:
+        return connection.scalar(select(PlanogramRecord.device_id).where(PlanogramRecord.id == planogram_id))
+
+
+def active_planograms_by_device(engine: Engine, devices: Sequence[int]) -> dict[str, list[int]]:
+    """Device id (as text, a JSON key) → ids of its active planograms, in cabinet order."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(PlanogramRecord.device_id, PlanogramRecord.id)
+            .where(PlanogramRecord.device_id.in_(devices), PlanogramRecord.status == "active")
+            .order_by(PlanogramRecord.device_id, PlanogramRecord.cabinet_index)
+        ).all()
+    out: dict[str, list[int]] = {}
+    for device, planogram in rows:
+        out.setdefault(str(device), []).append(planogram)
+    return out

@@ -6,6 +6,7 @@ same answers whenever it is opened.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -149,6 +150,31 @@ def fleet_first_and_last_sale(engine: Engine) -> tuple[datetime | None, datetime
     with engine.connect() as connection:
         first, last = connection.execute(select(func.min(SaleRecord.sold_at), func.max(SaleRecord.sold_at))).one()
     return first, last
+
+
+def latest_sale_of(engine: Engine, device_ids: Sequence[int]) -> datetime | None:
+    """The latest sale on any of the devices."""
+    with engine.connect() as connection:
+        return connection.scalar(select(func.max(SaleRecord.sold_at)).where(SaleRecord.device_id.in_(device_ids)))
+
+
+def daily_sales_by_device(
+    engine: Engine, device_ids: Sequence[int], since: datetime, until: datetime
+) -> list[tuple[int, object, float, float]]:
+    """(device id, day, units, revenue) of each device-day with a sale from ``since`` until before ``until``."""
+    day = func.date(SaleRecord.sold_at)
+    query = (
+        select(
+            SaleRecord.device_id,
+            day,
+            func.sum(SaleRecord.quantity),
+            func.sum(SaleRecord.quantity * SaleRecord.unit_price),
+        )
+        .where(SaleRecord.device_id.in_(device_ids), SaleRecord.sold_at >= since, SaleRecord.sold_at < until)
+        .group_by(SaleRecord.device_id, day)
+    )
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(query).all()]  # type: ignore[misc]
 
 
 def basket_count(engine: Engine, device_id: int, since: datetime) -> int:

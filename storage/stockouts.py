@@ -5,9 +5,10 @@ Demand while a slot is sold out is censored, not low; the refill times also say 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from storage.tables import StockoutRecord
 
@@ -37,3 +38,21 @@ def restock_times(engine: Engine, device_id: int) -> list[datetime]:
             .scalars()
             .all()
         )
+
+
+def daily_stockouts_by_device(
+    engine: Engine, device_ids: Sequence[int], since: datetime, until: datetime
+) -> list[tuple[int, object, int]]:
+    """(device id, day, stock-outs that began that day) from ``since`` until before ``until``."""
+    out_day = func.date(StockoutRecord.sold_out_at)
+    query = (
+        select(StockoutRecord.device_id, out_day, func.count())
+        .where(
+            StockoutRecord.device_id.in_(device_ids),
+            StockoutRecord.sold_out_at >= since,
+            StockoutRecord.sold_out_at < until,
+        )
+        .group_by(StockoutRecord.device_id, out_day)
+    )
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(query).all()]  # type: ignore[misc]
