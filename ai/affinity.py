@@ -22,6 +22,7 @@ from ai.endpoints import AFFINITY_ANALYSIS, Answer
 from ai.forecast_data import SALE_COLUMNS, active_slots, latest_sale, read_sales
 from ai.rivalry import fleet_rivals
 from ai.services import Services
+from designer.command_outcomes import RequestInvalid
 
 MIN_PAIR_BASKETS = 3
 """A pair needs this many baskets together to be reported: fewer is chance in a few hundred baskets."""
@@ -251,10 +252,6 @@ def _separation_advice(pair, both: bool, cabinets: Mapping) -> str:
         f"Substitutes ({drop}): do not place them adjacent — move one to another cabinet or at least 2 slots "
         "away, or keep only the better seller"
     )
-
-
-class RequestInvalid(ValueError):
-    pass
 
 
 def answer(payload: object, services: Services) -> Answer:

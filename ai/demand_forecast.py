@@ -26,6 +26,7 @@ from scipy import stats
 from ai.endpoints import DEMAND_FORECAST, Answer
 from ai.forecast_data import DeviceHistory, device_history
 from ai.services import Services
+from designer.command_outcomes import RequestInvalid
 from storage.database import Engine
 from storage.demand_forecasts import replace_forecasts
 from storage.demand_forecasts import score_forecasts as record_actuals
@@ -371,10 +372,6 @@ def _categories(engine: Engine) -> dict[int, str]:
 
 
 # --- the endpoint -----------------------------------------------------------------------------------------------
-
-
-class RequestInvalid(ValueError):
-    pass
 
 
 @dataclass(frozen=True)

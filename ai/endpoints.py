@@ -2,9 +2,10 @@
 
 Each endpoint is a plain function ``answer(payload, services) -> Answer`` taking and returning the seed's
 JSON shapes; this registry names them, so a new endpoint is one entry here and one module. Handlers are
-imported only when called, so ``--help`` and unknown names answer at once. Exit status: 0 answered,
-2 bad input (invalid request, malformed JSON, unknown endpoint, missing or unreadable database), 3 refused
-(the user — ``--user``, ``$PLANOGRAM_USER`` or the OS login — may not run AI features; the seed's 403).
+imported only when called, so ``--help`` and unknown names answer at once. Exit status
+(:class:`designer.command_outcomes.ExitCode`): 0 answered, 2 bad input (invalid request, malformed JSON,
+unknown endpoint, missing or unreadable database), 3 refused (the acting user — the application context's
+login — may not run AI features; the seed's 403).
 Every answered or failed call is audited as ``ai.<endpoint>`` with its device/cabinet ids and time.
 """
 
@@ -17,12 +18,11 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from designer.command_outcomes import ExitCode, error_body
+
 if TYPE_CHECKING:  # the services (pandas, SQLAlchemy, the models) load only when a request is answered
     from ai.services import Services
-
-EXIT_ANSWERED = 0
-EXIT_BAD_INPUT = 2
-EXIT_REFUSED = 3
+    from storage.app_context import AppContext
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,6 @@ class Endpoint:
 
     def error(self, message: str) -> dict[str, object]:
         return error_body(message, self.error_fields)
-
-
-def error_body(message: str, extra: Mapping[str, object] | None = None) -> dict[str, object]:
-    """The seed's error shape: ``success`` false and an ``error`` that names the problem and the fix."""
-    return {"success": False, "error": message, **(extra or {})}
 
 
 REALTIME_ANALYSIS = Endpoint(
@@ -164,40 +159,43 @@ def unknown_endpoint(name: str | None) -> dict[str, object]:
     return error_body(f"{what}. Fix: name one of: {known} (e.g. python main.py api realtime-analysis < request.json)")
 
 
-def endpoint_help(name: str | None) -> tuple[int, str]:
+def endpoint_help(name: str | None) -> tuple[ExitCode, str]:
     """``api [ENDPOINT] --help``: exit 0 with the text for a built endpoint (or the list); 2 otherwise."""
     if name is None:
         lines = [f"  {e.name:<22} {e.summary}" for e in ENDPOINTS.values()]
-        return EXIT_ANSWERED, "Endpoints (request JSON on stdin, response JSON on stdout):\n" + "\n".join(lines)
+        return ExitCode.DONE, "Endpoints (request JSON on stdin, response JSON on stdout):\n" + "\n".join(lines)
     endpoint = ENDPOINTS.get(name)
     if endpoint is None:
-        return EXIT_BAD_INPUT, json.dumps(unknown_endpoint(name))
-    return EXIT_ANSWERED, f"{endpoint.name}: {endpoint.summary}\n\n{endpoint.usage}"
+        return ExitCode.BAD_INPUT, json.dumps(unknown_endpoint(name))
+    return ExitCode.DONE, f"{endpoint.name}: {endpoint.summary}\n\n{endpoint.usage}"
 
 
-def run_endpoint(name: str | None, read_request: Callable[[], str], database_url: str) -> tuple[int, object]:
-    """Answer one headless call: (exit status, JSON body). The request is read only for a known endpoint."""
+def run_endpoint(name: str | None, read_request: Callable[[], str], context: AppContext) -> tuple[ExitCode, object]:
+    """Answer one headless call on the context's database, as its login: (exit status, JSON body).
+
+    The request is read only for a known endpoint.
+    """
     endpoint = ENDPOINTS.get(name or "")
     if endpoint is None:
-        return EXIT_BAD_INPUT, unknown_endpoint(name)
+        return ExitCode.BAD_INPUT, unknown_endpoint(name)
     text = read_request()
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as error:
         problem = "no request arrived on standard input" if not text.strip() else f"the request is not JSON ({error})"
-        return EXIT_BAD_INPUT, endpoint.error(f"{problem}. Fix: send one JSON object, or an array of them")
+        return ExitCode.BAD_INPUT, endpoint.error(f"{problem}. Fix: send one JSON object, or an array of them")
     from ai.services import Services, ServiceUnavailable
     from designer.roles import PermissionDenied
 
-    services = Services(database_url)
+    services = Services.for_run(context)
     try:
         with services.ai_run(endpoint.name, *request_ids(payload)):
             answer = endpoint.answer(payload, services)
     except ServiceUnavailable as error:
-        return EXIT_BAD_INPUT, endpoint.error(str(error))
+        return ExitCode.BAD_INPUT, endpoint.error(str(error))
     except PermissionDenied as refused:
-        return EXIT_REFUSED, endpoint.error(f"{refused}; or run as another user with --user NAME")
-    return (EXIT_ANSWERED if answer.valid else EXIT_BAD_INPUT), answer.body
+        return ExitCode.REFUSED, endpoint.error(f"{refused}; or run as another user with --user NAME")
+    return (ExitCode.DONE if answer.valid else ExitCode.BAD_INPUT), answer.body
 
 
 def request_ids(payload: object) -> tuple[list[int], list[int]]:

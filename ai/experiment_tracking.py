@@ -31,6 +31,7 @@ from ai.experiments import (
     assign_groups,
     group_daily_means,
 )
+from designer.command_outcomes import RequestInvalid
 from designer.roles import Action
 from storage.audit import record as audit_record
 from storage.engine import session_factory
@@ -40,10 +41,6 @@ from storage.users import require_user
 from storage.versions import PlanogramVersions
 
 ACTIVE, COMPLETED, CANCELLED = "active", "completed", "cancelled"
-
-
-class ExperimentInvalid(ValueError):
-    """The experiment cannot be created or analysed as asked; the message names the problem and the fix."""
 
 
 @dataclass(frozen=True)
@@ -75,12 +72,12 @@ def create_experiment(engine: Engine, plan: ExperimentPlan, *, user_id: int | No
         )
         missing = sorted(set(plan.device_ids) - set(location_types))
         if missing:
-            raise ExperimentInvalid(f"devices {missing} do not exist in this database; pick devices from the list")
+            raise RequestInvalid(f"devices {missing} do not exist in this database; pick devices from the list")
         try:
             groups = assign_groups(location_types, plan.assignment, seed=plan.seed,
                                    chosen_treatment=plan.treatment_devices)  # fmt: skip
         except ValueError as error:
-            raise ExperimentInvalid(str(error)) from None
+            raise RequestInvalid(str(error)) from None
         treatment_planograms = _treatment_planograms(session, plan.treatment_planograms, groups)
     versions = PlanogramVersions(engine)
     for planogram_id in plan.treatment_planograms:
@@ -134,15 +131,15 @@ def create_experiment(engine: Engine, plan: ExperimentPlan, *, user_id: int | No
 def check_plan(plan: ExperimentPlan) -> None:
     """Refuse a plan that cannot work, before anything is written (the form checks with it too)."""
     if not plan.name.strip():
-        raise ExperimentInvalid("the experiment needs a name; give it one that says what is tested")
+        raise RequestInvalid("the experiment needs a name; give it one that says what is tested")
     if len(set(plan.device_ids)) < 2:
-        raise ExperimentInvalid("an experiment needs at least two devices; pick more devices")
+        raise RequestInvalid("an experiment needs at least two devices; pick more devices")
     if plan.end is not None and plan.end < plan.start:
-        raise ExperimentInvalid(f"the end date {plan.end} is before the start date {plan.start}; swap or fix them")
+        raise RequestInvalid(f"the end date {plan.end} is before the start date {plan.start}; swap or fix them")
     if not plan.metrics:
-        raise ExperimentInvalid("track at least one metric (revenue, units or stock-outs)")
+        raise RequestInvalid("track at least one metric (revenue, units or stock-outs)")
     if plan.days_before < 7:
-        raise ExperimentInvalid("compare with at least 7 days before the start, so weekdays balance out")
+        raise RequestInvalid("compare with at least 7 days before the start, so weekdays balance out")
 
 
 def _treatment_planograms(session: Session, planogram_ids: Sequence[int], groups: Groups) -> dict[str, list[int]]:
@@ -150,10 +147,10 @@ def _treatment_planograms(session: Session, planogram_ids: Sequence[int], groups
     for planogram_id in planogram_ids:
         record = session.get(PlanogramRecord, planogram_id)
         if record is None:
-            raise ExperimentInvalid(f"planogram version {planogram_id} does not exist; save the treatment first")
+            raise RequestInvalid(f"planogram version {planogram_id} does not exist; save the treatment first")
         if record.device_id not in groups.treatment:
             where = "the control group" if record.device_id in groups.control else "no group of this experiment"
-            raise ExperimentInvalid(
+            raise RequestInvalid(
                 f"planogram version {planogram_id} belongs to device {record.device_id}, which is in {where}; "
                 "treatment planograms must be for treatment devices (choose the split, or other planograms)"
             )
@@ -186,7 +183,7 @@ def list_experiments(engine: Engine) -> list[dict[str, object]]:
 def _load(session: Session, experiment_id: int) -> AiExperiment:
     experiment = session.get(AiExperiment, experiment_id)
     if experiment is None:
-        raise ExperimentInvalid(f"experiment {experiment_id} does not exist; `experiment list` shows the ids")
+        raise RequestInvalid(f"experiment {experiment_id} does not exist; `experiment list` shows the ids")
     return experiment
 
 
@@ -289,7 +286,7 @@ def complete_experiment(engine: Engine, experiment_id: int, *, user_id: int | No
         require_user(session, user_id, Action.RUN_EXPERIMENTS)
         experiment = _load(session, experiment_id)
         if experiment.status != ACTIVE:
-            raise ExperimentInvalid(f"experiment {experiment_id} is already {experiment.status}; create a new one")
+            raise RequestInvalid(f"experiment {experiment_id} is already {experiment.status}; create a new one")
         groups, tracked = _groups(experiment)
         start, end = experiment.start_date, experiment.end_date
     results = _analysis(engine, groups, tracked, start, end, interim=False)
@@ -310,7 +307,7 @@ def _analysis(
 ) -> dict[str, object]:
     latest = latest_sale_day(engine, groups.devices)
     if latest is None:
-        raise ExperimentInvalid("the experiment's devices have no sales at all; sync or pick other devices")
+        raise RequestInvalid("the experiment's devices have no sales at all; sync or pick other devices")
     last = min(end, latest) if end else latest
     days_before = int(tracked.get("days_before", DAYS_BEFORE))
     metrics = [Metric(m) for m in tracked.get("metrics", [Metric.REVENUE.value])]
@@ -326,7 +323,7 @@ def _analysis(
             result = analyse(panel, groups, start, end=last, days_before=days_before,
                              target_effect=float(tracked.get("target_effect", TARGET_EFFECT)))  # fmt: skip
         except ValueError as error:
-            raise ExperimentInvalid(str(error)) from None
+            raise RequestInvalid(str(error)) from None
         analysed[metric.value] = result.to_json()
     primary = str(tracked.get("primary", metrics[0].value))
     return {**body, "primary": primary, "winner": analysed[primary]["winner"], "metrics": analysed}

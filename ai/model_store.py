@@ -1,7 +1,7 @@
 """Where fitted placement models live, and when one must be retrained.
 
-One file per database in the user data directory (``…/planogram-studio/models``, via platformdirs, so the
-tests' private XDG folders keep them out of the user's), named by the database's identity. The file
+One file per database in the models folder the app context names (``DataFolders.models``, in the user data
+directory; each test's context keeps them in its own folder), named by the database's identity. The file
 records a fingerprint of the data it was fitted on (first and last sale ids; counts and highest ids of
 stock-outs, activated planograms, products, devices and cabinets). While the database still has that
 fingerprint the model is reused on the next start, otherwise it is retrained; checking takes 63 ms on a
@@ -16,12 +16,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import platformdirs
-
 from ai.placement_history import TrainingCancelled, read_placement_history
 from ai.placement_model import FORMAT_VERSION, PlacementModel, fit_placement_model
 from storage.database import Engine
-from storage.engine import APP_NAME, display_url, normalise_url, sqlite_file
+from storage.engine import display_url, normalise_url, sqlite_file
 from storage.model_fingerprints import placement_data_facts
 
 Progress = Callable[[int, str], None]
@@ -31,14 +29,9 @@ __all__ = [
     "ModelStore",
     "TrainingCancelled",
     "data_fingerprint",
-    "default_model_folder",
     "load_or_train_placement_model",
     "train_placement_model",
 ]
-
-
-def default_model_folder() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "models"
 
 
 def database_identity(url: str) -> str:
@@ -62,8 +55,8 @@ def model_version_for(fingerprint: str) -> str:
 class ModelStore:
     """Saved placement models, one per database."""
 
-    def __init__(self, folder: Path | None = None) -> None:
-        self.folder = folder or default_model_folder()
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
 
     def path_for(self, url: str) -> Path:
         digest = hashlib.sha256(database_identity(url).encode()).hexdigest()[:16]
@@ -123,12 +116,11 @@ def _train(engine: Engine, fingerprint: str, report: Progress, should_stop: Stop
 def load_or_train_placement_model(
     engine: Engine,
     url: str,
-    store: ModelStore | None = None,
+    store: ModelStore,
     progress: Progress | None = None,
     should_stop: StopRequest | None = None,
 ) -> PlacementModel:
     """The saved model when the data has not changed since it was fitted; otherwise train and save one."""
-    store = store or ModelStore()
     fingerprint = data_fingerprint(engine)
     model = store.load(url, fingerprint)
     if model is not None:

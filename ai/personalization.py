@@ -43,6 +43,7 @@ from ai.personalization_shoppers import ShopperProfile, age_span, health_tilt, s
 from ai.placement_scoring import PlacementScorer
 from ai.services import Services
 from designer.cabinets import Cabinet
+from designer.command_outcomes import RequestInvalid
 from designer.planograms import Planogram
 from designer.validation import Problem
 
@@ -60,12 +61,6 @@ PERIOD_PHRASES = {
     "afternoon": "in the afternoon",
     "evening": "in the evening",
 }
-
-
-class RequestInvalid(ValueError):
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(problem) for problem in problems))
 
 
 @dataclass(frozen=True)

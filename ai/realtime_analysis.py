@@ -17,18 +17,13 @@ from ai.endpoints import REALTIME_ANALYSIS, Answer
 from ai.placement_feedback import analyse_placement
 from ai.services import Services
 from designer.cabinets import Cabinet, CabinetTooLarge, TemperatureZone
+from designer.command_outcomes import RequestInvalid
 from designer.planograms import Planogram
 from designer.positions import Position
 from designer.validation import PlanogramInvalid, Problem, check_position, check_product, slots_from_entries
 
 PLANOGRAM_ID = re.compile(r"^\s*(\d+)_(\d+)\s*$")
 EXAMPLE = '{"planogram_id": "1_0", "product_id": 3, "slot_position": "B2", "context": {…}}'
-
-
-class RequestInvalid(ValueError):
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(problem) for problem in problems))
 
 
 @dataclass(frozen=True)

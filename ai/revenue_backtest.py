@@ -18,13 +18,11 @@ and then:
 Reported: MAPE, RMSE ($/day) and the share of actual values inside the 90 % interval. The copy is a
 temporary SQLite file; the database named is only read.
 
-``python main.py backtest [--db URL]`` runs it (``add_backtest_parser`` / ``run_backtest``).
+``python main.py backtest [--db URL]`` runs it (:mod:`ai.backtest_command`).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -51,7 +49,7 @@ from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from storage.backtest_copies import copy_as_of
 from storage.database import Engine
-from storage.engine import default_database_url, normalise_url, sqlite_file
+from storage.engine import normalise_url, sqlite_file
 from storage.fleet import FleetRepository
 from storage.planogram_history import versions_put_in_force
 from storage.sales_history import cabinet_revenue, fleet_first_and_last_sale
@@ -292,33 +290,3 @@ def repository_cabinet(repository: FleetRepository, device: int, cabinet_index: 
 
 def _planogram(engine: Engine, planogram_id: int) -> Planogram:
     return PlanogramVersions(engine).load(planogram_id)
-
-
-# --- command line --------------------------------------------------------------------------------
-
-
-def add_backtest_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """``python main.py backtest [--db URL] [--horizon DAYS] [--json]``."""
-    parser = subparsers.add_parser(
-        "backtest",
-        help="back-test the revenue model on the database's planogram changes (MAPE, RMSE, interval coverage)",
-        description=__doc__.split("\n\n")[0],
-    )
-    parser.add_argument(
-        "--db", dest="backtest_db", metavar="URL", help="SQLite database URL or file (default: the app's database)"
-    )
-    parser.add_argument("--horizon", type=int, default=DAYS_PER_MONTH, help="days predicted after each cut-off")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    return parser
-
-
-def run_backtest(args: argparse.Namespace) -> int:
-    """Exit 0 after printing the figures; 2 when the database cannot be back-tested."""
-    url = getattr(args, "backtest_db", None) or getattr(args, "db", None) or default_database_url()
-    try:
-        result = run_revenue_backtest(url, horizon=args.horizon)
-    except ValueError as error:
-        print(json.dumps({"success": False, "error": str(error)}))
-        return 2
-    print(json.dumps(result.to_json(), indent=2) if args.json else result.report())
-    return 0

@@ -30,12 +30,11 @@ from ai.revenue_model import (
 )
 from ai.services import Services
 from designer.cabinets import Cabinet
+from designer.command_outcomes import RequestInvalid
 from designer.planograms import Planogram
 from designer.positions import Position
 from designer.validation import PlanogramInvalid, Problem, slots_from_entries
-from storage.app_context import DataFolders
 from storage.predictions import store_prediction
-from storage.settings import SettingsStore
 
 MODEL_PREFIX = "rv1+"
 MAX_HORIZON_DAYS = 365
@@ -55,12 +54,6 @@ EXAMPLE = (
     '{"device_id": 1, "cabinet_index": 0, "current_planogram": {"slots": [...]}, '
     '"proposed_planogram": {"slots": [...]}, "prediction_horizon_days": 30}'
 )
-
-
-class RequestInvalid(ValueError):
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(problem) for problem in problems))
 
 
 @dataclass(frozen=True)
@@ -236,7 +229,7 @@ def compare_planograms(
     before = predict_revenue(scorer, cabinet, baseline, catalogue, facts, calibration, level=level)
     after = predict_revenue(scorer, cabinet, proposed, catalogue, facts, calibration, level=level, changed=changed)
     if labour_cost_per_slot is None:
-        labour_cost_per_slot = SettingsStore(DataFolders.for_this_user().settings_file).current.labour_cost_per_slot
+        labour_cost_per_slot = services.labour_cost_per_slot  # the Settings' value, handed to the services
     return RevenueComparison(
         cabinet,
         before,

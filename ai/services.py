@@ -1,6 +1,8 @@
 """What the seed's services stand on, opened on first use: the database, its catalogue and cabinets, the models.
 
-The headless ``api`` command builds one per run; the designer passes its own engine and model store in.
+The headless ``api`` command builds one per run from the application context (:meth:`Services.for_run`); the
+designer passes its own engine, model store, signed-in user and labour cost in. Who acts and what the Settings
+say always come from the caller, never from the environment or a settings file found here.
 A database that is missing or unreadable becomes :class:`ServiceUnavailable` with a message that names the
 problem and the fix, never a traceback, and a missing SQLite file is never created by asking.
 """
@@ -11,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from time import perf_counter
+from typing import TYPE_CHECKING
 
 from ai.model_store import ModelStore, load_or_train_placement_model
 from ai.placement_scoring import PlacementScorer
@@ -22,7 +25,11 @@ from storage.database import DatabaseFailure, Engine
 from storage.engine import display_url, normalise_url, sqlite_file
 from storage.fleet import FleetRepository
 from storage.schema import DatabaseProblem, prepare_database
+from storage.settings import DEFAULT_LABOUR_COST_PER_SLOT
 from storage.users import SignedInUser, sign_in
+
+if TYPE_CHECKING:
+    from storage.app_context import AppContext
 
 
 class ServiceUnavailable(RuntimeError):
@@ -39,10 +46,20 @@ class Services:
         engine: Engine | None = None,
         placement_scorer: PlacementScorer | None = None,
         user: SignedInUser | None = None,
+        *,
+        login: str | None = None,
+        labour_cost_per_slot: float = DEFAULT_LABOUR_COST_PER_SLOT,
     ) -> None:
-        """``engine``, ``placement_scorer`` and ``user``, when given, are used as they are (the designer's own)."""
+        """``engine``, ``placement_scorer`` and ``user``, when given, are used as they are (the designer's own).
+
+        ``login`` is who the AI features run for when no signed-in ``user`` is given (signed in on first use);
+        ``labour_cost_per_slot`` is the Settings' cost of changing one slot (the break-even of a comparison).
+        ``model_store`` is needed only when the placement model must be loaded or trained here.
+        """
         self.database_url = normalise_url(database_url)
-        self.model_store = model_store or ModelStore()
+        self.model_store = model_store
+        self.login = login
+        self.labour_cost_per_slot = labour_cost_per_slot
         if user is not None:
             self.__dict__["user"] = user
         if engine is not None:
@@ -50,6 +67,16 @@ class Services:
         if placement_scorer is not None:
             self.__dict__["placement_scorer"] = placement_scorer
         self._cabinets: dict[int, dict[int, Cabinet]] = {}
+
+    @classmethod
+    def for_run(cls, context: AppContext) -> Services:
+        """The services of one headless run: its database, models folder, acting login and labour cost."""
+        return cls(
+            context.database_url,
+            ModelStore(context.folders.models),
+            login=context.login,
+            labour_cost_per_slot=context.settings.current.labour_cost_per_slot,
+        )
 
     @cached_property
     def engine(self) -> Engine:
@@ -77,9 +104,11 @@ class Services:
 
     @cached_property
     def user(self) -> SignedInUser:
-        """Who the AI features run for: the designer's signed-in user, else ``--user``/the OS login."""
+        """Who the AI features run for: the designer's signed-in user, else :attr:`login` signed in now."""
+        if self.login is None:
+            raise ServiceUnavailable("no user to run the AI features for; sign in first (File → Sign in as…)")
         with self.reading():
-            return sign_in(self.engine, audit=False)
+            return sign_in(self.engine, self.login, audit=False)
 
     @contextmanager
     def ai_run(self, feature: str, device_ids: list[int], cabinet_indexes: list[int]) -> Iterator[None]:
@@ -130,6 +159,8 @@ class Services:
     @cached_property
     def placement_scorer(self) -> PlacementScorer:
         """The saved placement model when the data is unchanged, else trained now (seconds on the demo fleet)."""
+        if self.model_store is None:
+            raise ServiceUnavailable("the placement model is not ready yet; try again when the status bar says so")
         with self.reading():
             model = load_or_train_placement_model(self.engine, self.database_url, self.model_store)
         return PlacementScorer(model, self.catalogue)

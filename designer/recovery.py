@@ -13,16 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import platformdirs
-
 from designer.planograms import Planogram, planogram_from_dict, planogram_to_dict
 
 FORMAT = 1
-
-
-def default_recovery_folder() -> Path:
-    """Beside the user's databases, so a crash on this machine is recovered on this machine."""
-    return Path(platformdirs.user_data_dir("planogram-studio", appauthor=False)) / "recovery"
 
 
 @dataclass(frozen=True, slots=True)

@@ -72,6 +72,12 @@ class DataFolders:
         """CVD databases are designed on through local working copies kept here."""
         return self.data
 
+    def working_copy(self, cvd_url: str) -> Path:
+        """The local working copy of one CVD database (one file per database, named by its URL)."""
+        from storage.cvd.source import working_copy_name
+
+        return self.working_copies / working_copy_name(cvd_url)
+
     @property
     def settings_file(self) -> Path:
         return self.config / SETTINGS_FILE
@@ -130,12 +136,26 @@ class AppContext:
         """The same person, settings and folders on another database (File → Open, a CVD working copy)."""
         return AppContext(self.folders, self.login, self.settings, self.keys, normalise_url(database), self.clock)
 
+    def on_working_copy(self, cvd_url: str) -> AppContext:
+        """The same run on the local working copy of the CVD database ``cvd_url``."""
+        return self.with_database(f"sqlite:///{self.folders.working_copy(cvd_url)}")
+
+    def as_user(self, login: str) -> AppContext:
+        """The same run and database acting as ``login`` (a fresh sign-in; the engine is opened anew)."""
+        return AppContext(self.folders, login.strip(), self.settings, self.keys, self.database, self.clock)
+
     @cached_property
     def engine(self) -> Engine:
         """The database, opened, checked and migrated on first use (raises ``DatabaseProblem``)."""
         from storage.schema import prepare_database
 
         return prepare_database(self.database_url)
+
+    def close(self) -> None:
+        """Dispose of the engine if it was opened (the next use opens it again)."""
+        engine = self.__dict__.pop("engine", None)
+        if engine is not None:
+            engine.dispose()
 
     def sign_in(self, *, audit: bool = True) -> SignedInUser:
         """Sign :attr:`login` in against the database (registering an unknown login, as ``storage.users`` rules)."""

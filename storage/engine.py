@@ -1,23 +1,14 @@
-"""Where the database lives and how to open it: any SQLAlchemy URL, SQLite in the user data dir by default."""
+"""How to open a database: any SQLAlchemy URL or SQLite file (where the demo lives: ``storage.app_context``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import platformdirs
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 APP_NAME = "planogram-studio"
-
-
-def default_database_path() -> Path:
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / "demo.sqlite"
-
-
-def default_database_url() -> str:
-    return f"sqlite:///{default_database_path()}"
 
 
 def normalise_url(url_or_path: str) -> str:

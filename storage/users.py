@@ -10,8 +10,6 @@ the moment of the action, so a role changed by an admin takes effect at once.
 
 from __future__ import annotations
 
-import getpass
-import os
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
@@ -55,19 +53,17 @@ class SignedInUser:
             raise PermissionDenied(self.role, action, reason)
 
 
-def login_name(username: str | None = None) -> str:
-    """The name asked for (the application context's login), else the OS login."""
-    return (username or os.environ.get("PLANOGRAM_USER") or getpass.getuser()).strip()  # until main passes it
-
-
 def cvd_source(session: Session) -> str | None:
     """The CVD database this working copy was pulled from (as the sync recorded it), or None for a local copy."""
     return session.scalar(select(SyncState.value).where(SyncState.key == CVD_SOURCE_KEY)) or None
 
 
-def sign_in(engine: Engine, username: str | None = None, *, audit: bool = True) -> SignedInUser:
-    """Sign ``username`` in (registering an unknown login) and, unless ``audit`` is False, audit ``user.sign_in``."""
-    name = login_name(username)
+def sign_in(engine: Engine, username: str, *, audit: bool = True) -> SignedInUser:
+    """Sign ``username`` in (registering an unknown login) and, unless ``audit`` is False, audit ``user.sign_in``.
+
+    Who signs in is always said by the caller (the application context's login), never looked up here.
+    """
+    name = username.strip()
     with session_factory(engine).begin() as session:
         user, registered = _find_or_register(session, name)
         signed_in = _signed_in(session, user)

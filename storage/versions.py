@@ -41,7 +41,7 @@ class PlanogramVersions:
         self._engine = engine
         self._sessions = session_factory(engine)
 
-    def current_user(self, username: str | None = None) -> int:
+    def current_user(self, username: str) -> int:
         """The signed-in user's id (see :func:`storage.users.sign_in`; registering an unknown login)."""
         return sign_in(self._engine, username, audit=False).id
 

@@ -1,4 +1,8 @@
-"""Starting the designer: the application object, the first-run build, the database, the main window."""
+"""Starting the designer: the application object, the first-run build, the database, the main window.
+
+Everything the window shares with the run (database, who acts, settings, key store, folders) comes from the
+application context ``main.py`` built; exit statuses are :class:`designer.command_outcomes.ExitCode`.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from designer.command_outcomes import ExitCode
 from widgets.first_run import DemoFleetDialog, FirstRunOutcome
 from widgets.main_window import APP_TITLE, MainWindow
 from widgets.style import apply_style
 from widgets.workers import JobState, run_while_responsive
 
 if TYPE_CHECKING:
+    from storage.app_context import AppContext
     from storage.database import Engine
 
 ORGANISATION = "Planogram Studio"
-
-# Exit statuses of run_designer besides the event loop's own.
-EXIT_CANCELLED = 1
-EXIT_DATABASE_PROBLEM = 2
 
 
 def application() -> QApplication:
@@ -33,11 +35,9 @@ def application() -> QApplication:
     return app
 
 
-def open_main_window(engine: Engine, database_url: str) -> MainWindow:
-    """Show the main window on ``engine`` (which it then owns) and start reading the fleet."""
-    from storage.fleet import FleetRepository
-
-    window = MainWindow(FleetRepository(engine), database_url)
+def open_main_window(context: AppContext) -> MainWindow:
+    """Show the main window on the context's database (whose engine it then owns) and start reading the fleet."""
+    window = MainWindow(context)
     window.show()
     window.load_fleet()
     return window
@@ -50,30 +50,31 @@ def keep_long_lived_objects_out_of_gc(window: MainWindow) -> None:
     window.assistant.ready.connect(settle_long_lived_objects)
 
 
-def run_designer(database_url: str, *, build_demo: bool) -> int:
-    """Run the designer until its window closes; 1 if the first-run build was cancelled, 2 if the database fails."""
-    from storage.schema import DatabaseProblem, prepare_database
+def run_designer(context: AppContext, *, build_demo: bool) -> int:
+    """Run the designer on the context's database until its window closes (the event loop's status); 1 if the
+    first-run build was cancelled, 2 if the database fails."""
+    from storage.schema import DatabaseProblem
 
     app = application()
     apply_style(app)
     if build_demo:
-        result = DemoFleetDialog(database_url).run()
+        result = DemoFleetDialog(context.database_url).run()
         if result.outcome is FirstRunOutcome.CANCELLED:
             QMessageBox.information(None, APP_TITLE, result.message)
-            return EXIT_CANCELLED
+            return ExitCode.CANCELLED
         if result.outcome is FirstRunOutcome.FAILED:
             QMessageBox.critical(None, APP_TITLE, result.message)
-            return EXIT_DATABASE_PROBLEM
+            return ExitCode.BAD_INPUT
 
     def prepare(_state: JobState) -> Engine:
-        return prepare_database(database_url)
+        return context.engine  # opened, checked and migrated off the GUI thread
 
     try:
-        engine = run_while_responsive(prepare, purpose="prepare database")
+        run_while_responsive(prepare, purpose="prepare database")
     except DatabaseProblem as problem:
         QMessageBox.critical(None, "Cannot open database", str(problem))
-        return EXIT_DATABASE_PROBLEM
-    window = open_main_window(engine, database_url)
+        return ExitCode.BAD_INPUT
+    window = open_main_window(context)
     keep_long_lived_objects_out_of_gc(window)
     status = app.exec()
     window.deleteLater()

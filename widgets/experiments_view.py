@@ -149,11 +149,11 @@ class ExperimentForm(QDialog):
         )
 
     def _check(self) -> None:
-        from ai.experiment_tracking import ExperimentInvalid, check_plan
+        from ai.experiment_tracking import check_plan
 
         try:
             check_plan(self.plan())
-        except (ValueError, ExperimentInvalid) as error:
+        except ValueError as error:  # designer.command_outcomes.RequestInvalid is one
             self.problem.setText(str(error))
             return
         self.accept()

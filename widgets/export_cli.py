@@ -5,14 +5,15 @@ A request is checked before any work (device, cabinet, format, output folder) an
 anything that cannot be exported as asked raises :class:`ExportRefused` with the problem and the fix, which
 the command turns into exit status 2 and the dialog into a message.
 
-``main.py`` builds its parser on every start, so this module imports Qt and SQLAlchemy only inside the
-functions that export: adding the ``export`` command costs the other commands (and the GUI's start) nothing.
+Exports render with Qt, so the command lives in this layer; like every command module its parser sits beside
+its handler (:func:`add_export_parser`, :func:`run_export`). ``main.py`` builds its parser on every start, so
+this module imports Qt and SQLAlchemy only inside the functions that export: adding the ``export`` command
+costs the other commands (and the GUI's start) nothing.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -21,16 +22,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from designer.command_outcomes import ExitCode, write_json
 from designer.planogram_files import DeviceIdentity, planogram_to_csv, planogram_to_json
 from designer.roles import Action, PermissionDenied
 
 if TYPE_CHECKING:
+    from storage.app_context import AppContext
     from storage.database import Engine
     from storage.fleet import DeviceSummary
     from widgets.field_sheets import CabinetSheet, SheetPage
-
-EXIT_BAD_ARGUMENTS = 2
-EXIT_REFUSED = 3  # the user's role may not export (a viewer)
 
 # --- exports: one request, whatever the format ----------------------------------------------------
 
@@ -328,7 +328,7 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
     )
     parser.add_argument("--out", metavar="FILE", required=True, type=Path, help="the file to write")
     parser.add_argument(
-        "--db", metavar="URL", dest="export_db", help="SQLAlchemy URL or SQLite file (default: the demo database)"
+        "--db", metavar="URL", dest="command_db", help="SQLAlchemy URL or SQLite file (default: the demo database)"
     )
     return parser
 
@@ -349,16 +349,14 @@ def request_from_args(args: argparse.Namespace) -> ExportRequest:
     return ExportRequest(export_format, device_ids, args.cabinet, route, out)
 
 
-def _database_url(args: argparse.Namespace) -> str:
-    from storage.engine import default_database_url, normalise_url, sqlite_file
+def _check_database(url: str) -> None:
+    from storage.engine import sqlite_file
 
-    url = normalise_url(getattr(args, "export_db", None) or getattr(args, "db", None) or default_database_url())
     file = sqlite_file(url)
     if file is not None and not file.is_file():
         raise ExportRefused(
             f"there is no database at {file}; name one with --db, or build the demo with 'main.py demo --db {file}'"
         )
-    return url
 
 
 def _ensure_painting() -> None:
@@ -374,33 +372,33 @@ def _ensure_painting() -> None:
 _application: object = None  # kept alive for the process: Qt needs it until the last page is painted
 
 
-def run_export(args: argparse.Namespace) -> int:
-    """Run the ``export`` command: 0 and a JSON summary on stdout, or 2 and one line on stderr."""
-    from storage.schema import DatabaseProblem, prepare_database
-    from storage.users import sign_in
+def run_export(args: argparse.Namespace, context: AppContext) -> ExitCode:
+    """Run the ``export`` command on the context's database as its login: 0 and a JSON summary on stdout, 2 (bad
+    arguments or database) or 3 (the role may not export) and one line on stderr."""
+    from storage.schema import DatabaseProblem
 
     try:
         check_output_path(Path(args.out).expanduser())
         request = request_from_args(args)
-        url = _database_url(args)
+        _check_database(context.database_url)
         try:
-            engine = prepare_database(url)
+            engine = context.engine
         except DatabaseProblem as problem:
             raise ExportRefused(str(problem)) from None
         try:
-            user = sign_in(engine, audit=False)
+            user = context.user
             user.require(Action.EXPORT)
             if request.format in (ExportFormat.PDF, ExportFormat.PNG):
                 _ensure_painting()
             result = export_sheets(engine, request, user_id=user.id)
         finally:
-            engine.dispose()
+            context.close()
     except ExportRefused as refusal:
         print(f"planogram-studio export: error: {refusal}", file=sys.stderr)
-        return EXIT_BAD_ARGUMENTS
+        return ExitCode.BAD_INPUT
     except PermissionDenied as refused:
         print(f"planogram-studio export: error: {refused}; or export as another user with --user NAME", file=sys.stderr)
-        return EXIT_REFUSED
+        return ExitCode.REFUSED
     summary = {
         "success": True,
         "format": request.format.value,
@@ -408,5 +406,5 @@ def run_export(args: argparse.Namespace) -> int:
         "pages": result.pages,
         "content_hashes": result.content_hashes,
     }
-    print(json.dumps(summary))
-    return 0
+    write_json(summary)
+    return ExitCode.DONE

@@ -40,7 +40,7 @@ from designer.editing import (
 )
 from designer.planograms import Planogram, PlanogramStatus
 from designer.products import Catalogue
-from designer.recovery import RecoveryJournal, default_recovery_folder
+from designer.recovery import RecoveryJournal
 from designer.roles import Action
 from widgets.cabinet_editing import EditableCabinetView
 from widgets.cabinet_view import CabinetView
@@ -59,6 +59,7 @@ from widgets.window_tools import WindowTools
 from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:
+    from storage.app_context import AppContext
     from storage.fleet import DeviceLayout, DeviceSummary, FleetRepository
     from storage.users import SignedInUser
     from storage.versions import VersionInfo
@@ -86,20 +87,19 @@ class FleetOverview:
     user: SignedInUser | None = None
 
 
-def read_fleet(repository: FleetRepository) -> FleetOverview:
-    """Runs in a worker: the device list, its location types, the catalogue and who is signed in."""
+def read_fleet(repository: FleetRepository, login: str) -> FleetOverview:
+    """Runs in a worker: the device list, its location types, the catalogue and ``login`` signed in."""
     from storage.users import sign_in
 
-    user = sign_in(repository.engine)
+    user = sign_in(repository.engine, login)
     return FleetOverview(repository.devices(), repository.location_types(), repository.catalogue(), user.id, user)
 
 
-def open_repository(database_url: str) -> FleetRepository:
-    """Runs in a worker: open (and if needed upgrade) a database; raises ``DatabaseProblem`` for foreign files."""
+def open_repository(context: AppContext) -> FleetRepository:
+    """Runs in a worker: open (and if needed upgrade) the context's database; ``DatabaseProblem`` for foreign files."""
     from storage.fleet import FleetRepository
-    from storage.schema import prepare_database
 
-    return FleetRepository(prepare_database(database_url))
+    return FleetRepository(context.engine)
 
 
 def database_names(database_url: str) -> tuple[str, str]:
@@ -161,16 +161,21 @@ def settle_long_lived_objects() -> None:
 
 
 class MainWindow(QMainWindow):
-    """Composes the device list, the device header and the cabinet tabs; owns the repository's engine."""
+    """Composes the device list, the device header and the cabinet tabs; owns the repository's engine.
+
+    Everything it shares with the rest of the run comes from the application context it is given: the database
+    (opened by the context), who signs in, the settings and key store, the recovery and models folders.
+    """
 
     fleet_loaded = Signal(int)  # number of devices
     layout_shown = Signal(int)  # device id
     database_opened = Signal(str)  # database URL
 
-    def __init__(self, repository: FleetRepository, database_url: str, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.repository = repository
-        self.database_url = database_url
+        self.context = context
+        self.repository = open_repository(context)  # at once when the context's engine is already open
+        self.database_url = context.database_url
         self.catalogue = Catalogue()
         self.devices: list[DeviceSummary] = []
         self.layout_on_screen: DeviceLayout | None = None
@@ -208,7 +213,7 @@ class MainWindow(QMainWindow):
         self.device_count_label = QLabel()
         self.statusBar().addPermanentWidget(self.device_count_label)
         self.statusBar().addPermanentWidget(self.database_label)
-        self.session = self._new_session(repository, database_url)
+        self.session = self._new_session(self.repository, self.database_url)
         self._recovery_offered = False
         self._model_wanted = False
         self.palette = ProductPalette()
@@ -223,7 +228,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.inspector_dock, self.score_dock)
         self.tabifyDockWidget(self.score_dock, self.history_dock)
         self.inspector_dock.raise_()
-        self.assistant = PlacementAssistant(self.jobs, self.score_panel, self)
+        self.assistant = PlacementAssistant(self.jobs, self.score_panel, context.folders.models, self)
         self.history = HistoryOverlay(self.jobs, self)
         self.history.shown.connect(
             lambda name: self.statusBar().showMessage(
@@ -269,7 +274,7 @@ class MainWindow(QMainWindow):
 
         session = EditingSession(
             PlanogramVersions(repository.engine),
-            RecoveryJournal(default_recovery_folder(), database_url),
+            RecoveryJournal(self.context.folders.recovery, database_url),
             self.jobs,
             self,
         )
@@ -418,11 +423,11 @@ class MainWindow(QMainWindow):
         """Read devices and catalogue in a worker, then select device 1 (or the first device)."""
         if self.jobs.closed:
             return
-        repository = self.repository
+        repository, login = self.repository, self.context.login
         self.statusBar().showMessage("Reading the fleet…")
 
         def job(_state: JobState) -> FleetOverview:
-            return read_fleet(repository)
+            return read_fleet(repository, login)
 
         self.jobs.start(READ_FLEET, job, on_success=self._show_fleet, on_failure=self._fleet_failed)
 
@@ -540,32 +545,34 @@ class MainWindow(QMainWindow):
             self.open_database(f"sqlite:///{Path(path).resolve()}")
 
     def open_database(self, database_url: str) -> None:
-        """Open ``database_url`` in a worker; on failure the current database stays open."""
+        """Open ``database_url`` in a worker (the same person and settings on it); on failure the current one stays."""
         if self.jobs.closed or not self._settle_unsaved("Open another database"):
             return
+        opened = self.context.with_database(database_url)
         self.statusBar().showMessage(f"Opening {database_names(database_url)[1]}…")
 
         def job(_state: JobState) -> FleetRepository:
-            return open_repository(database_url)
+            return open_repository(opened)
 
         self.jobs.start(
             OPEN_DATABASE,
             job,
-            on_success=lambda repository: self._database_opened(repository, database_url),
+            on_success=lambda repository: self._database_opened(repository, opened),
             on_failure=lambda error: self._open_failed(error, database_url),
         )
 
-    def _database_opened(self, repository: FleetRepository, database_url: str) -> None:
+    def _database_opened(self, repository: FleetRepository, context: AppContext) -> None:
         self.jobs.abandon(LOAD_DEVICE)
         self.jobs.abandon(READ_FLEET)
         previous = self.repository
         self.repository = repository
-        self.database_url = database_url
+        self.context = context
+        self.database_url = database_url = context.database_url
         previous.engine.dispose()
         self.session.close_all()
         self.tools.database_changed(repository.engine)
         self.session.versions = self._new_session_versions(repository)
-        self.session.journal = RecoveryJournal(default_recovery_folder(), database_url)
+        self.session.journal = RecoveryJournal(context.folders.recovery, database_url)
         self._recovery_offered = False
         self._show_database_names()
         self.layout_on_screen = None

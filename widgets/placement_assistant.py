@@ -6,6 +6,7 @@ the grid never waits for a score. Before the model is ready the panel says so an
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -44,10 +45,14 @@ class PlacementAssistant(QObject):
     failed = Signal(str)
     suggestion_decided = Signal(object)  # designer.suggestions.Decision: dropped on a best slot, or elsewhere
 
-    def __init__(self, jobs: BackgroundJobs, panel: ScorePanel, parent: QObject | None = None) -> None:
+    def __init__(
+        self, jobs: BackgroundJobs, panel: ScorePanel, model_folder: Path, parent: QObject | None = None
+    ) -> None:
+        """``model_folder`` keeps the fitted models (the application context's ``DataFolders.models``)."""
         super().__init__(parent)
         self.jobs = jobs
         self.panel = panel
+        self.model_folder = model_folder
         self.scorer: PlacementScorer | None = None
         self._grid: PlacementGrid | None = None
         self._view: EditableCabinetView | None = None
@@ -66,12 +71,15 @@ class PlacementAssistant(QObject):
         if self.scorer is None:  # a retrain after a data change keeps scoring with the model it replaces
             self.panel.show_idle("Learning from the sales history… scores appear when it is done.")
 
+        folder = self.model_folder
+
         def job(state: JobState) -> PlacementScorer:
-            from ai.model_store import load_or_train_placement_model  # pandas and scikit-learn load here, off
-            from ai.placement_scoring import PlacementScorer  # the GUI thread (about a second on a cold start)
+            # pandas and scikit-learn load here, off the GUI thread (about a second on a cold start)
+            from ai.model_store import ModelStore, load_or_train_placement_model
+            from ai.placement_scoring import PlacementScorer
 
             model = load_or_train_placement_model(
-                engine, database_url, progress=state.report_progress, should_stop=state.should_stop
+                engine, database_url, ModelStore(folder), progress=state.report_progress, should_stop=state.should_stop
             )
             return PlacementScorer(model, catalogue)
 

@@ -130,9 +130,8 @@ class SyncActions(QObject):
 
     def open_cvd(self, cvd_url: str) -> None:
         """Pull ``cvd_url`` into its working copy (in a worker), then open that copy in this window."""
-        from storage.cvd.source import working_copy_url
-
-        self._run(self._connect_url(cvd_url), working_copy_url(cvd_url), opening=True)
+        working = self.window.context.on_working_copy(cvd_url).database_url
+        self._run(self._connect_url(cvd_url), working, opening=True)
 
     def sync_now(self) -> None:
         if self.source is None:

@@ -7,34 +7,40 @@ reached, the designer stays on the last pulled copy: activations queue and reach
 
 from __future__ import annotations
 
-from widgets.app import EXIT_DATABASE_PROBLEM, application, open_main_window
+from typing import TYPE_CHECKING
+
+from designer.command_outcomes import ExitCode
+from widgets.app import application, open_main_window
 from widgets.main_window import APP_TITLE
 from widgets.style import apply_style
 from widgets.workers import JobState, run_while_responsive
 
+if TYPE_CHECKING:
+    from storage.app_context import AppContext
+    from storage.database import Engine
 
-def run_designer_on_cvd(cvd_url: str) -> int:
+
+def run_designer_on_cvd(context: AppContext, cvd_url: str) -> int:
+    """The designer on the working copy of ``cvd_url``: the same person, settings and folders as ``context``."""
     from PySide6.QtWidgets import QMessageBox
 
-    from storage.cvd.source import working_copy_url
-    from storage.database import Engine
     from storage.engine import normalise_url
-    from storage.schema import DatabaseProblem, prepare_database
+    from storage.schema import DatabaseProblem
 
     cvd_url = normalise_url(cvd_url)
-    working = working_copy_url(cvd_url)
+    working = context.on_working_copy(cvd_url)
     app = application()
     apply_style(app)
 
     def prepare(_state: JobState) -> Engine:
-        return prepare_database(working)
+        return working.engine  # opened, checked and migrated off the GUI thread
 
     try:
-        engine = run_while_responsive(prepare, purpose="prepare working copy")
+        run_while_responsive(prepare, purpose="prepare working copy")
     except DatabaseProblem as problem:
         QMessageBox.critical(None, APP_TITLE, str(problem))
-        return EXIT_DATABASE_PROBLEM
-    window = open_main_window(engine, working)
+        return ExitCode.BAD_INPUT
+    window = open_main_window(working)
     window.sync.open_cvd(cvd_url)
     status = app.exec()
     window.deleteLater()

@@ -17,8 +17,6 @@ from designer.editing import import_layout, place_together, replace_layout, set_
 from designer.planograms import Planogram, slot_to_dict
 from designer.positions import Position, PositionError
 from designer.roles import Action
-from storage.app_context import DataFolders
-from storage.settings import SettingsStore
 from widgets.cabinet_view import DropHint
 from widgets.experiments_feedback import SuggestionFeedback
 from widgets.workers import JobState
@@ -28,6 +26,7 @@ if TYPE_CHECKING:
 
     from ai.llm.client import ClaudeClient
     from ai.llm.compliance import ComplianceCheck
+    from ai.services import Services
     from widgets.explain_panel import ExplainPanel
     from widgets.main_window import MainWindow
 
@@ -42,7 +41,8 @@ class WindowTools(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
-        self.settings = SettingsStore(DataFolders.for_this_user().settings_file)  # until the window gets the context
+        self.settings = window.context.settings  # the run's own, shared with every window and command
+        self.keys = window.context.keys
         self._claude: ClaudeClient | None = None
         self._panel: ExplainPanel | None = None
         self._user_id: int | None = None
@@ -114,10 +114,8 @@ class WindowTools(QObject):
     def claude(self) -> ClaudeClient:
         if self._claude is None:
             from ai.llm.client import ClaudeClient
-            from storage.keys import KeyStore
             from storage.llm_tables import LlmLedger
 
-            self.keys = KeyStore()
             self._claude = ClaudeClient(self.settings, self.keys, LlmLedger(self.window.repository.engine),
                                         user_id=self._user_id)  # fmt: skip
         return self._claude
@@ -277,9 +275,23 @@ class WindowTools(QObject):
             f"Photo check: {count} slot{'s' if count != 1 else ''} differ from the planogram (outlined in red)", 10_000
         )
 
+    def services(self) -> Services:
+        """The AI services on the window's database: its engine, model and signed-in user, the Settings' labour cost."""
+        from ai.model_store import ModelStore
+        from ai.services import Services
+
+        window = self.window
+        return Services(
+            window.database_url,
+            ModelStore(window.context.folders.models),
+            engine=window.repository.engine,
+            placement_scorer=window.assistant.scorer,
+            user=window.roles.user,
+            labour_cost_per_slot=self.settings.current.labour_cost_per_slot,
+        )
+
     def personalize(self) -> None:
         """Propose a planogram for every cabinet from the location's goals; accepting loads them as edits."""
-        from ai.services import Services
         from widgets.personalization_wizard import PersonalizationWizard
 
         window = self.window
@@ -289,8 +301,7 @@ class WindowTools(QObject):
             return
         if not self.ai_started("personalize-location", layout.device.id):
             return
-        services = Services(window.database_url, engine=window.repository.engine,
-                            placement_scorer=window.assistant.scorer, user=window.roles.user)  # fmt: skip
+        services = self.services()
         wizard = PersonalizationWizard(services, layout.device.id, window)
         wizard.proposal_ready.connect(lambda proposals: self.apply_proposals(layout.device.id, proposals))
         wizard.decided.connect(self.feedback.record)
@@ -398,7 +409,6 @@ class WindowTools(QObject):
 
     def compare(self) -> None:
         """Today's (active) planogram against the document on screen, in revenue with intervals and payback."""
-        from ai.services import Services
         from widgets.comparison_view import ComparisonWindow
 
         window = self.window
@@ -417,8 +427,7 @@ class WindowTools(QObject):
             )
 
         def open_window(baseline: Planogram) -> None:
-            services = Services(window.database_url, engine=repository.engine,
-                                placement_scorer=window.assistant.scorer, user=window.roles.user)  # fmt: skip
+            services = self.services()
             comparison = ComparisonWindow(services, cabinet.device_id, cabinet, baseline, proposed,
                                           editor.context.catalogue, window, jobs=window.jobs)  # fmt: skip
             comparison.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

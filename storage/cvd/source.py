@@ -2,23 +2,22 @@
 
 A ``postgresql://`` URL names the server and the user; the password comes from the OS keyring (service
 ``planogram-studio``, entry ``cvd:<url without password>``), never from settings or the command line we keep.
-Each CVD database gets its own working copy in the user data directory, named by a hash of its URL.
+Each CVD database gets its own working copy in the user data directory, named by a hash of its URL
+(:func:`working_copy_name`; the folder is ``storage.app_context.DataFolders.working_copies``).
 """
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import keyring
 import keyring.errors
-import platformdirs
 from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from storage.cvd.control import SyncProblem
-from storage.engine import APP_NAME, display_url, make_engine, normalise_url, sqlite_file
+from storage.engine import display_url, make_engine, normalise_url, sqlite_file
 
 KEYRING_SERVICE = "planogram-studio"
 CVD_MARKER_TABLES = {"cabinet_configurations", "planogram_slots", "planograms", "devices"}
@@ -93,10 +92,7 @@ def is_cvd_database(url: str) -> bool:
     return tables >= CVD_MARKER_TABLES and "alembic_version" not in tables
 
 
-def working_copy_path(cvd_url: str) -> Path:
+def working_copy_name(cvd_url: str) -> str:
+    """The file name of a CVD database's working copy (the folder is the app context's ``DataFolders``)."""
     digest = hashlib.sha256(without_password(cvd_url).encode()).hexdigest()[:12]
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)) / f"cvd-{digest}.sqlite"
-
-
-def working_copy_url(cvd_url: str) -> str:
-    return f"sqlite:///{working_copy_path(cvd_url)}"
+    return f"cvd-{digest}.sqlite"

@@ -17,7 +17,6 @@ import ai.model_store
 from ai.model_store import (
     ModelStore,
     TrainingCancelled,
-    default_model_folder,
     load_or_train_placement_model,
     train_placement_model,
 )
@@ -26,6 +25,7 @@ from ai.placement_model import PlacementModel
 from ai.placement_scoring import PlacementScorer
 from designer.planograms import Planogram
 from designer.positions import Position
+from storage.app_context import DataFolders
 from storage.fleet import FleetRepository
 from storage.schema import prepare_database
 from storage.simulator import build_demo_fleet
@@ -86,8 +86,7 @@ def test_a_damaged_model_file_is_retrained_not_trusted(small_fleet: tuple[str, E
 
 
 def test_models_live_in_the_user_data_directory() -> None:
-    assert str(default_model_folder()).startswith(os.environ["XDG_DATA_HOME"])
-    assert ModelStore().folder == default_model_folder()
+    assert str(DataFolders.for_this_user().models).startswith(os.environ["XDG_DATA_HOME"])
 
 
 def test_training_reports_progress_and_can_be_stopped(small_fleet: tuple[str, Engine], tmp_path: Path) -> None:

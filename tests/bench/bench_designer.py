@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from designer.positions import Position  # noqa: E402
+from storage.app_context import AppContext  # noqa: E402
 from storage.schema import prepare_database  # noqa: E402
 from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord  # noqa: E402
 from widgets.app import application, keep_long_lived_objects_out_of_gc, open_main_window  # noqa: E402
@@ -84,7 +85,7 @@ def in_process(folder: Path) -> None:
     big_device(url)
     app = application()
     apply_style(app)
-    window = open_main_window(prepare_database(url), url)
+    window = open_main_window(AppContext.create(database=url))
     keep_long_lived_objects_out_of_gc(window)  # as run_designer does
     window.resize(1440, 900)
     wait(window.layout_shown)
@@ -157,9 +158,9 @@ def start_up(folder: Path) -> None:
     probe = (
         f"import sys; sys.path.insert(0, {str(PROJECT)!r})\n"
         "from widgets.app import application, open_main_window\n"
-        "from storage.schema import prepare_database\n"
+        "from storage.app_context import AppContext\n"
         f"app = application(); url = {f'sqlite:///{demo}'!r}\n"
-        "window = open_main_window(prepare_database(url), url)\n"
+        "window = open_main_window(AppContext.create(database=url))\n"
         "window.layout_shown.connect(lambda _id: (print('interactive', flush=True), app.quit()))\n"
         "app.exec()\n"
     )

@@ -93,10 +93,7 @@ def test_a_missing_database_is_named(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert not (tmp_path / "none.sqlite").exists()
 
 
-def test_a_viewer_is_refused_with_status_3(
-    database: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PLANOGRAM_USER", "")  # --user sets it for the process: restored after the test
+def test_a_viewer_is_refused_with_status_3(database: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, body = _run(["--user", "vera.viewer", "experiment", "create", "--db", database, "--name", "x", "--devices",
                        "1,2", "--start", "2026-06-01"], capsys)  # fmt: skip
     assert code == 3 and "Only a manager or admin can run experiments" in body["error"]

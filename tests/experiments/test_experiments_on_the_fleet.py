@@ -9,7 +9,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ai.experiment_tracking import (
-    ExperimentInvalid,
     ExperimentPlan,
     complete_experiment,
     create_experiment,
@@ -17,6 +16,7 @@ from ai.experiment_tracking import (
     list_experiments,
 )
 from ai.experiments import Assignment, Metric
+from designer.command_outcomes import RequestInvalid
 from designer.planograms import Planogram
 from designer.roles import PermissionDenied
 from storage.tables import AiExperiment, PlanogramRecord, SimulationTruth, User
@@ -85,7 +85,7 @@ def test_a_treatment_planogram_for_a_control_device_is_refused_and_nothing_goes_
     draft = _draft_for(plain_fleet, 3)
     plan = ExperimentPlan("wrong", [3, 4], PLANTED_START, assignment=Assignment.CHOSEN, treatment_devices=[4],
                           treatment_planograms=[draft])  # fmt: skip
-    with pytest.raises(ExperimentInvalid, match="control group"):
+    with pytest.raises(RequestInvalid, match="control group"):
         create_experiment(plain_fleet, plan, user_id=None)
     with Session(plain_fleet) as session:
         assert session.get(PlanogramRecord, draft).status == "draft"
@@ -106,7 +106,7 @@ def test_completing_stores_results_once(plain_fleet: Engine) -> None:
     made = create_experiment(plain_fleet, ExperimentPlan("once", ALL_DEVICES, PLANTED_START), user_id=None)
     done = complete_experiment(plain_fleet, int(made["id"]), user_id=None)
     assert done["end_date"] == "2026-06-30"
-    with pytest.raises(ExperimentInvalid, match="already completed"):
+    with pytest.raises(RequestInvalid, match="already completed"):
         complete_experiment(plain_fleet, int(made["id"]), user_id=None)
     again = experiment_status(plain_fleet, int(made["id"]))
     assert again["results"] == done["results"] and again["results"]["interim"] is False
@@ -116,5 +116,5 @@ def test_completing_stores_results_once(plain_fleet: Engine) -> None:
 def test_an_experiment_starting_before_the_history_says_to_start_later(plain_fleet: Engine) -> None:
     made = create_experiment(plain_fleet, ExperimentPlan("early", ALL_DEVICES, PLANTED_START.replace(month=1)),
                              user_id=None)  # fmt: skip
-    with pytest.raises(ExperimentInvalid, match="start the experiment later"):
+    with pytest.raises(RequestInvalid, match="start the experiment later"):
         experiment_status(plain_fleet, int(made["id"]))

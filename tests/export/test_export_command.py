@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from widgets.export_cli import EXIT_BAD_ARGUMENTS, add_export_parser, run_export
+import main
+from designer.command_outcomes import ExitCode
+from widgets.export_cli import add_export_parser, run_export
 
 ROOT = Path(__file__).resolve().parents[2]
 PdfText = Callable[[Path], str]
@@ -21,19 +23,25 @@ class _Parser(argparse.ArgumentParser):
     """Exits 2 with the message, as main.py's parser does."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_BAD_ARGUMENTS, f"{self.prog}: error: {message}\n")
+        self.exit(ExitCode.BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 
 def run(*arguments: str) -> int:
     """``main.py export …`` in process, through a parser built the way main.py builds its own."""
-    parser = _Parser(prog="planogram-studio")
-    parser.add_argument("--db")
-    add_export_parser(parser.add_subparsers(dest="command", parser_class=_Parser))
+    parser = _parser()
     try:
         args = parser.parse_args(["export", *arguments])
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    return run_export(args)
+    return run_export(args, main.build_context(args))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="planogram-studio")
+    parser.add_argument("--db")
+    parser.add_argument("--user")
+    add_export_parser(parser.add_subparsers(dest="command", parser_class=_Parser))
+    return parser
 
 
 def test_a_device_pdf_is_written_and_summarised_as_json(
@@ -52,14 +60,11 @@ def test_a_device_pdf_is_written_and_summarised_as_json(
 def test_the_format_follows_the_file_name_and_the_top_level_db_is_honoured(
     demo_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    parser = _Parser(prog="planogram-studio")
-    parser.add_argument("--db")
-    add_export_parser(parser.add_subparsers(dest="command", parser_class=_Parser))
-    args = parser.parse_args(
+    args = _parser().parse_args(
         ["--db", demo_url, "export", "--device", "1", "--cabinet", "2", "--out", str(tmp_path / "f.json")]
     )
 
-    assert run_export(args) == 0
+    assert run_export(args, main.build_context(args)) == 0
 
     assert json.loads((tmp_path / "f.json").read_text(encoding="utf-8"))["cabinet"]["zone"] == "frozen"
     assert json.loads(capsys.readouterr().out)["format"] == "json"

@@ -15,8 +15,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication
 
+from storage.app_context import AppContext
 from storage.engine import normalise_url
-from storage.schema import prepare_database
 from widgets.app import application, open_main_window
 from widgets.main_window import MainWindow
 from widgets.style import apply_style
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = application()
     apply_style(app)
-    window = open_main_window(prepare_database(url), url)
+    window = open_main_window(AppContext.create(database=url))
     window.resize(width, height)
     wait_for(window.layout_shown, "the first device to load")
     if window.device_list.selected_device_id() != args.device:

@@ -18,14 +18,14 @@ from PySide6.QtCore import QTimer
 from designer.editing import move_slot, place_product, set_slot_details
 from designer.planograms import planogram_to_dict
 from designer.positions import Position
-from storage.schema import prepare_database
+from storage.app_context import AppContext
 from widgets.app import application, open_main_window
 
 
 def main() -> None:
     url, expected = sys.argv[1], Path(sys.argv[2])
     app = application()
-    window = open_main_window(prepare_database(url), url)
+    window = open_main_window(AppContext.create(database=url))
 
     def edit() -> None:
         editor = window.current_editor()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from designer.planograms import planogram_to_dict
-from storage.schema import prepare_database
+from storage.app_context import AppContext
 from widgets.app import open_main_window
 
 HERE = Path(__file__).resolve().parent
@@ -57,7 +57,7 @@ def test_edits_survive_kill_9_and_restoring_gives_the_exact_document(
         return QMessageBox.StandardButton.Yes if restoring else QMessageBox.StandardButton.Discard
 
     monkeypatch.setattr(QMessageBox, "question", question)
-    window = open_main_window(prepare_database(fleet_url), fleet_url)
+    window = open_main_window(AppContext.create(database=fleet_url))
     qtbot.addWidget(window)
     qtbot.waitSignal(window.layout_shown, timeout=10_000).wait()
 
@@ -75,7 +75,7 @@ def test_declining_the_restore_discards_the_journal(
 ) -> None:
     edit_then_kill(fleet_url, tmp_path)
     monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.No)
-    window = open_main_window(prepare_database(fleet_url), fleet_url)
+    window = open_main_window(AppContext.create(database=fleet_url))
     qtbot.addWidget(window)
     qtbot.waitSignal(window.layout_shown, timeout=10_000).wait()
     assert not window.isWindowModified()

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import text
 
 from designer.positions import Position
+from storage.app_context import AppContext
 from storage.schema import prepare_database
 from widgets.app import open_main_window
 from widgets.cabinet_editing import EditableCabinetView
@@ -38,7 +39,7 @@ def answers(monkeypatch: pytest.MonkeyPatch) -> list[QMessageBox.StandardButton]
 
 @pytest.fixture
 def window(qtbot: QtBot, fleet_url: str, answers: list[QMessageBox.StandardButton]) -> Iterator[MainWindow]:
-    window = open_main_window(prepare_database(fleet_url), fleet_url)
+    window = open_main_window(AppContext.create(database=fleet_url))
     qtbot.addWidget(window)
     qtbot.waitSignal(window.layout_shown, timeout=10_000).wait()
     yield window

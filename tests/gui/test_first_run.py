@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 import widgets.first_run
+from storage.app_context import AppContext
 from widgets.app import run_designer
 from widgets.first_run import DemoFleetDialog, FirstRunOutcome
 from widgets.main_window import MainWindow
@@ -111,7 +112,7 @@ def test_cancelling_the_first_run_quits_with_a_message(
             QTimer.singleShot(20, press_cancel)
 
     QTimer.singleShot(50, press_cancel)
-    assert run_designer(f"sqlite:///{tmp_path}/demo.sqlite", build_demo=True) == 1
+    assert run_designer(AppContext.create(database=f"sqlite:///{tmp_path}/demo.sqlite"), build_demo=True) == 1
     assert shown and "nothing was written" in shown[0]
     assert not (tmp_path / "demo.sqlite").exists()
 
@@ -123,7 +124,7 @@ def test_an_unreadable_database_at_start_gives_a_message_and_status_2(
     garbage.write_bytes(bytes(range(256)) * 64)
     shown: list[tuple[str, str]] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda _parent, title, text, *_: shown.append((title, text)))
-    assert run_designer(f"sqlite:///{garbage}", build_demo=False) == 2
+    assert run_designer(AppContext.create(database=f"sqlite:///{garbage}"), build_demo=False) == 2
     assert shown[0][0] == "Cannot open database"
     assert "broken.sqlite is not a readable database" in shown[0][1]
 
@@ -145,7 +146,7 @@ def test_the_designer_opens_on_a_database_and_quits_cleanly(qtbot: QtBot, fleet_
     guard.start(20_000)
     QTimer.singleShot(20, close_when_shown)
     try:
-        assert run_designer(fleet_url, build_demo=False) == 0
+        assert run_designer(AppContext.create(database=fleet_url), build_demo=False) == 0
     finally:
         guard.stop()
     assert seen == ["Planogram Studio — t.sqlite"]

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from designer.positions import Position
-from storage.schema import prepare_database
+from storage.app_context import AppContext
 from widgets.app import open_main_window
 from widgets.main_window import DEFAULT_SIZE, MainWindow
 from widgets.workers import JobState
@@ -23,7 +23,7 @@ PRODUCT_NAMES = {product_id: name for product_id, name, *_ in PRODUCTS}
 
 
 def open_window(qtbot: QtBot, url: str) -> MainWindow:
-    window = open_main_window(prepare_database(url), url)
+    window = open_main_window(AppContext.create(database=url))
     qtbot.addWidget(window)
     qtbot.waitSignal(window.layout_shown, timeout=10_000).wait()
     return window
@@ -220,10 +220,9 @@ def test_once_the_model_is_loaded_the_app_keeps_long_lived_objects_out_of_full_g
 ) -> None:
     import gc
 
-    from storage.schema import prepare_database
     from widgets.app import keep_long_lived_objects_out_of_gc, open_main_window
 
-    window = open_main_window(prepare_database(fleet_url), fleet_url)
+    window = open_main_window(AppContext.create(database=fleet_url))
     qtbot.addWidget(window)
     keep_long_lived_objects_out_of_gc(window)
     try:

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from designer.positions import Position
-from storage.schema import prepare_database
+from storage.app_context import AppContext
 from widgets.app import open_main_window
 from widgets.cabinet_editing import EditableCabinetView
 from widgets.main_window import MainWindow
@@ -20,7 +20,7 @@ A2 = Position.parse("A2")
 @pytest.fixture
 def window(qtbot: QtBot, fleet_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    window = open_main_window(prepare_database(fleet_url), fleet_url)
+    window = open_main_window(AppContext.create(database=fleet_url))
     qtbot.addWidget(window)
     qtbot.waitSignal(window.layout_shown, timeout=10_000).wait()
     yield window

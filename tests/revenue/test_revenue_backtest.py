@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ai.revenue_backtest import add_backtest_parser, run_backtest, run_revenue_backtest
+from ai.backtest_command import add_backtest_parser, run_backtest
+from ai.revenue_backtest import run_revenue_backtest
+from storage.app_context import AppContext
 
 
 def test_a_small_backtest_measures_error_and_coverage(revenue_db: Path) -> None:
@@ -23,11 +25,13 @@ def test_a_small_backtest_measures_error_and_coverage(revenue_db: Path) -> None:
     assert "MAPE" in result.report()
 
 
-def test_the_backtest_command_refuses_a_missing_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_backtest_command_refuses_a_missing_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], app_context: AppContext
+) -> None:
     parser = argparse.ArgumentParser()
     add_backtest_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["backtest", "--db", str(tmp_path / "absent.sqlite")])
-    assert run_backtest(args) == 2
+    assert run_backtest(args, app_context.with_database(args.command_db)) == 2
     assert '"success": false' in capsys.readouterr().out
 
 

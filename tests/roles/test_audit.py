@@ -7,13 +7,14 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from ai.endpoints import EXIT_REFUSED, run_endpoint
+from ai.endpoints import run_endpoint
+from designer.command_outcomes import ExitCode
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
+from storage.app_context import AppContext
 from storage.settings import SettingsStore
 from storage.tables import AuditLogRecord
 from storage.users import sign_in
@@ -36,26 +37,27 @@ def test_an_activation_is_one_row_naming_the_planogram(engine: Engine) -> None:
 
 
 def test_a_headless_ai_call_is_one_row_with_ids_and_time_but_not_the_request(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, app_context: AppContext
 ) -> None:
-    monkeypatch.setenv("PLANOGRAM_USER", "maria.manager")
+    context = app_context.with_database(str(engine.url)).as_user("maria.manager")
     request = {"device_id": 1, "analysis_period_days": 30, "min_confidence": 0.5, "note": "Jane Doe, 555-0100"}
-    code, _body = run_endpoint("affinity-analysis", lambda: json.dumps(request), str(engine.url))
+    code, _body = run_endpoint("affinity-analysis", lambda: json.dumps(request), context)
     assert code in (0, 2)  # answered, or the tiny fleet has too few baskets: either way the run is audited
     [row] = rows(engine, "ai.affinity-analysis")
     details = json.loads(row.details)
-    assert (row.user_id, row.resource_type, row.resource_id) == (sign_in(engine, audit=False).id, "device", 1)
+    maria = sign_in(engine, "maria.manager", audit=False)
+    assert (row.user_id, row.resource_type, row.resource_id) == (maria.id, "device", 1)
     assert details["device_ids"] == [1] and details["response_time_ms"] >= 0
     assert "Jane" not in row.details and "555" not in row.details
 
 
 def test_a_refused_headless_ai_call_answers_the_seeds_error_and_exit_3(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, app_context: AppContext
 ) -> None:
-    monkeypatch.setenv("PLANOGRAM_USER", "dan.driver")
+    context = app_context.with_database(str(engine.url)).as_user("dan.driver")
     request = {"planogram_id": "1_0", "product_id": 1, "slot_position": "A1"}
-    code, body = run_endpoint("realtime-analysis", lambda: json.dumps(request), str(engine.url))
-    assert code == EXIT_REFUSED
+    code, body = run_endpoint("realtime-analysis", lambda: json.dumps(request), context)
+    assert code == ExitCode.REFUSED
     assert body["success"] is False and body["fallback_available"] is False
     assert "Only a manager or admin can run AI features; you are signed in as a driver" in body["error"]
     assert "--user" in body["error"]

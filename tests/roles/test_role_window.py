@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from designer.positions import Position
+from storage.app_context import AppContext
 from storage.schema import prepare_database
 from storage.tables import AuditLogRecord, User
 from tests.gui.fixture_fleet import build_fixture_fleet
@@ -45,9 +46,8 @@ def fleet_url(tmp_path: Path) -> str:
     return url
 
 
-def open_as(qtbot: QtBot, url: str, username: str, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
-    monkeypatch.setenv("PLANOGRAM_USER", username)
-    window = open_main_window(prepare_database(url), url)
+def open_as(qtbot: QtBot, url: str, username: str) -> MainWindow:
+    window = open_main_window(AppContext.create(database=url, login=username))
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.assistant.ready, timeout=60_000):
         qtbot.waitSignal(window.layout_shown, timeout=10_000).wait()
@@ -59,8 +59,8 @@ def audit_actions(url: str) -> list[str]:
         return list(session.scalars(select(AuditLogRecord.action).order_by(AuditLogRecord.id)))
 
 
-def test_a_driver_sees_read_only_and_may_export(qtbot: QtBot, fleet_url: str, monkeypatch) -> None:
-    window = open_as(qtbot, fleet_url, "dan.driver", monkeypatch)
+def test_a_driver_sees_read_only_and_may_export(qtbot: QtBot, fleet_url: str) -> None:
+    window = open_as(qtbot, fleet_url, "dan.driver")
     assert window.roles.label.text() == "Signed in: dan.driver (driver)"
     edit_refusal = "Only a manager or admin can edit planograms; you are signed in as a driver"
     assert not window.save_action.isEnabled() and edit_refusal in window.save_action.toolTip()
@@ -80,8 +80,8 @@ def test_a_driver_sees_read_only_and_may_export(qtbot: QtBot, fleet_url: str, mo
     assert audit_actions(fleet_url) == ["user.sign_in"]
 
 
-def test_a_manager_edits_but_does_not_manage_users(qtbot: QtBot, fleet_url: str, monkeypatch) -> None:
-    window = open_as(qtbot, fleet_url, "maria.manager", monkeypatch)
+def test_a_manager_edits_but_does_not_manage_users(qtbot: QtBot, fleet_url: str) -> None:
+    window = open_as(qtbot, fleet_url, "maria.manager")
     assert window.save_action.isEnabled() and window.tools.compare_action.isEnabled()
     assert not window.roles.banner.isVisible()
     assert "Only an admin can manage users" in window.roles.users_action.toolTip()
@@ -90,9 +90,9 @@ def test_a_manager_edits_but_does_not_manage_users(qtbot: QtBot, fleet_url: str,
 
 
 def test_signing_in_as_an_admin_enables_users_and_a_role_change_is_audited(
-    qtbot: QtBot, fleet_url: str, monkeypatch
+    qtbot: QtBot, fleet_url: str
 ) -> None:
-    window = open_as(qtbot, fleet_url, "vera.viewer", monkeypatch)
+    window = open_as(qtbot, fleet_url, "vera.viewer")
     assert not window.save_action.isEnabled()
     with qtbot.waitSignal(window.roles.user_changed, timeout=10_000):
         window.roles.sign_in("admin")
@@ -122,12 +122,12 @@ def test_signing_in_as_an_admin_enables_users_and_a_role_change_is_audited(
 
 
 def test_a_manager_sees_claudes_settings_locked_and_may_change_the_labour_cost(
-    qtbot: QtBot, fleet_url: str, monkeypatch, tmp_path: Path
+    qtbot: QtBot, fleet_url: str, tmp_path: Path
 ) -> None:
     from storage.settings import SettingsStore
     from widgets.settings_dialog import SettingsDialog
 
-    window = open_as(qtbot, fleet_url, "maria.manager", monkeypatch)
+    window = open_as(qtbot, fleet_url, "maria.manager")
     store = SettingsStore(tmp_path / "settings.json")
     keys = window.tools.claude and window.tools.keys
     dialog = SettingsDialog(store, keys, lambda _key: None, user=window.roles.user, engine=window.repository.engine)
@@ -141,9 +141,9 @@ def test_a_manager_sees_claudes_settings_locked_and_may_change_the_labour_cost(
 
 
 def test_starting_an_ai_feature_in_the_designer_is_audited_with_its_device(
-    qtbot: QtBot, fleet_url: str, monkeypatch
+    qtbot: QtBot, fleet_url: str
 ) -> None:
-    window = open_as(qtbot, fleet_url, "maria.manager", monkeypatch)
+    window = open_as(qtbot, fleet_url, "maria.manager")
     assert window.tools.ai_started("affinity-analysis", 1)  # what Tools → Products bought together… calls first
     qtbot.waitUntil(lambda: "ai.affinity-analysis" in audit_actions(fleet_url), timeout=10_000)
     with Session(prepare_database(fleet_url)) as session:
@@ -152,15 +152,15 @@ def test_starting_an_ai_feature_in_the_designer_is_audited_with_its_device(
     assert json.loads(row.details)["source"] == "designer"
 
 
-def test_a_driver_starting_an_ai_feature_is_told_why_not(qtbot: QtBot, fleet_url: str, monkeypatch) -> None:
-    window = open_as(qtbot, fleet_url, "dan.driver", monkeypatch)
+def test_a_driver_starting_an_ai_feature_is_told_why_not(qtbot: QtBot, fleet_url: str) -> None:
+    window = open_as(qtbot, fleet_url, "dan.driver")
     assert window.tools.show_affinity() is None
     assert "Only a manager or admin can run AI features" in window.statusBar().currentMessage()
     assert "ai.affinity-analysis" not in audit_actions(fleet_url)
 
 
-def test_a_driver_cannot_revert_or_activate_from_the_version_history(qtbot: QtBot, fleet_url: str, monkeypatch) -> None:
-    window = open_as(qtbot, fleet_url, "dan.driver", monkeypatch)
+def test_a_driver_cannot_revert_or_activate_from_the_version_history(qtbot: QtBot, fleet_url: str) -> None:
+    window = open_as(qtbot, fleet_url, "dan.driver")
     editor = window.current_editor()
     assert editor is not None
     history = window.session.versions.history(editor.cabinet.device_id, editor.cabinet.index)

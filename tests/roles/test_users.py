@@ -32,12 +32,18 @@ def pulled_from_cvd(engine: Engine) -> None:
 
 
 def test_the_name_comes_from_the_argument_then_the_environment_then_the_os(engine: Engine, monkeypatch) -> None:
+    import main
+
+    def acting(*argv: str) -> str:
+        """Who ``main.py`` signs in for these arguments (the one place that reads the environment)."""
+        return main.build_context(main.build_parser().parse_args(list(argv))).login
+
     monkeypatch.setenv("PLANOGRAM_USER", "dan.driver")
-    assert sign_in(engine, "maria.manager").role is Role.MANAGER
-    assert sign_in(engine).username == "dan.driver"
+    assert sign_in(engine, acting("--user", "maria.manager")).role is Role.MANAGER
+    assert sign_in(engine, acting()).username == "dan.driver"
     monkeypatch.delenv("PLANOGRAM_USER")
     monkeypatch.setattr("getpass.getuser", lambda: "vera.viewer")
-    assert sign_in(engine).role is Role.VIEWER
+    assert sign_in(engine, acting()).role is Role.VIEWER
 
 
 def test_an_unknown_login_on_a_local_copy_designs_as_a_manager(engine: Engine) -> None:

@@ -1,0 +1,44 @@
+"""``python main.py api ENDPOINT [--db URL]``: one of the seed's AI endpoints, request JSON in, response JSON out.
+
+The parser sits beside its handler; the endpoints' registry (:mod:`ai.endpoints`) is light and the services
+(pandas, SQLAlchemy, the models) load only when a request is answered, so ``--help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from designer.command_outcomes import ExitCode, write_json
+
+if TYPE_CHECKING:
+    from storage.app_context import AppContext
+
+
+def add_api_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    # --help is answered by run_api: it must succeed only for endpoints that exist (CI runs their contracts)
+    api: argparse.ArgumentParser = commands.add_parser(
+        "api", add_help=False, help="answer one of the seed's AI endpoints: request JSON on stdin, response on stdout"
+    )
+    api.add_argument("endpoint", nargs="?", metavar="ENDPOINT", help="e.g. realtime-analysis")
+    api.add_argument(
+        "--db", metavar="URL", dest="command_db", help="SQLAlchemy URL or SQLite file (default: the demo database)"
+    )
+    api.add_argument(
+        "-h", "--help", action="store_true", dest="api_help", help="describe ENDPOINT's request and response"
+    )
+    return api
+
+
+def run_api(args: argparse.Namespace, context: AppContext) -> ExitCode:
+    """JSON in, JSON out; invalid input exits 2 with the seed's error object, never a traceback."""
+    from ai.endpoints import endpoint_help, run_endpoint
+
+    if args.api_help:
+        code, text = endpoint_help(args.endpoint)
+        print(text)
+        return code
+    code, body = run_endpoint(args.endpoint, sys.stdin.read, context)
+    write_json(body)
+    return code

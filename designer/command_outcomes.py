@@ -1,0 +1,56 @@
+"""How every headless command ends: one table of exit statuses, one JSON error shape, one validation error.
+
+Shared by the commands of every layer (``demo``, ``api``, ``export``, ``backtest``, ``experiment``, ``sync``)
+and the designer's own start, so a script that calls any of them reads the same status for the same kind of
+failure. The README's command section lists the statuses; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from enum import IntEnum
+from typing import TextIO
+
+
+class ExitCode(IntEnum):
+    """The process's exit status."""
+
+    DONE = 0
+    """The command did what was asked (the designer: its window was closed)."""
+    CANCELLED = 1
+    """The person stopped it: the designer's first-run build of the demo fleet was cancelled."""
+    BAD_INPUT = 2
+    """Bad arguments or request, or a database that is missing, unreadable or not ours; nothing was changed."""
+    REFUSED = 3
+    """The acting user's role may not do this (``--user`` chooses who acts)."""
+    UNREACHABLE = 4
+    """The CVD database stopped answering part-way through a sync; queued pushes stay queued."""
+
+
+class RequestInvalid(ValueError):
+    """A request or plan that cannot be carried out as asked; each problem names itself and its fix.
+
+    ``problems`` are plain sentences or objects whose text is one (an endpoint's slot-level problems); the
+    message joins them with "; ".
+    """
+
+    def __init__(self, problems: str | Sequence[object]) -> None:
+        self.problems: list[object] = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(str(problem) for problem in self.problems))
+
+
+def error_body(message: str, extra: Mapping[str, object] | None = None) -> dict[str, object]:
+    """The seed's error shape: ``success`` false and an ``error`` that names the problem and the fix."""
+    return {"success": False, "error": message, **(extra or {})}
+
+
+def write_json(body: object, *, indent: int | None = None, to: TextIO | None = None) -> None:
+    """One JSON document on standard output (values JSON cannot hold, such as dates, as text)."""
+    print(json.dumps(body, indent=indent, default=str), file=to or sys.stdout)
+
+
+def write_error(message: str, extra: Mapping[str, object] | None = None, *, to: TextIO | None = None) -> None:
+    """The error object on standard output, as the seed's endpoints answer it."""
+    write_json(error_body(message, extra), to=to)
