@@ -9,8 +9,10 @@ Developers::
     .venv/bin/python -m tests.postgres_support stop
     .venv/bin/python -m tests.postgres_support load postgresql://owner@server/cvd --from cvd.sqlite
 
-Tests take the ``postgres_url`` (an empty database) or ``cvd_postgres_url`` (the CVD sample) fixture, or call
-:func:`cvd_sample_postgres`. Without a server they skip, saying how to start one; under ``CI=true`` they fail.
+Tests take the ``postgres_url`` (an empty database) or ``cvd_postgres_url`` (the real CVD sample) fixture, or
+call :func:`cvd_generated_postgres` (the CVD database :mod:`tests.cvd_builder` generates) or
+:func:`cvd_sample_postgres`. Without a server they skip, saying how to start
+one; under ``CI=true`` they fail.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +39,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
+from tests.shared_sample import CVD_SAMPLE, cvd_sample_path
+
 ENV_VARIABLE = "PLANOGRAM_TEST_POSTGRES"
-CVD_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "cvd" / "cvd_sample.sqlite"
 CLUSTER_DIR = Path(
     os.environ.get("PLANOGRAM_TEST_POSTGRES_DIR", Path(tempfile.gettempdir()) / "planogram-test-postgres")
 )
 START_HINT = 'eval "$(.venv/bin/python -m tests.postgres_support start)"'
 _TEMPLATE_PREFIX = "cvd_sample_template"
+_GENERATED_PREFIX = "cvd_generated_template"
+_GENERATED_FROM = ("tests/cvd_builder.py", "storage/cvd/schema.py", "tests/postgres_support.py")
 _BTREE_LIMIT = 2000  # bytes; PostgreSQL refuses b-tree entries over 2704
 
 
@@ -287,11 +292,9 @@ def load_cvd_sample(url: str, sqlite_path: Path = CVD_SAMPLE) -> None:
         target_engine.dispose()
 
 
-def _sample_template() -> str:
-    """A database holding the loaded sample, built once per sample file and cloned for each test."""
-    stat = CVD_SAMPLE.stat()
-    loader = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]  # a changed loader builds a new one
-    name = f"{_TEMPLATE_PREFIX}_{stat.st_size}_{int(stat.st_mtime)}_{loader}"
+def _template(prefix: str, fingerprint: str, fill: Callable[[str], None]) -> str:
+    """A database filled once (per ``fingerprint`` of what fills it) by ``fill(url)``, cloned for each test."""
+    name = f"{prefix}_{fingerprint}"
     engine = _admin_engine()
     try:
         with engine.connect() as connection:
@@ -303,13 +306,13 @@ def _sample_template() -> str:
                 if not exists:
                     stale = connection.execute(
                         sa.text("SELECT datname FROM pg_database WHERE datname LIKE :prefix"),
-                        {"prefix": f"{_TEMPLATE_PREFIX}_%"},
+                        {"prefix": f"{prefix}_%"},
                     ).scalars()
                     for old in list(stale):  # built from another sample or loader: nobody clones those now
                         connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {_quoted(old)} WITH (FORCE)")
                     building = f"{name}_building"
                     connection.exec_driver_sql(f"CREATE DATABASE {_quoted(building)}")
-                    load_cvd_sample(_database_url(building))
+                    fill(_database_url(building))
                     connection.exec_driver_sql(f"ALTER DATABASE {_quoted(building)} RENAME TO {_quoted(name)}")
             finally:
                 connection.exec_driver_sql("SELECT pg_advisory_unlock(91157)")
@@ -318,10 +321,36 @@ def _sample_template() -> str:
     return name
 
 
+def _sample_template() -> str:
+    """A database holding the loaded sample, built once per sample file and loader."""
+    sample = cvd_sample_path()
+    stat = sample.stat()
+    loader = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:8]  # a changed loader builds a new one
+    return _template(
+        _TEMPLATE_PREFIX, f"{stat.st_size}_{int(stat.st_mtime)}_{loader}", lambda url: load_cvd_sample(url, sample)
+    )
+
+
+def _generated_template() -> str:
+    """A database holding the generated CVD fleet, built once per version of the builder and CVD's tables."""
+    from tests.cvd_builder import write_cvd_database
+
+    project = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256(b"".join((project / path).read_bytes() for path in _GENERATED_FROM)).hexdigest()
+    return _template(_GENERATED_PREFIX, digest[:12], write_cvd_database)
+
+
 def cvd_sample_postgres(prefix: str = "cvd") -> str:
-    """A fresh PostgreSQL database holding the CVD sample's schema and rows; skips (fails in CI) without a server."""
+    """A fresh PostgreSQL database holding the real CVD sample's schema and rows; skips (fails in CI) without a
+    server or without the sample."""
     require_server()
     return fresh_database(prefix, template=_sample_template())
+
+
+def cvd_generated_postgres(prefix: str = "cvd") -> str:
+    """A fresh PostgreSQL database holding the generated CVD database; skips (fails in CI) without a server."""
+    require_server()
+    return fresh_database(prefix, template=_generated_template())
 
 
 @pytest.fixture
@@ -334,7 +363,7 @@ def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 @pytest.fixture
 def cvd_postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A database on the test server loaded with the CVD sample, dropped after the test."""
+    """A database on the test server loaded with the real CVD sample, dropped after the test."""
     url = cvd_sample_postgres(request.node.name)
     yield url
     drop_database(url)

@@ -25,7 +25,7 @@ from storage.cvd.pull import pull  # noqa: E402
 from storage.cvd.sync import sync_engines  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from storage.schema import prepare_database  # noqa: E402
-from tests.sync.conftest import CVD_SAMPLE  # noqa: E402
+from tests.shared_sample import CVD_SAMPLE  # noqa: E402
 from tests.sync.helpers import add_cvd_sales  # noqa: E402
 
 INITIAL_BUDGET_S = 60.0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,16 +16,14 @@ from storage.engine import make_engine, session_factory
 from storage.fleet import FleetRepository
 from storage.schema import prepare_database
 from storage.tables import Device
+from tests.cvd_builder import write_cvd_database
 from tests.export.test_export_command import run
-
-CVD_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "cvd" / "cvd_sample.sqlite"
 
 
 @pytest.fixture
 def pulled(tmp_path: Path) -> str:
-    if not CVD_SAMPLE.exists():
-        pytest.skip("the shared CVD sample is not beside this checkout")
-    shutil.copyfile(CVD_SAMPLE, tmp_path / "cvd.sqlite")
+    """A working copy pulled from a generated CVD database (999-Cooler-0 sells Doritos at their own $3.00)."""
+    write_cvd_database(f"sqlite:///{tmp_path / 'cvd.sqlite'}")
     url = f"sqlite:///{tmp_path / 'working.sqlite'}"
     cvd = make_engine(f"sqlite:///{tmp_path / 'cvd.sqlite'}")
     pull(cvd, prepare_database(url))
@@ -52,10 +49,10 @@ def test_csv_and_json_of_999_cooler_show_doritos_at_three_dollars(
     csv_text = (tmp_path / "c.csv").read_text()
     rows = {row["position"]: row for row in csv.DictReader(io.StringIO(csv_text))}
     assert (rows["B1"]["product_name"], rows["B1"]["price"]) == ("Doritos", "3.00")  # $1.50 in the catalogue
-    assert rows["A1"]["price"] == "2.50"  # catalogue-priced Monster
+    assert rows["A1"]["price"] == "2.50"  # catalogue-priced Coca-Cola
     slots = {slot["position"]: slot for slot in json.loads((tmp_path / "c.json").read_text())["slots"]}
     assert slots["B1"]["price"] == 3.0
-    # importing back: the sample's stock exceeds capacity in many slots (a CVD quirk), so import the two rows
+    # importing back: CVD's stock exceeds capacity in some slots (a quirk: row D here), so import the two rows
     catalogue = fleet.catalogue()
     header, *lines = csv_text.splitlines()
     priced = "\n".join([header, *(line for line in lines if line.startswith(("A1,", "B1,")))])

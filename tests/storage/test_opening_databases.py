@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -11,8 +10,7 @@ import pytest
 from sqlalchemy import inspect, text
 
 from storage.schema import DatabaseProblem, current_revision, head_revision, prepare_database
-
-CVD_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "cvd" / "cvd_sample.sqlite"
+from tests.cvd_builder import write_cvd_database
 
 
 def test_a_new_database_gets_the_current_schema(database_url: str) -> None:
@@ -70,10 +68,9 @@ def test_a_corrupt_file_is_named_and_left_as_it_was(tmp_path: Path) -> None:
     assert corrupt.read_bytes() == before
 
 
-@pytest.mark.skipif(not CVD_SAMPLE.exists(), reason="the shared CVD sample is not beside this checkout")
 def test_a_cvd_web_app_database_is_refused_untouched(tmp_path: Path) -> None:
     copy = tmp_path / "cvd.sqlite"
-    shutil.copyfile(CVD_SAMPLE, copy)
+    write_cvd_database(f"sqlite:///{copy}")
     digest = hashlib.sha256(copy.read_bytes()).hexdigest()
     with pytest.raises(DatabaseProblem, match=r"CVD web-app database.*untouched"):
         prepare_database(str(copy))

@@ -1,9 +1,11 @@
-"""The CVD sample on a real PostgreSQL server holds exactly what the CVD web app wrote, and behaves like CVD."""
+"""The real CVD sample on a PostgreSQL server holds exactly what the CVD web app wrote, and behaves like CVD; a
+CVD database on a server is never opened as a working copy."""
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -11,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from storage.schema import DatabaseProblem, prepare_database
-from tests.postgres_support import CVD_SAMPLE, require_server
+from tests.postgres_support import cvd_generated_postgres, drop_database, require_server
+from tests.shared_sample import cvd_sample_path
 
 
 def _comparable(value: Any, pg_value: Any) -> Any:
@@ -33,7 +36,7 @@ def _sqlite_tables(source: sqlite3.Connection) -> list[str]:
 
 
 def test_every_cvd_table_and_row_arrives_unchanged(cvd_postgres_url: str) -> None:
-    source = sqlite3.connect(f"file:{CVD_SAMPLE}?mode=ro", uri=True)
+    source = sqlite3.connect(f"file:{cvd_sample_path()}?mode=ro", uri=True)
     engine = sa.create_engine(cvd_postgres_url)
     try:
         tables = _sqlite_tables(source)
@@ -53,7 +56,7 @@ def test_every_cvd_table_and_row_arrives_unchanged(cvd_postgres_url: str) -> Non
 
 
 def test_the_next_sale_gets_the_id_cvd_would_give_it(cvd_postgres_url: str) -> None:
-    source = sqlite3.connect(f"file:{CVD_SAMPLE}?mode=ro", uri=True)
+    source = sqlite3.connect(f"file:{cvd_sample_path()}?mode=ro", uri=True)
     (last_id,) = source.execute("SELECT seq FROM sqlite_sequence WHERE name = 'sales'").fetchone()
     source.close()
     engine = sa.create_engine(cvd_postgres_url)
@@ -123,11 +126,19 @@ def _schema(url: str) -> list[tuple[str, str]]:
         engine.dispose()
 
 
-def test_opening_a_cvd_server_database_as_a_working_copy_is_refused_untouched(cvd_postgres_url: str) -> None:
-    before = _schema(cvd_postgres_url)
+@pytest.fixture
+def cvd_server_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A generated CVD database on the test server: refusing to migrate CVD's tables is not about the sample."""
+    url = cvd_generated_postgres(request.node.name)
+    yield url
+    drop_database(url)
+
+
+def test_opening_a_cvd_server_database_as_a_working_copy_is_refused_untouched(cvd_server_url: str) -> None:
+    before = _schema(cvd_server_url)
     with pytest.raises(DatabaseProblem, match=r"CVD web-app database.*untouched"):
-        prepare_database(cvd_postgres_url)
-    assert _schema(cvd_postgres_url) == before
+        prepare_database(cvd_server_url)
+    assert _schema(cvd_server_url) == before
 
 
 def test_a_server_database_of_another_application_is_refused_untouched(postgres_url: str) -> None:

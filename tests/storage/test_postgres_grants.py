@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from storage.schema import OUR_SCHEMA
-from tests.postgres_support import cvd_sample_postgres, drop_database, server_url
+from tests.postgres_support import cvd_generated_postgres, drop_database, server_url
 
 GRANTS = Path(__file__).resolve().parents[2] / "storage" / "postgres_grants.sql"
 SEED_AI_TABLES = ("ai_predictions", "ai_experiments", "ai_feedback", "planogram_performance", "demand_forecasts")
@@ -30,9 +30,9 @@ def _apply_grants(url: str) -> None:
 
 @pytest.fixture(scope="module")
 def logins() -> Iterator[dict[str, str]]:
-    """A database like an operator's: the CVD sample plus the seed's AI tables, the grants applied (twice, as
-    a re-run after a schema change would), and one login per group; role name → URL to connect as it."""
-    url = cvd_sample_postgres("grants")
+    """A database like an operator's: a generated CVD database plus the seed's AI tables, the grants applied
+    (twice, as a re-run after a schema change would), and one login per group; role name → URL to connect as it."""
+    url = cvd_generated_postgres("grants")
     engine = sa.create_engine(url, poolclass=NullPool)
     names = {role: f"{role}_{uuid.uuid4().hex[:8]}" for role in ROLES}
     try:

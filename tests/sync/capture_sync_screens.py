@@ -14,38 +14,36 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PLANOGRAM_USER", "manager2")  # the sample's manager: the designer as they would use it
 PROJECT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(PROJECT), str(PROJECT / "tests" / "gui")]
 
 from capture_screenshot import settle, wait_for  # noqa: E402
 
 from designer.positions import Position  # noqa: E402
-from storage.app_context import AppContext  # noqa: E402
 from storage.cvd.pull import pull  # noqa: E402
 from storage.cvd.queue import conflicts  # noqa: E402
 from storage.cvd.sync import sync  # noqa: E402
 from storage.engine import make_engine  # noqa: E402
 from storage.fleet import FleetRepository  # noqa: E402
 from storage.schema import prepare_database  # noqa: E402
-from tests.sync.conftest import CVD_SAMPLE  # noqa: E402
+from tests.shared_sample import CVD_SAMPLE  # noqa: E402
 from tests.sync.helpers import edit_and_activate  # noqa: E402
 from widgets.app import application, open_main_window  # noqa: E402
 from widgets.style import apply_style  # noqa: E402
 from widgets.sync_conflicts import ConflictDialog  # noqa: E402
-
-MANAGER = "manager2"  # the sample's manager: the designer as they would use it
 
 
 def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp())
     cvd_file = folder / "cvd.sqlite"
-    shutil.copyfile(CVD_SAMPLE, cvd_file)
+    shutil.copyfile(CVD_SAMPLE, cvd_file)  # the README's pictures show the real sample
     working = f"sqlite:///{folder / 'working.sqlite'}"
     sync(str(cvd_file), working)
     app = application()
     apply_style(app)
-    window = open_main_window(AppContext.create(database=working, login=MANAGER))
+    window = open_main_window(prepare_database(working), working)
     window.resize(1440, 860)
     wait_for(window.fleet_loaded, "the fleet")
     device = next(d for d in window.devices if d.asset_number == "999")

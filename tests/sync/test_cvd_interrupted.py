@@ -22,6 +22,7 @@ from storage.engine import make_engine, session_factory
 from storage.schema import prepare_database
 from storage.sync_tables import SyncState
 from storage.tables import SaleRecord
+from tests.cvd_builder import CvdFleet
 from tests.sync.helpers import add_cvd_sales, edit_and_activate
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,9 @@ def _cvd_sales(engine: Engine) -> int:
         return connection.scalar(select(func.count()).select_from(cvd.sales))
 
 
-def test_a_connection_lost_mid_pull_resumes_without_duplicates(cvd_engine: Engine, working_copy: Engine) -> None:
+def test_a_connection_lost_mid_pull_resumes_without_duplicates(
+    cvd_engine: Engine, working_copy: Engine, cvd_fleet: CvdFleet
+) -> None:
     add_cvd_sales(cvd_engine, 3_000)
     selects = {"sales": 0}
 
@@ -59,7 +62,7 @@ def test_a_connection_lost_mid_pull_resumes_without_duplicates(cvd_engine: Engin
 
     pull(cvd_engine, working_copy, batch_rows=1_000)
 
-    assert _sales(working_copy) == (_cvd_sales(cvd_engine),) * 2 == (5_731, 5_731)
+    assert _sales(working_copy) == (_cvd_sales(cvd_engine),) * 2 == (cvd_fleet.sales + 3_000,) * 2
 
 
 def _kill_connection(engine: Engine, connection, statement: str) -> None:  # type: ignore[no-untyped-def]
@@ -74,7 +77,9 @@ def _kill_connection(engine: Engine, connection, statement: str) -> None:  # typ
     admin.dispose()
 
 
-def test_cancelling_a_pull_keeps_whole_batches_and_a_rerun_completes(cvd_engine: Engine, working_copy: Engine) -> None:
+def test_cancelling_a_pull_keeps_whole_batches_and_a_rerun_completes(
+    cvd_engine: Engine, working_copy: Engine, cvd_fleet: CvdFleet
+) -> None:
     reports: list[str] = []
 
     def should_stop() -> bool:
@@ -87,7 +92,8 @@ def test_cancelling_a_pull_keeps_whole_batches_and_a_rerun_completes(cvd_engine:
 
     pull(cvd_engine, working_copy, batch_rows=1_000)
 
-    assert _sales(working_copy) == (2_731, 2_731)
+    assert cvd_fleet.sales > 2_000  # more than the two batches written before stopping
+    assert _sales(working_copy) == (cvd_fleet.sales, cvd_fleet.sales)
 
 
 def test_a_push_cut_off_after_cvd_committed_is_finished_not_repeated(
@@ -119,7 +125,9 @@ def test_a_push_cut_off_after_cvd_committed_is_finished_not_repeated(
         assert connection.execute(select(cvd.planogram_slots).order_by(cvd.planogram_slots.c.id)).all() == after_first
 
 
-def test_killing_the_sync_process_mid_pull_leaves_a_working_copy_that_resumes(cvd_file: Path, tmp_path: Path) -> None:
+def test_killing_the_sync_process_mid_pull_leaves_a_working_copy_that_resumes(
+    cvd_file: Path, tmp_path: Path, cvd_fleet: CvdFleet
+) -> None:
     cvd_engine = make_engine(f"sqlite:///{cvd_file}")
     add_cvd_sales(cvd_engine, 100_000)
     cvd_engine.dispose()
@@ -138,12 +146,13 @@ def test_killing_the_sync_process_mid_pull_leaves_a_working_copy_that_resumes(cv
         process.wait()
     engine = prepare_database(f"sqlite:///{working}")
     count, _ = _sales(engine)
-    assert 0 < count < 102_731 and _watermark(working) > 0  # whole batches only, matching the watermark
+    total = cvd_fleet.sales + 100_000
+    assert 0 < count < total and _watermark(working) > 0  # whole batches only, matching the watermark
 
     done = subprocess.run(command, cwd=PROJECT, capture_output=True, text=True, timeout=300)
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert _sales(engine) == (102_731, 102_731)
+    assert _sales(engine) == (total, total)
     engine.dispose()
 
 

@@ -13,9 +13,10 @@ from storage.cvd.audit_copy import copy_audit
 from storage.cvd.pull import pull
 from storage.cvd.queue import collect_activations, queue_status, run_pushes
 from storage.engine import make_engine
+from tests.cvd_builder import SHOWCASE_STOCKWELL
 from tests.sync.helpers import edit_and_activate, table_digests, web_app_save
 
-# 444-Stockwell Cooler-0 (CVD planogram 55): A1–A3 Coca-Cola… A4–A6 empty (EMPTY_SLOT)
+# 444-Stockwell Cooler-0: A1–A3 Coca-Cola, A4–A7 empty (EMPTY_SLOT), B1 Gatorade Fruit Punch
 CHANGES = {
     "A1": (11, 10, 6),  # Coca-Cola replaced by Pepsi
     "A4": (15, 8, 5),  # an empty slot gets Snickers
@@ -42,7 +43,9 @@ def web_app_payload(a1_quantity: int) -> dict[str, dict[str, object] | None]:
 def _slot(path: Path, position: str) -> tuple[object, ...]:
     with sqlite3.connect(path) as connection:
         return connection.execute(
-            "SELECT * FROM planogram_slots WHERE planogram_id = 55 AND slot_position = ?", (position,)
+            "SELECT planogram_slots.* FROM planogram_slots JOIN planograms ON planograms.id = planogram_id "
+            "WHERE planogram_key = ? AND slot_position = ?",
+            (SHOWCASE_STOCKWELL, position),
         ).fetchone()
 
 
@@ -64,7 +67,9 @@ def test_a_pushed_layout_matches_what_the_web_app_writes_row_by_row(
 
     assert (summary.pushed, summary.conflicts, summary.failed) == (1, [], [])
     with sqlite3.connect(cvd_file) as connection:
-        (stamp,) = connection.execute("SELECT updated_at FROM planograms WHERE id = 55").fetchone()
+        (stamp,) = connection.execute(
+            "SELECT updated_at FROM planograms WHERE planogram_key = ?", (SHOWCASE_STOCKWELL,)
+        ).fetchone()
     web_app_save(
         reference,
         "444-Stockwell Cooler-0",
@@ -74,8 +79,9 @@ def test_a_pushed_layout_matches_what_the_web_app_writes_row_by_row(
     with sqlite3.connect(cvd_file) as ours, sqlite3.connect(reference) as theirs:
         query = "SELECT * FROM planogram_slots ORDER BY id"
         assert ours.execute(query).fetchall() == theirs.execute(query).fetchall()
-        query = "SELECT id, cabinet_id, planogram_key, updated_at FROM planograms WHERE id != 55 ORDER BY id"
-        assert ours.execute(query).fetchall() == theirs.execute(query).fetchall()
+        query = "SELECT id, cabinet_id, planogram_key, updated_at FROM planograms WHERE planogram_key != ? ORDER BY id"
+        key = (SHOWCASE_STOCKWELL,)
+        assert ours.execute(query, key).fetchall() == theirs.execute(query, key).fetchall()
     assert _slot(cvd_file, "B1")[3:9] == (1, "EMPTY_SLOT", 0, 0, 0, 0)  # cleared as CVD clears
     assert _slot(cvd_file, "B1")[11] == b1_before[3]  # previous_product_id remembers what was there
     assert table_digests(cvd_file, skip={"planogram_slots", "planograms"}) == untouched
@@ -142,7 +148,11 @@ def test_the_same_rows_are_written_on_either_database(cvd_engine: Engine, workin
     edit_and_activate(working_copy, "444", 0, CHANGES)
     assert run_pushes(cvd_engine, working_copy).pushed == 1
     with cvd_engine.connect() as connection:
-        stamp = cvd_text_of(connection.scalar(select(cvd.planograms.c.updated_at).where(cvd.planograms.c.id == 55)))
+        stamp = cvd_text_of(
+            connection.scalar(
+                select(cvd.planograms.c.updated_at).where(cvd.planograms.c.planogram_key == SHOWCASE_STOCKWELL)
+            )
+        )
         ours = connection.execute(select(cvd.planogram_slots).order_by(cvd.planogram_slots.c.id)).all()
     web_app_save(
         cvd_file,

@@ -15,15 +15,22 @@ from storage.cvd.queue import collect_activations, conflicts, queue_status, reso
 from storage.fleet import FleetRepository
 from storage.schema import prepare_database
 from storage.versions import PlanogramVersions
+from tests.cvd_builder import SHOWCASE_STOCKWELL
 from tests.sync.helpers import edit_and_activate, local_product
 
 
-def _cvd_slot(engine: Engine, position: str, planogram_id: int = 55) -> tuple[int, int, int]:
+def _planogram(key: str = SHOWCASE_STOCKWELL):  # type: ignore[no-untyped-def]
+    """CVD's id of the planogram ``key``, as a subquery."""
+    return select(cvd.planograms.c.id).where(cvd.planograms.c.planogram_key == key).scalar_subquery()
+
+
+def _cvd_slot(engine: Engine, position: str, key: str = SHOWCASE_STOCKWELL) -> tuple[int, int, int]:
+    slots = cvd.planogram_slots.c
     with engine.connect() as connection:
         row = connection.execute(
-            select(
-                cvd.planogram_slots.c.product_id, cvd.planogram_slots.c.capacity, cvd.planogram_slots.c.par_level
-            ).where(cvd.planogram_slots.c.planogram_id == planogram_id, cvd.planogram_slots.c.slot_position == position)
+            select(slots.product_id, slots.capacity, slots.par_level).where(
+                slots.planogram_id == _planogram(key), slots.slot_position == position
+            )
         ).one()
     return tuple(row)  # type: ignore[return-value]
 
@@ -98,7 +105,7 @@ def test_a_layout_changed_in_the_web_app_is_a_conflict_too(cvd_engine: Engine, w
     with cvd_engine.begin() as connection:  # the web app never bumps updated_at; only the slots show it
         connection.execute(
             update(cvd.planogram_slots)
-            .where(cvd.planogram_slots.c.planogram_id == 55, cvd.planogram_slots.c.slot_position == "A2")
+            .where(cvd.planogram_slots.c.planogram_id == _planogram(), cvd.planogram_slots.c.slot_position == "A2")
             .values(product_id=2, product_name="Gatorade Fruit Punch", capacity=9)
         )
     edit_and_activate(working_copy, "444", 0, {"A2": (12, 10, 8), "A3": (11, 10, 8)})

@@ -19,6 +19,7 @@ from storage.cvd.audit_copy import copy_audit
 from storage.cvd.pull import pull
 from storage.cvd.queue import queue_status, run_pushes
 from storage.engine import make_engine
+from tests.cvd_builder import CvdFleet
 from tests.sync.helpers import edit_and_activate
 
 GRANTS = Path(__file__).resolve().parents[2] / "storage" / "postgres_grants.sql"
@@ -27,7 +28,7 @@ GRANTS = Path(__file__).resolve().parents[2] / "storage" / "postgres_grants.sql"
 @pytest.fixture
 def logins() -> Iterator[dict[str, str]]:
     support = pytest.importorskip("tests.postgres_support")
-    url = support.cvd_sample_postgres("sync_grants")
+    url = support.cvd_generated_postgres("sync_grants")
     names = {role: f"sync_{role}_{uuid.uuid4().hex[:8]}" for role in ("viewer", "manager")}
     owner = sa.create_engine(url, poolclass=NullPool)
     try:
@@ -52,9 +53,9 @@ def _slots(engine: Engine) -> list[tuple[object, ...]]:
         return [tuple(r) for r in connection.execute(select(cvd.planogram_slots).order_by(cvd.planogram_slots.c.id))]
 
 
-def test_a_manager_login_pulls_and_pushes(logins: dict[str, str], working_copy: Engine) -> None:
+def test_a_manager_login_pulls_and_pushes(logins: dict[str, str], working_copy: Engine, cvd_fleet: CvdFleet) -> None:
     server = make_engine(logins["manager"])
-    assert pull(server, working_copy).devices == 20
+    assert pull(server, working_copy).devices == cvd_fleet.devices
     edit_and_activate(working_copy, "444", 0, {"A1": (11, 10, 6)})
 
     assert run_pushes(server, working_copy).pushed == 1
@@ -63,9 +64,11 @@ def test_a_manager_login_pulls_and_pushes(logins: dict[str, str], working_copy: 
     server.dispose()
 
 
-def test_a_viewer_login_pulls_but_the_server_refuses_its_push(logins: dict[str, str], working_copy: Engine) -> None:
+def test_a_viewer_login_pulls_but_the_server_refuses_its_push(
+    logins: dict[str, str], working_copy: Engine, cvd_fleet: CvdFleet
+) -> None:
     server = make_engine(logins["viewer"])
-    assert pull(server, working_copy).devices == 20
+    assert pull(server, working_copy).devices == cvd_fleet.devices
     edit_and_activate(working_copy, "444", 0, {"A1": (11, 10, 6)})  # the working copy's own rules aside
     before = _slots(server)
 

@@ -1,5 +1,6 @@
-"""Slot prices: the sample's 38 special prices open in the designer as the web app sells them, and survive a
-push; a price set in the inspector reaches CVD; a working copy pulled before slot prices never overwrites them."""
+"""Slot prices: a CVD database's special prices (the generated one's, and the real sample's 38) open in the
+designer as the web app sells them, and survive a push; a price set in the inspector reaches CVD; a working copy
+pulled before slot prices never overwrites them."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from storage.engine import session_factory
 from storage.fleet import FleetRepository
 from storage.tables import PlanogramRecord, PlanogramSlotRecord
 from storage.versions import PlanogramVersions
+from tests.cvd_builder import CvdFleet
 from tests.sync.helpers import edit_and_activate, manager_id
 
-SPECIAL_PRICES = 38  # slots of the sample whose price differs from their product's catalogue price
+SAMPLE_SPECIAL_PRICES = 38  # slots of the real sample whose price differs from their product's catalogue price
 
 
 def cvd_prices(cvd_engine: Engine) -> dict[tuple[str, str], tuple[int, float]]:
@@ -69,23 +71,35 @@ def own_prices(working_copy: Engine) -> int:
         return len(session.scalars(query).all())
 
 
-def test_the_sample_opens_with_the_prices_the_web_app_sells_at(cvd_engine: Engine, working_copy: Engine) -> None:
+def _opens_with_the_prices_the_web_app_sells_at(cvd_engine: Engine, working_copy: Engine, count: int) -> None:
     pull(cvd_engine, working_copy)
 
     special = special_prices(cvd_engine)
     shown = designer_prices(working_copy)
-    assert len(special) == SPECIAL_PRICES
+    assert len(special) == count
     assert shown[("999-Cooler-0", "B1")] == 3.0  # Doritos: $1.50 in the catalogue
     assert {place: shown[place] for place in special} == special
     assert shown == {place: price for place, (_, price) in cvd_prices(cvd_engine).items()}
     # only the special ones are kept on the slot; the rest follow the catalogue
-    assert own_prices(working_copy) == SPECIAL_PRICES
+    assert own_prices(working_copy) == count
 
 
-def test_special_prices_survive_pull_edit_push_and_pull_again(cvd_engine: Engine, working_copy: Engine) -> None:
+def test_a_cvd_database_opens_with_the_prices_the_web_app_sells_at(
+    cvd_engine: Engine, working_copy: Engine, cvd_fleet: CvdFleet
+) -> None:
+    _opens_with_the_prices_the_web_app_sells_at(cvd_engine, working_copy, cvd_fleet.special_prices)
+
+
+def test_the_sample_opens_with_the_prices_the_web_app_sells_at(sample_engine: Engine, working_copy: Engine) -> None:
+    _opens_with_the_prices_the_web_app_sells_at(sample_engine, working_copy, SAMPLE_SPECIAL_PRICES)
+
+
+def test_special_prices_survive_pull_edit_push_and_pull_again(
+    cvd_engine: Engine, working_copy: Engine, cvd_fleet: CvdFleet
+) -> None:
     pull(cvd_engine, working_copy)
     before = cvd_prices(cvd_engine)
-    # 999-Cooler-0: A1 (Monster, catalogue-priced) gets a new par level; the Doritos at $3.00 stay as they are
+    # 999-Cooler-0: A1 (Coca-Cola, catalogue-priced) gets a new par level; the Doritos at $3.00 stay as they are
     edit_and_activate(working_copy, "999", 0, {"A1": (12, 10, 6)})
     collect_activations(working_copy)
 
@@ -95,7 +109,7 @@ def test_special_prices_survive_pull_edit_push_and_pull_again(cvd_engine: Engine
     assert (summary.pushed, summary.conflicts, summary.failed) == (1, [], [])
     assert cvd_prices(cvd_engine) == before
     assert again.layouts_changed == 0
-    assert own_prices(working_copy) == SPECIAL_PRICES
+    assert own_prices(working_copy) == cvd_fleet.special_prices
 
 
 def _set_price(working_copy: Engine, label: str, price: float | None) -> None:
@@ -113,7 +127,7 @@ def test_a_price_set_in_the_designer_is_what_cvd_sells_at(cvd_engine: Engine, wo
     pull(cvd_engine, working_copy)
     before = cvd_prices(cvd_engine)
 
-    _set_price(working_copy, "A1", 2.75)  # Monster, $2.50 in the catalogue
+    _set_price(working_copy, "A1", 2.75)  # Coca-Cola, $2.50 in the catalogue
     assert run_pushes(cvd_engine, working_copy).pushed == 1
     after = cvd_prices(cvd_engine)
     assert after[("999-Cooler-0", "A1")] == (12, 2.75)
@@ -128,7 +142,7 @@ def test_a_price_set_in_the_designer_is_what_cvd_sells_at(cvd_engine: Engine, wo
 
 
 def test_a_working_copy_pulled_before_slot_prices_keeps_cvds_prices_on_push(
-    cvd_engine: Engine, working_copy: Engine
+    cvd_engine: Engine, working_copy: Engine, cvd_fleet: CvdFleet
 ) -> None:
     pull(cvd_engine, working_copy)
     before = cvd_prices(cvd_engine)
@@ -150,7 +164,7 @@ def test_a_working_copy_pulled_before_slot_prices_keeps_cvds_prices_on_push(
     assert (summary.pushed, summary.conflicts) == (1, [])
     assert cvd_prices(cvd_engine) == before  # Doritos still $3.00 in 999-Cooler-0
     pull(cvd_engine, working_copy)
-    assert own_prices(working_copy) == SPECIAL_PRICES
+    assert own_prices(working_copy) == cvd_fleet.special_prices
 
 
 def test_a_slot_price_is_stored_to_the_cent(working_copy: Engine, cvd_engine: Engine) -> None:
@@ -173,7 +187,9 @@ def _web_app_prices(cvd_engine: Engine, key: str, position: str, price: float) -
         )
 
 
-def test_a_price_changed_in_the_web_app_arrives_as_a_new_version(cvd_engine: Engine, working_copy: Engine) -> None:
+def test_a_price_changed_in_the_web_app_arrives_as_a_new_version(
+    cvd_engine: Engine, working_copy: Engine, cvd_fleet: CvdFleet
+) -> None:
     pull(cvd_engine, working_copy)
     _web_app_prices(cvd_engine, "999-Cooler-0", "A1", 2.95)
 
@@ -181,7 +197,7 @@ def test_a_price_changed_in_the_web_app_arrives_as_a_new_version(cvd_engine: Eng
 
     assert summary.layouts_changed == 1
     assert designer_prices(working_copy)[("999-Cooler-0", "A1")] == 2.95
-    assert own_prices(working_copy) == SPECIAL_PRICES + 1
+    assert own_prices(working_copy) == cvd_fleet.special_prices + 1
 
 
 def test_a_price_changed_in_the_web_app_since_our_pull_is_a_conflict_not_overwritten(

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from storage.app_context import AppContext
 from storage.cvd.control import SyncProblem
 from storage.cvd.source import (
     is_cvd_database,
@@ -16,9 +15,11 @@ from storage.cvd.source import (
     remember_password,
     with_password,
     without_password,
+    working_copy_path,
 )
 from storage.cvd.sync import source_of, sync
 from storage.schema import DatabaseProblem, prepare_database
+from tests.cvd_builder import CvdFleet
 from tests.sync.conftest import DictKeyring
 from tests.sync.helpers import table_digests
 
@@ -34,14 +35,12 @@ def test_a_server_password_comes_from_the_keyring_and_is_never_remembered_elsewh
     assert list(memory_keyring.passwords) == [("planogram-studio", f"cvd:{url}")]
 
 
-def test_each_cvd_database_gets_its_own_working_copy(cvd_file: Path, tmp_path: Path, app_context: AppContext) -> None:
+def test_each_cvd_database_gets_its_own_working_copy(cvd_file: Path, tmp_path: Path) -> None:
     other = tmp_path / "other-operator.sqlite"
     other.write_bytes(cvd_file.read_bytes())
 
-    folders = app_context.folders
-    assert folders.working_copy(str(cvd_file)) != folders.working_copy(str(other))
-    assert folders.working_copy(str(cvd_file)).name.startswith("cvd-")
-    assert folders.working_copy(str(cvd_file)).parent == folders.working_copies
+    assert working_copy_path(str(cvd_file)) != working_copy_path(str(other))
+    assert working_copy_path(str(cvd_file)).name.startswith("cvd-")
 
 
 def test_opening_the_cvd_file_directly_is_refused_and_points_at_sync(cvd_file: Path) -> None:
@@ -52,11 +51,11 @@ def test_opening_the_cvd_file_directly_is_refused_and_points_at_sync(cvd_file: P
     assert table_digests(cvd_file) == before
 
 
-def test_a_sync_remembers_its_source_without_a_password(cvd_file: Path, tmp_path: Path) -> None:
+def test_a_sync_remembers_its_source_without_a_password(cvd_file: Path, tmp_path: Path, cvd_fleet: CvdFleet) -> None:
     working = f"sqlite:///{tmp_path / 'copy.sqlite'}"
     report = sync(str(cvd_file), working)
 
-    assert report.pulled is not None and report.pulled.devices == 20
+    assert report.pulled is not None and report.pulled.devices == cvd_fleet.devices
     engine = prepare_database(working)
     assert source_of(engine) == f"sqlite:///{cvd_file}"
     assert not is_cvd_database(working)  # a working copy is ours, not CVD's

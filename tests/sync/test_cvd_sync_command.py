@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from main import main
+from tests.cvd_builder import CvdFleet
 from tests.sync.helpers import edit_and_activate
 
 
@@ -17,11 +18,12 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:  #
 
 
 def test_pull_then_push_an_activation_reports_both(
-    capsys: pytest.CaptureFixture[str], cvd_file: Path, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], cvd_file: Path, tmp_path: Path, cvd_fleet: CvdFleet
 ) -> None:
     working = str(tmp_path / "laptop.sqlite")
     code, pulled = _run(capsys, "sync", "pull", "--cvd", str(cvd_file), "--db", working)
-    assert code == 0 and pulled["pulled"]["devices"] == 20 and pulled["pulled"]["sales_new"] == 2731
+    assert code == 0 and pulled["pulled"]["devices"] == cvd_fleet.devices
+    assert pulled["pulled"]["sales_new"] == cvd_fleet.sales
 
     from storage.schema import prepare_database
 
@@ -60,7 +62,7 @@ def test_naming_a_cvd_file_with_db_opens_the_designer_through_sync(
     import widgets.sync_open
 
     opened: list[str] = []
-    monkeypatch.setattr(widgets.sync_open, "run_designer_on_cvd", lambda _context, url: opened.append(url) or 0)
+    monkeypatch.setattr(widgets.sync_open, "run_designer_on_cvd", lambda url: opened.append(url) or 0)
 
     assert main(["--db", str(cvd_file)]) == 0
     assert main(["--cvd", "postgresql://merch@server/cvd"]) == 0

@@ -16,7 +16,6 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from designer.sync_merge import Choice
-from storage.app_context import AppContext
 from storage.cvd.pull import pull
 from storage.cvd.queue import conflicts, resolve_conflict
 from storage.cvd.sync import sync
@@ -24,6 +23,7 @@ from storage.engine import make_engine
 from storage.fleet import FleetRepository
 from storage.schema import prepare_database
 from storage.tables import SaleRecord
+from tests.cvd_builder import generated_fleet
 from tests.sync.helpers import add_cvd_sales, edit_and_activate, local_product
 from widgets.app import open_main_window
 from widgets.sync_conflicts import THEIRS_TEXT, ConflictDialog
@@ -43,14 +43,15 @@ def _sales(url: str) -> int:
 
 
 def test_sync_now_shows_progress_and_cancel_stops_it_cleanly(
-    qtbot: QtBot, cvd_file: Path, tmp_path: Path
+    qtbot: QtBot, cvd_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PLANOGRAM_USER", "manager2")  # a CVD manager may sync
     working = f"sqlite:///{tmp_path / 'working.sqlite'}"
     sync(str(cvd_file), working)
     cvd = make_engine(f"sqlite:///{cvd_file}")
     add_cvd_sales(cvd, 150_000)  # a long day at the depot: enough to cancel half-way
     cvd.dispose()
-    window = open_main_window(AppContext.create(database=working, login="manager2"))
+    window = open_main_window(prepare_database(working), working)
     qtbot.addWidget(window)
     _wait_for_fleet(qtbot, window)
     qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
@@ -64,7 +65,8 @@ def test_sync_now_shows_progress_and_cancel_stops_it_cleanly(
 
     assert "Sync stopped" in window.statusBar().currentMessage()
     partial = _sales(working)
-    assert 2_731 < partial < 152_731 and (partial - 2_731) % 20_000 == 0  # whole batches only
+    before = generated_fleet().sales  # what the first sync pulled
+    assert before < partial < before + 150_000 and (partial - before) % 20_000 == 0  # whole batches only
     window.sync.sync_action.trigger()
     qtbot.waitUntil(lambda: not window.sync.progress.isVisible(), timeout=120_000)
     assert _sales(working) == before + 150_000
@@ -107,11 +109,12 @@ def test_the_conflict_dialog_settles_a_layout_changed_on_both_sides(
 
 
 def test_a_viewer_is_told_why_sync_is_refused(
-    qtbot: QtBot, cvd_file: Path, tmp_path: Path
+    qtbot: QtBot, cvd_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("PLANOGRAM_USER", "viewer3")
     working = f"sqlite:///{tmp_path / 'working.sqlite'}"
     sync(str(cvd_file), working)
-    window = open_main_window(AppContext.create(database=working, login="viewer3"))
+    window = open_main_window(prepare_database(working), working)
     qtbot.addWidget(window)
     _wait_for_fleet(qtbot, window)
     qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
@@ -125,9 +128,10 @@ def test_a_viewer_is_told_why_sync_is_refused(
 
 
 def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file: Path, tmp_path: Path) -> None:
+    from storage.cvd.source import working_copy_url
+
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    context = AppContext.create(database=empty)
-    window = open_main_window(context)
+    window = open_main_window(prepare_database(empty), empty)
     qtbot.addWidget(window)
     _wait_for_fleet(qtbot, window)
     assert not window.sync.sync_action.isEnabled()  # a local database has nothing to sync with
@@ -135,7 +139,7 @@ def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file
     with qtbot.waitSignal(window.fleet_loaded, timeout=60_000) as loaded:
         window.sync.open_cvd(f"sqlite:///{cvd_file}")
 
-    assert loaded.args == [20]
+    assert loaded.args == [generated_fleet().devices]
     assert window.database_url == working_copy_url(f"sqlite:///{cvd_file}")
     assert window.sync.source == f"sqlite:///{cvd_file}" and window.sync.sync_action.isEnabled()
     window.close()
@@ -146,7 +150,7 @@ def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file
 def cvd_server_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """The generated CVD database on the PostgreSQL test server (no SQLite twin: this is about server passwords)."""
     support = pytest.importorskip("tests.postgres_support")
-    url = support.cvd_sample_postgres(request.node.name[:40])
+    url = support.cvd_generated_postgres(request.node.name[:40])
     yield url
     support.drop_database(url)
 
@@ -159,14 +163,14 @@ def test_a_cvd_server_password_goes_to_the_keyring_and_the_server_opens(
     cvd_url = cvd_server_url
 
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    window = open_main_window(AppContext.create(database=empty))
+    window = open_main_window(prepare_database(empty), empty)
     qtbot.addWidget(window)
     _wait_for_fleet(qtbot, window)
 
     with qtbot.waitSignal(window.fleet_loaded, timeout=60_000) as loaded:
         window.sync.open_server(cvd_url, password="typed-once")
 
-    assert loaded.args == [20]
+    assert loaded.args == [generated_fleet().devices]
     assert memory_keyring.passwords == {("planogram-studio", keyring_entry(cvd_url)): "typed-once"}  # type: ignore[attr-defined]
     assert window.sync.source == without_password(cvd_url)
     window.close()
@@ -182,8 +186,8 @@ def test_starting_on_a_cvd_file_opens_the_window_at_once_and_fills_it_from_the_p
     windows = []
     real_open = sync_open.open_main_window
 
-    def watched(context):  # type: ignore[no-untyped-def]
-        window = real_open(context)
+    def watched(engine, url):  # type: ignore[no-untyped-def]
+        window = real_open(engine, url)
         qtbot.addWidget(window)
         window.fleet_loaded.connect(loads.append)
         windows.append(window)
@@ -198,9 +202,9 @@ def test_starting_on_a_cvd_file_opens_the_window_at_once_and_fills_it_from_the_p
     monkeypatch.setattr(sync_open, "application", Application)
     monkeypatch.setattr(sync_open, "apply_style", lambda _app: None)
 
-    assert sync_open.run_designer_on_cvd(AppContext.create(), str(cvd_file)) == 0
+    assert sync_open.run_designer_on_cvd(str(cvd_file)) == 0
 
-    assert loads == [0, 20]  # an empty working copy at once, then the pulled fleet
+    assert loads == [0, generated_fleet().devices]  # an empty working copy at once, then the pulled fleet
     windows[0].close()
     assert QThreadPool.globalInstance().waitForDone(60_000), "a worker of the closed window is still running"
 
@@ -213,6 +217,7 @@ def test_a_conflict_found_by_sync_now_is_settled_in_the_dialog_and_pushed(
     from storage.cvd.queue import queue_status
     from widgets.sync_conflicts import ConflictDialog as Dialog
 
+    monkeypatch.setenv("PLANOGRAM_USER", "manager2")
     working = f"sqlite:///{tmp_path / 'mine.sqlite'}"
     other_url = f"sqlite:///{tmp_path / 'theirs.sqlite'}"
     sync(str(cvd_file), working)
@@ -220,7 +225,7 @@ def test_a_conflict_found_by_sync_now_is_settled_in_the_dialog_and_pushed(
     other = prepare_database(other_url)
     edit_and_activate(other, "444", 0, {"A1": (11, 10, 6)})
     sync(str(cvd_file), other_url, pull_too=False)
-    window = open_main_window(AppContext.create(database=working, login="manager2"))
+    window = open_main_window(prepare_database(working), working)
     qtbot.addWidget(window)
     _wait_for_fleet(qtbot, window)
     qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
@@ -243,9 +248,9 @@ def test_a_conflict_found_by_sync_now_is_settled_in_the_dialog_and_pushed(
 
         slots = dict(
             connection.execute(
-                select(cvd.planogram_slots.c.slot_position, cvd.planogram_slots.c.product_id).where(
-                    cvd.planogram_slots.c.planogram_id == 55
-                )
+                select(cvd.planogram_slots.c.slot_position, cvd.planogram_slots.c.product_id)
+                .join(cvd.planograms, cvd.planograms.c.id == cvd.planogram_slots.c.planogram_id)
+                .where(cvd.planograms.c.planogram_key == "444-Stockwell Cooler-0")
             ).all()
         )
     assert (slots["A1"], slots["B2"]) == (7, 16)  # merged: mine where both changed, my B2 too
