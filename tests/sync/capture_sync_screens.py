@@ -14,13 +14,13 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("PLANOGRAM_USER", "manager2")  # the sample's manager: the designer as they would use it
 PROJECT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(PROJECT), str(PROJECT / "tests" / "gui")]
 
 from capture_screenshot import settle, wait_for  # noqa: E402
 
 from designer.positions import Position  # noqa: E402
+from storage.app_context import AppContext  # noqa: E402
 from storage.cvd.pull import pull  # noqa: E402
 from storage.cvd.queue import conflicts  # noqa: E402
 from storage.cvd.sync import sync  # noqa: E402
@@ -33,6 +33,8 @@ from widgets.app import application, open_main_window  # noqa: E402
 from widgets.style import apply_style  # noqa: E402
 from widgets.sync_conflicts import ConflictDialog  # noqa: E402
 
+MANAGER = "manager2"  # the sample's manager: the designer as they would use it
+
 
 def main(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
@@ -43,7 +45,7 @@ def main(out: Path) -> int:
     sync(str(cvd_file), working)
     app = application()
     apply_style(app)
-    window = open_main_window(prepare_database(working), working)
+    window = open_main_window(AppContext.create(database=working, login=MANAGER))
     window.resize(1440, 860)
     wait_for(window.fleet_loaded, "the fleet")
     device = next(d for d in window.devices if d.asset_number == "999")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from storage.app_context import AppContext
 from storage.cvd.control import SyncProblem
 from storage.cvd.source import (
     is_cvd_database,
@@ -15,7 +16,6 @@ from storage.cvd.source import (
     remember_password,
     with_password,
     without_password,
-    working_copy_path,
 )
 from storage.cvd.sync import source_of, sync
 from storage.schema import DatabaseProblem, prepare_database
@@ -35,12 +35,14 @@ def test_a_server_password_comes_from_the_keyring_and_is_never_remembered_elsewh
     assert list(memory_keyring.passwords) == [("planogram-studio", f"cvd:{url}")]
 
 
-def test_each_cvd_database_gets_its_own_working_copy(cvd_file: Path, tmp_path: Path) -> None:
+def test_each_cvd_database_gets_its_own_working_copy(cvd_file: Path, tmp_path: Path, app_context: AppContext) -> None:
     other = tmp_path / "other-operator.sqlite"
     other.write_bytes(cvd_file.read_bytes())
+    folders = app_context.folders
 
-    assert working_copy_path(str(cvd_file)) != working_copy_path(str(other))
-    assert working_copy_path(str(cvd_file)).name.startswith("cvd-")
+    assert folders.working_copy(str(cvd_file)) != folders.working_copy(str(other))
+    assert folders.working_copy(str(cvd_file)).name.startswith("cvd-")
+    assert folders.working_copy(str(cvd_file)).parent == folders.working_copies
 
 
 def test_opening_the_cvd_file_directly_is_refused_and_points_at_sync(cvd_file: Path) -> None:

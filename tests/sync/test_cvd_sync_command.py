@@ -62,7 +62,7 @@ def test_naming_a_cvd_file_with_db_opens_the_designer_through_sync(
     import widgets.sync_open
 
     opened: list[str] = []
-    monkeypatch.setattr(widgets.sync_open, "run_designer_on_cvd", lambda url: opened.append(url) or 0)
+    monkeypatch.setattr(widgets.sync_open, "run_designer_on_cvd", lambda _context, url: opened.append(url) or 0)
 
     assert main(["--db", str(cvd_file)]) == 0
     assert main(["--cvd", "postgresql://merch@server/cvd"]) == 0

@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from designer.sync_merge import Choice
+from storage.app_context import AppContext
 from storage.cvd.pull import pull
 from storage.cvd.queue import conflicts, resolve_conflict
 from storage.cvd.sync import sync
@@ -43,15 +44,14 @@ def _sales(url: str) -> int:
 
 
 def test_sync_now_shows_progress_and_cancel_stops_it_cleanly(
-    qtbot: QtBot, cvd_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, cvd_file: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("PLANOGRAM_USER", "manager2")  # a CVD manager may sync
     working = f"sqlite:///{tmp_path / 'working.sqlite'}"
     sync(str(cvd_file), working)
     cvd = make_engine(f"sqlite:///{cvd_file}")
     add_cvd_sales(cvd, 150_000)  # a long day at the depot: enough to cancel half-way
     cvd.dispose()
-    window = open_main_window(prepare_database(working), working)
+    window = open_main_window(AppContext.create(database=working, login="manager2"))
     qtbot.addWidget(window)
     _wait_for_fleet(qtbot, window)
     qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
@@ -109,12 +109,11 @@ def test_the_conflict_dialog_settles_a_layout_changed_on_both_sides(
 
 
 def test_a_viewer_is_told_why_sync_is_refused(
-    qtbot: QtBot, cvd_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, cvd_file: Path, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("PLANOGRAM_USER", "viewer3")
     working = f"sqlite:///{tmp_path / 'working.sqlite'}"
     sync(str(cvd_file), working)
-    window = open_main_window(prepare_database(working), working)
+    window = open_main_window(AppContext.create(database=working, login="viewer3"))
     qtbot.addWidget(window)
     _wait_for_fleet(qtbot, window)
     qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
@@ -128,10 +127,9 @@ def test_a_viewer_is_told_why_sync_is_refused(
 
 
 def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file: Path, tmp_path: Path) -> None:
-    from storage.cvd.source import working_copy_url
-
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    window = open_main_window(prepare_database(empty), empty)
+    context = AppContext.create(database=empty)
+    window = open_main_window(context)
     qtbot.addWidget(window)
     _wait_for_fleet(qtbot, window)
     assert not window.sync.sync_action.isEnabled()  # a local database has nothing to sync with
@@ -140,7 +138,8 @@ def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file
         window.sync.open_cvd(f"sqlite:///{cvd_file}")
 
     assert loaded.args == [generated_fleet().devices]
-    assert window.database_url == working_copy_url(f"sqlite:///{cvd_file}")
+    assert window.database_url == f"sqlite:///{context.folders.working_copy(f'sqlite:///{cvd_file}')}"
+    assert window.context.login == context.login and window.context.settings is context.settings
     assert window.sync.source == f"sqlite:///{cvd_file}" and window.sync.sync_action.isEnabled()
     window.close()
     QThreadPool.globalInstance().waitForDone(10_000)
@@ -163,7 +162,7 @@ def test_a_cvd_server_password_goes_to_the_keyring_and_the_server_opens(
     cvd_url = cvd_server_url
 
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
-    window = open_main_window(prepare_database(empty), empty)
+    window = open_main_window(AppContext.create(database=empty))
     qtbot.addWidget(window)
     _wait_for_fleet(qtbot, window)
 
@@ -186,8 +185,8 @@ def test_starting_on_a_cvd_file_opens_the_window_at_once_and_fills_it_from_the_p
     windows = []
     real_open = sync_open.open_main_window
 
-    def watched(engine, url):  # type: ignore[no-untyped-def]
-        window = real_open(engine, url)
+    def watched(context):  # type: ignore[no-untyped-def]
+        window = real_open(context)
         qtbot.addWidget(window)
         window.fleet_loaded.connect(loads.append)
         windows.append(window)
@@ -202,7 +201,7 @@ def test_starting_on_a_cvd_file_opens_the_window_at_once_and_fills_it_from_the_p
     monkeypatch.setattr(sync_open, "application", Application)
     monkeypatch.setattr(sync_open, "apply_style", lambda _app: None)
 
-    assert sync_open.run_designer_on_cvd(str(cvd_file)) == 0
+    assert sync_open.run_designer_on_cvd(AppContext.create(), str(cvd_file)) == 0
 
     assert loads == [0, generated_fleet().devices]  # an empty working copy at once, then the pulled fleet
     windows[0].close()
@@ -217,7 +216,6 @@ def test_a_conflict_found_by_sync_now_is_settled_in_the_dialog_and_pushed(
     from storage.cvd.queue import queue_status
     from widgets.sync_conflicts import ConflictDialog as Dialog
 
-    monkeypatch.setenv("PLANOGRAM_USER", "manager2")
     working = f"sqlite:///{tmp_path / 'mine.sqlite'}"
     other_url = f"sqlite:///{tmp_path / 'theirs.sqlite'}"
     sync(str(cvd_file), working)
@@ -225,7 +223,7 @@ def test_a_conflict_found_by_sync_now_is_settled_in_the_dialog_and_pushed(
     other = prepare_database(other_url)
     edit_and_activate(other, "444", 0, {"A1": (11, 10, 6)})
     sync(str(cvd_file), other_url, pull_too=False)
-    window = open_main_window(prepare_database(working), working)
+    window = open_main_window(AppContext.create(database=working, login="manager2"))
     qtbot.addWidget(window)
     _wait_for_fleet(qtbot, window)
     qtbot.waitUntil(lambda: window.roles.user is not None, timeout=10_000)
