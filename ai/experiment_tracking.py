@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from sqlalchemy import Engine, func, select
-from sqlalchemy.orm import Session
 
 from ai.experiments import (
     DAYS_BEFORE,
@@ -33,11 +31,20 @@ from ai.experiments import (
 )
 from designer.command_outcomes import RequestInvalid
 from designer.roles import Action
-from storage.audit import record as audit_record
-from storage.engine import session_factory
+from storage.database import Engine
+from storage.experiments import (
+    ExperimentRecord,
+    add_experiment,
+    close_experiment,
+    stored_experiment,
+    stored_experiments,
+)
 from storage.feedback import as_date
-from storage.tables import AiExperiment, Device, PlanogramRecord, SaleRecord, StockoutRecord
-from storage.users import require_user
+from storage.fleet import FleetRepository
+from storage.planogram_history import active_planograms_by_device, planogram_device
+from storage.sales_history import daily_sales_by_device, latest_sale_of
+from storage.stockouts import daily_stockouts_by_device
+from storage.users import require_action
 from storage.versions import PlanogramVersions
 
 ACTIVE, COMPLETED, CANCELLED = "active", "completed", "cancelled"
@@ -65,67 +72,60 @@ class ExperimentPlan:
 def create_experiment(engine: Engine, plan: ExperimentPlan, *, user_id: int | None) -> dict[str, object]:
     """Split the devices, activate the treatment planograms on the treatment devices, store the experiment."""
     check_plan(plan)
-    with session_factory(engine).begin() as session:
-        require_user(session, user_id, Action.RUN_EXPERIMENTS)
-        location_types = dict(
-            session.execute(select(Device.id, Device.location_type).where(Device.id.in_(plan.device_ids))).all()
-        )
-        missing = sorted(set(plan.device_ids) - set(location_types))
-        if missing:
-            raise RequestInvalid(f"devices {missing} do not exist in this database; pick devices from the list")
-        try:
-            groups = assign_groups(location_types, plan.assignment, seed=plan.seed,
-                                   chosen_treatment=plan.treatment_devices)  # fmt: skip
-        except ValueError as error:
-            raise RequestInvalid(str(error)) from None
-        treatment_planograms = _treatment_planograms(session, plan.treatment_planograms, groups)
+    require_action(engine, user_id, Action.RUN_EXPERIMENTS)
+    location_types = FleetRepository(engine).location_types_of(plan.device_ids)
+    missing = sorted(set(plan.device_ids) - set(location_types))
+    if missing:
+        raise RequestInvalid(f"devices {missing} do not exist in this database; pick devices from the list")
+    try:
+        groups = assign_groups(location_types, plan.assignment, seed=plan.seed,
+                               chosen_treatment=plan.treatment_devices)  # fmt: skip
+    except ValueError as error:
+        raise RequestInvalid(str(error)) from None
+    treatment_planograms = _treatment_planograms(engine, plan.treatment_planograms, groups)
     versions = PlanogramVersions(engine)
     for planogram_id in plan.treatment_planograms:
         versions.activate(planogram_id, user_id=user_id)
-    with session_factory(engine).begin() as session:
-        experiment = AiExperiment(
-            experiment_name=plan.name,
-            experiment_type=plan.experiment_type,
-            device_ids=json.dumps(sorted(plan.device_ids)),
-            control_group=json.dumps(
-                {
-                    "device_ids": list(groups.control),
-                    "planograms": "unchanged (as active)",
-                    "active_planograms": _active_planograms(session, groups.control),
-                }
-            ),
-            treatment_group=json.dumps(
-                {
-                    "device_ids": list(groups.treatment),
-                    "planogram_ids": list(plan.treatment_planograms),
-                    "planograms_by_device": treatment_planograms,
-                    "active_planograms": _active_planograms(session, groups.treatment),
-                }
-            ),
-            start_date=plan.start,
-            end_date=plan.end,
-            status=ACTIVE,
-            metrics_tracked=json.dumps(
-                {
-                    "metrics": [m.value for m in plan.metrics],
-                    "primary": plan.metrics[0].value,
-                    "days_before": plan.days_before,
-                    "target_effect": plan.target_effect,
-                    "assignment": groups.assignment.value,
-                    "seed": groups.seed,
-                    "strata": {str(k): v for k, v in groups.strata.items()},
-                    **plan.notes,
-                }
-            ),
-            created_at=datetime.now(),
-            created_by=user_id,
-        )
-        session.add(experiment)
-        session.flush()
-        details = {"name": plan.name, "control": len(groups.control), "treatment": len(groups.treatment)}
-        audit_record(session, user_id, "experiment.create", details, resource_type="experiment",
-                     resource_id=experiment.id)  # fmt: skip
-        return _describe(experiment)
+    details = {"name": plan.name, "control": len(groups.control), "treatment": len(groups.treatment)}
+    experiment = add_experiment(
+        engine,
+        name=plan.name,
+        experiment_type=plan.experiment_type,
+        device_ids=json.dumps(sorted(plan.device_ids)),
+        control_group=json.dumps(
+            {
+                "device_ids": list(groups.control),
+                "planograms": "unchanged (as active)",
+                "active_planograms": active_planograms_by_device(engine, groups.control),
+            }
+        ),
+        treatment_group=json.dumps(
+            {
+                "device_ids": list(groups.treatment),
+                "planogram_ids": list(plan.treatment_planograms),
+                "planograms_by_device": treatment_planograms,
+                "active_planograms": active_planograms_by_device(engine, groups.treatment),
+            }
+        ),
+        start=plan.start,
+        end=plan.end,
+        status=ACTIVE,
+        metrics_tracked=json.dumps(
+            {
+                "metrics": [m.value for m in plan.metrics],
+                "primary": plan.metrics[0].value,
+                "days_before": plan.days_before,
+                "target_effect": plan.target_effect,
+                "assignment": groups.assignment.value,
+                "seed": groups.seed,
+                "strata": {str(k): v for k, v in groups.strata.items()},
+                **plan.notes,
+            }
+        ),
+        user_id=user_id,
+        audit_details=details,
+    )
+    return _describe(experiment)
 
 
 def check_plan(plan: ExperimentPlan) -> None:
@@ -142,32 +142,20 @@ def check_plan(plan: ExperimentPlan) -> None:
         raise RequestInvalid("compare with at least 7 days before the start, so weekdays balance out")
 
 
-def _treatment_planograms(session: Session, planogram_ids: Sequence[int], groups: Groups) -> dict[str, list[int]]:
+def _treatment_planograms(engine: Engine, planogram_ids: Sequence[int], groups: Groups) -> dict[str, list[int]]:
     by_device: dict[str, list[int]] = {}
     for planogram_id in planogram_ids:
-        record = session.get(PlanogramRecord, planogram_id)
-        if record is None:
+        device = planogram_device(engine, planogram_id)
+        if device is None:
             raise RequestInvalid(f"planogram version {planogram_id} does not exist; save the treatment first")
-        if record.device_id not in groups.treatment:
-            where = "the control group" if record.device_id in groups.control else "no group of this experiment"
+        if device not in groups.treatment:
+            where = "the control group" if device in groups.control else "no group of this experiment"
             raise RequestInvalid(
-                f"planogram version {planogram_id} belongs to device {record.device_id}, which is in {where}; "
+                f"planogram version {planogram_id} belongs to device {device}, which is in {where}; "
                 "treatment planograms must be for treatment devices (choose the split, or other planograms)"
             )
-        by_device.setdefault(str(record.device_id), []).append(planogram_id)
+        by_device.setdefault(str(device), []).append(planogram_id)
     return by_device
-
-
-def _active_planograms(session: Session, devices: Sequence[int]) -> dict[str, list[int]]:
-    rows = session.execute(
-        select(PlanogramRecord.device_id, PlanogramRecord.id)
-        .where(PlanogramRecord.device_id.in_(devices), PlanogramRecord.status == "active")
-        .order_by(PlanogramRecord.device_id, PlanogramRecord.cabinet_index)
-    ).all()
-    out: dict[str, list[int]] = {}
-    for device, planogram in rows:
-        out.setdefault(str(device), []).append(planogram)
-    return out
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -175,19 +163,17 @@ def _active_planograms(session: Session, devices: Sequence[int]) -> dict[str, li
 
 def list_experiments(engine: Engine) -> list[dict[str, object]]:
     """Newest first, without the analysis."""
-    with session_factory(engine)() as session:
-        rows = session.scalars(select(AiExperiment).order_by(AiExperiment.id.desc())).all()
-        return [_describe(row) for row in rows]
+    return [_describe(row) for row in stored_experiments(engine)]
 
 
-def _load(session: Session, experiment_id: int) -> AiExperiment:
-    experiment = session.get(AiExperiment, experiment_id)
+def _load(engine: Engine, experiment_id: int) -> ExperimentRecord:
+    experiment = stored_experiment(engine, experiment_id)
     if experiment is None:
         raise RequestInvalid(f"experiment {experiment_id} does not exist; `experiment list` shows the ids")
     return experiment
 
 
-def _groups(experiment: AiExperiment) -> tuple[Groups, dict[str, object]]:
+def _groups(experiment: ExperimentRecord) -> tuple[Groups, dict[str, object]]:
     tracked = json.loads(experiment.metrics_tracked or "{}")
     groups = Groups(
         tuple(json.loads(experiment.control_group or "{}").get("device_ids", [])),
@@ -199,7 +185,7 @@ def _groups(experiment: AiExperiment) -> tuple[Groups, dict[str, object]]:
     return groups, tracked
 
 
-def _describe(experiment: AiExperiment) -> dict[str, object]:
+def _describe(experiment: ExperimentRecord) -> dict[str, object]:
     groups, tracked = _groups(experiment)
     return {
         "id": experiment.id,
@@ -220,8 +206,7 @@ def _describe(experiment: AiExperiment) -> dict[str, object]:
 
 def latest_sale_day(engine: Engine, device_ids: Sequence[int]) -> date | None:
     """The last day with a sale on any of the devices: experiments are anchored on it, not on the wall clock."""
-    with session_factory(engine)() as session:
-        latest = session.scalar(select(func.max(SaleRecord.sold_at)).where(SaleRecord.device_id.in_(device_ids)))
+    latest = latest_sale_of(engine, device_ids)
     return None if latest is None else as_date(latest)
 
 
@@ -234,28 +219,8 @@ def read_panels(
     since = datetime.combine(first, datetime.min.time())
     until = datetime.combine(last + timedelta(days=1), datetime.min.time())
     grids = {m: {d: np.zeros(len(days)) for d in device_ids} for m in Metric}
-    with session_factory(engine)() as session:
-        day = func.date(SaleRecord.sold_at)
-        sales = session.execute(
-            select(
-                SaleRecord.device_id,
-                day,
-                func.sum(SaleRecord.quantity),
-                func.sum(SaleRecord.quantity * SaleRecord.unit_price),
-            )
-            .where(SaleRecord.device_id.in_(device_ids), SaleRecord.sold_at >= since, SaleRecord.sold_at < until)
-            .group_by(SaleRecord.device_id, day)
-        ).all()
-        out_day = func.date(StockoutRecord.sold_out_at)
-        outs = session.execute(
-            select(StockoutRecord.device_id, out_day, func.count())
-            .where(
-                StockoutRecord.device_id.in_(device_ids),
-                StockoutRecord.sold_out_at >= since,
-                StockoutRecord.sold_out_at < until,
-            )
-            .group_by(StockoutRecord.device_id, out_day)
-        ).all()
+    sales = daily_sales_by_device(engine, device_ids, since, until)
+    outs = daily_stockouts_by_device(engine, device_ids, since, until)
     for device, when, units, revenue in sales:
         i = index[as_date(when)]
         grids[Metric.UNITS][device][i] = float(units)
@@ -270,36 +235,37 @@ def read_panels(
 
 def experiment_status(engine: Engine, experiment_id: int) -> dict[str, object]:
     """The experiment, each group's daily metrics, and the analysis so far (interim while it runs)."""
-    with session_factory(engine)() as session:
-        experiment = _load(session, experiment_id)
-        description = _describe(experiment)
-        if experiment.status == COMPLETED and experiment.results:
-            return {**description, "results": json.loads(experiment.results)}
-        groups, tracked = _groups(experiment)
-        start, end = experiment.start_date, experiment.end_date
+    experiment = _load(engine, experiment_id)
+    description = _describe(experiment)
+    if experiment.status == COMPLETED and experiment.results:
+        return {**description, "results": json.loads(experiment.results)}
+    groups, tracked = _groups(experiment)
+    start, end = experiment.start_date, experiment.end_date
     return {**description, "results": _analysis(engine, groups, tracked, start, end, interim=True)}
 
 
 def complete_experiment(engine: Engine, experiment_id: int, *, user_id: int | None) -> dict[str, object]:
     """Analyse to the end date (or the latest sale), store the results and the winner, and close it."""
-    with session_factory(engine)() as session:
-        require_user(session, user_id, Action.RUN_EXPERIMENTS)
-        experiment = _load(session, experiment_id)
-        if experiment.status != ACTIVE:
-            raise RequestInvalid(f"experiment {experiment_id} is already {experiment.status}; create a new one")
-        groups, tracked = _groups(experiment)
-        start, end = experiment.start_date, experiment.end_date
+    require_action(engine, user_id, Action.RUN_EXPERIMENTS)
+    experiment = _load(engine, experiment_id)
+    if experiment.status != ACTIVE:
+        raise RequestInvalid(f"experiment {experiment_id} is already {experiment.status}; create a new one")
+    groups, tracked = _groups(experiment)
+    start, end = experiment.start_date, experiment.end_date
     results = _analysis(engine, groups, tracked, start, end, interim=False)
-    with session_factory(engine).begin() as session:
-        experiment = _load(session, experiment_id)
-        experiment.results = json.dumps(results)
-        experiment.winner = str(results["winner"])
-        experiment.status = COMPLETED
-        experiment.completed_at = datetime.now()
-        experiment.end_date = experiment.end_date or date.fromisoformat(str(results["as_of"]))
-        audit_record(session, user_id, "experiment.complete", {"winner": experiment.winner},
-                     resource_type="experiment", resource_id=experiment_id)  # fmt: skip
-        return {**_describe(experiment), "results": results}
+    try:
+        experiment = close_experiment(
+            engine,
+            experiment_id,
+            results=json.dumps(results),
+            winner=str(results["winner"]),
+            status=COMPLETED,
+            as_of=date.fromisoformat(str(results["as_of"])),
+            user_id=user_id,
+        )
+    except LookupError as missing:
+        raise RequestInvalid(str(missing)) from None
+    return {**_describe(experiment), "results": results}
 
 
 def _analysis(
