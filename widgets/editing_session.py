@@ -1,4 +1,4 @@
-"""The open documents of a window: one editor per cabinet touched, their undo stacks, saving and recovery.
+"""The open documents of a window: one editor per cabinet touched, one undo stack per device, saving and recovery.
 
 Editors outlive the device on screen, so switching devices never loses an edit; the recovery journal
 holds every unsaved document on disk until it is saved or discarded.
@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoGroup
 
 from designer.cabinets import Cabinet
 from designer.editing import restore_unsaved
@@ -19,7 +18,7 @@ from designer.planograms import Planogram
 from designer.products import Catalogue
 from designer.recovery import RecoveryJournal, UnsavedWork
 from designer.validation import Problem, validate_planogram
-from widgets.undo import CabinetEditor
+from widgets.undo import CabinetEditor, DeviceUndo, UndoGroup
 from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:
@@ -29,7 +28,7 @@ CabinetKey = tuple[int, int]  # device id, cabinet index
 
 
 class EditingSession(QObject):
-    """Owns the editors; the window shows them and asks it to save, activate, restore or discard."""
+    """Owns the editors and their devices' stacks; the window shows them and asks it to save, restore or discard."""
 
     modified_changed = Signal(bool)
     saved = Signal(object)  # CabinetKey
@@ -42,7 +41,8 @@ class EditingSession(QObject):
         self.versions = versions
         self.journal = journal
         self.jobs = jobs
-        self.undo_group = QUndoGroup(self)
+        self.undo_group = UndoGroup(self)
+        self.devices: dict[int, DeviceUndo] = {}
         self.editors: dict[CabinetKey, CabinetEditor] = {}
         self.recovered: dict[CabinetKey, UnsavedWork] = {}
         self.user_id: int | None = None
@@ -56,16 +56,23 @@ class EditingSession(QObject):
         editor = self.editors.get(key)
         if editor is not None:
             return editor
-        editor = CabinetEditor(cabinet, planogram, catalogue, self.journal, self)
+        editor = self.device_undo(cabinet.device_id).open(cabinet, planogram, catalogue, self.journal)
         self.editors[key] = editor
-        self.undo_group.addStack(editor.stack)
-        editor.stack.cleanChanged.connect(lambda _clean: self.modified_changed.emit(self.any_modified()))
         work = self.recovered.pop(key, None)
         if work is not None:
             editor.base_id = work.base_id if work.base_id is not None else planogram.id
             editor.planogram.name = work.planogram.name
             editor.attempt(lambda context, document: restore_unsaved(context, document, work.planogram))
         return editor
+
+    def device_undo(self, device_id: int) -> DeviceUndo:
+        """The device's undo stack: one for all its cabinets, so one step may change several of them."""
+        device = self.devices.get(device_id)
+        if device is None:
+            device = self.devices[device_id] = DeviceUndo(device_id, self)
+            self.undo_group.add(device)
+            device.modified_changed.connect(lambda: self.modified_changed.emit(self.any_modified()))
+        return device
 
     def any_modified(self) -> bool:
         return any(editor.is_modified for editor in self.editors.values()) or bool(self.recovered)
@@ -82,10 +89,11 @@ class EditingSession(QObject):
 
     def close_all(self) -> None:
         """Forget every editor (another database is being opened, or the window closes)."""
-        for editor in self.editors.values():
-            self.undo_group.removeStack(editor.stack)
-            editor.stack.cleanChanged.disconnect()
-            editor.journal = None  # a discarded document must not write the journal again
+        for device in self.devices.values():
+            self.undo_group.remove(device)
+            device.modified_changed.disconnect()
+            device.forget()  # a discarded document must not write the journal again
+        self.devices.clear()
         self.editors.clear()
         self.recovered.clear()
         self.modified_changed.emit(False)
@@ -121,14 +129,14 @@ class EditingSession(QObject):
             name=editor.planogram.name,
             version=editor.planogram.version,
         )
-        index = editor.stack.index()
+        state = editor.stack.state(editor.cabinet.index)
         versions, user_id = self.versions, self.user_id
 
         def job(_state: JobState) -> Planogram:
             return versions.save(snapshot, user_id=user_id, activate=activate)
 
         def done(stored: Planogram) -> None:
-            if editor.stack.index() == index:
+            if editor.stack.state(editor.cabinet.index) == state:
                 editor.mark_saved(stored)
             else:  # edited while saving: the new version is the base, the later edits stay unsaved
                 editor.base_id = stored.id

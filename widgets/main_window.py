@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTabWidget,
-    QUndoView,
     QVBoxLayout,
     QWidget,
 )
@@ -54,6 +53,7 @@ from widgets.score_panel import ScorePanel
 from widgets.sign_in import RoleGate
 from widgets.sync_actions import SyncActions
 from widgets.undo import CabinetEditor
+from widgets.undo_history import UndoHistoryView
 from widgets.versions_dialog import VersionHistoryDialog
 from widgets.window_tools import WindowTools
 from widgets.workers import BackgroundJobs, JobState
@@ -218,8 +218,7 @@ class MainWindow(QMainWindow):
         self._model_wanted = False
         self.palette = ProductPalette()
         self.inspector = SlotInspector()
-        self.undo_view = QUndoView(self.session.undo_group)
-        self.undo_view.setEmptyLabel("As stored")
+        self.undo_view = UndoHistoryView(self.session.undo_group, empty_label="As stored")
         self.palette_dock = self._dock("Products", self.palette, Qt.DockWidgetArea.RightDockWidgetArea)
         self.inspector_dock = self._dock("Slot", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
         self.history_dock = self._dock("Undo history", self.undo_view, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -327,9 +326,9 @@ class MainWindow(QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
 
         group = self.session.undo_group
-        self.undo_action = group.createUndoAction(self, "Undo")
+        self.undo_action = group.create_undo_action(self, "Undo")
         self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
-        self.redo_action = group.createRedoAction(self, "Redo")
+        self.redo_action = group.create_redo_action(self, "Redo")
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.clear_action = self._action("&Clear selected slots", "Del", self.clear_selected_slots, scoped=True)
         self.inspect_action = self._action("&Inspect slot", "Return", self.inspect_selection, scoped=True)
@@ -620,10 +619,10 @@ class MainWindow(QMainWindow):
     def _cabinet_tab_changed(self, _index: int) -> None:
         view = self.current_editable_view()
         if view is None:
-            self.session.undo_group.setActiveStack(None)
+            self.session.undo_group.set_active(None)
             self.inspector.show_selection([], self.catalogue)
             return
-        self.session.undo_group.setActiveStack(view.editor.stack)
+        self.session.undo_group.set_active(view.editor.device)  # undo belongs to the device on screen
         self._selection_changed(view, view.selected_positions())
 
     def _selection_changed(self, view: EditableCabinetView, positions: list) -> None:  # type: ignore[type-arg]
@@ -745,8 +744,7 @@ class MainWindow(QMainWindow):
             self, APP_TITLE, "Discard the unsaved changes to this cabinet? Undo history keeps them until you close."
         )
         if answer == QMessageBox.StandardButton.Yes:
-            clean = editor.stack.cleanIndex()
-            editor.stack.setIndex(clean if clean >= 0 else 0)
+            editor.discard_unsaved()
 
     def show_version_history(self) -> None:
         editor = self.current_editor()

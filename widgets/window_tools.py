@@ -309,16 +309,17 @@ class WindowTools(QObject):
         wizard.exec()
 
     def apply_proposals(self, device_id: int, proposals: dict) -> None:  # type: ignore[type-arg]
-        """Each cabinet's proposal becomes one undoable edit on its open document; save to keep it."""
+        """The proposals load into the device's open documents as ONE undo step (Ctrl+Z takes back every cabinet)."""
         applied = 0
-        for index, proposed in sorted(proposals.items()):
-            editor = self.window.session.editors.get((device_id, index))
-            if editor is None:
-                continue
-            reason = editor.attempt(
-                lambda c, p, proposed=proposed: replace_layout(c, p, proposed, "Apply personalised planogram")
-            )
-            applied += reason is None
+        device = self.window.session.devices.get(device_id)
+        if device is not None:
+            text = "Apply personalised planogram"
+            makes = {
+                index: lambda c, p, proposed=proposed: replace_layout(c, p, proposed, text)
+                for index, proposed in proposals.items()
+                if index in device.editors
+            }
+            applied = sum(reason is None for reason in device.attempt_together(text, makes).values())
         self.window.statusBar().showMessage(
             f"Personalised planogram loaded into {applied} cabinet(s): review, compare and save", 8000
         )
@@ -392,11 +393,12 @@ class WindowTools(QObject):
         dashboard.show()
 
     def apply_par_levels(self, device_id: int, levels: dict) -> None:  # type: ignore[type-arg]
-        """The forecast's par levels go onto the device's open cabinets as edits (pick lists follow on save)."""
+        """The forecast's par levels go onto the device's open cabinets as ONE undo step (pick lists follow on save)."""
         changed = 0
-        for (device, _index), editor in sorted(self.window.session.editors.items()):
-            if device == device_id:
-                changed += editor.attempt(lambda c, p: set_par_levels(c, p, levels)) is None
+        device = self.window.session.devices.get(device_id)
+        if device is not None:
+            makes = {index: lambda c, p: set_par_levels(c, p, levels) for index in device.editors}
+            changed = sum(reason is None for reason in device.attempt_together("Set par levels", makes).values())
         self.window.statusBar().showMessage(f"Par levels updated in {changed} cabinet(s); save to use them", 6000)
 
     def place_products_together(self, product_ids: list) -> None:  # type: ignore[type-arg]

@@ -1,4 +1,4 @@
-"""Every edit goes through the Qt undo stack and reaches the recovery journal at once."""
+"""Every edit goes through the device's undo stack and reaches the recovery journal at once."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Catalogue, Product
 from designer.recovery import RecoveryJournal
-from widgets.undo import CabinetEditor
+from widgets.undo import CabinetEditor, DeviceUndo
 
 A1, B2 = Position(0, 0), Position(1, 1)
 CATALOGUE = Catalogue([Product(1, "Chips", "chips", 1.5), Product(2, "Ice", "ice cream", 3, 1, TemperatureZone.FROZEN)])
@@ -19,7 +19,7 @@ CATALOGUE = Catalogue([Product(1, "Chips", "chips", 1.5), Product(2, "Ice", "ice
 def editor(tmp_path: Path) -> CabinetEditor:
     planogram = Planogram.from_slots(1, 0, [Slot(A1, 1, 4, 10, 8)], id=5)
     journal = RecoveryJournal(tmp_path, "db")
-    return CabinetEditor(Cabinet(1, 0, 3, 3, TemperatureZone.AMBIENT), planogram, CATALOGUE, journal)
+    return DeviceUndo(1).open(Cabinet(1, 0, 3, 3, TemperatureZone.AMBIENT), planogram, CATALOGUE, journal)
 
 
 def test_an_edit_is_journaled_immediately_and_undo_to_saved_discards_it(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -41,7 +41,7 @@ def test_a_refused_edit_is_reported_and_nothing_changes(tmp_path: Path, qtbot) -
     with qtbot.waitSignal(cabinet.refused) as refused:
         reason = cabinet.attempt(lambda c, p: place_product(c, p, B2, 2))
     assert reason is not None and "frozen" in reason and refused.args == [reason]
-    assert cabinet.stack.count() == 0 and cabinet.journal.pending() == []
+    assert cabinet.stack.history() == [] and cabinet.journal.pending() == []
 
 
 def test_saving_marks_clean_and_clears_the_journal(tmp_path: Path) -> None:
