@@ -547,8 +547,8 @@ class MainWindow(QMainWindow):
         """Open ``database_url`` in a worker (the same person and settings on it); on failure the current one stays."""
         if self.jobs.closed or not self._settle_unsaved("Open another database"):
             return
-        opened = self.context.with_database(database_url)
         self.statusBar().showMessage(f"Opening {database_names(database_url)[1]}…")
+        opened = self.context.with_database(database_url)
 
         def job(_state: JobState) -> FleetRepository:
             return open_repository(opened)
