@@ -34,7 +34,7 @@ from fake_messages_api import FakeMessagesApi  # noqa: E402
 
 from ai.llm.client import ClaudeClient  # noqa: E402
 from storage.keys import ApiKey, KeyStore  # noqa: E402
-from storage.llm_tables import CallRecord, LlmLedger  # noqa: E402
+from storage.llm_ledger import CallRecord, LlmLedger  # noqa: E402
 from storage.schema import prepare_database  # noqa: E402
 from storage.settings import SettingsStore  # noqa: E402
 

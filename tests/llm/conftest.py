@@ -23,7 +23,7 @@ from fake_messages_api import FakeMessagesApi
 
 from ai.llm.client import ClaudeClient
 from storage.keys import ApiKey, KeyStore
-from storage.llm_tables import LlmLedger
+from storage.llm_ledger import LlmLedger
 from storage.schema import prepare_database
 from storage.settings import AppSettings, SettingsStore
 from tests.memory_keyring import DictKeyring

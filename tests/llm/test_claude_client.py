@@ -18,7 +18,7 @@ from ai.llm.errors import Reason
 from ai.llm.prompts import DATA_CLOSE, DATA_OPEN
 from designer.claude_tasks import AnswerFormat, Task
 from storage.keys import ApiKey, KeyStore
-from storage.llm_tables import LlmLedger
+from storage.llm_ledger import LlmLedger
 from storage.settings import SettingsStore
 
 

@@ -15,7 +15,7 @@ from ai.llm.client import ClaudeClient
 from ai.llm.compliance import MAX_LONG_SIDE, MAX_PIXELS, ComplianceCheck, check_photo, planogram_facts
 from ai.llm.errors import Reason
 from storage.keys import KeyStore
-from storage.llm_tables import LlmLedger
+from storage.llm_ledger import LlmLedger
 from storage.settings import SettingsStore
 from widgets.explain_panel import ExplainPanel, PhotoProblem, downscale_photo
 

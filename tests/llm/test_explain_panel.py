@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 from ai.llm.client import ClaudeClient, Explanation
 from ai.llm.errors import Reason
 from storage.keys import KeyStore
-from storage.llm_tables import LlmLedger
+from storage.llm_ledger import LlmLedger
 from storage.settings import SettingsStore
 from widgets.explain_panel import ExplainPanel
 

@@ -20,7 +20,7 @@ from ai.llm.client import ClaudeClient
 from ai.llm.errors import ClaudeUnavailable
 from designer.claude_tasks import Task
 from storage.keys import ApiKey, KeyStore
-from storage.llm_tables import LlmLedger
+from storage.llm_ledger import LlmLedger
 from storage.settings import SettingsStore
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import inspect
 
-from storage.llm_tables import CallRecord, LlmCacheRecord, LlmCallRecord, LlmLedger
+from storage.llm_ledger import CallRecord, LlmLedger
+from storage.llm_tables import LlmCacheRecord, LlmCallRecord
 from storage.schema import current_revision, head_revision, prepare_database
 
 
