@@ -138,7 +138,8 @@ def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file
         window.sync.open_cvd(f"sqlite:///{cvd_file}")
 
     assert loaded.args == [generated_fleet().devices]
-    assert window.database_url == working_copy_url(f"sqlite:///{cvd_file}")
+    assert window.database_url == f"sqlite:///{context.folders.working_copy(f'sqlite:///{cvd_file}')}"
+    assert window.context.login == context.login and window.context.settings is context.settings
     assert window.sync.source == f"sqlite:///{cvd_file}" and window.sync.sync_action.isEnabled()
     window.close()
     QThreadPool.globalInstance().waitForDone(10_000)
