@@ -16,8 +16,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from ai.placement_history import TrainingCancelled, read_placement_history
-from ai.placement_model import FORMAT_VERSION, PlacementModel, fit_placement_model
+from ai.placement_model import FORMAT_VERSION, PlacementModel, TrainingCancelled, fit_placement_model
 from storage.database import Engine
 from storage.engine import display_url, normalise_url, sqlite_file
 from storage.model_fingerprints import placement_data_facts
@@ -107,6 +106,8 @@ def train_placement_model(
 
 
 def _train(engine: Engine, fingerprint: str, report: Progress, should_stop: StopRequest | None) -> PlacementModel:
+    from ai.placement_history import read_placement_history  # pandas: only training reads the whole history
+
     history = read_placement_history(engine, report, should_stop)
     model = fit_placement_model(history, fingerprint, model_version_for(fingerprint), report, should_stop)
     report(100, "Placement model ready")

@@ -22,6 +22,7 @@ import pandas as pd
 from ai.basket_lift import BasketCounts
 from ai.demand_clock import HOURS_PER_WEEK, DemandClock, hour_of_week, seconds_since_monday
 from ai.placement_features import NEIGHBOUR_STEPS, NO_PRODUCT, index_of
+from ai.placement_model import TrainingCancelled
 from designer.positions import ROW_LETTERS, Position, PositionError
 from storage.database import Engine
 from storage.fleet_history import last_sale_id, placement_reference, sales_chunks, slot_stockouts
@@ -37,10 +38,6 @@ COLUMN_CODES = 1000
 SLOT_CODES = len(ROW_LETTERS) * COLUMN_CODES
 CABINET_CODES = 1_000_003
 """(device, cabinet index) → device × this + index, one int64 per cabinet."""
-
-
-class TrainingCancelled(Exception):
-    """Training stopped on request; nothing was saved."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ Row and column effects are learnt per cabinet shape from the same products seen 
 across planogram changes.
 
 The fitted model is a set of plain arrays (no scikit-learn object), saved as ``.npz``: loading it
-neither runs code from the file nor needs scikit-learn, and scoring is numpy arithmetic.
+neither runs code from the file nor needs scikit-learn, and scoring is numpy arithmetic. pandas, SciPy and
+scikit-learn are imported by the fit alone, so a command that scores with a saved model starts without them.
 """
 
 from __future__ import annotations
@@ -28,10 +29,9 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-from scipy import sparse
 
 from ai.placement_features import (
     COLUMN_SHAPES,
@@ -44,7 +44,11 @@ from ai.placement_features import (
     strongest_complement,
     temperature_mismatch,
 )
-from ai.placement_history import PlacementHistory, TrainingCancelled
+
+if TYPE_CHECKING:  # the fit's inputs; reading them needs pandas and SciPy, scoring a saved model does not
+    from scipy import sparse
+
+    from ai.placement_history import PlacementHistory
 
 Progress = Callable[[int, str], None]
 StopRequest = Callable[[], bool]
@@ -62,6 +66,10 @@ MAX_ITERATIONS = 3000
 TOLERANCE = 1e-4
 """L-BFGS stops when the projected gradient is this small: on the 1000-machine fleet 1e-6 took 7× as long
 (1,776 iterations against 254) and moved the price, mismatch and affinity slopes by under 0.013."""
+
+
+class TrainingCancelled(Exception):
+    """Training stopped on request; nothing was saved."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,6 +168,9 @@ class _Layout:
 
 
 def _design(history: PlacementHistory, layout: _Layout, spans_used: np.ndarray) -> sparse.csr_matrix:
+    import pandas as pd
+    from scipy import sparse
+
     spans = history.spans.iloc[spans_used]
     blocks = layout.blocks()
     product = spans["product"].to_numpy()
