@@ -1,7 +1,10 @@
 """The designer's main window: the fleet on the left, the chosen device's cabinets on the right.
 
-It composes the device list and one cabinet view per cabinet; every database read goes through
-:class:`~widgets.workers.BackgroundJobs`, so a slow disk or server never freezes the window.
+It composes the device list and one cabinet view per cabinet, the side panels, and the collaborators that own
+the rest (field sheets, Claude's explanations, the AI analyses, the CVD sync): each is given the window's
+services (:mod:`widgets.window_services`), never the window, and the window places the actions and docks they
+expose. Every database read goes through :class:`~widgets.workers.BackgroundJobs`, so a slow disk or server
+never freezes the window.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QStackedWidget,
@@ -41,10 +45,14 @@ from designer.planograms import Planogram, PlanogramStatus
 from designer.products import Catalogue
 from designer.recovery import RecoveryJournal
 from designer.roles import Action
+from widgets.analysis_actions import AnalysisActions
 from widgets.cabinet_editing import EditableCabinetView
 from widgets.cabinet_view import CabinetView
 from widgets.device_list import DeviceList, location_type_text
 from widgets.editing_session import EditingSession
+from widgets.experiments_feedback import SuggestionFeedback
+from widgets.explanations import ClaudeExplanations
+from widgets.field_sheet_actions import FieldSheetActions
 from widgets.history_overlay import HistoryOverlay, Overlay
 from widgets.inspector import SlotInspector
 from widgets.palette import ProductPalette
@@ -55,10 +63,11 @@ from widgets.sync_actions import SyncActions
 from widgets.undo import CabinetEditor
 from widgets.undo_history import UndoHistoryView
 from widgets.versions_dialog import VersionHistoryDialog
-from widgets.window_tools import WindowTools
+from widgets.window_services import OnScreen, WindowServices
 from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:
+    from ai.placement_scoring import PlacementScorer
     from storage.app_context import AppContext
     from storage.fleet import DeviceLayout, DeviceSummary, FleetRepository
     from storage.users import SignedInUser
@@ -240,12 +249,11 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.palette_dock], [440], Qt.Orientation.Horizontal)
         self.resizeDocks([self.palette_dock, self.inspector_dock], [560, 240], Qt.Orientation.Vertical)
 
+        self._compose_collaborators()
         self._build_menus()
-        self.tools = WindowTools(self)
-        self.tools.install_menus()
-        self.sync = SyncActions(self)
-        self.sync.install_menus()
         self._gate_actions()
+        if context.settings.problem:
+            self.statusBar().showMessage(context.settings.problem, 10_000)
         self._show_database_names()
         self.resize(*DEFAULT_SIZE)
         self.device_list.device_selected.connect(self.load_device)
@@ -256,6 +264,38 @@ class MainWindow(QMainWindow):
         self.inspector.clear_requested.connect(self.clear_selected_slots)
         self.palette.product_activated.connect(self._place_into_selection)
         self._show_notice("Reading the fleet…")
+
+    def _compose_collaborators(self) -> None:
+        """The window's services go to each collaborator; their docks and signals are placed and answered here."""
+        services = WindowServices(
+            parent=self,
+            jobs=self.jobs,
+            roles=self.roles,
+            say=self.statusBar().showMessage,
+            context=lambda: self.context,
+            repository=lambda: self.repository,
+        )
+        on_screen = OnScreen(layout=lambda: self.layout_on_screen, editable_view=self.current_editable_view)
+
+        def scorer() -> PlacementScorer | None:
+            return self.assistant.scorer  # trained, and retrained, after the window opens
+
+        self.feedback = SuggestionFeedback(lambda: self.repository.engine, services.user_id, self)
+        self.feedback.failed.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.assistant.suggestion_decided.connect(self.feedback.record)
+        self.field_sheets = FieldSheetActions(services, on_screen)
+        self.explanations = ClaudeExplanations(services, on_screen, scorer)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explanations.dock)
+        self.tabifyDockWidget(self.history_dock, self.explanations.dock)
+        self.inspector_dock.raise_()
+        self.analysis = AnalysisActions(services, on_screen, self.session, scorer, self.feedback)
+        self.analysis.explain_requested.connect(self.explanations.explain_comparison)
+        self.sync = SyncActions(services, lambda: self.catalogue)
+        self.statusBar().addPermanentWidget(self.sync.progress)
+        self.sync.pulled.connect(self.open_database)
+        self.sync.synced.connect(self.load_fleet)
+        self.sync.synced.connect(self.feedback.score_outcomes)  # the new sales may cover earlier suggestions
+        self.database_opened.connect(lambda _url: self.sync.refresh_source())
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -285,6 +325,7 @@ class MainWindow(QMainWindow):
     # --- menus -------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
+        """The menus, in the order the user reads them; the collaborators' actions are placed among the window's."""
         self.open_action = QAction("&Open database…", self)
         self.open_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Open))
         self.open_action.triggered.connect(self.choose_database)
@@ -292,10 +333,30 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
-        file_menu = self.file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(self.open_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
+        file_actions = [self.roles.sign_in_action, self.open_action, *self.sync.actions(), None]
+        self.file_menu = self._menu("&File", [*file_actions, *self.field_sheets.actions(), None, self.quit_action])
+
+        group = self.session.undo_group
+        self.undo_action = group.create_undo_action(self, "Undo")
+        self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        self.redo_action = group.create_redo_action(self, "Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.clear_action = self._action("&Clear selected slots", "Del", self.clear_selected_slots, scoped=True)
+        self.inspect_action = self._action("&Inspect slot", "Return", self.inspect_selection, scoped=True)
+        self.copy_action = self._action("Copy planogram &from another cabinet…", "", self.copy_from_cabinet)
+        self.fill_action = self._action("&Fill empty slots…", "Ctrl+Shift+F", self.fill_empty_slots)
+        undoing = [self.undo_action, self.redo_action, None]
+        slots = [self.clear_action, self.inspect_action, None, self.copy_action, self.fill_action]
+        self.edit_menu = self._menu("&Edit", [*undoing, *slots])
+
+        self.save_action = self._action("&Save as draft", QKeySequence.StandardKey.Save, self.save_drafts)
+        self.activate_action = self._action("Save and &activate", "Ctrl+Shift+S", self.activate_current)
+        self.history_action = self._action("Version &history…", "Ctrl+H", self.show_version_history)
+        self.discard_action = self._action("&Discard unsaved changes", "", self.discard_current)
+        analysis, explanations = self.analysis, self.explanations
+        saving = [self.save_action, self.activate_action, None, self.history_action, self.discard_action, None]
+        asking = [analysis.compare_action, explanations.explain_action, explanations.photo_action]
+        self.planogram_menu = self._menu("&Planogram", [*saving, *asking, analysis.personalize_action])
 
         self.fit_action = QAction("&Fit to window", self)
         self.fit_action.setShortcut(QKeySequence("Ctrl+0"))
@@ -306,10 +367,7 @@ class MainWindow(QMainWindow):
         self.zoom_out_action = QAction("Zoom &out", self)
         self.zoom_out_action.setShortcut(QKeySequence(QKeySequence.StandardKey.ZoomOut))
         self.zoom_out_action.triggered.connect(lambda: self._with_current_view(CabinetView.zoom_out))
-        view_menu = self.view_menu = self.menuBar().addMenu("&View")
-        view_menu.addAction(self.fit_action)
-        view_menu.addAction(self.zoom_in_action)
-        view_menu.addAction(self.zoom_out_action)
+        view_menu = self.view_menu = self._menu("&View", [self.fit_action, self.zoom_in_action, self.zoom_out_action])
         overlay_menu = view_menu.addMenu("History &overlay")
         self.overlay_group = QActionGroup(self)
         self.overlay_actions: dict[Overlay, QAction] = {}
@@ -322,52 +380,49 @@ class MainWindow(QMainWindow):
             overlay_menu.addAction(action)
             self.overlay_actions[mode] = action
         view_menu.addSeparator()
-        for dock in (self.palette_dock, self.inspector_dock, self.score_dock, self.history_dock):
+        for dock in (self.palette_dock, self.inspector_dock, self.score_dock, self.history_dock, explanations.dock):
             view_menu.addAction(dock.toggleViewAction())
 
-        group = self.session.undo_group
-        self.undo_action = group.create_undo_action(self, "Undo")
-        self.undo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
-        self.redo_action = group.create_redo_action(self, "Redo")
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        self.clear_action = self._action("&Clear selected slots", "Del", self.clear_selected_slots, scoped=True)
-        self.inspect_action = self._action("&Inspect slot", "Return", self.inspect_selection, scoped=True)
-        self.copy_action = self._action("Copy planogram &from another cabinet…", "", self.copy_from_cabinet)
-        self.fill_action = self._action("&Fill empty slots…", "Ctrl+Shift+F", self.fill_empty_slots)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        for action in (self.undo_action, self.redo_action, None, self.clear_action, self.inspect_action, None,
-                       self.copy_action, self.fill_action):  # fmt: skip
-            edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
+        self.settings_action = self._action("&Settings…", QKeySequence.StandardKey.Preferences, self.open_settings)
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        analyses = [analysis.forecast_action, analysis.affinity_action, analysis.dashboard_action, None]
+        self.tools_menu = self._menu("&Tools", [*analyses, self.settings_action, self.roles.users_action])
 
-        self.save_action = self._action("&Save as draft", QKeySequence.StandardKey.Save, self.save_drafts)
-        self.activate_action = self._action("Save and &activate", "Ctrl+Shift+S", self.activate_current)
-        self.history_action = self._action("Version &history…", "Ctrl+H", self.show_version_history)
-        self.discard_action = self._action("&Discard unsaved changes", "", self.discard_current)
-        planogram_menu = self.planogram_menu = self.menuBar().addMenu("&Planogram")
-        for action in (self.save_action, self.activate_action, None, self.history_action, self.discard_action):
-            planogram_menu.addSeparator() if action is None else planogram_menu.addAction(action)
-        self.menuBar().insertMenu(view_menu.menuAction(), edit_menu)
-        self.menuBar().insertMenu(view_menu.menuAction(), planogram_menu)
+    def _menu(self, title: str, actions: list[QAction | None]) -> QMenu:
+        """A menu bar menu of ``actions``, ``None`` marking a separator."""
+        menu = self.menuBar().addMenu(title)
+        for action in actions:
+            menu.addSeparator() if action is None else menu.addAction(action)
+        return menu
 
     def _gate_actions(self) -> None:
         """Actions the signed-in user's role may not take are disabled and say why (see widgets.sign_in)."""
-        tools, roles = self.tools, self.roles
-        for action in (self.clear_action, self.copy_action, self.fill_action, self.save_action, tools.import_action):
+        roles, sheets, analysis, explanations = self.roles, self.field_sheets, self.analysis, self.explanations
+        for action in (self.clear_action, self.copy_action, self.fill_action, self.save_action, sheets.import_action):
             roles.gate(action, Action.EDIT)
         roles.gate(self.activate_action, Action.ACTIVATE)
-        for action in (tools.export_action, tools.route_action):
+        for action in (sheets.export_action, sheets.route_action):
             roles.gate(action, Action.EXPORT)
-        for action in (tools.explain_action, tools.photo_action, tools.personalize_action, tools.compare_action,
-                       tools.forecast_action, tools.affinity_action):  # fmt: skip
+        for action in (explanations.explain_action, explanations.photo_action, analysis.personalize_action,
+                       analysis.compare_action, analysis.forecast_action, analysis.affinity_action):  # fmt: skip
             roles.gate(action, Action.RUN_AI)
-        self.file_menu.insertAction(self.open_action, roles.sign_in_action)
-        tools.tools_menu.addAction(roles.users_action)
         self.statusBar().addPermanentWidget(roles.label)
         roles.user_changed.connect(self._user_changed)
 
+    def open_settings(self) -> None:
+        """Tools → Settings…: the run's settings and key store, Claude's key test and this month's spend."""
+        from widgets.settings_dialog import SettingsDialog
+
+        claude = self.explanations.claude
+        dialog = SettingsDialog(self.context.settings, self.context.keys, claude.test_key,
+                                month_spent=claude.month_spent, jobs=self.jobs, user=self.roles.user,
+                                engine=self.repository.engine, parent=self)  # fmt: skip
+        dialog.exec()
+
     def _user_changed(self, user: SignedInUser) -> None:
         self.session.user_id = user.id
-        self.tools.user_known(user.id)
+        self.explanations.user_known(user.id)
         for view in self.cabinet_views():
             if isinstance(view, EditableCabinetView):
                 view.read_only = self._why_read_only()
@@ -448,7 +503,7 @@ class MainWindow(QMainWindow):
         self.devices = overview.devices
         self.palette.show_catalogue(overview.catalogue)
         self.session.user_id = overview.user_id
-        self.tools.user_known(overview.user_id)
+        self.explanations.user_known(overview.user_id)
         if overview.user is not None:
             self.roles.show_user(overview.user, self.repository.engine)
         self._model_wanted = bool(overview.devices)  # trained once the first device is on screen
@@ -489,7 +544,8 @@ class MainWindow(QMainWindow):
         if self._model_wanted:  # after the first paint: training never delays the window becoming usable
             self._model_wanted = False
             self.assistant.train(self.repository.engine, self.database_url, self.catalogue, fresh=True)
-            self.tools.warm_up()
+            self.explanations.warm_up()
+            self.feedback.score_outcomes()  # how earlier suggestions turned out, now that sales may cover them
         if self.history.mode is not Overlay.NONE:
             self.show_history_overlay(self.history.mode)
         if layout.cabinets:
@@ -569,7 +625,8 @@ class MainWindow(QMainWindow):
         self.database_url = database_url = context.database_url
         previous.engine.dispose()
         self.session.close_all()
-        self.tools.database_changed(repository.engine)
+        self.feedback.score_outcomes()  # how earlier suggestions turned out, now that sales may cover them
+        self.explanations.database_changed(repository.engine)
         self.session.versions = self._new_session_versions(repository)
         self.session.journal = RecoveryJournal(context.folders.recovery, database_url)
         self._recovery_offered = False
@@ -875,7 +932,7 @@ class MainWindow(QMainWindow):
 
         dialog = FillPreviewDialog(editor.cabinet, editor.planogram, proposal, self.catalogue, self)
         self.fill_preview = dialog
-        dialog.decided.connect(self.tools.feedback.record)
+        dialog.decided.connect(self.feedback.record)
         if dialog.exec() == FillPreviewDialog.DialogCode.Accepted:
             view.attempt_edit(lambda context, document: fill_empty_slots(context, document, proposal.slots))
 
@@ -961,8 +1018,8 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.session.modified_changed.disconnect(self._modified_changed)  # stacks go away with the window
-        self.tools.stop_explaining()
+        self.explanations.stop_explaining()
         self.jobs.shutdown()
-        self.tools.shutdown()  # after the workers are done: none of them is mid-call when the client closes
+        self.explanations.shutdown()  # after the workers are done: none of them is mid-call when the client closes
         self.repository.engine.dispose()
         super().closeEvent(event)

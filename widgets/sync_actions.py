@@ -1,13 +1,18 @@
 """File → Open CVD database… and Sync with CVD now (F5): syncs run in a worker, with progress and Cancel in the
-status bar; a layout changed on both sides opens the conflict dialog."""
+status bar; a layout changed on both sides opens the conflict dialog.
+
+The window places the actions and the progress indicator, and answers the two signals: open the working copy
+a CVD database was pulled into, and read the fleet again after a sync brought changes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import keyring.errors
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMessageBox
 
@@ -19,9 +24,10 @@ from widgets.sync_status import SyncProgress
 from widgets.workers import JobCancelled, JobState
 
 if TYPE_CHECKING:
+    from designer.products import Catalogue
     from storage.cvd.queue import Conflict
     from storage.cvd.sync import SyncReport
-    from widgets.main_window import MainWindow
+    from widgets.window_services import WindowServices
 
 SYNC = "cvd sync"
 CONFLICTS = "cvd conflicts"
@@ -42,37 +48,36 @@ def report_text(report: SyncReport) -> str:
 class SyncActions(QObject):
     """The window's link to its CVD database (if its working copy came from one)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    pulled = Signal(str)  # the URL of the working copy a CVD database was just pulled into, to open
+    synced = Signal()  # the open working copy took CVD's changes: its fleet is to be read again
+
+    def __init__(self, window: WindowServices, catalogue: Callable[[], Catalogue]) -> None:
+        super().__init__(window.parent)
         self.window = window
+        self.catalogue = catalogue
         self.source: str | None = None
         self.progress = SyncProgress()
-        window.statusBar().addPermanentWidget(self.progress)
         self.progress.cancel_requested.connect(lambda: window.jobs.cancel(SYNC))
-        self.open_action = QAction("Open &CVD database…", window)
+        self.open_action = QAction("Open &CVD database…", window.parent)
         self.open_action.setStatusTip("Design on a CVD database: it is pulled into a working copy and synced back")
         self.open_action.triggered.connect(lambda _checked=False: self.choose_cvd())
-        self.server_action = QAction("Open CVD &server…", window)
+        self.server_action = QAction("Open CVD &server…", window.parent)
         self.server_action.setStatusTip("A CVD database on PostgreSQL; its password is kept in the system keyring")
         self.server_action.triggered.connect(lambda _checked=False: self.choose_server())
         self._session_passwords: dict[str, str] = {}  # only where the computer has no keyring; never on disk
-        self.sync_action = QAction("S&ync with CVD now", window)
+        self.sync_action = QAction("S&ync with CVD now", window.parent)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(lambda _checked=False: self.sync_now())
-        window.database_opened.connect(lambda _url: self.refresh_source())
         self.refresh_source()
 
-    def install_menus(self) -> None:
-        menu = self.window.file_menu
-        actions = menu.actions()
-        after_open = actions[actions.index(self.window.open_action) + 1] if self.window.open_action in actions else None
-        menu.insertActions(after_open, [self.open_action, self.server_action, self.sync_action])
+    def actions(self) -> list[QAction]:
+        return [self.open_action, self.server_action, self.sync_action]
 
     def refresh_source(self) -> None:
-        """Whether the open database syncs with CVD (a one-row read on an open engine)."""
+        """Whether the open database syncs with CVD (a one-row read on an open engine); again when another opens."""
         from storage.cvd.sync import source_of
 
-        self.source = source_of(self.window.repository.engine)
+        self.source = source_of(self.window.repository().engine)
         self.sync_action.setEnabled(self.source is not None)
         self.sync_action.setToolTip(
             f"Push activations and pull from {self.source}" if self.source else "This database was not pulled from CVD"
@@ -80,20 +85,16 @@ class SyncActions(QObject):
 
     # --- syncing ---------------------------------------------------------------------------------
 
-    def _user_id(self) -> int | None:
-        user = self.window.roles.user
-        return user.id if user is not None else None
-
     def choose_cvd(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self.window, "Open CVD database", "", "CVD databases (*.db *.sqlite *.sqlite3);;All files (*)"
+            self.window.parent, "Open CVD database", "", "CVD databases (*.db *.sqlite *.sqlite3);;All files (*)"
         )
         if path:
             self.open_cvd(f"sqlite:///{Path(path).resolve()}")
 
     def choose_server(self) -> None:
         url, ok = QInputDialog.getText(
-            self.window,
+            self.window.parent,
             "Open CVD server",
             "PostgreSQL URL of the CVD database (no password):",
             text="postgresql+psycopg://user@server/cvd",
@@ -109,7 +110,7 @@ class SyncActions(QObject):
         url = without_password(url)
         if url_password(with_password(url)) is None and password is None:
             password, ok = QInputDialog.getText(
-                self.window, "Open CVD server", f"Password for {url}:", QLineEdit.EchoMode.Password
+                self.window.parent, "Open CVD server", f"Password for {url}:", QLineEdit.EchoMode.Password
             )
             if not ok:
                 return
@@ -118,9 +119,7 @@ class SyncActions(QObject):
                 remember_password(url, password)
             except keyring.errors.KeyringError:
                 self._session_passwords[url] = password
-                self.window.statusBar().showMessage(
-                    "This computer has no keyring: the password is kept for this session only", 10_000
-                )
+                self.window.say("This computer has no keyring: the password is kept for this session only", 10_000)
         self.open_cvd(url)
 
     def _connect_url(self, url: str) -> str:
@@ -130,23 +129,23 @@ class SyncActions(QObject):
 
     def open_cvd(self, cvd_url: str) -> None:
         """Pull ``cvd_url`` into its working copy (in a worker), then open that copy in this window."""
-        working = self.window.context.on_working_copy(cvd_url).database_url
+        working = self.window.context().on_working_copy(cvd_url).database_url
         self._run(self._connect_url(cvd_url), working, opening=True)
 
     def sync_now(self) -> None:
         if self.source is None:
-            self.window.statusBar().showMessage("This database was not pulled from CVD; use File → Open CVD database…")
+            self.window.say("This database was not pulled from CVD; use File → Open CVD database…", 0)
             return
         reason = self.window.roles.why_not(Action.SYNC)
         if reason is not None:
-            self.window.statusBar().showMessage(f"Not synced: {reason}", 8000)
+            self.window.say(f"Not synced: {reason}", 8000)
             return
-        self._run(self._connect_url(self.source), self.window.database_url, opening=False)
+        self._run(self._connect_url(self.source), self.window.context().database_url, opening=False)
 
     def _run(self, cvd_url: str, working_url: str, *, opening: bool) -> None:
         from storage.cvd.sync import sync
 
-        user_id = None if opening else self._user_id()
+        user_id = None if opening else self.window.user_id()
 
         def job(state: JobState) -> SyncReport:
             return sync(cvd_url, working_url, control=SyncControl(state.report_progress, state.should_stop, user_id))
@@ -164,12 +163,11 @@ class SyncActions(QObject):
     def _synced(self, report: SyncReport, working_url: str, opening: bool) -> None:
         self.progress.finished()
         self.sync_action.setEnabled(True)
-        self.window.statusBar().showMessage(report_text(report), 8000)
+        self.window.say(report_text(report), 8000)
         if opening:
-            self.window.open_database(working_url)
+            self.pulled.emit(working_url)
             return
-        self.window.load_fleet()
-        self.window.tools.feedback.score_outcomes()  # the new sales may cover earlier suggestions' horizons
+        self.synced.emit()
         if report.queue.get("conflict"):  # new ones and those left for later: one dialog each, in turn
             self.show_conflicts()
 
@@ -177,12 +175,10 @@ class SyncActions(QObject):
         self.progress.finished()
         self.sync_action.setEnabled(self.source is not None)
         if isinstance(error, (SyncCancelled, JobCancelled)):
-            self.window.statusBar().showMessage(
-                "Sync stopped: what was synced stays, nothing is half-written; sync again to finish", 8000
-            )
+            self.window.say("Sync stopped: what was synced stays, nothing is half-written; sync again to finish", 8000)
             return
         QMessageBox.warning(
-            self.window, "Sync with CVD", f"The sync did not finish:\n\n{error}\n\nActivations stay queued."
+            self.window.parent, "Sync with CVD", f"The sync did not finish:\n\n{error}\n\nActivations stay queued."
         )
 
     # --- conflicts -------------------------------------------------------------------------------
@@ -190,16 +186,16 @@ class SyncActions(QObject):
     def show_conflicts(self) -> None:
         from storage.cvd.queue import conflicts
 
-        engine = self.window.repository.engine
+        engine = self.window.repository().engine
         self.window.jobs.start(CONFLICTS, lambda _state: conflicts(engine), on_success=self._ask)
 
     def _ask(self, found: list[Conflict]) -> None:
         if not found:
             return
-        names = {product_id: product.name for product_id, product in self.window.catalogue.items()}
-        dialog = ConflictDialog(found[0], names, self.window)
+        names = {product_id: product.name for product_id, product in self.catalogue().items()}
+        dialog = ConflictDialog(found[0], names, self.window.parent)
         if dialog.exec() != QDialog.DialogCode.Accepted:
-            self.window.statusBar().showMessage("The conflicting push stays parked until you decide", 6000)
+            self.window.say("The conflicting push stays parked until you decide", 6000)
             return
         self.resolve(found[0].push_id, dialog)
 
@@ -207,10 +203,10 @@ class SyncActions(QObject):
         from storage.cvd.queue import resolve_conflict
 
         engine, choice, per_slot, user_id = (
-            self.window.repository.engine,
+            self.window.repository().engine,
             dialog.choice,
             dialog.per_slot,
-            self._user_id(),
+            self.window.user_id(),
         )
 
         def job(_state: JobState) -> object:

@@ -140,7 +140,7 @@ def test_dropping_on_a_hinted_best_slot_is_recorded_as_an_accepted_suggestion(
     QApplication.sendEvent(view.viewport(), QDragMoveEvent(at(best).toPoint(), actions, mime, buttons, keys))
     with (
         qtbot.waitSignal(window.assistant.suggestion_decided, timeout=5_000) as decided,
-        qtbot.waitSignal(window.tools.feedback.recorded, timeout=10_000) as recorded,
+        qtbot.waitSignal(window.feedback.recorded, timeout=10_000) as recorded,
     ):
         QApplication.sendEvent(view.viewport(), QDropEvent(at(best), actions, mime, buttons, keys))
     decision: Decision = decided.args[0]

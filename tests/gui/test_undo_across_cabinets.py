@@ -80,7 +80,7 @@ def test_one_ctrl_z_takes_a_personalisation_back_from_every_cabinet(qtbot: QtBot
     proposals = {view.editor.cabinet.index: proposal_for(view.editor) for view in views(window)}
     assert all(proposals[index].slots != stored[index] for index in stored)
 
-    window.tools.apply_proposals(CAFETERIA, proposals)
+    window.analysis.apply_proposals(CAFETERIA, proposals)
     assert documents(window) == {index: proposal.slots for index, proposal in proposals.items()}
     assert painted(window) == filled(documents(window))
     assert modified_tabs(window) == [True, True, True] and window.isWindowModified()
@@ -101,7 +101,7 @@ def test_one_ctrl_z_takes_a_personalisation_back_from_every_cabinet(qtbot: QtBot
 def test_forecast_par_levels_on_every_cabinet_are_one_step(window: MainWindow) -> None:
     stored = documents(window)
     levels = {slot.product_id: 1 for cabinet in stored.values() for slot in cabinet.values() if not slot.is_empty}
-    window.tools.apply_par_levels(CAFETERIA, levels)
+    window.analysis.apply_par_levels(CAFETERIA, levels)
     after = documents(window)
     assert all(slot.par_level == 1 for cabinet in after.values() for slot in cabinet.values() if not slot.is_empty)
     assert after[2] == stored[2] == {}  # the frozen cabinet has no planogram yet: nothing to set
@@ -124,7 +124,7 @@ def test_saving_one_cabinet_makes_it_alone_clean_and_undo_past_the_save_modifies
 ) -> None:
     stored = documents(window)
     proposals = {view.editor.cabinet.index: proposal_for(view.editor) for view in views(window)}
-    window.tools.apply_proposals(CAFETERIA, proposals)
+    window.analysis.apply_proposals(CAFETERIA, proposals)
     frozen = views(window)[2].editor
     with qtbot.waitSignal(window.session.saved, timeout=10_000):
         window.session.save(frozen, activate=False)
@@ -143,7 +143,7 @@ def test_the_history_follows_the_device_on_screen_and_a_click_jumps_there(qtbot:
     first = views(window)[0]
     one, other = [item.position for item in first.slot_items() if not item.is_empty][:2]
     assert first.drop_slot(one, other) is None
-    window.tools.apply_par_levels(CAFETERIA, {slot.product_id: 1 for slot in first.editor.planogram.filled_slots()})
+    window.analysis.apply_par_levels(CAFETERIA, {slot.product_id: 1 for slot in first.editor.planogram.filled_slots()})
     window.cabinet_tabs.setCurrentIndex(2)  # another cabinet of the same device: the same history
     assert window.undo_view.count() == 3 and window.undo_action.text().startswith("Undo Set par levels")
 
@@ -167,7 +167,7 @@ def test_the_history_follows_the_device_on_screen_and_a_click_jumps_there(qtbot:
 def test_discarding_one_cabinet_leaves_the_others_edits_and_undo_brings_it_back(window: MainWindow) -> None:
     stored = documents(window)
     proposals = {view.editor.cabinet.index: proposal_for(view.editor) for view in views(window)}
-    window.tools.apply_proposals(CAFETERIA, proposals)
+    window.analysis.apply_proposals(CAFETERIA, proposals)
     window.cabinet_tabs.setCurrentIndex(1)
     window.discard_action.trigger()  # answered Yes
     assert documents(window)[1] == stored[1] and documents(window)[0] == proposals[0].slots

@@ -49,12 +49,12 @@ def test_explaining_a_slot_without_a_key_gives_the_local_explanation(qtbot: QtBo
     view = view_of(window)
     filled = next(item.position for item in view.slot_items() if not item.is_empty)
     view.select([filled])
-    with qtbot.waitSignal(window.tools.explain_panel.explained, timeout=10_000) as explained:
-        window.tools.explain_action.trigger()
+    with qtbot.waitSignal(window.explanations.panel.explained, timeout=10_000) as explained:
+        window.explanations.explain_action.trigger()
     explanation = explained.args[0]
     assert explanation.fallback is True and explanation.text
-    assert filled.label in window.tools.explain_panel.title.text()
-    assert window.tools.explain_panel.text.toPlainText() == explanation.text
+    assert filled.label in window.explanations.panel.title.text()
+    assert window.explanations.panel.text.toPlainText() == explanation.text
 
 
 def test_importing_a_file_loads_it_as_one_undoable_edit(
@@ -70,7 +70,7 @@ def test_importing_a_file_loads_it_as_one_undoable_edit(
     path = tmp_path / "layout.csv"
     path.write_text(planogram_to_csv(changed, editor.context.catalogue))
     monkeypatch.setattr("widgets.export_dialog.QFileDialog.getOpenFileName", lambda *_a, **_k: (str(path), ""))
-    window.tools.import_action.trigger()
+    window.field_sheets.import_action.trigger()
     assert editor.planogram.slot_at(empty).product_id == before[filled[0]].product_id
     assert window.undo_action.text() == "Undo Import planogram file"
     window.undo_action.trigger()
@@ -81,8 +81,8 @@ def test_export_and_settings_open_their_dialogs(window: MainWindow, monkeypatch:
     opened: list[str] = []
     monkeypatch.setattr(ExportDialog, "exec", lambda self: opened.append(f"export {self.device_id}") or 0)
     monkeypatch.setattr(SettingsDialog, "exec", lambda self: opened.append("settings") or 0)
-    window.tools.export_action.trigger()
-    window.tools.settings_action.trigger()
+    window.field_sheets.export_action.trigger()
+    window.settings_action.trigger()
     assert opened == ["export 1", "settings"]
 
 
@@ -99,13 +99,13 @@ def test_slots_that_differ_on_a_cabinet_photo_are_outlined(
     image = QImage(640, 480, QImage.Format.Format_RGB32)
     image.fill(QColor("#886644"))
     assert image.save(str(photo))
-    with qtbot.waitSignal(window.tools.explain_panel.photo_checked, timeout=10_000) as checked:
-        window.tools.check_photo(str(photo))
+    with qtbot.waitSignal(window.explanations.panel.photo_checked, timeout=10_000) as checked:
+        window.explanations.check_photo(str(photo))
     assert checked.args[0].checked is False  # no key here: reported as not checked, nothing outlined
     view = view_of(window)
     assert all(item.drop_hint is None for item in view.slot_items())
     seen = ComplianceCheck(True, (SlotDifference("A2", "empty", "nothing on the spiral"),), CostLine(0.0, 0.0, 20.0))
-    window.tools.explain_panel.photo_checked.emit(seen)
+    window.explanations.panel.photo_checked.emit(seen)
     item = view.slot_item(view.slot_items()[1].position)
     assert item is not None and item.drop_hint is DropHint.REFUSE and "empty — nothing on the spiral" in item.toolTip()
 
@@ -119,7 +119,7 @@ def test_a_personalised_proposal_loads_into_each_cabinet_as_an_undoable_edit(win
     proposed = Planogram(editor.cabinet.device_id, editor.cabinet.index, {})
     first = next(slot for slot in before.values() if not slot.is_empty)
     proposed.slots[first.position] = first
-    window.tools.apply_proposals(editor.cabinet.device_id, {editor.cabinet.index: proposed})
+    window.analysis.apply_proposals(editor.cabinet.device_id, {editor.cabinet.index: proposed})
     assert editor.planogram.product_ids() == {first.product_id}
     assert window.undo_action.text() == "Undo Apply personalised planogram"
     window.undo_action.trigger()
@@ -131,11 +131,11 @@ def test_forecast_par_levels_and_place_together_act_in_the_designer(qtbot: QtBot
     editor = view.editor
     filled = [slot for slot in editor.planogram.filled_slots()]
     first, second = filled[0], filled[-1]
-    dialog = window.tools.show_forecast()
+    dialog = window.analysis.show_forecast()
     assert dialog is not None and dialog.isVisible()
-    window.tools.apply_par_levels(editor.cabinet.device_id, {first.product_id: 1})
+    window.analysis.apply_par_levels(editor.cabinet.device_id, {first.product_id: 1})
     assert editor.planogram.slot_at(first.position).par_level == 1
-    affinity = window.tools.show_affinity()
+    affinity = window.analysis.show_affinity()
     assert affinity is not None
     affinity.view.place_together.emit([first.product_id, second.product_id])
     neighbour = first.position.moved(0, 1)
@@ -150,15 +150,15 @@ def test_comparing_with_the_active_planogram_predicts_and_can_be_explained(qtbot
     filled = next(slot.position for slot in editor.planogram.filled_slots())
     view.select([filled])
     window.clear_selected_slots()
-    window.tools.compare_action.trigger()
-    qtbot.waitUntil(lambda: getattr(window.tools, "comparison", None) is not None, timeout=10_000)
-    comparison = window.tools.comparison
+    window.analysis.compare_action.trigger()
+    qtbot.waitUntil(lambda: window.analysis.comparison is not None, timeout=10_000)
+    comparison = window.analysis.comparison
     qtbot.waitUntil(lambda: comparison.body is not None or comparison.error is not None, timeout=30_000)
     assert comparison.error is None
     predictions = comparison.body["predictions"]
     assert predictions["proposed"]["daily_revenue"] < predictions["baseline"]["daily_revenue"]
     assert predictions["break_even_analysis"]["implementation_cost"] > 0
-    with qtbot.waitSignal(window.tools.explain_panel.explained, timeout=10_000) as explained:
+    with qtbot.waitSignal(window.explanations.panel.explained, timeout=10_000) as explained:
         comparison.explain_button.click()
     assert explained.args[0].fallback is True
     comparison.close()

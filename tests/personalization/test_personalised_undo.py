@@ -32,7 +32,7 @@ def test_a_personalisation_of_three_cabinets_is_one_undo_step_in_the_window(
 
     wizard = PersonalizationWizard(services, 1)
     qtbot.addWidget(wizard)
-    wizard.proposal_ready.connect(lambda proposals: window.tools.apply_proposals(1, proposals))
+    wizard.proposal_ready.connect(lambda proposals: window.analysis.apply_proposals(1, proposals))
     wizard.show()
     qtbot.waitUntil(lambda: wizard.goals_page.location.count() > 0, timeout=10_000)
     wizard.next()
@@ -45,8 +45,8 @@ def test_a_personalisation_of_three_cabinets_is_one_undo_step_in_the_window(
     assert applied == [proposals[editor.cabinet.index].slots for editor in editors]
     assert all(now != before for now, before in zip(applied, stored, strict=True))
     assert window.undo_action.text() == "Undo Apply personalised planogram"
-    qtbot.waitUntil(lambda: getattr(window.tools, "comparison", None) is not None, timeout=60_000)
-    window.tools.comparison.close()  # the proposal opened against today's planogram; back to the designer
+    qtbot.waitUntil(lambda: window.analysis.comparison is not None, timeout=60_000)
+    window.analysis.comparison.close()  # the proposal opened against today's planogram; back to the designer
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
 

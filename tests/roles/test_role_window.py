@@ -64,8 +64,8 @@ def test_a_driver_sees_read_only_and_may_export(qtbot: QtBot, fleet_url: str) ->
     assert window.roles.label.text() == "Signed in: dan.driver (driver)"
     edit_refusal = "Only a manager or admin can edit planograms; you are signed in as a driver"
     assert not window.save_action.isEnabled() and edit_refusal in window.save_action.toolTip()
-    assert not window.activate_action.isEnabled() and not window.tools.compare_action.isEnabled()
-    assert window.tools.export_action.isEnabled()
+    assert not window.activate_action.isEnabled() and not window.analysis.compare_action.isEnabled()
+    assert window.field_sheets.export_action.isEnabled()
     assert not window.roles.users_action.isEnabled()
     assert window.roles.banner.isVisible() and edit_refusal in window.roles.banner.text()
     view = window.current_editable_view()
@@ -82,7 +82,7 @@ def test_a_driver_sees_read_only_and_may_export(qtbot: QtBot, fleet_url: str) ->
 
 def test_a_manager_edits_but_does_not_manage_users(qtbot: QtBot, fleet_url: str) -> None:
     window = open_as(qtbot, fleet_url, "maria.manager")
-    assert window.save_action.isEnabled() and window.tools.compare_action.isEnabled()
+    assert window.save_action.isEnabled() and window.analysis.compare_action.isEnabled()
     assert not window.roles.banner.isVisible()
     assert "Only an admin can manage users" in window.roles.users_action.toolTip()
     view = window.current_editable_view()
@@ -129,7 +129,7 @@ def test_a_manager_sees_claudes_settings_locked_and_may_change_the_labour_cost(
 
     window = open_as(qtbot, fleet_url, "maria.manager")
     store = SettingsStore(tmp_path / "settings.json")
-    keys = window.tools.claude and window.tools.keys
+    keys = window.explanations.claude and window.context.keys
     dialog = SettingsDialog(store, keys, lambda _key: None, user=window.roles.user, engine=window.repository.engine)
     qtbot.addWidget(dialog)
     assert not dialog.cap.isEnabled() and not dialog.models.isEnabled() and not dialog.save_key_button.isEnabled()
@@ -144,7 +144,7 @@ def test_starting_an_ai_feature_in_the_designer_is_audited_with_its_device(
     qtbot: QtBot, fleet_url: str
 ) -> None:
     window = open_as(qtbot, fleet_url, "maria.manager")
-    assert window.tools.ai_started("affinity-analysis", 1)  # what Tools → Products bought together… calls first
+    assert window.analysis.ai_started("affinity-analysis", 1)  # what Tools → Products bought together… calls first
     qtbot.waitUntil(lambda: "ai.affinity-analysis" in audit_actions(fleet_url), timeout=10_000)
     with Session(prepare_database(fleet_url)) as session:
         row = session.scalars(select(AuditLogRecord).where(AuditLogRecord.action == "ai.affinity-analysis")).one()
@@ -154,7 +154,7 @@ def test_starting_an_ai_feature_in_the_designer_is_audited_with_its_device(
 
 def test_a_driver_starting_an_ai_feature_is_told_why_not(qtbot: QtBot, fleet_url: str) -> None:
     window = open_as(qtbot, fleet_url, "dan.driver")
-    assert window.tools.show_affinity() is None
+    assert window.analysis.show_affinity() is None
     assert "Only a manager or admin can run AI features" in window.statusBar().currentMessage()
     assert "ai.affinity-analysis" not in audit_actions(fleet_url)
 
