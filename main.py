@@ -31,7 +31,7 @@ from ai.experiments_command import add_experiment_parser, run_experiment
 from designer.command_outcomes import ExitCode
 from storage.cvd.sync_command import add_sync_parser, run_sync
 from storage.demo_command import add_demo_parser, run_demo
-from widgets.export_cli import add_export_parser, run_export
+from widgets.field_sheets.export_cli import add_export_parser, run_export
 
 if TYPE_CHECKING:
     from storage.app_context import AppContext
@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             context.close()
     if args.cvd or (args.db and _is_cvd(args.db)):
-        from widgets.sync_open import run_designer_on_cvd
+        from widgets.sync.open_cvd import run_designer_on_cvd
 
         return run_designer_on_cvd(context, args.cvd or args.db)
     from widgets.app import run_designer

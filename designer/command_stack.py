@@ -2,7 +2,7 @@
 
 Undo belongs to the device, not the cabinet: applying a personalisation or the forecast's par levels
 changes every cabinet at once, and one Ctrl+Z must take all of it back. The window's Undo/Redo, history
-list and recovery journal are thin adapters over this stack (``widgets.undo``).
+list and recovery journal are thin adapters over this stack (``widgets.editing.undo``).
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from designer.command_outcomes import ExitCode
-from widgets.first_run import DemoFleetDialog, FirstRunOutcome
-from widgets.main_window import APP_TITLE, MainWindow
+from widgets.dialogs.first_run import DemoFleetDialog, FirstRunOutcome
 from widgets.style import apply_style
+from widgets.window.main_window import APP_TITLE, MainWindow
 from widgets.workers import JobState, run_while_responsive
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def open_main_window(context: AppContext) -> MainWindow:
 
 def keep_long_lived_objects_out_of_gc(window: MainWindow) -> None:
     """Once the placement model is loaded, freeze what is alive (see :func:`settle_long_lived_objects`)."""
-    from widgets.main_window import settle_long_lived_objects
+    from widgets.window.main_window import settle_long_lived_objects
 
     window.assistant.ready.connect(settle_long_lived_objects)
 

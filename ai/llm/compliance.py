@@ -3,7 +3,7 @@
 Claude's vision lists the slots that differ — wrong product, empty, or facing (the right product, turned or
 pushed back) — through the same checked-answer path as every other task: the planogram travels as quoted
 data, the answer must name only slots the planogram has, and the result is cached and audited. The photo is
-downscaled by the caller before it gets here (the GUI does it with Qt, :func:`widgets.explain_panel.
+downscaled by the caller before it gets here (the GUI does it with Qt, :func:`widgets.panels.explain_panel.
 downscale_photo`, since this layer may not import Qt), kept in memory only and never written to disk: the
 request is sent and forgotten, and the answer cache stores a hash of it, not the image.
 

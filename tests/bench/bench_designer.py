@@ -32,8 +32,8 @@ from storage.app_context import AppContext  # noqa: E402
 from storage.schema import prepare_database  # noqa: E402
 from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord  # noqa: E402
 from widgets.app import application, keep_long_lived_objects_out_of_gc, open_main_window  # noqa: E402
-from widgets.cabinet_editing import EditableCabinetView  # noqa: E402
-from widgets.mime import product_mime  # noqa: E402
+from widgets.canvas.cabinet_editing import EditableCabinetView  # noqa: E402
+from widgets.canvas.mime import product_mime  # noqa: E402
 from widgets.style import apply_style  # noqa: E402
 
 ROWS, COLUMNS, CABINETS = 10, 20, 4

@@ -37,8 +37,8 @@ from storage.feedback import record_feedback, score_outcomes
 from storage.schema import prepare_database
 from storage.simulator import PlantedTreatment, build_demo_fleet
 from storage.tables import Device, SaleRecord
-from widgets.ai_dashboard import AiDashboard
-from widgets.experiments_view import ExperimentForm, read_devices
+from widgets.analysis.dashboard import AiDashboard
+from widgets.analysis.experiments import ExperimentForm, read_devices
 from widgets.style import apply_style
 
 END = date(2026, 6, 30)

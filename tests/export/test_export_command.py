@@ -13,7 +13,7 @@ import pytest
 
 import main
 from designer.command_outcomes import ExitCode
-from widgets.export_cli import add_export_parser, run_export
+from widgets.field_sheets.export_cli import add_export_parser, run_export
 
 ROOT = Path(__file__).resolve().parents[2]
 PdfText = Callable[[Path], str]

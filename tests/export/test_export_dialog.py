@@ -15,8 +15,8 @@ from sqlalchemy import Engine
 from designer.planogram_files import planogram_to_csv
 from designer.products import Catalogue
 from storage.fleet import FleetRepository
-from widgets.export_cli import ExportFormat
-from widgets.export_dialog import ExportDialog, import_planogram
+from widgets.field_sheets.export_cli import ExportFormat
+from widgets.field_sheets.export_dialog import ExportDialog, import_planogram
 
 PdfText = Callable[[Path], str]
 

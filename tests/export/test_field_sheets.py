@@ -20,8 +20,8 @@ from designer.planograms import Planogram, Slot
 from designer.products import Catalogue
 from storage.field_data import device_stock, route_stock
 from storage.fleet import DeviceSummary
-from widgets.export_cli import ExportFormat, ExportRequest, export_sheets
-from widgets.field_sheets import (
+from widgets.field_sheets.export_cli import ExportFormat, ExportRequest, export_sheets
+from widgets.field_sheets.sheets import (
     A4_PORTRAIT,
     GAP,
     MARGIN_TOP,

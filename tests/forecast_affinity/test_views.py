@@ -7,8 +7,8 @@ import os
 import pytest
 from PySide6.QtCore import Qt
 
-from widgets.affinity_view import AffinityView
-from widgets.forecast_view import PAR_COLUMN, ForecastView
+from widgets.analysis.affinity import AffinityView
+from widgets.analysis.forecast import PAR_COLUMN, ForecastView
 
 SHOTS = os.environ.get("FA_SCREENSHOTS")  # a folder: save what the views look like there
 

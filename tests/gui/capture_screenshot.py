@@ -18,8 +18,8 @@ from PySide6.QtWidgets import QApplication
 from storage.app_context import AppContext
 from storage.engine import normalise_url
 from widgets.app import application, open_main_window
-from widgets.main_window import MainWindow
 from widgets.style import apply_style
+from widgets.window.main_window import MainWindow
 
 TIMEOUT_MS = 30_000
 
@@ -47,8 +47,8 @@ def show_editing(window: MainWindow) -> None:
     """A merchandiser mid-session: a product placed, two slots swapped, one slot inspected, a drop refused."""
     from designer.cabinets import zone_accepts
     from designer.positions import Position
-    from widgets.cabinet_editing import EditableCabinetView
-    from widgets.cabinet_view import DropHint
+    from widgets.canvas.cabinet_editing import EditableCabinetView
+    from widgets.canvas.cabinet_view import DropHint
 
     view = window.current_cabinet_view()
     assert isinstance(view, EditableCabinetView)
@@ -77,8 +77,8 @@ def show_heat_map(window: MainWindow) -> None:
 
     from designer.cabinets import zone_accepts
     from designer.positions import Position
-    from widgets.cabinet_editing import EditableCabinetView
-    from widgets.mime import product_mime
+    from widgets.canvas.cabinet_editing import EditableCabinetView
+    from widgets.canvas.mime import product_mime
 
     if window.assistant.scorer is None:
         wait_for(window.assistant.ready, "the placement model")

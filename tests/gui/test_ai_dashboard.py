@@ -22,9 +22,9 @@ from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, 
 from storage.feedback import record_feedback
 from storage.schema import prepare_database
 from storage.simulator import build_demo_fleet
-from widgets.ai_dashboard import AiDashboard
-from widgets.experiments_view import ExperimentsView
-from widgets.fill_preview import FillPreviewDialog
+from widgets.analysis.dashboard import AiDashboard
+from widgets.analysis.experiments import ExperimentsView
+from widgets.placement.fill_preview import FillPreviewDialog
 
 END = date(2026, 6, 30)
 
@@ -112,8 +112,8 @@ def test_dropping_on_a_hinted_best_slot_is_recorded_as_an_accepted_suggestion(
 
     from designer.cabinets import zone_accepts
     from storage.tables import AiFeedback, AiPrediction
-    from widgets.cabinet_editing import EditableCabinetView
-    from widgets.mime import product_mime
+    from widgets.canvas.cabinet_editing import EditableCabinetView
+    from widgets.canvas.mime import product_mime
 
     url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
     build_demo_fleet(url, devices=3, days=45, seed=11)
@@ -158,7 +158,7 @@ def test_dropping_on_a_hinted_best_slot_is_recorded_as_an_accepted_suggestion(
 def test_par_levels_kept_or_changed_are_reported_per_product(qtbot: QtBot, demo: Engine) -> None:
     from PySide6.QtCore import Qt
 
-    from widgets.forecast_view import PAR_COLUMN, ForecastView
+    from widgets.analysis.forecast import PAR_COLUMN, ForecastView
 
     view = ForecastView(demo, 1, forecast_days=7)
     qtbot.addWidget(view)
@@ -180,7 +180,7 @@ def test_par_levels_kept_or_changed_are_reported_per_product(qtbot: QtBot, demo:
 
 
 def test_keeping_my_own_par_levels_rejects_the_suggestions(qtbot: QtBot, demo: Engine) -> None:
-    from widgets.forecast_view import ForecastView
+    from widgets.analysis.forecast import ForecastView
 
     view = ForecastView(demo, 1, forecast_days=7)
     qtbot.addWidget(view)
@@ -212,7 +212,7 @@ def test_a_shown_personalised_proposal_is_reported_opened_or_closed(
 ) -> None:
     from types import SimpleNamespace
 
-    from widgets.personalization_wizard import PersonalizationWizard
+    from widgets.analysis.personalization import PersonalizationWizard
 
     wizard = PersonalizationWizard(demo, 2)
     qtbot.addWidget(wizard)

@@ -10,7 +10,7 @@ from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Catalogue, Product
 from designer.recovery import RecoveryJournal
-from widgets.undo import CabinetEditor, DeviceUndo
+from widgets.editing.undo import CabinetEditor, DeviceUndo
 
 A1, B2 = Position(0, 0), Position(1, 1)
 CATALOGUE = Catalogue([Product(1, "Chips", "chips", 1.5), Product(2, "Ice", "ice cream", 3, 1, TemperatureZone.FROZEN)])

@@ -13,7 +13,7 @@ from designer.planograms import Planogram, PlanogramStatus, Slot
 from designer.positions import Position
 from designer.products import Catalogue, Product
 from widgets import style
-from widgets.cabinet_view import (
+from widgets.canvas.cabinet_view import (
     SLOT_PADDING,
     SLOT_WIDTH,
     CabinetView,
@@ -173,7 +173,7 @@ def _marks_in_name_area(view: CabinetView, position: Position) -> int:
 
     from PySide6.QtCore import QRectF
 
-    from widgets.cabinet_view import NAME_TOP
+    from widgets.canvas.cabinet_view import NAME_TOP
 
     image = view.viewport().grab().toImage()
     slot = slot_rect(position)
@@ -185,7 +185,7 @@ def _marks_in_name_area(view: CabinetView, position: Position) -> int:
 
 
 def test_zoomed_far_out_slots_show_colour_and_stock_without_unreadable_text(qtbot: QtBot) -> None:
-    from widgets.cabinet_view import GLANCE_LOD
+    from widgets.canvas.cabinet_view import GLANCE_LOD
 
     near, far = 0.4, 0.26  # name text 5.6 and 3.6 screen pixels high
     assert far < GLANCE_LOD < near

@@ -15,9 +15,9 @@ from designer.positions import Position
 from storage.app_context import AppContext
 from storage.schema import prepare_database
 from widgets.app import open_main_window
-from widgets.cabinet_editing import EditableCabinetView
-from widgets.main_window import MainWindow
-from widgets.mime import product_mime, slot_mime
+from widgets.canvas.cabinet_editing import EditableCabinetView
+from widgets.canvas.mime import product_mime, slot_mime
+from widgets.window.main_window import MainWindow
 
 P = Position.parse
 ICE_CREAM = 19  # frozen: refused in device 1's ambient cabinet 0
@@ -310,7 +310,7 @@ def test_pressing_and_dragging_a_slot_with_the_mouse_moves_it(
     qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Through the mouse: offscreen QDrag.exec is a stub, so a fake one delivers the drop (ENVIRONMENT.md)."""
-    import widgets.cabinet_editing as module
+    import widgets.canvas.cabinet_editing as module
 
     view = view_of(window)
     target = view.slot_item(P("C3"))

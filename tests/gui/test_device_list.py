@@ -8,7 +8,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from storage.fleet import DeviceSummary
-from widgets.device_list import DeviceList
+from widgets.panels.device_list import DeviceList
 
 LOCATION_TYPES = ["office", "school", "gym", "hospital"]
 

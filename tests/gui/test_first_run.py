@@ -13,11 +13,11 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-import widgets.first_run
+import widgets.dialogs.first_run
 from storage.app_context import AppContext
 from widgets.app import run_designer
-from widgets.first_run import DemoFleetDialog, FirstRunOutcome
-from widgets.main_window import MainWindow
+from widgets.dialogs.first_run import DemoFleetDialog, FirstRunOutcome
+from widgets.window.main_window import MainWindow
 
 
 class FakeCancelled(Exception):
@@ -100,7 +100,7 @@ def test_a_failed_build_is_reported(qtbot: QtBot, tmp_path: Path) -> None:
 def test_cancelling_the_first_run_quits_with_a_message(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(widgets.first_run, "build_demo_fleet", fake_simulator([], finish=threading.Event()))
+    monkeypatch.setattr(widgets.dialogs.first_run, "build_demo_fleet", fake_simulator([], finish=threading.Event()))
     shown: list[str] = []
     monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text, *_: shown.append(text))
 

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from designer.positions import Position
 from storage.app_context import AppContext
 from widgets.app import open_main_window
-from widgets.main_window import DEFAULT_SIZE, MainWindow
+from widgets.window.main_window import DEFAULT_SIZE, MainWindow
 from widgets.workers import JobState
 
 PRODUCT_NAMES = {product_id: name for product_id, name, *_ in PRODUCTS}

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 
 from designer.cabinets import TemperatureZone
 from designer.products import Catalogue, Product
-from widgets.mime import dragged_product
-from widgets.palette import ProductPalette
+from widgets.canvas.mime import dragged_product
+from widgets.panels.palette import ProductPalette
 
 CATALOGUE = Catalogue(
     [

@@ -18,10 +18,10 @@ from designer.editing import clear_slots
 from designer.positions import Position
 from storage.schema import prepare_database
 from storage.simulator import build_demo_fleet
-from widgets.cabinet_editing import EditableCabinetView
-from widgets.fill_preview import FillPreviewDialog
-from widgets.main_window import MainWindow
-from widgets.mime import product_mime
+from widgets.canvas.cabinet_editing import EditableCabinetView
+from widgets.canvas.mime import product_mime
+from widgets.placement.fill_preview import FillPreviewDialog
+from widgets.window.main_window import MainWindow
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_history_overlays_colour_slots_by_what_they_sold_and_are_kept(qtbot: QtB
                                                                       demo_url: str) -> None:  # fmt: skip
     from sqlalchemy import text
 
-    from widgets.history_overlay import Overlay
+    from widgets.canvas.history_overlay import Overlay
 
     view = view_of(window)
     with qtbot.waitSignal(window.history.shown, timeout=10_000):

@@ -11,8 +11,8 @@ from pytestqt.qtbot import QtBot
 from designer.positions import Position
 from storage.app_context import AppContext
 from widgets.app import open_main_window
-from widgets.cabinet_editing import EditableCabinetView
-from widgets.main_window import MainWindow
+from widgets.canvas.cabinet_editing import EditableCabinetView
+from widgets.window.main_window import MainWindow
 
 A2 = Position.parse("A2")
 

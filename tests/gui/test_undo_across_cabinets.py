@@ -14,9 +14,9 @@ from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from storage.app_context import AppContext
 from widgets.app import open_main_window
-from widgets.cabinet_editing import EditableCabinetView
-from widgets.main_window import MainWindow
-from widgets.undo import CabinetEditor
+from widgets.canvas.cabinet_editing import EditableCabinetView
+from widgets.editing.undo import CabinetEditor
+from widgets.window.main_window import MainWindow
 
 CAFETERIA = 3  # North High Cafeteria: an ambient, a refrigerated and a frozen cabinet
 

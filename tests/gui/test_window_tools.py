@@ -15,10 +15,10 @@ from windows import open_trained_window
 from designer.editing import move_slot
 from designer.planogram_files import planogram_to_csv
 from storage.simulator import build_demo_fleet
-from widgets.cabinet_editing import EditableCabinetView
-from widgets.export_dialog import ExportDialog
-from widgets.main_window import MainWindow
-from widgets.settings_dialog import SettingsDialog
+from widgets.canvas.cabinet_editing import EditableCabinetView
+from widgets.dialogs.settings import SettingsDialog
+from widgets.field_sheets.export_dialog import ExportDialog
+from widgets.window.main_window import MainWindow
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +69,8 @@ def test_importing_a_file_loads_it_as_one_undoable_edit(
     move_slot(editor.context, changed, filled[0], empty).apply(changed)
     path = tmp_path / "layout.csv"
     path.write_text(planogram_to_csv(changed, editor.context.catalogue))
-    monkeypatch.setattr("widgets.export_dialog.QFileDialog.getOpenFileName", lambda *_a, **_k: (str(path), ""))
+    opened = (str(path), "")
+    monkeypatch.setattr("widgets.field_sheets.export_dialog.QFileDialog.getOpenFileName", lambda *_a, **_k: opened)
     window.field_sheets.import_action.trigger()
     assert editor.planogram.slot_at(empty).product_id == before[filled[0]].product_id
     assert window.undo_action.text() == "Undo Import planogram file"
@@ -93,7 +94,7 @@ def test_slots_that_differ_on_a_cabinet_photo_are_outlined(
 
     from ai.llm.compliance import ComplianceCheck, SlotDifference
     from ai.llm.costs import CostLine
-    from widgets.cabinet_view import DropHint
+    from widgets.canvas.cabinet_view import DropHint
 
     photo = tmp_path / "cabinet.png"
     image = QImage(640, 480, QImage.Format.Format_RGB32)

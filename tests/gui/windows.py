@@ -6,7 +6,7 @@ from pytestqt.qtbot import QtBot
 
 from storage.app_context import AppContext
 from widgets.app import open_main_window
-from widgets.main_window import MainWindow
+from widgets.window.main_window import MainWindow
 
 
 def open_trained_window(qtbot: QtBot, url: str) -> MainWindow:

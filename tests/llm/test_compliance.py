@@ -17,7 +17,7 @@ from ai.llm.errors import Reason
 from storage.keys import KeyStore
 from storage.llm_ledger import LlmLedger
 from storage.settings import SettingsStore
-from widgets.explain_panel import ExplainPanel, PhotoProblem, downscale_photo
+from widgets.panels.explain_panel import ExplainPanel, PhotoProblem, downscale_photo
 
 PLANOGRAM = planogram_facts(
     2,

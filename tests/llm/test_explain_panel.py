@@ -12,7 +12,7 @@ from ai.llm.errors import Reason
 from storage.keys import KeyStore
 from storage.llm_ledger import LlmLedger
 from storage.settings import SettingsStore
-from widgets.explain_panel import ExplainPanel
+from widgets.panels.explain_panel import ExplainPanel
 
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 

@@ -12,7 +12,7 @@ from ai.llm.client import ClaudeClient
 from designer.claude_tasks import AnswerFormat, Task
 from storage.keys import SERVICE, ApiKey, KeyStore
 from storage.settings import SettingsStore
-from widgets.settings_dialog import SettingsDialog
+from widgets.dialogs.settings import SettingsDialog
 
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")
 

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
 from ai.services import Services
 from designer.planograms import Planogram
 from storage.app_context import AppContext
+from widgets.analysis.personalization import PersonalizationWizard
 from widgets.app import open_main_window
-from widgets.cabinet_editing import EditableCabinetView
-from widgets.personalization_wizard import PersonalizationWizard
+from widgets.canvas.cabinet_editing import EditableCabinetView
 
 
 def test_a_personalisation_of_three_cabinets_is_one_undo_step_in_the_window(

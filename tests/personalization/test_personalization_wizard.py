@@ -13,8 +13,8 @@ from ai.personalization_optimizer import MAX_FACINGS
 from ai.services import Services
 from designer.cabinets import zone_accepts
 from designer.planograms import Planogram
-from widgets.cabinet_view import CabinetView
-from widgets.personalization_wizard import PersonalizationWizard
+from widgets.analysis.personalization import PersonalizationWizard
+from widgets.canvas.cabinet_view import CabinetView
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from ai.services import Services
 from designer.planograms import PlanogramStatus
 from storage.fleet import FleetRepository
 from storage.simulator import build_demo_fleet
-from widgets.comparison_view import ComparisonWindow
+from widgets.analysis.comparison import ComparisonWindow
 
 
 def main(out: Path) -> None:

@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from ai.services import Services
 from storage.fleet import FleetRepository
-from widgets.comparison_view import ComparisonWindow
+from widgets.analysis.comparison import ComparisonWindow
 
 
 def test_the_comparison_window_shows_the_prediction_and_exports(

@@ -22,7 +22,7 @@ from designer.roles import Action, PermissionDenied, Role, refusal
 from storage.settings import SettingsStore
 from storage.users import change_user, sign_in, user_by_id
 from storage.versions import PlanogramVersions
-from widgets.export_cli import ExportFormat, ExportRequest, export_sheets
+from widgets.field_sheets.export_cli import ExportFormat, ExportRequest, export_sheets
 
 READS = {Action.VIEW}
 EXPECTED: dict[Role, set[Action]] = {

@@ -23,8 +23,8 @@ from storage.schema import prepare_database
 from storage.tables import AuditLogRecord, User
 from tests.gui.fixture_fleet import build_fixture_fleet
 from widgets.app import open_main_window
-from widgets.main_window import MainWindow
-from widgets.users_dialog import UsersDialog
+from widgets.dialogs.users import UsersDialog
+from widgets.window.main_window import MainWindow
 
 ROLES = {"admin": "admin", "maria.manager": "manager", "dan.driver": "driver", "vera.viewer": "viewer"}
 
@@ -125,7 +125,7 @@ def test_a_manager_sees_claudes_settings_locked_and_may_change_the_labour_cost(
     qtbot: QtBot, fleet_url: str, tmp_path: Path
 ) -> None:
     from storage.settings import SettingsStore
-    from widgets.settings_dialog import SettingsDialog
+    from widgets.dialogs.settings import SettingsDialog
 
     window = open_as(qtbot, fleet_url, "maria.manager")
     store = SettingsStore(tmp_path / "settings.json")

@@ -31,7 +31,7 @@ from tests.shared_sample import CVD_SAMPLE  # noqa: E402
 from tests.sync.helpers import edit_and_activate  # noqa: E402
 from widgets.app import application, open_main_window  # noqa: E402
 from widgets.style import apply_style  # noqa: E402
-from widgets.sync_conflicts import ConflictDialog  # noqa: E402
+from widgets.sync.conflicts import ConflictDialog  # noqa: E402
 
 MANAGER = "manager2"  # the sample's manager: the designer as they would use it
 

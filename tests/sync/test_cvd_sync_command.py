@@ -59,10 +59,10 @@ def test_a_file_that_is_not_cvd_is_named_in_the_error(capsys: pytest.CaptureFixt
 def test_naming_a_cvd_file_with_db_opens_the_designer_through_sync(
     monkeypatch: pytest.MonkeyPatch, cvd_file: Path, tmp_path: Path
 ) -> None:
-    import widgets.sync_open
+    import widgets.sync.open_cvd
 
     opened: list[str] = []
-    monkeypatch.setattr(widgets.sync_open, "run_designer_on_cvd", lambda _context, url: opened.append(url) or 0)
+    monkeypatch.setattr(widgets.sync.open_cvd, "run_designer_on_cvd", lambda _context, url: opened.append(url) or 0)
 
     assert main(["--db", str(cvd_file)]) == 0
     assert main(["--cvd", "postgresql://merch@server/cvd"]) == 0

@@ -27,7 +27,7 @@ from storage.tables import SaleRecord
 from tests.cvd_builder import generated_fleet
 from tests.sync.helpers import add_cvd_sales, edit_and_activate, local_product
 from widgets.app import open_main_window
-from widgets.sync_conflicts import THEIRS_TEXT, ConflictDialog
+from widgets.sync.conflicts import THEIRS_TEXT, ConflictDialog
 
 
 def _wait_for_fleet(qtbot: QtBot, window) -> None:  # type: ignore[no-untyped-def]
@@ -179,7 +179,7 @@ def test_a_cvd_server_password_goes_to_the_keyring_and_the_server_opens(
 def test_starting_on_a_cvd_file_opens_the_window_at_once_and_fills_it_from_the_pull(
     qtbot: QtBot, cvd_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import widgets.sync_open as sync_open
+    import widgets.sync.open_cvd as sync_open
 
     loads: list[int] = []
     windows = []
@@ -214,7 +214,7 @@ def test_a_conflict_found_by_sync_now_is_settled_in_the_dialog_and_pushed(
     from PySide6.QtWidgets import QDialog
 
     from storage.cvd.queue import queue_status
-    from widgets.sync_conflicts import ConflictDialog as Dialog
+    from widgets.sync.conflicts import ConflictDialog as Dialog
 
     working = f"sqlite:///{tmp_path / 'mine.sqlite'}"
     other_url = f"sqlite:///{tmp_path / 'theirs.sqlite'}"

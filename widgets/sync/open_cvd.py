@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 from designer.command_outcomes import ExitCode
 from widgets.app import application, open_main_window
-from widgets.main_window import APP_TITLE
 from widgets.style import apply_style
+from widgets.window.main_window import APP_TITLE
 from widgets.workers import JobState, run_while_responsive
 
 if TYPE_CHECKING:

@@ -36,7 +36,7 @@ from designer.planogram_files import PlanogramFileInvalid, import_planogram_file
 from designer.planograms import Planogram
 from designer.products import Catalogue
 from storage.fleet import DeviceSummary, FleetRepository
-from widgets.export_cli import (
+from widgets.field_sheets.export_cli import (
     ExportFormat,
     ExportRefused,
     ExportRequest,
@@ -45,7 +45,7 @@ from widgets.export_cli import (
     export_sheets,
     read_sheets,
 )
-from widgets.field_sheets import print_pages
+from widgets.field_sheets.sheets import print_pages
 from widgets.workers import BackgroundJobs, JobCancelled, JobState
 
 

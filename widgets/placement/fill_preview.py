@@ -10,7 +10,7 @@ from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from designer.products import Catalogue
 from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
-from widgets.cabinet_view import CabinetView
+from widgets.canvas.cabinet_view import CabinetView
 
 
 class FillPreviewDialog(QDialog):

@@ -2,7 +2,7 @@
 
 It composes the device list and one cabinet view per cabinet, the side panels, and the collaborators that own
 the rest (field sheets, Claude's explanations, the AI analyses, the CVD sync): each is given the window's
-services (:mod:`widgets.window_services`), never the window, and the window places the actions and docks they
+services (:mod:`widgets.window.services`), never the window, and the window places the actions and docks they
 expose. Every database read goes through :class:`~widgets.workers.BackgroundJobs`, so a slow disk or server
 never freezes the window.
 """
@@ -45,25 +45,25 @@ from designer.planograms import Planogram, PlanogramStatus
 from designer.products import Catalogue
 from designer.recovery import RecoveryJournal
 from designer.roles import Action
-from widgets.analysis_actions import AnalysisActions
-from widgets.cabinet_editing import EditableCabinetView
-from widgets.cabinet_view import CabinetView
-from widgets.device_list import DeviceList, location_type_text
-from widgets.editing_session import EditingSession
-from widgets.experiments_feedback import SuggestionFeedback
-from widgets.explanations import ClaudeExplanations
-from widgets.field_sheet_actions import FieldSheetActions
-from widgets.history_overlay import HistoryOverlay, Overlay
-from widgets.inspector import SlotInspector
-from widgets.palette import ProductPalette
-from widgets.placement_assistant import PlacementAssistant
-from widgets.score_panel import ScorePanel
-from widgets.sign_in import RoleGate
-from widgets.sync_actions import SyncActions
-from widgets.undo import CabinetEditor
-from widgets.undo_history import UndoHistoryView
-from widgets.versions_dialog import VersionHistoryDialog
-from widgets.window_services import OnScreen, WindowServices
+from widgets.analysis.actions import AnalysisActions
+from widgets.analysis.suggestion_feedback import SuggestionFeedback
+from widgets.canvas.cabinet_editing import EditableCabinetView
+from widgets.canvas.cabinet_view import CabinetView
+from widgets.canvas.history_overlay import HistoryOverlay, Overlay
+from widgets.dialogs.versions import VersionHistoryDialog
+from widgets.editing.session import EditingSession
+from widgets.editing.undo import CabinetEditor
+from widgets.editing.undo_history import UndoHistoryView
+from widgets.field_sheets.actions import FieldSheetActions
+from widgets.panels.device_list import DeviceList, location_type_text
+from widgets.panels.explanations import ClaudeExplanations
+from widgets.panels.inspector import SlotInspector
+from widgets.panels.palette import ProductPalette
+from widgets.placement.assistant import PlacementAssistant
+from widgets.placement.score_panel import ScorePanel
+from widgets.sync.actions import SyncActions
+from widgets.window.services import OnScreen, WindowServices
+from widgets.window.sign_in import RoleGate
 from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:
@@ -397,7 +397,7 @@ class MainWindow(QMainWindow):
         return menu
 
     def _gate_actions(self) -> None:
-        """Actions the signed-in user's role may not take are disabled and say why (see widgets.sign_in)."""
+        """Actions the signed-in user's role may not take are disabled and say why (see widgets.window.sign_in)."""
         roles, sheets, analysis, explanations = self.roles, self.field_sheets, self.analysis, self.explanations
         for action in (self.clear_action, self.copy_action, self.fill_action, self.save_action, sheets.import_action):
             roles.gate(action, Action.EDIT)
@@ -412,7 +412,7 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> None:
         """Tools → Settings…: the run's settings and key store, Claude's key test and this month's spend."""
-        from widgets.settings_dialog import SettingsDialog
+        from widgets.dialogs.settings import SettingsDialog
 
         claude = self.explanations.claude
         dialog = SettingsDialog(self.context.settings, self.context.keys, claude.test_key,
@@ -928,7 +928,7 @@ class MainWindow(QMainWindow):
         if not proposal.slots:
             self.statusBar().showMessage("No suitable products to fill this cabinet with", 5000)
             return
-        from widgets.fill_preview import FillPreviewDialog
+        from widgets.placement.fill_preview import FillPreviewDialog
 
         dialog = FillPreviewDialog(editor.cabinet, editor.planogram, proposal, self.catalogue, self)
         self.fill_preview = dialog

@@ -124,7 +124,7 @@ class RoleGate(QObject):
     # --- an admin's users dialog ---------------------------------------------------------------
 
     def manage_users(self) -> None:
-        from widgets.users_dialog import UsersDialog
+        from widgets.dialogs.users import UsersDialog
 
         if self.user is None or self._engine is None or not self.user.can(Action.MANAGE_USERS):
             return

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from storage.app_context import AppContext
     from storage.database import Engine
     from storage.fleet import DeviceSummary
-    from widgets.field_sheets import CabinetSheet, SheetPage
+    from widgets.field_sheets.sheets import CabinetSheet, SheetPage
 
 # --- exports: one request, whatever the format ----------------------------------------------------
 
@@ -154,7 +154,7 @@ def read_sheets(engine: Engine, request: ExportRequest, *, user_id: int | None =
     from storage.field_data import route_stock
     from storage.fleet import FleetRepository
     from storage.users import require_action
-    from widgets.field_sheets import cabinet_sheets
+    from widgets.field_sheets.sheets import cabinet_sheets
 
     _check_request(request)
     require_action(engine, user_id, Action.EXPORT)  # a viewer may read the planograms, not hand them out
@@ -166,7 +166,7 @@ def read_sheets(engine: Engine, request: ExportRequest, *, user_id: int | None =
 
 def document_pages(request: ExportRequest, sheets_per_device: Sequence[Sequence[CabinetSheet]]) -> list[SheetPage]:
     """The numbered pages of the PDF (and of a printout): a route ends with its totals."""
-    from widgets.field_sheets import device_document, route_document
+    from widgets.field_sheets.sheets import device_document, route_document
 
     return route_document(sheets_per_device) if request.route else device_document(sheets_per_device[0])
 
@@ -183,7 +183,7 @@ def export_sheets(
 
     Runs in a worker thread as well as headless: nothing here touches a window.
     """
-    from widgets.field_sheets import pdf_bytes, png_bytes
+    from widgets.field_sheets.sheets import pdf_bytes, png_bytes
     from widgets.workers import JobCancelled
 
     report = progress or (lambda _percent, _message: None)

@@ -19,15 +19,15 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QInputDialog, QLineEdit, QMe
 from designer.roles import Action
 from storage.cvd.control import SyncCancelled, SyncControl
 from storage.database import url_password, url_with_password
-from widgets.sync_conflicts import ConflictDialog
-from widgets.sync_status import SyncProgress
+from widgets.sync.conflicts import ConflictDialog
+from widgets.sync.status import SyncProgress
 from widgets.workers import JobCancelled, JobState
 
 if TYPE_CHECKING:
     from designer.products import Catalogue
     from storage.cvd.queue import Conflict
     from storage.cvd.sync import SyncReport
-    from widgets.window_services import WindowServices
+    from widgets.window.services import WindowServices
 
 SYNC = "cvd sync"
 CONFLICTS = "cvd conflicts"

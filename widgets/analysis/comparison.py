@@ -35,7 +35,7 @@ from ai.services import Services
 from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from designer.products import Catalogue
-from widgets.cabinet_view import CabinetView, slot_rect
+from widgets.canvas.cabinet_view import CabinetView, slot_rect
 from widgets.workers import BackgroundJobs, JobState
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#1f2933")

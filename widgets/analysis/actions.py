@@ -24,12 +24,12 @@ if TYPE_CHECKING:
     from ai.placement_scoring import PlacementScorer
     from ai.services import Services
     from storage.database import Engine
-    from widgets.ai_dashboard import AiDashboard
-    from widgets.comparison_view import ComparisonWindow
-    from widgets.editing_session import EditingSession
-    from widgets.experiments_feedback import SuggestionFeedback
-    from widgets.personalization_wizard import PersonalizationWizard
-    from widgets.window_services import OnScreen, WindowServices
+    from widgets.analysis.comparison import ComparisonWindow
+    from widgets.analysis.dashboard import AiDashboard
+    from widgets.analysis.personalization import PersonalizationWizard
+    from widgets.analysis.suggestion_feedback import SuggestionFeedback
+    from widgets.editing.session import EditingSession
+    from widgets.window.services import OnScreen, WindowServices
 
 
 class AnalysisActions(QObject):
@@ -104,7 +104,7 @@ class AnalysisActions(QObject):
 
     def personalize(self) -> None:
         """Propose a planogram for every cabinet from the location's goals; accepting loads them as edits."""
-        from widgets.personalization_wizard import PersonalizationWizard
+        from widgets.analysis.personalization import PersonalizationWizard
 
         layout = self.on_screen.layout()
         if layout is None:
@@ -136,7 +136,7 @@ class AnalysisActions(QObject):
 
     def compare(self) -> None:
         """Today's (active) planogram against the document on screen, in revenue with intervals and payback."""
-        from widgets.comparison_view import ComparisonWindow
+        from widgets.analysis.comparison import ComparisonWindow
 
         editor = self.on_screen.editor()
         if editor is None:
@@ -185,7 +185,7 @@ class AnalysisActions(QObject):
         return dialog
 
     def show_forecast(self) -> QDialog | None:
-        from widgets.forecast_view import ForecastView
+        from widgets.analysis.forecast import ForecastView
 
         dialog = self._open_view("Demand forecast", ForecastView, "demand-forecast")
         if dialog is not None:
@@ -195,7 +195,7 @@ class AnalysisActions(QObject):
         return dialog
 
     def show_affinity(self) -> QDialog | None:
-        from widgets.affinity_view import AffinityView
+        from widgets.analysis.affinity import AffinityView
 
         dialog = self._open_view("Products bought together", AffinityView, "affinity-analysis")
         if dialog is not None:
@@ -204,7 +204,7 @@ class AnalysisActions(QObject):
 
     def show_ai_dashboard(self) -> None:
         """Prediction accuracy, suggestions taken, AI-designed against hand-designed, Claude spend; experiments."""
-        from widgets.ai_dashboard import AiDashboard
+        from widgets.analysis.dashboard import AiDashboard
 
         refusal = self.window.roles.why_not(Action.RUN_EXPERIMENTS)
         dashboard = AiDashboard(

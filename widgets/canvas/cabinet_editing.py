@@ -1,6 +1,6 @@
 """The editable cabinet grid: drop products, drag slots to move or swap, select, and use the keyboard.
 
-Gestures become calls to the designer's edit functions through a :class:`~widgets.undo.CabinetEditor`;
+Gestures become calls to the designer's edit functions through a :class:`~widgets.editing.undo.CabinetEditor`;
 the rules (temperature, cabinet bounds, stock) live there. A refused drop shows the reason at the
 cursor and changes nothing.
 """
@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsView, QToolT
 
 from designer.editing import EditRefused, clear_slots, move_slot, place_product
 from designer.positions import Position
-from widgets.cabinet_view import CabinetView, DropHint, SlotItem
-from widgets.mime import dragged_product, dragged_slot, slot_mime
-from widgets.placement_overlay import HeatMapLayer
-from widgets.undo import CabinetEditor
+from widgets.canvas.cabinet_view import CabinetView, DropHint, SlotItem
+from widgets.canvas.mime import dragged_product, dragged_slot, slot_mime
+from widgets.editing.undo import CabinetEditor
+from widgets.placement.heat_map import HeatMapLayer
 
 ARROWS = {
     Qt.Key.Key_Left: (0, -1),

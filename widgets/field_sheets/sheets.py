@@ -42,7 +42,7 @@ from designer.products import Catalogue
 from storage.field_data import DeviceStock
 from storage.fleet import DeviceSummary
 from widgets import style
-from widgets.cabinet_view import (
+from widgets.canvas.cabinet_view import (
     CORNER,
     SLOT_PADDING,
     SLOT_WIDTH,

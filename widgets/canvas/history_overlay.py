@@ -18,7 +18,7 @@ from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:
     from storage.database import Engine
-    from widgets.cabinet_editing import EditableCabinetView
+    from widgets.canvas.cabinet_editing import EditableCabinetView
 
 
 class Overlay(StrEnum):

@@ -18,7 +18,7 @@ from designer.planograms import Planogram
 from designer.products import Catalogue
 from designer.recovery import RecoveryJournal, UnsavedWork
 from designer.validation import Problem, validate_planogram
-from widgets.undo import CabinetEditor, DeviceUndo, UndoGroup
+from widgets.editing.undo import CabinetEditor, DeviceUndo, UndoGroup
 from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:

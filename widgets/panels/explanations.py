@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMessageBox
 
 from designer.planograms import slot_to_dict
 from designer.positions import Position, PositionError
-from widgets.cabinet_view import DropHint
+from widgets.canvas.cabinet_view import DropHint
 from widgets.workers import JobState
 
 if TYPE_CHECKING:
@@ -25,13 +25,19 @@ if TYPE_CHECKING:
     from ai.llm.compliance import ComplianceCheck
     from ai.placement_scoring import PlacementScorer
     from storage.database import Engine
-    from widgets.cabinet_editing import EditableCabinetView
-    from widgets.explain_panel import ExplainPanel
-    from widgets.window_services import OnScreen, WindowServices
+    from widgets.canvas.cabinet_editing import EditableCabinetView
+    from widgets.panels.explain_panel import ExplainPanel
+    from widgets.window.services import OnScreen, WindowServices
 
 # The Claude side (the anthropic SDK and its types), imported in a worker after the first paint and built on the
 # GUI thread when that is done (or at once when needed sooner).
-CLAUDE_MODULES = ("ai.llm.client", "storage.keys", "ai.llm.compliance", "storage.llm_ledger", "widgets.explain_panel")
+CLAUDE_MODULES = (
+    "ai.llm.client",
+    "storage.keys",
+    "ai.llm.compliance",
+    "storage.llm_ledger",
+    "widgets.panels.explain_panel",
+)
 
 
 class ClaudeExplanations(QObject):
@@ -85,7 +91,7 @@ class ClaudeExplanations(QObject):
     @property
     def panel(self) -> ExplainPanel:
         if self._panel is None:
-            from widgets.explain_panel import ExplainPanel
+            from widgets.panels.explain_panel import ExplainPanel
 
             self._panel = ExplainPanel(self.claude, self.window.jobs)
             self._panel.notice.connect(lambda text: self.window.say(text, 8000))

@@ -16,7 +16,7 @@ from designer.suggestions import Verdict
 from storage.ai_performance import AiPerformance
 from storage.database import Engine
 from widgets import style
-from widgets.experiments_view import ExperimentsView, pg_time
+from widgets.analysis.experiments import ExperimentsView, pg_time
 from widgets.workers import BackgroundJobs, JobState
 
 LOAD = "AI performance"

@@ -48,7 +48,7 @@ from designer.products import Catalogue
 from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from storage.database import Engine
 from widgets import style
-from widgets.cabinet_view import CabinetView
+from widgets.canvas.cabinet_view import CabinetView
 from widgets.workers import BackgroundJobs, JobState
 
 AGE_RANGES = ("18-25", "18-35", "25-45", "35-55", "45-65", "65+")

@@ -15,7 +15,7 @@ from designer.planograms import Planogram
 from designer.positions import Position
 from designer.products import Catalogue
 from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
-from widgets.score_panel import ScorePanel
+from widgets.placement.score_panel import ScorePanel
 from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:  # the models (scipy, scikit-learn, pandas) are imported by the workers that use them
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # the models (scipy, scikit-learn, pandas) are imported by th
     from ai.placement_feedback import PlacementAnalysis
     from ai.placement_scoring import PlacementGrid, PlacementScorer
     from storage.database import Engine
-    from widgets.cabinet_editing import EditableCabinetView
+    from widgets.canvas.cabinet_editing import EditableCabinetView
 
 TRAIN = "placement model"
 HEAT_MAP = "heat map"

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from designer.cabinets import Cabinet
 from designer.positions import Position
-from widgets.cabinet_view import CORNER, cabinet_rect, slot_rect
+from widgets.canvas.cabinet_view import CORNER, cabinet_rect, slot_rect
 
 # Score → colour stops: poor (red), middling (amber), best (green). Shared by the overlay and its legend.
 SCORE_STOPS = ((0.0, QColor("#d64541")), (0.5, QColor("#f0b429")), (1.0, QColor("#2e9d52")))

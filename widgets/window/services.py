@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
     from storage.app_context import AppContext
     from storage.fleet import DeviceLayout, FleetRepository
-    from widgets.cabinet_editing import EditableCabinetView
-    from widgets.sign_in import RoleGate
-    from widgets.undo import CabinetEditor
+    from widgets.canvas.cabinet_editing import EditableCabinetView
+    from widgets.editing.undo import CabinetEditor
+    from widgets.window.sign_in import RoleGate
     from widgets.workers import BackgroundJobs
 
 

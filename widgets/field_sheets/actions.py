@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from designer.editing import import_layout
 
 if TYPE_CHECKING:
-    from widgets.window_services import OnScreen, WindowServices
+    from widgets.window.services import OnScreen, WindowServices
 
 
 class FieldSheetActions(QObject):
@@ -38,8 +38,8 @@ class FieldSheetActions(QObject):
         return [self.export_action, self.route_action, self.import_action]
 
     def export(self, *, route: bool = False) -> None:
-        from widgets.export_cli import ExportFormat
-        from widgets.export_dialog import ExportDialog
+        from widgets.field_sheets.export_cli import ExportFormat
+        from widgets.field_sheets.export_dialog import ExportDialog
 
         layout = self.on_screen.layout()
         if layout is None:
@@ -56,7 +56,7 @@ class FieldSheetActions(QObject):
         dialog.exec()
 
     def import_file(self) -> None:
-        from widgets.export_dialog import import_planogram
+        from widgets.field_sheets.export_dialog import import_planogram
 
         editor = self.on_screen.editor()
         if editor is None:

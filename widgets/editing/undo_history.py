@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QListWidget, QWidget
 
-from widgets.undo import UndoGroup
+from widgets.editing.undo import UndoGroup
 
 
 class UndoHistoryView(QListWidget):

@@ -9,7 +9,7 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from widgets.placement_overlay import BEST_OUTLINE, legend_gradient, score_colour
+from widgets.placement.heat_map import BEST_OUTLINE, legend_gradient, score_colour
 
 if TYPE_CHECKING:
     from ai.placement_feedback import PlacementAnalysis

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.products import Catalogue, Product
-from widgets.mime import PRODUCT_MIME, product_mime
+from widgets.canvas.mime import PRODUCT_MIME, product_mime
 from widgets.style import category_colour, tint
 
 ModelIndex = QModelIndex | QPersistentModelIndex

@@ -1,0 +1,1 @@
+"""The window's dialogs: settings, users, a cabinet's versions, and the first run's demo fleet."""

@@ -1,0 +1,1 @@
+"""Designing on a CVD database: open it, sync with it (progress and Cancel in the status bar), settle conflicts."""
