@@ -23,20 +23,19 @@ from typing import Any
 
 PROJECT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT))
-sys.path.insert(0, str(PROJECT / "tests" / "llm"))
 _home = tempfile.mkdtemp(prefix="bench-llm-")
 for _variable in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
     os.environ[_variable] = str(Path(_home, _variable.lower()))  # never the user's real settings or data
 
 import keyring  # noqa: E402
-from conftest import DictKeyring  # noqa: E402
-from fake_messages_api import FakeMessagesApi  # noqa: E402
 
 from ai.llm.client import ClaudeClient  # noqa: E402
 from storage.keys import ApiKey, KeyStore  # noqa: E402
 from storage.llm_ledger import CallRecord, LlmLedger  # noqa: E402
 from storage.schema import prepare_database  # noqa: E402
 from storage.settings import SettingsStore  # noqa: E402
+from tests.llm.fake_messages_api import FakeMessagesApi  # noqa: E402
+from tests.memory_keyring import DictKeyring  # noqa: E402
 
 ROWS, COLUMNS = 6, 6
 BUDGET, GOAL = 0.05, 0.01

@@ -8,8 +8,6 @@ import time
 from typing import Any
 
 import pytest
-from conftest import FAKE_KEY, FakeClock, fast_settings, revenue_facts, slot_facts
-from fake_messages_api import FakeMessagesApi, Reply
 from sqlalchemy import create_engine, text
 
 from ai.llm.client import ClaudeClient
@@ -20,6 +18,8 @@ from designer.claude_tasks import AnswerFormat, Task
 from storage.keys import ApiKey, KeyStore
 from storage.llm_ledger import LlmLedger
 from storage.settings import SettingsStore
+from tests.llm.fake_messages_api import FakeMessagesApi, Reply
+from tests.llm.support import FAKE_KEY, FakeClock, fast_settings, revenue_facts, slot_facts
 
 
 def audit_rows(database_url: str) -> list[tuple[str, dict[str, Any]]]:

@@ -6,8 +6,6 @@ import base64
 from pathlib import Path
 
 import pytest
-from conftest import FakeClock
-from fake_messages_api import FakeMessagesApi, Reply
 from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
@@ -17,6 +15,8 @@ from ai.llm.errors import Reason
 from storage.keys import KeyStore
 from storage.llm_ledger import LlmLedger
 from storage.settings import SettingsStore
+from tests.llm.fake_messages_api import FakeMessagesApi, Reply
+from tests.llm.support import FakeClock
 from widgets.panels.explain_panel import ExplainPanel, PhotoProblem, downscale_photo
 
 PLANOGRAM = planogram_facts(

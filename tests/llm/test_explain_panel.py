@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FakeClock, revenue_facts, slot_facts
-from fake_messages_api import FakeMessagesApi, Reply
 from pytestqt.qtbot import QtBot
 
 from ai.llm.client import ClaudeClient, Explanation
@@ -12,6 +10,8 @@ from ai.llm.errors import Reason
 from storage.keys import KeyStore
 from storage.llm_ledger import LlmLedger
 from storage.settings import SettingsStore
+from tests.llm.fake_messages_api import FakeMessagesApi, Reply
+from tests.llm.support import FakeClock, revenue_facts, slot_facts
 from widgets.panels.explain_panel import ExplainPanel
 
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")

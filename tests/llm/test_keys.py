@@ -6,9 +6,10 @@ import pickle
 
 import keyring
 import pytest
-from conftest import FAKE_KEY, DictKeyring
 
 from storage.keys import NO_KEYRING_NOTICE, SERVICE, ApiKey, KeyLocation, KeyProblem, KeyStore, keyring_usable
+from tests.llm.support import FAKE_KEY
+from tests.memory_keyring import DictKeyring
 
 
 def test_a_saved_key_is_in_the_keyring_under_the_apps_service(dict_keyring: DictKeyring) -> None:

@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import revenue_facts, slot_facts
-from fake_messages_api import FakeMessagesApi, Recorded, Reply
 from sqlalchemy import create_engine, inspect
 
 from ai.llm import fallback
 from ai.llm.answers import unsupported_numbers
 from ai.llm.client import ClaudeClient
 from ai.llm.prompts import DATA_CLOSE, DATA_OPEN, read_data_block
+from tests.llm.fake_messages_api import FakeMessagesApi, Recorded, Reply
+from tests.llm.support import revenue_facts, slot_facts
 
 # The seed's four prompt-injection examples (its test_prompt_injection_prevention), plus one that tries to
 # close the data block early.

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import FakeClock
-
 from ai.llm.reliability import BreakerState, CircuitBreaker, RateLimiter, RetryPolicy
+from tests.llm.support import FakeClock
 
 
 def test_five_consecutive_failures_open_the_breaker_for_60_seconds() -> None:

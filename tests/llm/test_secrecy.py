@@ -13,8 +13,6 @@ import traceback
 from pathlib import Path
 
 import pytest
-from conftest import FAKE_KEY, revenue_facts, slot_facts
-from fake_messages_api import FakeMessagesApi, Reply
 
 from ai.llm.client import ClaudeClient
 from ai.llm.errors import ClaudeUnavailable
@@ -22,6 +20,8 @@ from designer.claude_tasks import Task
 from storage.keys import ApiKey, KeyStore
 from storage.llm_ledger import LlmLedger
 from storage.settings import SettingsStore
+from tests.llm.fake_messages_api import FakeMessagesApi, Reply
+from tests.llm.support import FAKE_KEY, revenue_facts, slot_facts
 
 
 def _files_under(*folders: Path) -> list[Path]:

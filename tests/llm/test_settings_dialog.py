@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FAKE_KEY, DictKeyring
-from fake_messages_api import FakeMessagesApi, Reply
 from PySide6.QtWidgets import QComboBox
 from pytestqt.qtbot import QtBot
 
@@ -12,6 +10,9 @@ from ai.llm.client import ClaudeClient
 from designer.claude_tasks import AnswerFormat, Task
 from storage.keys import SERVICE, ApiKey, KeyStore
 from storage.settings import SettingsStore
+from tests.llm.fake_messages_api import FakeMessagesApi, Reply
+from tests.llm.support import FAKE_KEY
+from tests.memory_keyring import DictKeyring
 from widgets.dialogs.settings import SettingsDialog
 
 pytestmark = pytest.mark.usefixtures("no_leaked_threads")
