@@ -22,7 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ai.api_command import add_api_parser, run_api
@@ -35,6 +35,9 @@ from widgets.field_sheets.export_cli import add_export_parser, run_export
 
 if TYPE_CHECKING:
     from storage.app_context import AppContext
+
+DISPLAYLESS_PLATFORMS = frozenset({"offscreen", "minimal", "minimalegl", "vnc", "eglfs", "linuxfb", "vkkhrdisplay"})
+"""Qt platform plugins that draw without an X11 or Wayland display."""
 
 USER_VARIABLE = "PLANOGRAM_USER"
 """Who acts when ``--user`` is not given (a shell or a shortcut can set it); else the OS login."""
@@ -89,13 +92,24 @@ def build_context(args: argparse.Namespace) -> AppContext:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    context = build_context(args)
     if args.command is not None:
         _add_parser, run = COMMANDS[args.command]
+        answer_at_once: Callable[[argparse.Namespace], int | None] | None = getattr(
+            args, "answer_without_context", None
+        )
+        answered = answer_at_once(args) if answer_at_once is not None else None
+        if answered is not None:  # e.g. `api ENDPOINT --help`: no folders, settings or database needed
+            return answered
+        context = build_context(args)
         try:
             return run(args, context)
         finally:
             context.close()
+    problem = missing_display(os.environ, sys.platform)
+    if problem is not None:  # before Qt is imported: its abort (status 134) blames a library that is not missing
+        print(problem, file=sys.stderr)
+        return ExitCode.NO_DISPLAY
+    context = build_context(args)
     if args.cvd or (args.db and _is_cvd(args.db)):
         from widgets.sync.open_cvd import run_designer_on_cvd
 
@@ -103,6 +117,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     from widgets.app import run_designer
 
     return run_designer(context, build_demo=context.uses_demo_database and not context.folders.demo_database.exists())
+
+
+def missing_display(environ: Mapping[str, str], platform: str) -> str | None:
+    """The one line to print when the designer has no screen to open its window on; None when it has one.
+
+    On Linux and the other X11/Wayland systems the window needs ``DISPLAY`` or ``WAYLAND_DISPLAY``, unless
+    ``QT_QPA_PLATFORM`` names a platform that draws without one (``offscreen``, ``minimal``, ``vnc``, …;
+    it may list fallbacks as ``a;b`` and options as ``name:option``). Windows and macOS always have one.
+    """
+    if platform.startswith(("win", "darwin", "cygwin")):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    requested = environ.get("QT_QPA_PLATFORM", "")
+    if any(choice.split(":")[0].strip() in DISPLAYLESS_PLATFORMS for choice in requested.split(";")):
+        return None
+    return (
+        "planogram-studio: no display to open the designer on (DISPLAY and WAYLAND_DISPLAY are unset); run it in "
+        "a desktop session, or on a virtual screen: xvfb-run .venv/bin/python main.py (with the same arguments). "
+        "The headless commands (python main.py --help) need no display"
+    )
 
 
 def _is_cvd(database: str) -> bool:

@@ -28,17 +28,31 @@ def add_api_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentPar
     api.add_argument(
         "-h", "--help", action="store_true", dest="api_help", help="describe ENDPOINT's request and response"
     )
+    api.set_defaults(answer_without_context=answer_api_help)
     return api
+
+
+def answer_api_help(args: argparse.Namespace) -> ExitCode | None:
+    """``api [ENDPOINT] --help`` needs no database, settings or folders: answered before the context is built.
+
+    None when the call is not a help request (the command then runs with its context).
+    """
+    if not args.api_help:
+        return None
+    from ai.endpoints import endpoint_help
+
+    code, text = endpoint_help(args.endpoint)
+    print(text)
+    return code
 
 
 def run_api(args: argparse.Namespace, context: AppContext) -> ExitCode:
     """JSON in, JSON out; invalid input exits 2 with the seed's error object, never a traceback."""
-    from ai.endpoints import endpoint_help, run_endpoint
+    from ai.endpoints import run_endpoint
 
-    if args.api_help:
-        code, text = endpoint_help(args.endpoint)
-        print(text)
-        return code
+    answered = answer_api_help(args)
+    if answered is not None:
+        return answered
     code, body = run_endpoint(args.endpoint, sys.stdin.read, context)
     write_json(body)
     return code

@@ -21,6 +21,9 @@ class ExitCode(IntEnum):
     """The command did what was asked (the designer: its window was closed)."""
     CANCELLED = 1
     """The person stopped it: the designer's first-run build of the demo fleet was cancelled."""
+    NO_DISPLAY = 1
+    """The designer found no display to open its window on (it says so in one line); the same status as
+    CANCELLED, of which it is an alias: in both the window never did its work, and scripts already read 1 so."""
     BAD_INPUT = 2
     """Bad arguments or request, or a database that is missing, unreadable or not ours; nothing was changed."""
     REFUSED = 3
