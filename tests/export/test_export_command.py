@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +13,6 @@ import main
 from designer.command_outcomes import ExitCode
 from widgets.field_sheets.export_cli import add_export_parser, run_export
 
-ROOT = Path(__file__).resolve().parents[2]
 PdfText = Callable[[Path], str]
 
 
@@ -160,21 +157,18 @@ def test_help_documents_the_rules() -> None:
         assert rule in text
 
 
-def _main_has_export() -> bool:
-    result = subprocess.run([sys.executable, str(ROOT / "main.py"), "--help"], capture_output=True, text=True, cwd=ROOT)
-    return "export" in result.stdout
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(not _main_has_export(), reason="main.py does not dispatch the export command yet")
-def test_main_py_export_end_to_end(demo_url: str, tmp_path: Path, read_pdf_text: PdfText) -> None:
+def test_main_py_export_end_to_end(
+    demo_url: str, tmp_path: Path, read_pdf_text: PdfText, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Through ``main.main``, as ``python main.py export …`` runs it (in this process: Qt is offscreen here)."""
     out = tmp_path / "sheet.pdf"
-    command = [sys.executable, str(ROOT / "main.py"), "export", "--device", "1", "--cabinet", "0"]
+    command = ["export", "--device", "1", "--cabinet", "0"]
 
-    done = subprocess.run([*command, "--out", str(out), "--db", demo_url], capture_output=True, text=True, cwd=ROOT)
-    refused = subprocess.run([*command, "--out", str(tmp_path / "x.png"), "--db", str(tmp_path / "none.sqlite")],
-                             capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+    done = main.main([*command, "--out", str(out), "--db", demo_url])
+    done_out, done_err = capsys.readouterr()
+    refused = main.main([*command, "--out", str(tmp_path / "x.png"), "--db", str(tmp_path / "none.sqlite")])
+    refused_err = capsys.readouterr().err
 
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["content_hashes"]["1_0"] in read_pdf_text(out)
-    assert refused.returncode == 2 and "there is no database" in refused.stderr
+    assert done == 0, done_err
+    assert json.loads(done_out)["content_hashes"]["1_0"] in read_pdf_text(out)
+    assert refused == 2 and "there is no database" in refused_err
