@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+import main
 from ai.placement_history import read_placement_history
 from storage.engine import make_engine
 from storage.schema import current_revision, head_revision, prepare_database
@@ -21,7 +24,6 @@ from storage.simulator import SimulationCancelled
 from storage.simulator.build import _build_in_place
 from tests.postgres_support import drop_database, fresh_database
 
-ROOT = Path(__file__).resolve().parents[2]
 FLEET = ("--devices", "3", "--days", "45", "--seed", "11")
 ENDPOINTS = ("realtime-analysis", "predict-revenue", "affinity-analysis", "demand-forecast", "personalize-location")
 SAME_SALES = (
@@ -29,15 +31,34 @@ SAME_SALES = (
 )
 
 
-def _main(*arguments: str, stdin: str | None = None, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``main.py`` in a child process; ``home`` keeps its user dirs private where no test fixture has yet."""
-    environment = dict(os.environ)
-    if home is not None:
-        environment.update({f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("DATA", "CONFIG", "CACHE")})
-    return subprocess.run(
-        [sys.executable, "main.py", *arguments],
-        cwd=ROOT, env=environment, input=stdin, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+@dataclass(frozen=True)
+class Finished:
+    """What a run of ``main.py`` left: its exit status and what it wrote."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _main(*arguments: str, stdin: str = "", home: Path | None = None) -> Finished:
+    """``main.main`` in this process, standard streams captured; ``home`` keeps its user dirs private where no
+    test fixture has yet (a module-scoped fixture runs before conftest's private user dirs)."""
+    folders = {f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("DATA", "CONFIG", "CACHE")} if home else {}
+    saved = {name: os.environ.get(name) for name in folders}
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.update(folders)
+    stdin_before, sys.stdin = sys.stdin, io.StringIO(stdin)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main.main(list(arguments))
+    finally:
+        sys.stdin = stdin_before
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return Finished(int(code), out.getvalue(), err.getvalue())
 
 
 def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
