@@ -8,7 +8,7 @@ language model is involved, so the panel fills in while the product is still bei
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,6 +44,8 @@ class PlacementAnalysis:
     suggestions: list[str]
     optimal_positions: list[Position]
     reason: str
+    better_positions: list[Position] = field(default_factory=list)
+    """The optimal positions the model expects to sell more than this one (none when this slot is the best)."""
 
     def feedback(self) -> dict[str, list[str]]:
         return {"pros": list(self.pros), "cons": list(self.cons), "suggestions": list(self.suggestions)}
@@ -54,6 +56,12 @@ class PlacementAnalysis:
             "optimal_zones": [position.label for position in self.optimal_positions],
             "reason": self.reason,
         }
+
+    def zone_analysis_to_explain(self) -> dict[str, object]:
+        """:meth:`zone_analysis` for an explanation, whose readers take ``optimal_zones`` as *better* slots:
+        only the slots expected to sell more are listed, so a product already in its best slot is not told
+        to move (its next best slots are named in the suggestions instead)."""
+        return {**self.zone_analysis(), "optimal_zones": [position.label for position in self.better_positions]}
 
 
 def _times(value: float) -> str:
@@ -123,17 +131,20 @@ def _analysis(
 ) -> PlacementAnalysis:
     """The panel's content with the grid's own figures for ``position``."""
     cell = (position.row, position.column)
+    here = float(grid.expected_daily_sales[cell])
+    better = [p for p in optimal if float(grid.expected_daily_sales[p.row, p.column]) > here]
     return PlacementAnalysis(
         position,
         float(grid.scores[cell]),
         grid.confidence,
-        float(grid.expected_daily_sales[cell]),
+        here,
         float(grid.zone_value[cell]),
         pros,
         cons,
         suggestions,
         optimal,
         reason,
+        better,
     )
 
 
@@ -261,6 +272,12 @@ def _alternatives(
     best = position if not optimal or here >= float(expected[optimal[0].row, optimal[0].column]) else optimal[0]
     if best == position:
         pros.append(f"Best slot in this cabinet for {name}")
+        if optimal:
+            runner_up = optimal[0]
+            suggestions.append(
+                f"Keep {name} in {position.label}: no other slot is expected to sell it more; next best "
+                f"{runner_up.label} at {_per_day(float(expected[runner_up.row, runner_up.column]))} against {here:.2f}"
+            )
     letter = best.label.rstrip("0123456789")
     why = f"row {letter} sells {_times(float(grid.row_factor[best.row]))} the cabinet average"
     partner = int(grid.neighbour_product[best.row, best.column])

@@ -14,13 +14,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, Signal
+from PySide6.QtGui import QImage, QImageReader, QResizeEvent
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
+    QScrollArea,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -46,6 +48,39 @@ def _plain_label(text: str = "") -> QLabel:
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+class ExplanationText(QTextEdit):
+    """The explanation's words, wrapped and as tall as they need: a box with its own scrollbar showed two lines of
+    a paragraph, cut mid-line, in a dock that is short; the panel around it scrolls instead."""
+
+    MINIMUM_LINES = 4
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setAcceptRichText(False)
+        self.setLineWrapMode(QTextEdit.LineWrapMode.WidgetWidth)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.textChanged.connect(self._fit_height)
+
+    def _fit_height(self) -> None:
+        document = self.document()
+        document.setTextWidth(self.viewport().width())
+        lines = self.fontMetrics().lineSpacing() * self.MINIMUM_LINES
+        frame = 2 * self.frameWidth() + int(document.documentMargin())
+        height = max(lines, int(document.size().height())) + frame
+        if height != self.height():
+            self.setFixedHeight(height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self._fit_height()  # a narrower dock wraps into more lines
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), self.height())
 
 
 class PhotoProblem(ValueError):
@@ -99,8 +134,7 @@ class ExplainPanel(QWidget):
         self.title.setStyleSheet("font-weight: 600; font-size: 14px;")
         self.figures = _plain_label()
         self.figures.setStyleSheet(f"color: {style.ACCENT.name()}; font-weight: 600;")
-        self.text = QPlainTextEdit()
-        self.text.setReadOnly(True)
+        self.text = ExplanationText()
         self.text.setPlaceholderText("The explanation appears here.")
         self.extra = _plain_label()
         self.notice_label = _plain_label()
@@ -114,10 +148,12 @@ class ExplainPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
 
-        layout = QVBoxLayout(self)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(6, 4, 6, 6)
         layout.addWidget(self.title)
         layout.addWidget(self.figures)
-        layout.addWidget(self.text, 1)
+        layout.addWidget(self.text)
         layout.addWidget(self.extra)
         layout.addWidget(self.notice_label)
         footer = QHBoxLayout()
@@ -125,6 +161,15 @@ class ExplainPanel(QWidget):
         footer.addWidget(self.cancel_button)
         layout.addLayout(footer)
         layout.addWidget(self.cost)
+        layout.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroll)
 
     # --- what the main window calls -------------------------------------------------------------------
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
 
 from designer.planograms import slot_to_dict
 from designer.positions import Position, PositionError
@@ -148,7 +148,7 @@ class ClaudeExplanations(QObject):
             "placement_score": round(analysis.placement_score, 1),
             "confidence": round(analysis.confidence, 2),
             "feedback": analysis.feedback(),
-            "zone_analysis": analysis.zone_analysis(),
+            "zone_analysis": analysis.zone_analysis_to_explain(),
         }
         self._show_dock()
         self.panel.explain_slot(facts, position.label, editor.context.catalogue[product_id].name)
@@ -204,5 +204,9 @@ class ClaudeExplanations(QObject):
         self.panel.explain_comparison(body)
 
     def _show_dock(self) -> None:
+        """Show the explanation, given half the window's height when its dock is shorter: a paragraph needs room."""
         self.dock.show()
         self.dock.raise_()
+        window = self.window.parent
+        if isinstance(window, QMainWindow) and not self.dock.isFloating() and self.dock.height() < window.height() // 2:
+            window.resizeDocks([self.dock], [window.height() // 2], Qt.Orientation.Vertical)

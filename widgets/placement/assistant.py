@@ -101,6 +101,7 @@ class PlacementAssistant(QObject):
         view.drag_product_entered.connect(lambda product_id: self.drag_started(view, product_id))
         view.drag_hovered.connect(lambda position: self.hovered(view, position))
         view.drag_finished.connect(lambda: self.drag_finished(view))
+        view.selection_changed.connect(lambda positions: self.selected(view, positions))
 
     def drag_started(self, view: EditableCabinetView, product_id: int) -> None:
         self._view, self._grid, self._product_id = view, None, product_id
@@ -142,6 +143,32 @@ class PlacementAssistant(QObject):
             self.analysis_shown.emit(analysis)
 
         self.jobs.start(SCORE, job, on_success=show)
+
+    def selected(self, view: EditableCabinetView, positions: list[Position]) -> None:
+        """The panel follows the selection: one filled slot shows its product's score there, anything else clears it
+        (a score left from an earlier drag would describe a slot no longer looked at)."""
+        if view is self._view:
+            return  # a drag is under way: the hovered slot's score is the one to show
+        self.jobs.abandon(SCORE)
+        slot = view.editor.planogram.slot_at(positions[0]) if len(positions) == 1 else None
+        scorer = self.scorer
+        if slot is None or slot.product_id is None:
+            empty = "" if slot is None else f"{slot.position.label} is empty. "
+            self.panel.show_idle(empty + ScorePanel.IDLE)
+            return
+        if scorer is None or slot.product_id not in scorer.catalogue:
+            self.panel.show_idle(f"{slot.position.label}: no score yet, the placement model is not ready.")
+            return
+        cabinet, planogram = view.editor.cabinet, snapshot(view.editor.planogram)
+        product_id, position = slot.product_id, slot.position
+        name = scorer.catalogue[product_id].name
+
+        def job(_state: JobState) -> PlacementAnalysis:
+            from ai.placement_feedback import analyse_placement
+
+            return analyse_placement(scorer, cabinet, planogram, product_id, position)
+
+        self.jobs.start(SCORE, job, on_success=lambda analysis: self.panel.show_analysis(analysis, name))
 
     def drag_finished(self, view: EditableCabinetView) -> None:
         if view is self._view and self._grid is not None and self._product_id is not None and self._position:

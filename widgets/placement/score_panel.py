@@ -84,8 +84,14 @@ class ScorePanel(QWidget):
         parts = [self._list("#2e7d32", "✓", analysis.pros), self._list("#c62828", "✗", analysis.cons),
                  self._list("#1f4e79", "→", analysis.suggestions)]  # fmt: skip
         if analysis.optimal_positions:
-            best = ", ".join(position.label for position in analysis.optimal_positions)
-            parts.append(f"<p><b>Best slots:</b> {best} — {html.escape(analysis.reason)}</p>")
+            # the best other slots are "better" only when the model expects them to sell more than this one
+            label, positions = (
+                ("Better slots", analysis.better_positions)
+                if analysis.better_positions
+                else ("Next best slots", analysis.optimal_positions)
+            )
+            slots = ", ".join(position.label for position in positions)
+            parts.append(f"<p><b>{label}:</b> {slots} — {html.escape(analysis.reason)}</p>")
         self.details.setText("".join(parts))
 
     @staticmethod
