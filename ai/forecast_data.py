@@ -1,8 +1,11 @@
 """A device's sales history as the forecaster and the affinity analysis read it: days × products, and exposure.
 
-Exposure is the share of a day's shoppers a product could be bought by: zero on days it was not carried
-(before its first or after its last vend on the device) and reduced by stock-outs in proportion to the
-device's own hour-of-day demand, so a slot empty overnight in an office is not read as a slow day.
+Exposure is the share of a day's shoppers a product could be bought by: zero on days it was not carried and
+reduced by stock-outs in proportion to the device's own hour-of-day demand, so a slot empty overnight in an
+office is not read as a slow day. A product is carried from when a layout put it in a slot (a product no layout
+held, from the device's first sale), not from its own first vend: days it stood unsold are slow days, and
+counting from the first vend would read a short history as faster than it is. It is carried to its last vend,
+or to the end when it still sells in the last fortnight or stands in the active layout.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import pandas as pd
 
 from storage.database import Engine
 from storage.holidays_and_weather import known_holidays, recorded_weather, weather_regions
-from storage.planogram_history import active_slots
+from storage.planogram_history import active_slots, carried_products, placed_since
 from storage.sales_history import SALE_COLUMNS, latest_sale, read_sales, slots_per_product
 from storage.stockouts import stockout_windows
 
@@ -76,17 +79,30 @@ def device_history(engine: Engine, device_id: int) -> DeviceHistory:
     hour_profile = hours / hours.sum()
 
     exposure = np.zeros_like(units)
-    first = np.full(len(product_ids), len(days))
+    first = _placed_day(engine, device_id, days, product_ids)
     last = np.zeros(len(product_ids), dtype=int)
-    np.minimum.at(first, column, row)
     np.maximum.at(last, column, row)
+    np.minimum.at(first, column, row)  # a vend before the recorded placement: carried by then all the same
+    # a product still selling in the last fortnight, or in the active layout, is carried to the end of history
+    last = np.where(last >= len(days) - 14, len(days) - 1, last)
+    last[np.isin(product_ids, list(carried_products(engine, device_id)))] = len(days) - 1
     carried = (np.arange(len(days))[:, None] >= first) & (np.arange(len(days))[:, None] <= last)
-    # a product still selling in the last fortnight is taken as carried to the end of history
-    carried |= (np.arange(len(days))[:, None] >= first) & (last >= len(days) - 14)
     exposure[carried] = 1.0
     lost = _stockout_share(engine, device_id, days, product_ids, hour_profile)
     exposure = np.clip(exposure - lost, 0.0, 1.0)
     return DeviceHistory(device_id, days, product_ids, units, exposure, hour_profile)
+
+
+def _placed_day(engine: Engine, device_id: int, days: pd.DatetimeIndex, product_ids: np.ndarray) -> np.ndarray:
+    """Each product's first carried day on the grid: the day a layout put it in a slot (0 when that was before
+    the first sale, or when no layout ever held it)."""
+    placed = placed_since(engine, device_id)
+    first = np.zeros(len(product_ids), dtype=int)
+    for column, product_id in enumerate(product_ids):
+        at = placed.get(int(product_id))
+        if at is not None:
+            first[column] = min(max((pd.Timestamp(at).normalize() - days[0]).days, 0), len(days))
+    return first
 
 
 def _stockout_share(

@@ -4,16 +4,19 @@ version in force on a given day. Read for the models; saving and activating vers
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from designer.planograms import Planogram, PlanogramStatus
+from storage.cvd.mapping import IN_FORCE_NOTE
 from storage.fleet import planogram_from_record
-from storage.tables import PlanogramRecord, PlanogramSlotRecord
+from storage.sync_tables import SyncState
+from storage.tables import CabinetRecord, PlanogramRecord, PlanogramSlotRecord
 
 
 def active_slots(engine: Engine, device_id: int) -> pd.DataFrame:
@@ -112,3 +115,48 @@ def active_planograms_by_device(engine: Engine, devices: Sequence[int]) -> dict[
     for device, planogram in rows:
         out.setdefault(str(device), []).append(planogram)
     return out
+
+
+def placed_since(engine: Engine, device_id: int) -> dict[int, datetime]:
+    """Product id → when a version put in force on the device first held it in a slot: its exposure's start."""
+    query = (
+        select(PlanogramSlotRecord.product_id, func.min(PlanogramRecord.activated_at))
+        .join(PlanogramRecord, PlanogramRecord.id == PlanogramSlotRecord.planogram_id)
+        .where(
+            PlanogramRecord.device_id == device_id,
+            PlanogramRecord.activated_at.is_not(None),
+            PlanogramRecord.status != PlanogramStatus.DRAFT.value,
+            PlanogramSlotRecord.product_id.is_not(None),
+        )
+        .group_by(PlanogramSlotRecord.product_id)
+    )
+    with engine.connect() as connection:
+        return {product: _as_datetime(at) for product, at in connection.execute(query) if at is not None}
+
+
+def _as_datetime(value: object) -> datetime:
+    """An aggregate's timestamp: SQLite hands ``min()`` back as text, PostgreSQL as a datetime."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def assumed_layouts(engine: Engine, device_id: int) -> list[tuple[int, datetime, datetime]]:
+    """(cabinet index, assumed from, recorded from) of each cabinet whose first layout pulled from CVD is read as
+    standing since the device's first sale, though CVD records it only from a later day (it keeps no earlier
+    layouts)."""
+    with engine.connect() as connection:
+        cabinets = dict(
+            connection.execute(
+                select(CabinetRecord.id, CabinetRecord.cabinet_index).where(CabinetRecord.device_id == device_id)
+            ).all()
+        )
+        if not cabinets:
+            return []
+        keys = {f"{IN_FORCE_NOTE}{cabinet_id}": index for cabinet_id, index in cabinets.items()}
+        rows = connection.execute(select(SyncState.key, SyncState.value).where(SyncState.key.in_(keys))).all()
+    notes = []
+    for key, value in rows:
+        note = json.loads(value)
+        notes.append(
+            (keys[key], datetime.fromisoformat(note["assumed_from"]), datetime.fromisoformat(note["recorded_from"]))
+        )
+    return sorted(notes)

@@ -64,6 +64,17 @@ def read_sales(engine: Engine, device_id: int, since: datetime | None = None) ->
     return frame
 
 
+def revenue_by_product(engine: Engine, device_id: int) -> dict[int, float]:
+    """Product id → the device's whole recorded revenue from it."""
+    query = (
+        select(SaleRecord.product_id, func.sum(SaleRecord.quantity * SaleRecord.unit_price))
+        .where(SaleRecord.device_id == device_id)
+        .group_by(SaleRecord.product_id)
+    )
+    with engine.connect() as connection:
+        return {product: float(revenue or 0) for product, revenue in connection.execute(query)}
+
+
 def slots_per_product(engine: Engine, device_id: int) -> dict[int, int]:
     """Product id → how many of the device's slots (positions) it has sold from."""
     with engine.connect() as connection:

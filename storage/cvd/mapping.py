@@ -16,14 +16,18 @@ CVD (as the web app writes it)                  working copy
 ``cabinet_configurations`` index, rows,         ``cabinets`` cabinet_index, rows, columns, name = type name,
 columns; ``cabinet_types.name``                 temperature_zone from the type (:data:`ZONE_BY_CABINET_TYPE`)
                                                 (link kind ``cabinet``)
-``products`` name, category, price, is_system   ``products`` the same; temperature_requirement derived once
-                                                from where CVD places it, unit_cost 0, health 5 (ours to
-                                                edit; a pull never overwrites them) (link kind ``product``)
+``products`` name, category, price, is_system   ``products`` the same; temperature_requirement derived from
+                                                the warmest cabinet CVD places it in, unit_cost 0, health 5
+                                                (ours to edit; a pull never overwrites an edited one) (link
+                                                kind ``product``)
 ``planograms`` planogram_key, updated_at +      the cabinet's *active* planogram version, named by its
 ``planogram_slots`` (slot_position, product_id, planogram_key; ``EMPTY_SLOT`` rows are empty slots; a CVD
 product_name, quantity, capacity, par_level,    change arrives as a new active version, older ones archived
 price)                                          (link kind ``planogram``: local_id = our cabinet id; the
                                                 pulled slots are kept as the merge base in ``sync_state``);
+                                                put in force when CVD last set it up (``updated_at``, slots'
+                                                ``cleared_at``), or from the device's first sale when it sold
+                                                before then (assumed, noted in ``sync_state``)
                                                 ``planogram_slots.price`` is the slot's price only where it
                                                 differs from the product's CVD price, else NULL, so the
                                                 designer can tell a special price from the catalogue's and
@@ -82,6 +86,9 @@ _LOCATION_WORDS: tuple[tuple[str, str], ...] = (
     ("warehouse", "warehouse"),
 )
 UNCLASSIFIED = "unclassified"
+IN_FORCE_NOTE = "cvd.in_force."
+"""``sync_state`` key prefix (+ our cabinet id): the cabinet's first pulled layout is assumed in force from the
+device's first sale, before CVD recorded it (value: ``{"assumed_from", "recorded_from"}``)."""
 EMPTY_SLOT_ID = 1  # the web app's sentinel product id (``create_all_planogram_slots`` hard-codes it)
 
 
@@ -106,8 +113,19 @@ def location_type_for(name: str) -> str:
     return UNCLASSIFIED
 
 
+_WARMEST_FIRST = (TemperatureZone.AMBIENT, TemperatureZone.REFRIGERATED, TemperatureZone.FROZEN)
+
+
 def temperature_requirement_for(zones: Iterable[TemperatureZone]) -> TemperatureZone:
-    """The requirement that lets CVD's own layout pass our temperature check wherever possible."""
+    """The warmest zone CVD keeps the product in: what the operator's own layouts show it tolerates (NOS Energy in
+    Cooler and Freezer cabinets needs refrigeration, not freezing). Never placed: ambient."""
+    counted = set(zones)
+    return next((zone for zone in _WARMEST_FIRST if zone in counted), TemperatureZone.AMBIENT)
+
+
+def former_requirement_for(zones: Iterable[TemperatureZone]) -> TemperatureZone:
+    """The rule pulls used before the warmest-zone one (frozen when most of its slots are frozen): a product still
+    holding this value was never edited by a person, so a pull may correct it."""
     counted = list(zones)
     if not counted:
         return TemperatureZone.AMBIENT
@@ -117,6 +135,22 @@ def temperature_requirement_for(zones: Iterable[TemperatureZone]) -> Temperature
     if TemperatureZone.AMBIENT in counted:
         return TemperatureZone.AMBIENT
     return TemperatureZone.REFRIGERATED
+
+
+def layout_in_force_since(
+    recorded_at: datetime | None, first_sale: datetime | None
+) -> tuple[datetime | None, datetime | None]:
+    """When a pulled layout counts as put in force: (activated at, recorded at when that is an assumption).
+
+    ``recorded_at`` is the last time CVD shows the layout being set up (its planogram's ``updated_at`` or the
+    latest ``cleared_at`` of a slot holding a product). CVD keeps no earlier layouts, so when the device sold
+    before then, what stood in the cabinet is unknown and the layout is assumed from the first sale on; the
+    second value then says from when CVD really records it (None: nothing assumed)."""
+    if recorded_at is None:
+        return first_sale, None
+    if first_sale is not None and first_sale < recorded_at:
+        return first_sale, recorded_at
+    return recorded_at, None
 
 
 def planogram_key(asset: str, cabinet_type: str, cabinet_index: int) -> str:

@@ -23,14 +23,17 @@ from designer.positions import MAX_COLUMNS, MAX_ROWS
 from storage.audit import record as audit_record
 from storage.cvd import schema as cvd
 from storage.cvd.control import SyncControl
-from storage.cvd.links import Links, read_state, write_state
+from storage.cvd.links import Links, forget_state, read_state, write_state
 from storage.cvd.mapping import (
     EMPTY_SLOT_ID,
+    IN_FORCE_NOTE,
     CvdSlot,
     cvd_slot,
     cvd_text,
     cvd_time,
+    former_requirement_for,
     layout_fingerprint,
+    layout_in_force_since,
     location_type_for,
     own_price,
     temperature_requirement_for,
@@ -52,6 +55,16 @@ UNKNOWN_POSITION = ""  # a CVD sale of a product no active layout of the device 
 def base_key(cvd_planogram_id: int) -> str:
     """Where the layout last pulled from (or pushed to) CVD is kept: the merge base of the next push."""
     return f"cvd.planogram.{cvd_planogram_id}"
+
+
+def in_force_key(cabinet_id: int) -> str:
+    """Where a pull notes that a cabinet's first pulled layout is assumed in force before CVD recorded it."""
+    return f"{IN_FORCE_NOTE}{cabinet_id}"
+
+
+def requirement_key(cvd_product_id: int) -> str:
+    """The temperature requirement a pull last derived for a product: a person's edit differs from it."""
+    return f"cvd.product_requirement.{cvd_product_id}"
 
 
 @dataclass(slots=True)
@@ -128,17 +141,23 @@ def _pull_reference(source: Connection, session: Session, summary: PullSummary) 
     for row in source.execute(select(cvd.products).order_by(cvd.products.c.id)).mappings():
         local_id = product_links.local(row["id"])
         product = session.get(ProductRecord, local_id) if local_id else None
+        zones = zones_of_product.get(row["id"], [])
+        requirement = temperature_requirement_for(zones).value
         if product is None:
-            requirement = temperature_requirement_for(zones_of_product.get(row["id"], []))
             product = ProductRecord(
-                unit_cost=Decimal("0"), health_score=Decimal("5"), temperature_requirement=requirement.value
+                unit_cost=Decimal("0"), health_score=Decimal("5"), temperature_requirement=requirement
             )
             session.add(product)
+        elif product.temperature_requirement != requirement:
+            derived = read_state(session, requirement_key(row["id"]), former_requirement_for(zones).value)
+            if product.temperature_requirement == derived:  # still what a pull derived, never a person's choice
+                product.temperature_requirement = requirement
         product.name = row["name"]
         product.category = row["category"]
         product.price = Decimal(str(row["price"] or 0)).quantize(Decimal("0.01"))
         product.is_system = bool(row["is_system"]) or row["id"] == EMPTY_SLOT_ID
         session.flush()
+        write_state(session, requirement_key(row["id"]), requirement)
         product_links.put(row["id"], product.id, key=row["name"], updated_at=cvd_text(row["created_at"]))
         summary.products += 1
 
@@ -230,6 +249,8 @@ def _pull_layouts(source: Connection, session: Session, summary: PullSummary, us
         (push.device_id, push.cabinet_index)
         for push in session.scalars(select(PendingPush).where(PendingPush.status.in_(("pending", "conflict"))))
     }
+    recorded = _layouts_recorded_at(source)
+    first_sales = _first_sales(source)
     now = datetime.now()
     for row in source.execute(select(cvd.planograms).order_by(cvd.planograms.c.id)).mappings():
         cabinet_id = cabinet_links.local(row["cabinet_id"])
@@ -259,13 +280,24 @@ def _pull_layouts(source: Connection, session: Session, summary: PullSummary, us
             if slot.product_id is not None and product_links.local(slot.product_id) is not None
         ]
         active = active_record(session, cabinet)
+        recorded_at = recorded.get(row["id"])
+        since, assumed_before = layout_in_force_since(recorded_at, first_sales.get(row["cabinet_id"]))
         if active is None or _layout_of(active) != {s[0]: (s[1], s[3], s[4], s[5]) for s in local_slots}:
-            _install_layout(session, cabinet, row["planogram_key"], local_slots, now, user_id)
+            if active is None:  # the cabinet's first layout: in force since CVD set it up, or assumed
+                activated = since or now
+                _note_assumption(session, cabinet, since if assumed_before else None, assumed_before)
+            else:  # a change CVD made since: dated by the slots it cleared, else first seen now
+                later = recorded_at is not None and (active.activated_at is None or recorded_at > active.activated_at)
+                activated = recorded_at if later and recorded_at is not None and recorded_at <= now else now
+            _install_layout(session, cabinet, row["planogram_key"], local_slots, now, user_id, activated)
             summary.layouts_changed += 1
         else:
             quantities = {s[0]: s[2] for s in local_slots}
             for slot in active.slots:
                 slot.quantity = quantities.get(slot.position, slot.quantity)
+            if since is not None and _dated_at_pull_time(session, cabinet, active, base, since):
+                active.activated_at = since  # a copy pulled before layouts were dated: its only version re-dated
+                _note_assumption(session, cabinet, since if assumed_before else None, assumed_before)
         active = active_record(session, cabinet)
         write_state(
             session,
@@ -278,6 +310,75 @@ def _pull_layouts(source: Connection, session: Session, summary: PullSummary, us
                 "previous": base.get("fingerprint") if base else None,
             },
         )
+
+
+def _layouts_recorded_at(source: Connection) -> dict[int, datetime]:
+    """CVD planogram id → the last time CVD shows its layout being set up: the planogram's ``updated_at`` or
+    the latest ``cleared_at`` of a slot holding a product, whichever is later."""
+    slots = cvd.planogram_slots.c
+    latest_change = (
+        select(slots.planogram_id, func.max(slots.cleared_at))
+        .where(slots.product_id.is_not(None), slots.product_id != EMPTY_SLOT_ID, slots.cleared_at.is_not(None))
+        .group_by(slots.planogram_id)
+    )
+    changed = {planogram: cvd_time(at) for planogram, at in source.execute(latest_change) if at is not None}
+    recorded: dict[int, datetime] = {}
+    for planogram, updated_at in source.execute(select(cvd.planograms.c.id, cvd.planograms.c.updated_at)):
+        times = [t for t in (changed.get(planogram), cvd_time(updated_at) if updated_at else None) if t is not None]
+        if times:
+            recorded[planogram] = max(times)
+    return recorded
+
+
+def _first_sales(source: Connection) -> dict[int, datetime]:
+    """CVD cabinet id → the first sale CVD holds of the cabinet's device."""
+    sales, cabinets = cvd.sales.c, cvd.cabinet_configurations.c
+    firsts = {
+        device: cvd_time(first)
+        for device, first in source.execute(
+            select(sales.device_id, func.min(sales.created_at)).group_by(sales.device_id)
+        )
+        if first is not None
+    }
+    return {
+        cabinet: firsts[device]
+        for cabinet, device in source.execute(select(cabinets.id, cabinets.device_id))
+        if device in firsts
+    }
+
+
+def _note_assumption(
+    session: Session, cabinet: CabinetRecord, assumed_from: datetime | None, recorded_from: datetime | None
+) -> None:
+    """Keep (or clear) the note that the cabinet's first pulled layout is assumed from the first sale on."""
+    if assumed_from is None or recorded_from is None:
+        forget_state(session, in_force_key(cabinet.id))
+        return
+    write_state(
+        session,
+        in_force_key(cabinet.id),
+        {"assumed_from": assumed_from.isoformat(sep=" "), "recorded_from": recorded_from.isoformat(sep=" ")},
+    )
+
+
+def _dated_at_pull_time(
+    session: Session, cabinet: CabinetRecord, active: PlanogramRecord, base: dict | None, since: datetime
+) -> bool:
+    """Whether the active version is the only one the cabinet ever had, pulled from CVD and activated after the
+    time CVD dates it from (as pulls before layouts were dated wrote it): then its date is corrected."""
+    if base is None or base.get("local_planogram_id") != active.id or active.activated_at is None:
+        return False
+    if active.activated_at <= since:
+        return False
+    versions = session.scalar(
+        select(func.count()).where(
+            PlanogramRecord.device_id == cabinet.device_id,
+            PlanogramRecord.cabinet_index == cabinet.cabinet_index,
+            PlanogramRecord.activated_at.is_not(None),
+            PlanogramRecord.status != PlanogramStatus.DRAFT.value,
+        )
+    )
+    return versions == 1
 
 
 def active_record(session: Session, cabinet: CabinetRecord) -> PlanogramRecord | None:
@@ -308,6 +409,7 @@ def _install_layout(
     slots: list[tuple[str, int | None, int, int, int, Decimal | None]],
     now: datetime,
     user_id: int | None = None,
+    activated: datetime | None = None,
 ) -> PlanogramRecord:
     """CVD's layout becomes the cabinet's active version; the previous active one is archived, never lost."""
     session.execute(
@@ -332,7 +434,7 @@ def _install_layout(
         version=(latest or 0) + 1,
         created_at=now,
         updated_at=now,
-        activated_at=now,
+        activated_at=activated or now,  # when it stood in the cabinet; created_at is when it was pulled
         created_by=user_id,  # who synced it in; the layout itself is CVD's
         slots=[
             PlanogramSlotRecord(
