@@ -3,7 +3,8 @@
 Counting is :class:`ai.basket_lift.BasketCounts` (one sort of basket×product keys and one sparse product),
 so the placement model and this service count baskets the same way; here the plain (unshrunk) ratios of
 DESIGN.md are reported. A basket is one transaction_id of the device in the window, which spans
-``analysis_period_days`` calendar days ending on the device's latest sale.
+``analysis_period_days`` calendar days ending on the device's latest sale. Where no basket holds two products
+(CVD's sales are daily totals, one row per product) the answer says so and what data would give pairs.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from ai.basket_lift import BasketCounts
+from ai.data_quality import data_quality
 from ai.endpoints import AFFINITY_ANALYSIS, Answer
 from ai.forecast_data import SALE_COLUMNS, active_slots, latest_sale, read_sales
 from ai.rivalry import fleet_rivals
@@ -29,6 +31,10 @@ MIN_PAIR_BASKETS = 3
 CLUSTER_LIFT = 1.5
 CLUSTER_MIN_BASKETS = 5
 MAX_PAIRS = 50
+NO_BASKETS = (
+    "CVD's sales are daily totals per product, with no transaction ids, so no basket can be formed; import "
+    "slot-level vends with transaction ids (a telemetry export) to find products bought together"
+)
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,24 @@ def analyse(
     body: dict[str, object] = {"success": True, "affinity_pairs": pairs}
     body["product_clusters"] = clusters(metrics, sales, slots, catalogue) if include_clusters else []
     body["anti_affinity"] = anti_affinity(engine, device_id, metrics, catalogue, name, start)
+    reason = _why_no_pairs(sales, days, min_confidence) if not pairs else None
+    if reason:
+        body["reason"] = reason
+    body["data_quality"] = data_quality([reason] if reason else [])
     return body
+
+
+def _why_no_pairs(sales: pd.DataFrame, days: int, min_confidence: float) -> str:
+    """Why the answer holds no pair: no sales, no basket of two products, or no pair strong enough."""
+    if sales.empty:
+        return f"the device has no sales in the {days} days analysed, so there are no baskets to read"
+    products_per_basket = sales.groupby("transaction_id")["product_id"].nunique()
+    if not (products_per_basket >= 2).any():
+        return NO_BASKETS
+    return (
+        f"no pair was bought together in at least {MIN_PAIR_BASKETS} baskets with confidence {min_confidence:g} or "
+        "more and a lift above 1; lower min_confidence or lengthen analysis_period_days"
+    )
 
 
 def _pair_advice(a: int, b: int, lift: float, slots: pd.DataFrame, catalogue: Mapping) -> str:

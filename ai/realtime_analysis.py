@@ -2,8 +2,10 @@
 
 Requests are checked with the designer's own validation (positions, products, cabinet size, slot entries),
 so the API and the editor refuse the same things with the same words; every problem found is reported at
-once. An array of requests is answered by an array in the same order; an invalid entry gets the seed's
-error object in its place and the whole call exits 2.
+once. The cabinet's current slots are the operator's layout as it stands: stock above capacity or a product
+outside its zone there is answered with a ``data_quality`` warning, not refused. An array of requests is
+answered by an array in the same order; an invalid entry gets the seed's error object in its place and the
+whole call exits 2.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ai.data_quality import catalogue_warnings, data_quality, device_warnings, slot_warnings
 from ai.endpoints import REALTIME_ANALYSIS, Answer
 from ai.placement_feedback import analyse_placement
 from ai.services import Services
@@ -34,6 +37,7 @@ class PlacementRequest:
     planogram: Planogram
     product_id: int
     position: Position
+    warnings: tuple[str, ...] = ()
 
 
 def answer(payload: object, services: Services) -> Answer:
@@ -56,6 +60,11 @@ def _answer_all(requests: list[object], services: Services) -> list[tuple[dict[s
             checked.append((invalid, 0.0))
     valid = any(isinstance(item, PlacementRequest) for item, _ in checked)
     scorer = services.placement_scorer if valid else None  # loaded (or trained) once, before any answer is timed
+    about_device: dict[int, list[str]] = {}
+    for item, _ in checked:
+        if isinstance(item, PlacementRequest) and item.cabinet.device_id not in about_device:
+            with services.reading():
+                about_device[item.cabinet.device_id] = device_warnings(services.engine, item.cabinet.device_id)
     answers: list[tuple[dict[str, object], bool]] = []
     for item, checking in checked:
         if isinstance(item, RequestInvalid):
@@ -73,6 +82,7 @@ def _answer_all(requests: list[object], services: Services) -> list[tuple[dict[s
         }
         body["response_time_ms"] = round((checking + time.perf_counter() - started) * 1000, 3)
         body["model_version"] = scorer.model.model_version
+        body["data_quality"] = data_quality([*item.warnings, *about_device[item.cabinet.device_id]])
         answers.append((body, True))
     return answers
 
@@ -98,19 +108,21 @@ def read_request(request: object, services: Services) -> PlacementRequest:
         if position_problem:
             problems.append(position_problem)
     slots = []
+    stored_problems: list[Problem] = []
     entries = context.get("current_slots") or []
     if not isinstance(entries, list):
         problems.append(Problem(None, "context.current_slots is not a list", "send the cabinet's slots as [{…}, …]"))
     elif cabinet is not None:
         try:
-            slots = slots_from_entries(entries, cabinet, services.catalogue)
+            slots = slots_from_entries(entries, cabinet, services.catalogue, warnings=stored_problems)
         except PlanogramInvalid as invalid:
             problems.extend(invalid.problems)
     if problems:
         raise RequestInvalid(problems)
     assert cabinet is not None and position is not None
     planogram = Planogram.from_slots(cabinet.device_id, cabinet.index, slots)
-    return PlacementRequest(cabinet, planogram, int(request["product_id"]), position)
+    warnings = slot_warnings(stored_problems) + catalogue_warnings(slots, services.catalogue)
+    return PlacementRequest(cabinet, planogram, int(request["product_id"]), position, tuple(warnings))
 
 
 def _planogram_id(value: object, services: Services, problems: list[Problem]) -> tuple[int | None, int]:

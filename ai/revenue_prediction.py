@@ -4,7 +4,9 @@ The numbers come from :mod:`ai.revenue_model`; this module checks the request (w
 validation, so the editor and the API refuse the same things), adds the break-even analysis (labour cost
 per changed slot from the user's settings), names the risks, and records every answer in
 ``ai_predictions``. :func:`compare_planograms` is what the comparison window calls; :func:`answer` is the
-headless ``python main.py api predict-revenue``.
+headless ``python main.py api predict-revenue``. The current layout is the operator's as it stands: stock above
+capacity or a product outside its zone there is a ``data_quality`` warning, not a refusal; the proposal keeps
+the designer's temperature rule except where it leaves the operator's own placement as it is.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ai.data_quality import catalogue_warnings, data_quality, device_warnings, slot_warnings
 from ai.endpoints import PREDICT_REVENUE, Answer
 from ai.revenue_model import (
     DAYS_PER_MONTH,
@@ -33,7 +36,7 @@ from designer.cabinets import Cabinet
 from designer.command_outcomes import RequestInvalid
 from designer.planograms import Planogram
 from designer.positions import Position
-from designer.validation import PlanogramInvalid, Problem, slots_from_entries
+from designer.validation import PlanogramInvalid, Problem, check_temperature, slots_from_entries
 from storage.predictions import store_prediction
 
 MODEL_PREFIX = "rv1+"
@@ -340,6 +343,7 @@ class RevenueRequest:
     proposed: Planogram
     horizon_days: int
     intervals: bool
+    warnings: tuple[str, ...] = ()
 
 
 def answer(payload: object, services: Services) -> Answer:
@@ -357,6 +361,9 @@ def answer(payload: object, services: Services) -> Answer:
     )
     body = comparison_body(comparison, services.catalogue, request.intervals)
     elapsed = (time.perf_counter() - started) * 1000
+    with services.reading():
+        about_device = device_warnings(services.engine, request.cabinet.device_id)
+    body["data_quality"] = data_quality([*request.warnings, *about_device])
     body["response_time_ms"] = round(elapsed, 1)
     record_prediction(services, comparison, payload, body, elapsed)
     return Answer(body, True)
@@ -397,6 +404,7 @@ def read_request(payload: object, services: Services) -> RevenueRequest:
     if not isinstance(intervals, bool):
         problems.append(Problem(None, "include_confidence_intervals is not true or false", "send true or false"))
     planograms: dict[str, list] = {}
+    noted: dict[str, list[Problem]] = {}
     for key in ("current_planogram", "proposed_planogram"):
         side = payload.get(key)
         slots = side.get("slots") if isinstance(side, Mapping) else None
@@ -406,16 +414,35 @@ def read_request(payload: object, services: Services) -> RevenueRequest:
         if cabinet is None:
             continue
         try:
-            planograms[key] = slots_from_entries(slots, cabinet, services.catalogue)
+            planograms[key] = slots_from_entries(slots, cabinet, services.catalogue, warnings=noted.setdefault(key, []))
         except PlanogramInvalid as invalid:
             problems.extend(Problem(p.slot, f"{key}: {p.problem}", p.fix) for p in invalid.problems)
+    if cabinet is not None and "proposed_planogram" in planograms:
+        problems.extend(_new_misplacements(planograms, cabinet, services))
     if problems:
         raise RequestInvalid(problems)
     assert cabinet is not None
+    warnings = [warning for key, found in noted.items() for warning in slot_warnings(found, key)]
+    warnings += catalogue_warnings(
+        [*planograms["current_planogram"], *planograms["proposed_planogram"]], services.catalogue
+    )
     return RevenueRequest(
         cabinet,
         Planogram.from_slots(cabinet.device_id, cabinet.index, planograms["current_planogram"]),
         Planogram.from_slots(cabinet.device_id, cabinet.index, planograms["proposed_planogram"]),
         int(horizon),
         bool(intervals),
+        tuple(warnings),
     )
+
+
+def _new_misplacements(planograms: dict[str, list], cabinet: Cabinet, services: Services) -> list[Problem]:
+    """Products the proposal puts outside their zone where the current layout did not already have them: a new
+    placement the designer would refuse is refused here too."""
+    current = {slot.position: slot.product_id for slot in planograms.get("current_planogram", [])}
+    refused = []
+    for slot in planograms["proposed_planogram"]:
+        problem = check_temperature(slot, cabinet, services.catalogue)
+        if problem is not None and current.get(slot.position) != slot.product_id:
+            refused.append(Problem(problem.slot, f"proposed_planogram: {problem.problem}", problem.fix))
+    return refused

@@ -119,6 +119,14 @@ def check_stock(slot: Slot) -> list[Problem]:
         problems.append(
             Problem(label, "quantity, capacity and par level cannot be negative", "enter zero or a positive number")
         )
+    return problems + check_fill(slot)
+
+
+def check_fill(slot: Slot) -> list[Problem]:
+    """Stock or par level above capacity: refused where a person types it, noted where an operator's stored
+    layout has it (CVD lets stock exceed capacity)."""
+    label = slot.position.label
+    problems: list[Problem] = []
     if slot.quantity > slot.capacity:
         problems.append(
             Problem(
@@ -197,11 +205,14 @@ def slots_from_entries(
     catalogue: Catalogue,
     *,
     allow_empty: bool = True,
+    warnings: list[Problem] | None = None,
 ) -> list[Slot]:
     """Turn raw slot entries into slots, or raise :class:`PlanogramInvalid` with every problem.
 
     An entry is ``{"position", "product_id", "quantity", "capacity", "par_level", "price"}``; a missing or
     null ``product_id`` is an empty slot when ``allow_empty`` (the CVD app's ``EMPTY_SLOT``).
+    With a ``warnings`` list the entries are a layout as the operator has it (to analyse, not to load): stock
+    above capacity and products outside their temperature zone are added there instead of refused.
     """
     problems: list[Problem] = []
     slots: list[Slot] = []
@@ -243,10 +254,13 @@ def slots_from_entries(
             problems.extend(found)
             continue
         slot = Slot(position, product_id, quantity, capacity, par_level, price)  # type: ignore[arg-type]
-        problems.extend(check_stock(slot))
+        noted = problems if warnings is None else warnings
+        fill = check_fill(slot)
+        problems.extend(problem for problem in check_stock(slot) if problem not in fill)
+        noted.extend(fill)
         temperature = check_temperature(slot, cabinet, catalogue)
         if temperature:
-            problems.append(temperature)
+            noted.append(temperature)
         slots.append(slot)
     if problems:
         raise PlanogramInvalid(problems)
