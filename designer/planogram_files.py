@@ -28,6 +28,8 @@ FORMAT = "planogram-studio/planogram"
 FORMAT_VERSION = 1
 CSV_COLUMNS = ("position", "product_id", "product_name", "price", "quantity", "capacity", "par_level")
 REQUIRED_CSV_COLUMNS = ("position", "product_id")
+STAMP_CSV_COLUMNS = ("version", "status")  # which version an exported file holds; read back, never imported
+DRAFT_STAMP = "DRAFT — not approved"
 NUMBER_COLUMNS = ("quantity", "capacity", "par_level")
 HASH_LENGTH = 10
 MAX_FILE_BYTES = 2_000_000  # a full 10 × 20 cabinet exports to about 30 kB
@@ -86,6 +88,23 @@ def _own_price(slot: Slot) -> list[float]:
     return [] if slot.price is None else [round(slot.price, 2)]
 
 
+def version_label(planogram: Planogram) -> str:
+    """``v2 (active)`` or ``v3 (draft)``: how every sheet and file names the version it holds."""
+    return f"v{planogram.version} ({planogram.status.value})"
+
+
+def not_approved_stamp(planogram: Planogram) -> str | None:
+    """The warning every page of a sheet carries when it holds anything but the approved (active) version.
+
+    A driver must never load from a printout that differs from what was approved without it saying so.
+    """
+    if planogram.status is PlanogramStatus.DRAFT:
+        return DRAFT_STAMP
+    if planogram.status is PlanogramStatus.ARCHIVED:
+        return "ARCHIVED — no longer approved"
+    return None
+
+
 # --- export ---------------------------------------------------------------------------------------
 
 
@@ -130,16 +149,20 @@ def planogram_to_json(
         "zone": cabinet.zone.value,
     }
     document["content_hash"] = content_hash(planogram)
+    document["draft"] = planogram.status is PlanogramStatus.DRAFT
+    document["version_label"] = version_label(planogram)
     document["slots"] = _slot_rows(planogram, catalogue)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def planogram_to_csv(planogram: Planogram, catalogue: Catalogue) -> str:
+def planogram_to_csv(planogram: Planogram, catalogue: Catalogue, *, stamped: bool = False) -> str:
     """One line per stored slot under the header ``position,product_id,product_name,price,…``; empty cells for
-    an empty slot's product."""
+    an empty slot's product. ``stamped`` adds the ``version`` and ``status`` columns, so a file handed to the
+    field says on every line whether it holds the active version or a draft (the import skips them)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(CSV_COLUMNS + (STAMP_CSV_COLUMNS if stamped else ()))
+    stamp = [planogram.version, planogram.status.value] if stamped else []
     for row in _slot_rows(planogram, catalogue):
         price = row["price"]
         writer.writerow(
@@ -147,6 +170,7 @@ def planogram_to_csv(planogram: Planogram, catalogue: Catalogue) -> str:
                 "" if row[column] is None else (f"{price:.2f}" if column == "price" else row[column])
                 for column in CSV_COLUMNS
             ]
+            + stamp
         )
     return buffer.getvalue()
 
@@ -362,7 +386,7 @@ def planogram_from_csv(text: str, cabinet: Cabinet, catalogue: Catalogue, *, sou
 def _check_header(columns: list[str], line: int, source: str) -> None:
     problems = []
     expected = ", ".join(CSV_COLUMNS)
-    unknown = [column or "(blank)" for column in columns if column not in CSV_COLUMNS]
+    unknown = [column or "(blank)" for column in columns if column not in CSV_COLUMNS + STAMP_CSV_COLUMNS]
     if unknown:
         names = ", ".join(repr(column) for column in unknown)
         problems.append(

@@ -210,6 +210,36 @@ class FleetRepository:
             ).first()
             return planogram_from_record(record) if record else None
 
+    def stored_version(self, device_id: int, cabinet_index: int, version: int | None = None) -> Planogram:
+        """Version ``version`` of one cabinet, or (None) its draft: the newest draft saved after the active version.
+
+        Raises LookupError naming the versions there are, so a field export never guesses which one was meant.
+        """
+        with self._sessions() as session:
+            records = list(
+                session.scalars(
+                    select(PlanogramRecord)
+                    .where(PlanogramRecord.device_id == device_id, PlanogramRecord.cabinet_index == cabinet_index)
+                    .order_by(PlanogramRecord.version)
+                )
+            )
+            where = f"cabinet {cabinet_index} of device {device_id}"
+            listed = ", ".join(f"v{record.version} ({record.status})" for record in records) or "none"
+            if version is not None:
+                found = next((record for record in records if record.version == version), None)
+                if found is None:
+                    raise LookupError(f"{where} has no version {version}; its versions are {listed}")
+                return planogram_from_record(found)
+            active = max(
+                (record.version for record in records if record.status == PlanogramStatus.ACTIVE.value), default=0
+            )
+            drafts = [
+                record for record in records if record.status == PlanogramStatus.DRAFT.value and record.version > active
+            ]
+            if not drafts:
+                raise LookupError(f"{where} has no draft newer than its active version; its versions are {listed}")
+            return planogram_from_record(drafts[-1])
+
     def device_layout(self, device_id: int) -> DeviceLayout:
         """One device with its cabinets and active planograms, read in one session."""
         with self._sessions() as session:

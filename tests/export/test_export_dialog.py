@@ -47,7 +47,9 @@ def test_exporting_the_cabinet_sheet_runs_in_the_background_and_says_where_it_we
 
     assert not dialog.export_button.isEnabled()  # busy while the worker writes
     finish(qtbot, dialog)
-    assert dialog.status.text() == f"Saved 1 page to {tmp_path / 'sheet.pdf'}."
+    active = repository.active_planogram(1, 0)
+    assert active is not None
+    assert dialog.status.text() == f"Saved 1 page to {tmp_path / 'sheet.pdf'}; it holds v{active.version} (active)."
     assert dialog.progress.value() == 100
     assert dialog.last_result is not None
     assert dialog.last_result.content_hashes["1_0"] in read_pdf_text(tmp_path / "sheet.pdf")

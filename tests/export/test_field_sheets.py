@@ -65,7 +65,7 @@ def test_the_sheet_pdf_names_every_slots_product_and_carries_the_content_hash(
         for slot in cabinet.planogram.filled_slots():
             assert catalogue[slot.product_id].name in text  # type: ignore[index]
     assert "Office Lobby 1" in text and "VM-000001" in text
-    assert f"v{stock.cabinets[0].planogram.version} · active" in text  # type: ignore[union-attr]
+    assert f"v{stock.cabinets[0].planogram.version} (active)" in text  # type: ignore[union-attr]
     assert "Loaded by" in text and "Signature" in text
 
 

@@ -17,14 +17,14 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from designer.command_outcomes import ExitCode, write_json
 from designer.planogram_files import DeviceIdentity, planogram_to_csv, planogram_to_json
-from designer.roles import Action, PermissionDenied
+from designer.roles import Action, PermissionDenied, Role
 
 if TYPE_CHECKING:
     from storage.app_context import AppContext
@@ -55,7 +55,9 @@ class ExportRefused(ValueError):
 class ExportRequest:
     """What to export: one device (optionally one cabinet) in any format, or a route of devices as one PDF.
 
-    ``out`` is None for printing, which takes the PDF's pages.
+    ``out`` is None for printing, which takes the PDF's pages. By default each cabinet's active (approved)
+    version is exported; a manager may name one cabinet's stored ``version`` or its ``draft`` instead, and every
+    page and file then says it is not the approved version.
     """
 
     format: ExportFormat
@@ -63,6 +65,17 @@ class ExportRequest:
     cabinet_index: int | None = None
     route: bool = False
     out: Path | None = None
+    version: int | None = None
+    draft: bool = False
+
+    @property
+    def not_active(self) -> bool:
+        """A version other than the active one was asked for (managers only)."""
+        return self.version is not None or self.draft
+
+    def printing(self) -> ExportRequest:
+        """The same sheets as a PDF for the printer (no file)."""
+        return replace(self, format=ExportFormat.PDF, out=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +83,23 @@ class ExportResult:
     files: tuple[Path, ...]
     pages: int
     content_hashes: dict[str, str]  # planogram id ("3_0") → hash printed on its sheet or stored in its file
+    versions: dict[str, str] = field(default_factory=dict)  # planogram id → "v2 (active)", "v3 (draft)"
 
     def describe(self) -> str:
         where = ", ".join(str(path) for path in self.files)
         pages = f"{self.pages} page{'s' * (self.pages != 1)} " if self.pages else ""
-        return f"Saved {pages}to {where}"
+        return f"Saved {pages}to {where}{self._holding()}"
+
+    def _holding(self) -> str:
+        """Which version the files hold: "v2 (active)" for one cabinet, else whether every one is active."""
+        labels = sorted(self.versions.values())
+        if not labels:
+            return ""
+        if len(labels) == 1:
+            return f"; it holds {labels[0]}"
+        if all(label.endswith("(active)") for label in labels):
+            return "; it holds each cabinet's active version"
+        return "; it holds " + ", ".join(f"{key} {label}" for key, label in sorted(self.versions.items()))
 
 
 Progress = Callable[[int, str], None]
@@ -149,8 +174,26 @@ def _chosen_sheets(sheets: list[CabinetSheet], request: ExportRequest, device_id
     return sheets
 
 
+def not_active_refusal(role: Role) -> str:
+    """Why a driver (or viewer) gets only the active version: what was approved is what goes to the machine."""
+    return (
+        f"Only a manager or admin can export a version that is not the active one; you are signed in as a "
+        f"{role.value}. Drivers export what was approved: the active version"
+    )
+
+
+def _require_manager_for(engine: Engine, user_id: int | None) -> None:
+    from storage.users import require_action
+
+    try:
+        require_action(engine, user_id, Action.EDIT)
+    except PermissionDenied as denied:
+        raise PermissionDenied(denied.role, Action.EDIT, not_active_refusal(denied.role)) from None
+
+
 def read_sheets(engine: Engine, request: ExportRequest, *, user_id: int | None = None) -> list[list[CabinetSheet]]:
-    """The sheets ``request`` names, per device in the order given; refuses unknown devices and cabinets."""
+    """The sheets ``request`` names, per device in the order given; refuses unknown devices and cabinets, and a
+    version other than the active one for anyone but a manager."""
     from storage.field_data import route_stock
     from storage.fleet import FleetRepository
     from storage.users import require_action
@@ -158,10 +201,27 @@ def read_sheets(engine: Engine, request: ExportRequest, *, user_id: int | None =
 
     _check_request(request)
     require_action(engine, user_id, Action.EXPORT)  # a viewer may read the planograms, not hand them out
+    if request.not_active:
+        _require_manager_for(engine, user_id)
     _check_devices(engine, request.device_ids)
-    catalogue = FleetRepository(engine).catalogue()
+    fleet = FleetRepository(engine)
+    catalogue = fleet.catalogue()
     stocks = route_stock(engine, request.device_ids)
-    return [_chosen_sheets(cabinet_sheets(stock, catalogue), request, stock.device.id) for stock in stocks]
+    chosen = [_chosen_sheets(cabinet_sheets(stock, catalogue), request, stock.device.id) for stock in stocks]
+    if not request.not_active:
+        return chosen
+    cabinet = chosen[0][0].cabinet
+    if len(chosen[0]) != 1:
+        raise ExportRefused(
+            f"versions are numbered per cabinet and device {cabinet.device_id} has {len(chosen[0])}; name one with "
+            "--cabinet"
+        )
+    try:
+        planogram = fleet.stored_version(cabinet.device_id, cabinet.index, request.version)
+    except LookupError as missing:
+        raise ExportRefused(f"{missing}; leave out --version/--draft to export the active one") from None
+    redone = cabinet_sheets(stocks[0], catalogue, {cabinet.index: planogram})
+    return [[sheet for sheet in redone if sheet.cabinet.index == cabinet.index]]
 
 
 def document_pages(request: ExportRequest, sheets_per_device: Sequence[Sequence[CabinetSheet]]) -> list[SheetPage]:
@@ -199,8 +259,14 @@ def export_sheets(
         for sheet in sheets
         if sheet.planogram is not None
     }
+    labels = {
+        sheet.planogram.planogram_id: sheet.version_label
+        for sheets in sheets_per_device
+        for sheet in sheets
+        if sheet.planogram is not None
+    }
     if request.format in (ExportFormat.CSV, ExportFormat.JSON):
-        return _export_planogram_file(request.format, out, sheets_per_device[0][0], hashes)
+        return _export_planogram_file(request.format, out, sheets_per_device[0][0], hashes, labels)
     pages = document_pages(request, sheets_per_device)
 
     def page_progress(percent: int, message: str) -> None:
@@ -222,7 +288,7 @@ def export_sheets(
         for path, image in zip(files, images, strict=True):
             write_atomically(path, image)
     report(100, "Saved")
-    return ExportResult(files, len(pages), hashes)
+    return ExportResult(files, len(pages), hashes, labels)
 
 
 def _check_request(request: ExportRequest) -> None:
@@ -235,12 +301,14 @@ def _check_request(request: ExportRequest) -> None:
             raise ExportRefused("a route sheet holds every cabinet of every machine; leave out the cabinet")
         if len(set(request.device_ids)) != len(request.device_ids):
             raise ExportRefused("a device appears twice on the route; list each machine once, in driving order")
+        if request.not_active:
+            raise ExportRefused("a route holds each machine's active versions; export a draft for one cabinet")
     elif len(request.device_ids) != 1:
         raise ExportRefused("name one device, or export the devices as a route PDF")
 
 
 def _export_planogram_file(
-    export_format: ExportFormat, out: Path, sheet: CabinetSheet, hashes: dict[str, str]
+    export_format: ExportFormat, out: Path, sheet: CabinetSheet, hashes: dict[str, str], labels: dict[str, str]
 ) -> ExportResult:
     planogram = sheet.planogram
     if planogram is None:
@@ -251,9 +319,9 @@ def _export_planogram_file(
     if export_format is ExportFormat.JSON:
         text = planogram_to_json(planogram, sheet.cabinet, sheet.catalogue, _device_identity(sheet.device))
     else:
-        text = planogram_to_csv(planogram, sheet.catalogue)
+        text = planogram_to_csv(planogram, sheet.catalogue, stamped=True)
     write_atomically(out, text.encode("utf-8"))
-    return ExportResult((out,), 0, hashes)
+    return ExportResult((out,), 0, hashes, labels)
 
 
 def _png_name(path: Path, number: int) -> Path:
@@ -270,12 +338,19 @@ what is exported:
                          route totals (units per product to pack on the van); PDF only, no --cabinet
   png, csv, json         hold one cabinet: name it with --cabinet unless the machine has only one;
                          a sheet longer than a page gives FILE, FILE-2.png, ...
-  csv, json              the cabinet's active (approved) planogram, importable again in the designer
+  csv, json              the cabinet's planogram, importable again in the designer; each line names its
+                         version and status
   --format               defaults to the extension of --out (.pdf, .png, .csv, .json)
+
+which version:
+  by default             each cabinet's active (approved) version; sheets and files name it, e.g. "v2 (active)"
+  --version N            version N of one cabinet (managers and admins only)
+  --draft                the cabinet's newest draft saved after its active version (managers and admins only)
+                         every page of such a sheet is stamped "DRAFT — not approved"; files say "status: draft"
 
 Stock on the sheets is as of the machine's latest sale, so a database always gives the same sheets.
 exit status: 0 written (a JSON summary on stdout); 2 bad arguments or nothing to export (one line on stderr,
-nothing written)."""
+nothing written); 3 the role may not export, or (driver, viewer) may not export anything but the active version."""
 
 
 def _whole_number(what: str, minimum: int) -> Callable[[str], int]:
@@ -326,6 +401,17 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
     parser.add_argument(
         "--format", metavar="FORMAT", type=_format, help="pdf, png, csv or json (default: from the extension of --out)"
     )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--version",
+        metavar="N",
+        dest="planogram_version",
+        type=_whole_number("version number", 1),
+        help="export version N of the cabinet instead of the active one (managers)",
+    )
+    which.add_argument(
+        "--draft", action="store_true", help="export the cabinet's newest draft, stamped as not approved (managers)"
+    )
     parser.add_argument("--out", metavar="FILE", required=True, type=Path, help="the file to write")
     parser.add_argument(
         "--db", metavar="URL", dest="command_db", help="SQLAlchemy URL or SQLite file (default: the demo database)"
@@ -346,7 +432,8 @@ def request_from_args(args: argparse.Namespace) -> ExportRequest:
             ) from None
     route = args.route is not None
     device_ids = tuple(args.route) if route else (args.device,)
-    return ExportRequest(export_format, device_ids, args.cabinet, route, out)
+    version = getattr(args, "planogram_version", None)
+    return ExportRequest(export_format, device_ids, args.cabinet, route, out, version, bool(getattr(args, "draft", 0)))
 
 
 def _check_database(url: str) -> None:
@@ -405,6 +492,7 @@ def run_export(args: argparse.Namespace, context: AppContext) -> ExitCode:
         "files": [str(path) for path in result.files],
         "pages": result.pages,
         "content_hashes": result.content_hashes,
+        "versions": result.versions,
     }
     write_json(summary)
     return ExitCode.DONE

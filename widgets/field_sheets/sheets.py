@@ -11,7 +11,7 @@ on the wall clock: the same database gives the same sheet, and the PDF's dates a
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import Enum
@@ -35,8 +35,8 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QStyleOptionGraphic
 
 from designer.cabinets import Cabinet
 from designer.pick_list import PickLine, PickList, RouteTotal, build_pick_list, route_totals
-from designer.planogram_files import content_hash
-from designer.planograms import Planogram
+from designer.planogram_files import content_hash, not_approved_stamp, version_label
+from designer.planograms import Planogram, PlanogramStatus
 from designer.positions import Position
 from designer.products import Catalogue
 from storage.field_data import DeviceStock
@@ -73,12 +73,26 @@ class CabinetSheet:
     def content_hash(self) -> str | None:
         return content_hash(self.planogram) if self.planogram is not None else None
 
+    @property
+    def version_label(self) -> str:
+        """``v2 (active)``, ``v3 (draft)``: which version this sheet holds, named on every page."""
+        return version_label(self.planogram) if self.planogram is not None else "none active"
 
-def cabinet_sheets(stock: DeviceStock, catalogue: Catalogue) -> list[CabinetSheet]:
-    """A sheet per cabinet of the device, in cabinet order."""
+    @property
+    def stamp(self) -> str | None:
+        """The warning on every page ("DRAFT — not approved") when the sheet holds anything but the active version."""
+        return not_approved_stamp(self.planogram) if self.planogram is not None else None
+
+
+def cabinet_sheets(
+    stock: DeviceStock, catalogue: Catalogue, versions: Mapping[int, Planogram] | None = None
+) -> list[CabinetSheet]:
+    """A sheet per cabinet of the device, in cabinet order: the active version, or the one ``versions`` names for
+    a cabinet index (a manager's draft); only the active version has an approval date."""
     sheets = []
     for number, cabinet_stock in enumerate(stock.cabinets, start=1):
-        planogram = cabinet_stock.planogram
+        planogram = (versions or {}).get(cabinet_stock.cabinet.index, cabinet_stock.planogram)
+        active = planogram is not None and planogram.status is PlanogramStatus.ACTIVE
         pick_list = (
             build_pick_list(planogram, catalogue, cabinet_stock.sold_since, cabinet_stock.anchor)
             if planogram is not None
@@ -89,7 +103,7 @@ def cabinet_sheets(stock: DeviceStock, catalogue: Catalogue) -> list[CabinetShee
                 stock.device,
                 cabinet_stock.cabinet,
                 planogram,
-                cabinet_stock.approved_at,
+                cabinet_stock.approved_at if active else None,
                 stock.as_of,
                 pick_list,
                 catalogue,
@@ -392,7 +406,25 @@ def paint_page(painter: QPainter, page: SheetPage, target: QRectF) -> None:
         _paint_route_totals(painter, page)
     else:
         _paint_cabinet_page(painter, page)
+        if page.sheet is not None and page.sheet.stamp is not None:
+            _paint_stamp(painter, page, page.sheet)
     painter.restore()
+
+
+STAMP_RED = QColor("#b3261e")
+
+
+def _paint_stamp(painter: QPainter, page: SheetPage, sheet: CabinetSheet) -> None:
+    """A red band in the top margin and a red frame round the page: this is not what was approved."""
+    width, height = page.size
+    painter.setPen(QPen(STAMP_RED, 8))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRect(QRectF(40, 24, width - 80, height - 48))
+    band = QRectF(MARGIN_X, 34, width - 2 * MARGIN_X, 66)
+    painter.fillRect(band, STAMP_RED)
+    text = f"{sheet.stamp}  ·  {sheet.version_label}  ·  do not load until a manager activates it"
+    _draw(painter, band.adjusted(20, 0, -20, 0), text, _font(34, QFont.Weight.Bold), QColor("#ffffff"),
+          Qt.AlignmentFlag.AlignCenter, fit=True)  # fmt: skip
 
 
 def _paint_cabinet_page(painter: QPainter, page: SheetPage) -> None:
@@ -453,8 +485,12 @@ def _paint_header(painter: QPainter, page: SheetPage, sheet: CabinetSheet, rect:
     if planogram is None:
         version_text, approved_text, hash_text = "none active", "nothing approved", "—"
     else:
-        version_text = f"v{planogram.version} · {planogram.status.value}"
-        approved_text = _date(sheet.approved_at)
+        version_text = sheet.version_label
+        approved_text = {
+            PlanogramStatus.ACTIVE: _date(sheet.approved_at),
+            PlanogramStatus.DRAFT: "not approved",
+            PlanogramStatus.ARCHIVED: "no longer approved",
+        }[planogram.status]
         hash_text = sheet.content_hash or "—"
     anchor = sheet.pick_list.anchor.describe() if sheet.pick_list is not None else "no pick list"
     facts = [
@@ -492,7 +528,7 @@ def _paint_continued_header(painter: QPainter, sheet: CabinetSheet, rect: QRectF
         f"{sheet.device.name} — cabinet {sheet.cabinet.index}, pick list continued",
         _font(44, QFont.Weight.Bold),
     )
-    version = f"v{sheet.planogram.version} · {sheet.content_hash}" if sheet.planogram is not None else ""
+    version = f"{sheet.version_label} · {sheet.content_hash}" if sheet.planogram is not None else ""
     _draw(
         painter,
         QRectF(rect.left() + rect.width() * 0.7, rect.top(), rect.width() * 0.3, 60),
@@ -634,9 +670,7 @@ def _paint_signature(painter: QPainter, rect: QRectF, who: str = "Loaded by") ->
 
 
 def _sheet_footer(sheet: CabinetSheet) -> str:
-    version = (
-        f"v{sheet.planogram.version} · hash {sheet.content_hash}" if sheet.planogram is not None else "no planogram"
-    )
+    version = f"{sheet.version_label} · hash {sheet.content_hash}" if sheet.planogram is not None else "no planogram"
     return f"Planogram Studio · {sheet.device.asset_number} · cabinet {sheet.cabinet.index} · {version}"
 
 
