@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from designer.claude_tasks import DEFAULT_MODELS, DEFAULT_MONTHLY_CAP_USD, AnswerFormat, LlmSettings, ModelChoice, Task
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2  # 2: the export folder; a version-1 file loads with it unset
 SETTINGS_FILE = "settings.json"
 DEFAULT_LABOUR_COST_PER_SLOT = 1.00  # US dollars to change one slot on a visit (revenue break-even)
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 class AppSettings:
     llm: LlmSettings = field(default_factory=LlmSettings)
     labour_cost_per_slot: float = DEFAULT_LABOUR_COST_PER_SLOT
+    export_folder: str | None = None  # where the last export went, offered first next time (None: not yet)
     version: int = SETTINGS_VERSION
 
 
@@ -67,6 +68,7 @@ def to_json(settings: AppSettings) -> dict[str, Any]:
     return {
         "version": SETTINGS_VERSION,
         "labour_cost_per_slot": settings.labour_cost_per_slot,
+        "export_folder": settings.export_folder,
         "llm": {
             "enabled": settings.llm.enabled,
             "monthly_cap_usd": settings.llm.monthly_cap_usd,
@@ -112,6 +114,9 @@ def from_json(raw: object) -> AppSettings:
     version = raw.get("version", 1)
     if not isinstance(version, int) or version < 1:
         raise SettingsProblem(f"unknown settings version {version!r}")
+    export_folder = raw.get("export_folder")
+    if not isinstance(export_folder, str):
+        export_folder = None  # only remembered for convenience: a bad value is forgotten, never fatal
     llm_raw = raw.get("llm", {})
     if not isinstance(llm_raw, dict):
         raise SettingsProblem("'llm' must be an object")
@@ -146,6 +151,7 @@ def from_json(raw: object) -> AppSettings:
                 enabled=bool(llm_raw.get("enabled", True)),
             ),
             labour_cost_per_slot=float(raw.get("labour_cost_per_slot", DEFAULT_LABOUR_COST_PER_SLOT)),
+            export_folder=export_folder or None,
         )
     except (TypeError, ValueError) as error:
         raise SettingsProblem(str(error)) from None

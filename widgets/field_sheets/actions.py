@@ -1,8 +1,9 @@
 """File → Export sheets or planogram…, Route sheets… and Import planogram file…: what goes to and comes from
 the field, for the device and cabinet on screen.
 
-The Export dialog reads the stored active planograms itself (a sheet shows what was approved, never unsaved
-edits); an imported file becomes one undoable edit of the cabinet on screen.
+The Export dialog reads the stored planograms itself (a sheet shows what was approved, never unsaved edits; a
+manager may pick the stored draft on screen instead, and its pages say so); an imported file becomes one undoable
+edit of the cabinet on screen.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class FieldSheetActions(QObject):
 
     def export(self, *, route: bool = False) -> None:
         from widgets.field_sheets.export_cli import ExportFormat
-        from widgets.field_sheets.export_dialog import ExportDialog
+        from widgets.field_sheets.export_dialog import ExportDialog, OnScreenVersion
 
         layout = self.on_screen.layout()
         if layout is None:
@@ -49,8 +50,18 @@ class FieldSheetActions(QObject):
         if editor is not None and editor.is_modified:
             self.window.say("Sheets show the stored active planogram; your unsaved edits are not on them", 8000)
         cabinet = editor.cabinet.index if editor else None
-        dialog = ExportDialog(self.window.repository(), layout.device.id, cabinet, self.window.parent)
-        dialog.user_id = self.window.user_id()
+        on_screen = OnScreenVersion(editor.planogram, editor.is_modified) if editor is not None else None
+        context = self.window.context()
+        dialog = ExportDialog(
+            self.window.repository(),
+            layout.device.id,
+            cabinet,
+            self.window.parent,
+            settings=context.settings,
+            user=self.window.roles.user,
+            on_screen=on_screen,
+            clock=context.clock,
+        )
         if route:
             dialog.choose(ExportFormat.PDF, route=True)
         dialog.exec()
