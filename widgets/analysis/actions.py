@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 from designer.editing import place_together, replace_layout, set_par_levels
 from designer.planograms import Planogram
 from designer.roles import Action
+from widgets.analysis.screen_fit import fit_to_screen
 from widgets.workers import JobState
 
 if TYPE_CHECKING:
@@ -176,7 +177,7 @@ class AnalysisActions(QObject):
         dialog = QDialog(self.window.parent)
         dialog.setWindowTitle(f"{title} — {layout.device.name}")
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.resize(1000, 680)
+        fit_to_screen(dialog, 1000, 680)
         view = make(self.window.repository().engine, layout.device.id, dialog)
         box = QVBoxLayout(dialog)
         box.addWidget(view)

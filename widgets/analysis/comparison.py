@@ -14,7 +14,19 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QMarginsF, QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QCloseEvent, QColor, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen, QRegion
+from PySide6.QtGui import (
+    QBrush,
+    QCloseEvent,
+    QColor,
+    QKeySequence,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPen,
+    QRegion,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -35,6 +47,7 @@ from ai.services import Services
 from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from designer.products import Catalogue
+from widgets.analysis.screen_fit import fit_to_screen
 from widgets.canvas.cabinet_view import CabinetView, slot_rect
 from widgets.workers import BackgroundJobs, JobState
 
@@ -82,14 +95,15 @@ class ComparisonWindow(QMainWindow):
         self.jobs = jobs or BackgroundJobs(self)
         self._own_jobs = jobs is None
         self.setWindowTitle(f"Compare planograms — device {device_id}, cabinet {cabinet.index}")
-        self.resize(1280, 980)
         self._build()
+        fit_to_screen(self, 1280, 980)
         self.start()
 
     # --- layout ----------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        page = QWidget(self)
+        # small minimum heights: the whole comparison fits a 768-pixel laptop screen
+        page = self.page = QWidget(self)
         page.setObjectName("comparisonPage")
         page.setStyleSheet("#comparisonPage { background: #f3f5f8; }")
         layout = QVBoxLayout(page)
@@ -111,6 +125,11 @@ class ComparisonWindow(QMainWindow):
             button.setEnabled(False)
             buttons.addWidget(button)
         buttons.addStretch(1)
+        self.close_button = QPushButton("Close")
+        self.close_button.setToolTip("Close the comparison (Esc)")
+        self.close_button.clicked.connect(self.close)
+        buttons.addWidget(self.close_button)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
         top.addLayout(buttons)
         layout.addLayout(top)
 
@@ -132,7 +151,7 @@ class ComparisonWindow(QMainWindow):
             column = QVBoxLayout()
             title.setStyleSheet("font-weight: 600; font-size: 14px; color: #1f2933;")
             column.addWidget(title)
-            view.setMinimumHeight(300)
+            view.setMinimumHeight(220)
             view.show_cabinet(self.cabinet, planogram, self.catalogue)
             column.addWidget(view, 1)
             grids.addLayout(column, 1)
@@ -187,7 +206,7 @@ class ComparisonWindow(QMainWindow):
         plot.showGrid(x=False, y=True, alpha=0.25)
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(x=False, y=False)
-        plot.setMinimumHeight(200)
+        plot.setMinimumHeight(170)
         return plot
 
     def _highlight_changes(self) -> None:
@@ -357,7 +376,7 @@ class ComparisonWindow(QMainWindow):
 
     def export_png(self, path: Path) -> Path:
         """The comparison as the window shows it."""
-        self.centralWidget().grab().save(str(path), "PNG")
+        self.page.grab().save(str(path), "PNG")
         return path
 
     def export_pdf(self, path: Path) -> Path:
@@ -368,7 +387,7 @@ class ComparisonWindow(QMainWindow):
         writer.setPageMargins(QMarginsF(10, 10, 10, 10), QPageLayout.Unit.Millimeter)
         writer.setResolution(150)
         writer.setTitle(self.windowTitle())
-        page = self.centralWidget()
+        page = self.page
         painter = QPainter(writer)
         try:
             target = QRectF(painter.viewport())

@@ -17,6 +17,7 @@ from storage.ai_performance import AiPerformance
 from storage.database import Engine
 from widgets import style
 from widgets.analysis.experiments import ExperimentsView, pg_time
+from widgets.analysis.screen_fit import fit_to_screen
 from widgets.workers import BackgroundJobs, JobState
 
 LOAD = "AI performance"
@@ -165,7 +166,7 @@ class AiDashboard(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("AI performance")
-        self.resize(1240, 820)
+        fit_to_screen(self, 1240, 820)
         self.engine = engine
         self.jobs = BackgroundJobs(self)
         self.performance = PerformanceView()

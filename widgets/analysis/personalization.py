@@ -48,6 +48,7 @@ from designer.products import Catalogue
 from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from storage.database import Engine
 from widgets import style
+from widgets.analysis.screen_fit import fit_to_screen
 from widgets.canvas.cabinet_view import CabinetView
 from widgets.workers import BackgroundJobs, JobState
 
@@ -82,7 +83,7 @@ class PersonalizationWizard(QWizard):
         self.setWindowTitle("Personalise for the location")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
-        self.resize(1180, 760)
+        fit_to_screen(self, 1180, 760)
         self.goals_page = GoalsPage(self)
         self.proposal_page = ProposalPage(self)
         self.addPage(self.goals_page)

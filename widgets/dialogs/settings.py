@@ -58,12 +58,13 @@ FORMAT_NAMES: dict[AnswerFormat, str] = {
 COLUMNS = (
     "Task",
     "Model id",
-    "Input $/M tokens",
-    "Output $/M tokens",
-    "Time limit (s)",
-    "Max answer tokens",
+    "Input\n$/M tokens",
+    "Output\n$/M tokens",
+    "Time\nlimit (s)",
+    "Max answer\ntokens",
     "Answer as",
 )
+"""Two-line headers keep the number columns narrow: every column fits the dialog without a scrollbar."""
 WARNING_STYLE = "background: #fff4d6; color: #6b4a00; border: 1px solid #e8c46a; border-radius: 4px; padding: 6px;"
 ERROR_STYLE = "color: #b3261e;"
 
@@ -118,7 +119,14 @@ class SettingsDialog(QDialog):
         layout.addWidget(buttons)
         self._show_key_status(keys.status())
         self._lock_ai_settings(user.why_not(Action.AI_SETTINGS) if user is not None else None)
-        self.resize(760, 460)
+        self.resize(max(760, self._models_width() + 60), 460)
+
+    def _models_width(self) -> int:
+        """The width the models table needs to show every column whole (the model id column stretches)."""
+        table, header = self.models, self.models.horizontalHeader()
+        widths = [table.columnWidth(column) for column in range(len(COLUMNS))]
+        widths[1] = max(table.sizeHintForColumn(1), header.sectionSizeHint(1))
+        return sum(widths) + 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width()
 
     def _lock_ai_settings(self, reason: str | None) -> None:
         """A non-admin sees Claude's settings but cannot change them; the fields say why."""
@@ -203,9 +211,16 @@ class SettingsDialog(QDialog):
                 formats.addItem(label, answer_format.value)
             formats.setCurrentIndex(formats.findData(choice.answer_format.value))
             self.models.setCellWidget(row, 6, formats)
+        self.models.setWordWrap(False)  # a model id on one line
         header = self.models.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # a cell widget's width is not part of its column's contents: the answer-format box sets its own
+        answer_as = len(COLUMNS) - 1
+        boxes = [self.models.cellWidget(row, answer_as) for row in range(self.models.rowCount())]
+        header.setSectionResizeMode(answer_as, QHeaderView.ResizeMode.Fixed)
+        self.models.setColumnWidth(answer_as, max(box.sizeHint().width() for box in boxes) + 8)
+        self.models.resizeColumnsToContents()
         layout = QVBoxLayout(page)
         layout.addWidget(self.models)
         layout.addWidget(

@@ -301,9 +301,9 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(title)
         dock.setWidget(widget)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-        )
+        # closable, or Qt greys out the dock's toggle in the View menu (it is how a closed panel comes back)
+        features = QDockWidget.DockWidgetFeature
+        dock.setFeatures(features.DockWidgetMovable | features.DockWidgetFloatable | features.DockWidgetClosable)
         widget.setContentsMargins(6, 4, 6, 6)
         self.addDockWidget(area, dock)
         return dock
@@ -656,7 +656,8 @@ class MainWindow(QMainWindow):
 
     def _show_database_names(self) -> None:
         short, shown = database_names(self.database_url)
-        self.setWindowTitle(f"{APP_TITLE} — {short}[*]")
+        # ending with the application's display name, so the platform does not append it a second time
+        self.setWindowTitle(f"{short}[*] — {APP_TITLE}")
         self.database_label.setText(f"Database: {shown}")
         self.database_label.setToolTip(shown)
 
