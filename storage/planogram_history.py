@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
@@ -18,9 +18,14 @@ from storage.fleet import planogram_from_record
 from storage.sync_tables import SyncState
 from storage.tables import CabinetRecord, PlanogramRecord, PlanogramSlotRecord
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 def active_slots(engine: Engine, device_id: int) -> pd.DataFrame:
     """The device's active planogram slots that hold a product: cabinet_index, position, product_id, capacity."""
+    import pandas as pd  # only the models read frames: realtime-analysis's data-quality checks read no frame
+
     query = (
         select(
             PlanogramRecord.cabinet_index,
