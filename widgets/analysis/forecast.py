@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
@@ -30,10 +31,13 @@ from ai.services import Services
 from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from storage.database import Engine
 from widgets import style
+from widgets.canvas.cabinet_view import format_price
 from widgets.workers import BackgroundJobs, JobState
 
 HISTORY_DAYS = 28
 PAR_COLUMN = 4
+PRODUCT_WIDTH = 150
+"""The product column's least width: longer names are shortened (the whole name is the cell's tooltip)."""
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,13 @@ class ForecastView(QWidget):
         self._filling = False
 
         self.status = QLabel("Forecasting…")
+        self.status.setWordWrap(True)  # a long summary wraps rather than widening the window past the screen
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Product", "Units / 7 days", "Interval (80 %)", "Stock-out risk", "Par"])
+        self.table.setHorizontalHeaderLabels(["Product", "Units\n7 days", "Interval\n(80 %)", "Stock-out\nrisk", "Par"])
         self.table.horizontalHeaderItem(1).setToolTip("Expected units in the first 7 days: the sum of the days' means")
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)  # long names shorten, so Par stays in view
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.itemChanged.connect(self._par_edited)
@@ -77,13 +83,16 @@ class ForecastView(QWidget):
         self.plot.setLabel("left", "units / day")
         self.plot.showGrid(x=False, y=True, alpha=0.25)
         self.plot.getPlotItem().getViewBox().setDefaultPadding(0.06)
-        self.plot.addLegend(offset=(10, 10), brush=pg.mkBrush(255, 255, 255, 230))
+        # the legend sits below the chart, in the plot's own layout, never over the bars
+        self.legend = pg.LegendItem(colCount=1)
+        self.plot.getPlotItem().layout.addItem(self.legend, 4, 1)
         self.plot.getAxis("bottom").setStyle(tickLength=-5)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(self.plot)
-        splitter.setSizes([560, 540])
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
         self.accept_button = QPushButton("Use suggested par levels")
         self.accept_button.setEnabled(False)
         self.accept_button.clicked.connect(self.accept_suggestions)
@@ -124,7 +133,7 @@ class ForecastView(QWidget):
         self.status.setText(
             f"Device {self.device_id}: {len(forecasts)} products, {self.forecast_days} days from "
             f"{forecasts[0]['daily_forecasts'][0]['date'] if forecasts else '—'} · "
-            f"revenue {metrics['revenue_forecast']:,.2f} · {risky} at high stock-out risk"
+            f"revenue {format_price(metrics['revenue_forecast'])} · {risky} at high stock-out risk"
         )
         self._filling = True
         self.table.setRowCount(len(forecasts))
@@ -143,6 +152,8 @@ class ForecastView(QWidget):
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, item["product_id"])
+                if column == 0:
+                    cell.setToolTip(text)
                 if column != PAR_COLUMN:
                     cell.setFlags(cell.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 if column == 3 and text == "high":
@@ -156,6 +167,11 @@ class ForecastView(QWidget):
         self.reject_button.setEnabled(bool(forecasts))
         self.table.resizeColumnsToContents()
         self.table.resizeRowsToContents()
+        # the product column takes what the numbers leave: every column, Par too, fits without scrolling
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        numbers = sum(self.table.columnWidth(column) for column in range(1, PAR_COLUMN + 1))
+        scrollbar = self.table.verticalScrollBar().sizeHint().width()
+        self.table.setMinimumWidth(numbers + PRODUCT_WIDTH + scrollbar + 2 * self.table.frameWidth())
         if forecasts:
             self.table.selectRow(0)
             self._plot(0)
@@ -223,6 +239,7 @@ class ForecastView(QWidget):
         item = self.result.body["forecasts"][row]
         history = self.result.history
         self.plot.clear()
+        self.legend.clear()
         self.plot.setTitle(item["product_name"], color=style.TEXT.name(), size="11pt")
         column = history.column(item["product_id"])
         first = dt.date.fromisoformat(item["daily_forecasts"][0]["date"])
@@ -231,9 +248,8 @@ class ForecastView(QWidget):
             x = np.arange(-len(recent), 0)
             bars = pg.BarGraphItem(x=x, height=recent, width=0.7, brush=style.tint(style.FILL_BAR, 0.45), pen=None)
             self.plot.addItem(bars)
-            self.plot.plot(
-                [], [], pen=None, symbol="s", symbolBrush=style.tint(style.FILL_BAR, 0.45), name="sold (last 4 weeks)"
-            )
+            sold = self.plot.plot([], [], pen=None, symbol="s", symbolBrush=style.tint(style.FILL_BAR, 0.45))
+            self.legend.addItem(sold, "sold, last 4 weeks")
         days = item["daily_forecasts"]
         x = np.arange(len(days))
         low = np.array([d["confidence_interval"][0] for d in days], dtype=float)
@@ -245,15 +261,10 @@ class ForecastView(QWidget):
             lower, upper, brush=pg.mkBrush(style.ACCENT.red(), style.ACCENT.green(), style.ACCENT.blue(), 60)
         )
         self.plot.addItem(band)
-        self.plot.plot(
-            x,
-            mean,
-            pen=pg.mkPen(style.ACCENT, width=2.5),
-            symbol="o",
-            symbolSize=5,
-            symbolBrush=style.ACCENT,
-            name="expected units (80 % interval of a day)",
+        expected = self.plot.plot(
+            x, mean, pen=pg.mkPen(style.ACCENT, width=2.5), symbol="o", symbolSize=5, symbolBrush=style.ACCENT
         )
+        self.legend.addItem(expected, "expected a day, 80 % band")
         self.plot.addItem(pg.InfiniteLine(-0.5, angle=90, pen=pg.mkPen(style.MUTED_TEXT, style=Qt.PenStyle.DashLine)))
         ticks = [(i, (first + dt.timedelta(days=int(i))).strftime("%d %b")) for i in range(-HISTORY_DAYS, len(days), 7)]
         self.plot.getAxis("bottom").setTicks([ticks])
