@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from ai.placement_model import FORMAT_VERSION, PlacementModel, TrainingCancelled, fit_placement_model
+from ai.placement_model import FORMAT_VERSION, PlacementModel, fit_placement_model
+from ai.training_stop import TrainingCancelled
 from storage.database import Engine
 from storage.engine import display_url, normalise_url, sqlite_file
 from storage.model_fingerprints import placement_data_facts

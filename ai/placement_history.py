@@ -22,7 +22,7 @@ import pandas as pd
 from ai.basket_lift import BasketCounts
 from ai.demand_clock import HOURS_PER_WEEK, DemandClock, hour_of_week, seconds_since_monday
 from ai.placement_features import NEIGHBOUR_STEPS, NO_PRODUCT, index_of
-from ai.placement_model import TrainingCancelled
+from ai.training_stop import TrainingCancelled
 from designer.positions import ROW_LETTERS, Position, PositionError
 from storage.database import Engine
 from storage.fleet_history import last_sale_id, placement_reference, sales_chunks, slot_stockouts

@@ -44,6 +44,7 @@ from ai.placement_features import (
     strongest_complement,
     temperature_mismatch,
 )
+from ai.training_stop import TrainingCancelled
 
 if TYPE_CHECKING:  # the fit's inputs; reading them needs pandas and SciPy, scoring a saved model does not
     from scipy import sparse
@@ -66,10 +67,6 @@ MAX_ITERATIONS = 3000
 TOLERANCE = 1e-4
 """L-BFGS stops when the projected gradient is this small: on the 1000-machine fleet 1e-6 took 7× as long
 (1,776 iterations against 254) and moved the price, mismatch and affinity slopes by under 0.013."""
-
-
-class TrainingCancelled(Exception):
-    """Training stopped on request; nothing was saved."""
 
 
 @dataclass(frozen=True, eq=False)
