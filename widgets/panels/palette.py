@@ -9,11 +9,13 @@ from PySide6.QtCore import (
     QMimeData,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
+    QRectF,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QDrag, QFontMetrics, QKeySequence, QPainter, QPen, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,6 +37,53 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Product", "Price", "Margin", "Sold/day", "Health")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 PRODUCT_ROLE = Qt.ItemDataRole.UserRole + 2
+CHIP_MAX_WIDTH = 180
+"""The drag chip's widest: a long product name is shortened, so the chip never hides a slot's score."""
+CHIP_OFFSET = QPoint(18, 22)
+"""The chip follows below and right of the cursor: the slot under it, and the score in its middle, stay visible."""
+
+
+def product_chip(name: str, colour: QColor, font_metrics: QFontMetrics, device_pixel_ratio: float = 1.0) -> QPixmap:
+    """What follows the cursor while a product is dragged: its name on a small card in its palette row's colour."""
+    text = font_metrics.elidedText(name, Qt.TextElideMode.ElideRight, CHIP_MAX_WIDTH - 24)
+    width, height = font_metrics.horizontalAdvance(text) + 24, font_metrics.height() + 10
+    pixmap = QPixmap(round(width * device_pixel_ratio), round(height * device_pixel_ratio))
+    pixmap.setDevicePixelRatio(device_pixel_ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(colour.darker(170), 1))
+    painter.setBrush(colour)
+    painter.drawRoundedRect(QRectF(0.5, 0.5, width - 1, height - 1), 6, 6)
+    painter.setBrush(colour.darker(150))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawRoundedRect(QRectF(3, 3, 5, height - 6), 2, 2)  # the category stripe, as on the slot cards
+    painter.setPen(QColor("#1f2933"))
+    painter.drawText(QRectF(14, 0, width - 18, height), Qt.AlignmentFlag.AlignVCenter, text)
+    painter.end()
+    return pixmap
+
+
+class ProductTable(QTableView):
+    """The palette's table; a dragged product follows the cursor as a small chip, not as its whole ~360 px row."""
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        model = self.model()
+        indexes = [index for index in self.selectedIndexes() if model.flags(index) & Qt.ItemFlag.ItemIsDragEnabled]
+        if not indexes:
+            return
+        mime = model.mimeData(indexes)
+        if mime is None:
+            return
+        name = str(indexes[0].siblingAtColumn(0).data(Qt.ItemDataRole.DisplayRole))
+        background = indexes[0].siblingAtColumn(0).data(Qt.ItemDataRole.BackgroundRole)
+        colour = background.color() if isinstance(background, QBrush) else QColor("#d9e2ec")
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.setPixmap(product_chip(name, colour, self.fontMetrics(), self.devicePixelRatioF()))
+        drag.setHotSpot(-CHIP_OFFSET)  # the chip beside the cursor, not under it
+        copy = Qt.DropAction.CopyAction
+        drag.exec(supportedActions, copy if supportedActions & copy else Qt.DropAction.IgnoreAction)
 
 
 class ProductTableModel(QAbstractTableModel):
@@ -159,7 +208,7 @@ class ProductPalette(QWidget):
             self.temperature.addItem(zone.capitalize(), zone)
         self.min_health = QDoubleSpinBox(minimum=0, maximum=10, singleStep=1, decimals=0, prefix="Health ≥ ")
 
-        self.table = QTableView()
+        self.table = ProductTable()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
