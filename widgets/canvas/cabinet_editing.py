@@ -8,7 +8,16 @@ cursor and changes nothing.
 from __future__ import annotations
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QDrag, QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent, QKeyEvent, QMouseEvent
+from PySide6.QtGui import (
+    QCursor,
+    QDrag,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeyEvent,
+    QMouseEvent,
+)
 from PySide6.QtWidgets import QApplication, QGraphicsItem, QGraphicsView, QToolTip, QWidget
 
 from designer.editing import EditRefused, clear_slots, move_slot, place_product
@@ -18,6 +27,7 @@ from widgets.canvas.mime import dragged_product, dragged_slot, slot_mime
 from widgets.editing.undo import CabinetEditor
 from widgets.placement.heat_map import HeatMapLayer
 
+FOREIGN_SLOT = "slots move only within their own cabinet; drag a product from the palette instead"
 ARROWS = {
     Qt.Key.Key_Left: (0, -1),
     Qt.Key.Key_Right: (0, 1),
@@ -50,6 +60,7 @@ class EditableCabinetView(CabinetView):
         self.heat_layer = HeatMapLayer(editor.cabinet)
         self.scene().addItem(self.heat_layer)
         self._hovered: Position | None = None
+        self._refused_here: tuple[Position, str] | None = None  # the slot under a dragging cursor refuses, and why
         for item in self.slot_items():
             item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIsSelectable, True)
         self.scene().selectionChanged.connect(self._selection_changed)
@@ -161,12 +172,15 @@ class EditableCabinetView(CabinetView):
         if dragged_product(mime) is None and dragged_slot(mime) is None:
             event.ignore()
             return
-        event.acceptProposedAction()
         product_id = self._dragged_product_id(mime)
         if product_id is not None:
             self.drag_product_entered.emit(product_id)
         self._hovered = None
-        self.dragMoveEvent(event)
+        self._hover(event)
+        # Accepted wherever the cursor comes in (the margin around the grid, a gap, a refusing slot): an ignored
+        # enter makes Qt pass this view over as the drop target for the whole drag, and the drop is lost.
+        # Positions that take no drop are refused move by move (Qt's "no drop" cursor) while the drag goes on.
+        event.acceptProposedAction()
 
     def _dragged_product_id(self, mime: QMimeData) -> int | None:
         """The product a drag carries: from the palette, or the one standing in the dragged slot."""
@@ -179,15 +193,24 @@ class EditableCabinetView(CabinetView):
     def _end_drag(self) -> None:
         self._hint(None, None)
         self._hovered = None
+        self._refused_here = None
         self.heat_layer.clear()
         self.drag_finished.emit()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._hover(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # no drop here; the drag goes on and the next move is asked again
+
+    def _hover(self, event: QDragMoveEvent) -> bool:
+        """Hint the slot under the cursor (its reason at the cursor if it refuses); True where a drop would land."""
         item = self._slot_at(event.position())
-        if item is None:
+        self._refused_here = None
+        if item is None:  # the margin around the grid or a gap between slots
             self._hint(None, None)
-            event.ignore()
-            return
+            QToolTip.hideText()
+            return False
         if item.position != self._hovered:
             self._hovered = item.position
             self.drag_hovered.emit(item.position)
@@ -195,16 +218,27 @@ class EditableCabinetView(CabinetView):
         if reason is None:
             self._hint(item, DropHint.ACCEPT)
             QToolTip.hideText()
-            event.acceptProposedAction()
-        else:
-            self._hint(item, DropHint.REFUSE)
-            self.last_refusal = reason
-            QToolTip.showText(self.viewport().mapToGlobal(event.position().toPoint()), reason, self.viewport())
-            event.ignore()
+            return True
+        self._hint(item, DropHint.REFUSE)
+        self.last_refusal = reason
+        self._refused_here = (item.position, reason)
+        QToolTip.showText(self.viewport().mapToGlobal(event.position().toPoint()), reason, self.viewport())
+        return False
 
     def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        """The drag left the view, or was released or cancelled over a place that takes no drop.
+
+        Released over a slot that refuses it, Qt delivers no drop, only this: the reason then stays at the cursor
+        and goes to the status bar, so the person learns why nothing changed.
+        """
+        refused_here = self._refused_here
         self._end_drag()
-        QToolTip.hideText()
+        at = self.viewport().mapFromGlobal(QCursor.pos())
+        item = self._slot_at(QPointF(at)) if self.viewport().rect().contains(at) else None
+        if refused_here is not None and item is not None and item.position == refused_here[0]:
+            self._refuse(refused_here[1], at)
+        else:
+            QToolTip.hideText()
         event.accept()
 
     def dropEvent(self, event: QDropEvent) -> None:
@@ -219,7 +253,7 @@ class EditableCabinetView(CabinetView):
             reason = self.drop_product(item.position, product_id)
         else:
             source = self._source_slot(mime)
-            reason = "drag slots within one cabinet" if source is None else self.drop_slot(source, item.position)
+            reason = FOREIGN_SLOT if source is None else self.drop_slot(source, item.position)
         if reason is None:
             event.acceptProposedAction()
             self.setFocus()
@@ -238,7 +272,7 @@ class EditableCabinetView(CabinetView):
             else:
                 source = self._source_slot(mime)
                 if source is None:
-                    return "slots move only within their own cabinet; drag a product from the palette instead"
+                    return FOREIGN_SLOT
                 if source != target:  # hovering where the drag began is not a refusal
                     move_slot(self.editor.context, self.editor.planogram, source, target)
         except EditRefused as refusal:
