@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QPicture,
     QResizeEvent,
     QShowEvent,
+    QTransform,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
@@ -39,6 +40,7 @@ from designer.cabinets import Cabinet
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Catalogue, Product
+from designer.validation import check_fill
 from widgets import style
 
 # Scene units are pixels at 100 % zoom.
@@ -57,6 +59,10 @@ LABEL_TOP = 8.0
 NAME_TOP = 29.0
 
 MIN_ZOOM = 0.05
+LEGIBLE_ZOOM = 0.5
+"""Below this scale a product name (14 scene pixels) lands under 7 screen pixels: too small to read."""
+READABLE_ZOOM = 0.65
+"""Where fitting goes when the whole cabinet would be illegible: names at about 9 screen pixels."""
 MAX_ZOOM = 8.0
 ZOOM_STEP = 1.25
 
@@ -204,6 +210,7 @@ class SlotText:
     price: str
     stock: str
     own_price: bool = False  # the slot sells at its own price, not the catalogue's: drawn in the accent colour
+    over_capacity: bool = False  # more stock than the slot holds (CVD allows it): the stock is marked in red
 
 
 class SlotItem(QGraphicsObject):
@@ -260,9 +267,11 @@ class SlotItem(QGraphicsObject):
             name, category = product.name, style.category_text(product.category)
             price = format_price(slot.effective_price(product.price))
         name_lines, category_text, price_text = _laid_out(name, category, price, self.position.label)
+        over = slot.quantity > slot.capacity
         return SlotText(
             name_lines=list(name_lines), category=category_text, price=price_text,
-            stock=f"{slot.quantity}/{slot.capacity}", own_price=slot.price is not None,
+            stock=f"{'⚠ ' if over else ''}{slot.quantity}/{slot.capacity}", own_price=slot.price is not None,
+            over_capacity=over,
         )  # fmt: skip
 
     def _tool_tip(self) -> str:
@@ -277,6 +286,7 @@ class SlotItem(QGraphicsObject):
                 price += f" in this slot (catalogue {format_price(self.product.price)})"
             lines.append(f"{style.category_text(self.product.category)} · {price}")
         lines.append(f"{self.slot.quantity} of {self.slot.capacity} in stock · par level {self.slot.par_level}")
+        lines += [f"⚠ {problem.problem}: {problem.fix}" for problem in check_fill(self.slot)]
         return "\n".join(lines)
 
     def boundingRect(self) -> QRectF:
@@ -392,9 +402,10 @@ class SlotItem(QGraphicsObject):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(style.FILL_BAR_TRACK)
         painter.drawRoundedRect(track, 3, 3)
+        over_capacity = self.slot.quantity > self.slot.capacity
         if self.slot.fill_ratio > 0:
             filled = QRectF(track.left(), track.top(), max(track.width() * self.slot.fill_ratio, 4.0), track.height())
-            painter.setBrush(style.FILL_BAR)
+            painter.setBrush(style.DROP_REFUSE if over_capacity else style.FILL_BAR)
             painter.drawRoundedRect(filled, 3, 3)
         if 0 < self.slot.par_level <= self.slot.capacity:
             x = track.left() + track.width() * self.slot.par_level / self.slot.capacity
@@ -402,9 +413,9 @@ class SlotItem(QGraphicsObject):
             painter.drawLine(QPointF(x, track.top() - 3), QPointF(x, track.bottom() + 3))
         if stock is None:
             return
-        painter.setPen(style.TEXT)
+        painter.setPen(style.DROP_REFUSE if over_capacity else style.TEXT)
         painter.drawText(
-            QRectF(track.right() + 6, bar_top - 4, stock_width, 18.0),
+            QRectF(track.right() + 6 - stock_width, bar_top - 4, 2 * stock_width, 18.0),  # room for the ⚠ mark
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
             stock,
         )
@@ -554,10 +565,27 @@ class CabinetView(QGraphicsView):
         return self.transform().m11()
 
     def fit_to_window(self) -> None:
-        """Show the whole cabinet, as large as the window allows; resizing keeps it fitted."""
+        """Show the whole cabinet, as large as the window allows; resizing keeps it fitted.
+
+        A wide cabinet (6×9) in a narrow view would shrink its text out of reading while half the view stands
+        empty below it: it then fills the view's height instead, up to a readable size, from its first column,
+        and the rest of the row is a sideways scroll away.
+        """
         self._fits_window = True
-        if not self.scene().sceneRect().isEmpty():
-            self.fitInView(self.scene().sceneRect(), Qt.AspectRatioMode.KeepAspectRatio)
+        scene = self.scene().sceneRect()
+        if scene.isEmpty():
+            return
+        self.fitInView(scene, Qt.AspectRatioMode.KeepAspectRatio)
+        whole = self.zoom
+        if whole >= LEGIBLE_ZOOM:
+            return
+        sideways = self.horizontalScrollBar()
+        # the height left once the sideways scrollbar this fit brings is shown
+        room = self.viewport().height() - (0 if sideways.isVisible() else sideways.sizeHint().height()) - 4
+        target = min(READABLE_ZOOM, room / scene.height())
+        if target > whole * 1.05:
+            self.setTransform(QTransform.fromScale(target, target))
+            sideways.setValue(sideways.minimum())
 
     def zoom_in(self) -> None:
         self.zoom_by(ZOOM_STEP)

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
 
 ModelIndex = QModelIndex | QPersistentModelIndex
 ALL_LOCATION_TYPES = "All location types"
+REMOVED_NOTE = "deleted in CVD"
 
 
 def location_type_text(location_type: str) -> str:
@@ -50,6 +53,8 @@ class DeviceTableModel(QAbstractTableModel):
     HEADERS = ("Device", "Asset", "Location", "Cabinets")
     SORT_ROLE = Qt.ItemDataRole.UserRole + 1
     DEVICE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+    REMOVED_ROLE = Qt.ItemDataRole.UserRole + 3  # deleted in CVD: the name cell says so on a line of its own
+    NAME_ROLE = Qt.ItemDataRole.UserRole + 4
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,15 +92,19 @@ class DeviceTableModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (
-                f"{device.name} (deleted in CVD)" if device.removed else device.name,
+                f"{device.name} ({REMOVED_NOTE})" if device.removed else device.name,
                 device.asset_number,
-                location_type_text(device.location_type),
+                REMOVED_NOTE if device.removed else location_type_text(device.location_type),
                 str(device.cabinet_count),
             )[column]
         if role == self.SORT_ROLE:
             return (device.name.casefold(), device.asset_number, device.location_type, device.cabinet_count)[column]
         if role == self.DEVICE_ID_ROLE:
             return device.id
+        if role == self.REMOVED_ROLE:
+            return device.removed
+        if role == self.NAME_ROLE:
+            return device.name
         if role == Qt.ItemDataRole.ToolTipRole:
             where = f" — {device.location_name}" if device.location_name else ""
             removed = "\nDeleted in CVD: shown for its sales history, read-only" if device.removed else ""
@@ -114,6 +123,16 @@ class DeviceTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
         return None
+
+
+class DeviceNameDelegate(QStyledItemDelegate):
+    """The name cell of a device deleted in CVD shows just the name: "deleted in CVD" has the Location cell to
+    itself, where it reads whole (appended to the name it was cut off: "Staff Lounge (del…")."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: ModelIndex) -> None:
+        super().initStyleOption(option, index)
+        if index.data(DeviceTableModel.REMOVED_ROLE):
+            option.text = str(index.data(DeviceTableModel.NAME_ROLE))
 
 
 class DeviceFilter(QSortFilterProxyModel):
@@ -175,6 +194,8 @@ class DeviceList(QWidget):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().hide()
+        self.name_delegate = DeviceNameDelegate(self.table)
+        self.table.setItemDelegateForColumn(0, self.name_delegate)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):

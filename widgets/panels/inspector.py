@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
 
 from designer.planograms import Slot
 from designer.products import Catalogue
-from designer.validation import MAX_SLOT_PRICE
+from designer.validation import MAX_SLOT_PRICE, check_fill
+
+WARNING_STYLE = "background: #fdecea; color: #8a1c13; border: 1px solid #e8a39c; border-radius: 4px; padding: 4px;"
 
 
 class SlotInspector(QWidget):
@@ -35,6 +37,11 @@ class SlotInspector(QWidget):
         self.setMaximumHeight(260)
         self.product = QLabel("Click a slot, or drag a product onto one.")
         self.product.setWordWrap(True)
+        self.stock_warning = QLabel("")
+        self.stock_warning.setObjectName("stockWarning")
+        self.stock_warning.setWordWrap(True)
+        self.stock_warning.setStyleSheet(WARNING_STYLE)
+        self.stock_warning.hide()
         self.quantity = QSpinBox(maximum=99)
         self.capacity = QSpinBox(minimum=1, maximum=99)
         self.par_level = QSpinBox(maximum=99)
@@ -66,6 +73,7 @@ class SlotInspector(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.product)
+        layout.addWidget(self.stock_warning)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addStretch(1)
@@ -93,6 +101,7 @@ class SlotInspector(QWidget):
                 widget.setEnabled(False)
             widget.setStatusTip(f"Read-only: {read_only}" if read_only else "")
         self.setToolTip(f"Read-only: {read_only}" if read_only else "")
+        self._show_stock_warning(slots[0] if len(slots) == 1 else None)
         if not slots:
             self.title.setText("No slot selected")
             self.product.setText("Click a slot, or drag a product onto one. Shift-click or drag a box for several.")
@@ -112,6 +121,12 @@ class SlotInspector(QWidget):
         self.quantity.setValue(slot.quantity)
         self.par_level.setValue(slot.par_level)
         self.apply.setText("Apply")
+
+    def _show_stock_warning(self, slot: Slot | None) -> None:
+        """More stock (or par) than the slot holds, as CVD allows: said above the fields, with what to do."""
+        problems = check_fill(slot) if slot is not None and not slot.is_empty else []
+        self.stock_warning.setText("\n".join(f"⚠ {problem.problem}: {problem.fix}." for problem in problems))
+        self.stock_warning.setVisible(bool(problems))
 
     def _show_price(self, slot: Slot | None, catalogue: Catalogue) -> None:
         """The slot's effective price to edit, the catalogue's beside it as the hint."""

@@ -37,10 +37,20 @@ ModelIndex = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Product", "Price", "Margin", "Sold/day", "Health")
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 PRODUCT_ROLE = Qt.ItemDataRole.UserRole + 2
+MARGIN_UNKNOWN = (
+    "Margin unknown: this database records no unit cost for the product (CVD keeps only prices), so price minus "
+    "cost cannot be worked out"
+)
 CHIP_MAX_WIDTH = 180
 """The drag chip's widest: a long product name is shortened, so the chip never hides a slot's score."""
 CHIP_OFFSET = QPoint(18, 22)
 """The chip follows below and right of the cursor: the slot under it, and the score in its middle, stay visible."""
+
+
+def margin_known(product: Product) -> bool:
+    """A unit cost of 0 is what a CVD database gives every product (it keeps none): the margin is then unknown,
+    not equal to the price."""
+    return product.unit_cost > 0
 
 
 def product_chip(name: str, colour: QColor, font_metrics: QFontMetrics, device_pixel_ratio: float = 1.0) -> QPixmap:
@@ -114,7 +124,13 @@ class ProductTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == 2:
+            return "Price minus unit cost; — where the database records no unit cost (a CVD database keeps none)"
         return None
+
+    def margins_unknown(self) -> bool:
+        """Some product's margin cannot be shown: the palette says why under the list."""
+        return any(not margin_known(product) for product in self._products)
 
     def product(self, row: int) -> Product:
         return self._products[row]
@@ -129,18 +145,22 @@ class ProductTableModel(QAbstractTableModel):
             return (
                 product.name,
                 f"${product.price:.2f}",
-                f"${product.margin:.2f}",
+                f"${product.margin:.2f}" if margin_known(product) else "—",
                 f"{velocity:.1f}" if velocity else "—",
                 f"{product.health_score:.0f}",
             )[column]
         if role == SORT_ROLE:
-            return (product.name.lower(), product.price, product.margin, velocity, product.health_score)[column]
+            margin = product.margin if margin_known(product) else float("-inf")  # unknown: last when best first
+            return (product.name.lower(), product.price, margin, velocity, product.health_score)[column]
         if role == PRODUCT_ROLE:
             return product.id
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 2 and not margin_known(product):
+                return MARGIN_UNKNOWN
+            cost = f"unit cost ${product.unit_cost:.2f}" if margin_known(product) else "unit cost not recorded"
             return (
                 f"{product.name}\n{product.category} · keep {product.temperature_requirement.value}\n"
-                f"price ${product.price:.2f}, unit cost ${product.unit_cost:.2f}, health {product.health_score:.0f}/10"
+                f"price ${product.price:.2f}, {cost}, health {product.health_score:.0f}/10"
             )
         if role == Qt.ItemDataRole.BackgroundRole and column == 0:
             return QBrush(tint(category_colour(product.category), 0.78))
@@ -279,7 +299,11 @@ class ProductPalette(QWidget):
             self.search.text(), self.category.currentData() or "", self.temperature.currentData() or "",
             self.min_health.value(),
         )  # fmt: skip
-        self.count.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()} products · drag onto a slot")
+        counted = f"{self.proxy.rowCount()} of {self.model.rowCount()} products · drag onto a slot"
+        if self.model.margins_unknown():
+            counted += " · margin —: no unit costs recorded"
+        self.count.setText(counted)
+        self.count.setToolTip(MARGIN_UNKNOWN if self.model.margins_unknown() else "")
 
     def _activated(self, index: QModelIndex) -> None:
         self.product_activated.emit(index.data(PRODUCT_ROLE))
