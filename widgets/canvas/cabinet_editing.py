@@ -7,7 +7,7 @@ cursor and changes nothing.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCursor,
     QDrag,
@@ -27,6 +27,7 @@ from widgets.canvas.mime import dragged_product, dragged_slot, slot_mime
 from widgets.editing.undo import CabinetEditor
 from widgets.placement.heat_map import HeatMapLayer
 
+RELEASE_SETTLES_MS = 100
 FOREIGN_SLOT = "slots move only within their own cabinet; drag a product from the palette instead"
 ARROWS = {
     Qt.Key.Key_Left: (0, -1),
@@ -108,7 +109,10 @@ class EditableCabinetView(CabinetView):
         self.last_refusal = reason
         self.refused.emit(reason)
         if where is not None:
-            QToolTip.showText(self.viewport().mapToGlobal(where), reason, self.viewport())
+            self._say_at(where, reason)
+
+    def _say_at(self, where: QPoint, reason: str) -> None:
+        QToolTip.showText(self.viewport().mapToGlobal(where), reason, self.viewport())
 
     # --- repaint after edits -----------------------------------------------------------------
 
@@ -236,7 +240,9 @@ class EditableCabinetView(CabinetView):
         at = self.viewport().mapFromGlobal(QCursor.pos())
         item = self._slot_at(QPointF(at)) if self.viewport().rect().contains(at) else None
         if refused_here is not None and item is not None and item.position == refused_here[0]:
-            self._refuse(refused_here[1], at)
+            self._refuse(refused_here[1])
+            # Shown once the drag is over: the button's release, delivered as it ends, would close it at once.
+            QTimer.singleShot(RELEASE_SETTLES_MS, self, lambda: self._say_at(at, refused_here[1]))
         else:
             QToolTip.hideText()
         event.accept()
