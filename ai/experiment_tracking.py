@@ -289,6 +289,8 @@ def _analysis(
             result = analyse(panel, groups, start, end=last, days_before=days_before,
                              target_effect=float(tracked.get("target_effect", TARGET_EFFECT)))  # fmt: skip
         except ValueError as error:
+            if interim:  # an experiment `create` accepted always has a status: it says why there is no verdict yet
+                return {**body, "winner": "inconclusive", "metrics": {}, "note": f"no analysis yet: {error}"}
             raise RequestInvalid(str(error)) from None
         analysed[metric.value] = result.to_json()
     primary = str(tracked.get("primary", metrics[0].value))

@@ -99,3 +99,21 @@ def test_a_viewer_is_refused_with_status_3(database: str, capsys: pytest.Capture
     assert code == 3 and "Only a manager or admin can run experiments" in body["error"]
     code, body = _run(["experiment", "list", "--db", database], capsys)
     assert code == 0 and body["experiments"] == []
+
+
+def test_an_experiment_create_accepted_always_has_a_status(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A start before the devices' sales is accepted by create; status then says why there is no verdict yet
+    instead of failing with exit 2, and only complete refuses (there is nothing to close it on)."""
+    code, made = _run(["experiment", "create", "--db", database, "--name", "too early", "--devices", "1,2,3,4",
+                       "--start", "2020-01-06", "--split", "randomised"], capsys)  # fmt: skip
+    assert code == 0
+    number = str(made["experiment"]["id"])
+
+    code, status = _run(["experiment", "status", number, "--db", database], capsys)
+    assert code == 0 and status["success"] is True
+    results = status["experiment"]["results"]
+    assert results["winner"] == "inconclusive" and results["metrics"] == {}
+    assert results["note"].startswith("no analysis yet: ") and "2020-01-06" in results["note"]
+
+    code, refused = _run(["experiment", "complete", number, "--db", database], capsys)
+    assert code == 2 and "2020-01-06" in refused["error"]

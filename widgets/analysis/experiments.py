@@ -6,7 +6,8 @@ create or complete an experiment: the service refuses anyone else and the refusa
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 import pyqtgraph as pg
 from PySide6.QtCore import QDate, Qt, Signal
@@ -25,8 +26,11 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -39,14 +43,40 @@ from widgets.workers import BackgroundJobs, JobState
 
 CONTROL_COLOUR, TREATMENT_COLOUR = "#9aa5b1", "#2f6fb0"
 METRIC_LABELS = {Metric.REVENUE: "Revenue / day", Metric.UNITS: "Units / day", Metric.STOCKOUTS: "Stock-outs / day"}
+NOTHING_SELECTED = "Select an experiment, or start a new one: each group's daily figures appear here."
 
 
-def read_devices(engine: Engine) -> tuple[list[tuple[int, str, str]], date | None]:
+@dataclass(frozen=True)
+class SavedVersion:
+    """A saved planogram version the treatment may activate: how the chooser lists it."""
+
+    id: int
+    device_id: int
+    device_name: str
+    cabinet_index: int
+    zone: str
+    version: int
+    status: str
+    saved: datetime
+
+
+def read_devices(engine: Engine) -> tuple[list[tuple[int, str, str]], date | None, list[SavedVersion]]:
+    """The devices, their latest sale day and every saved planogram version, for the experiment form (a worker)."""
     from ai.experiment_tracking import latest_sale_day
     from storage.fleet import FleetRepository
+    from storage.versions import PlanogramVersions
 
-    devices = [(d.id, d.name, d.location_type) for d in FleetRepository(engine).devices()]
-    return devices, latest_sale_day(engine, [d[0] for d in devices]) if devices else None  # type: ignore[return-value]
+    repository, history = FleetRepository(engine), PlanogramVersions(engine)
+    found = repository.devices()
+    devices = [(d.id, d.name, d.location_type) for d in found]
+    versions = []
+    for device in found:
+        for cabinet in repository.cabinets(device.id):
+            for info in history.history(device.id, cabinet.index):
+                versions.append(SavedVersion(info.id, device.id, device.name, cabinet.index, cabinet.zone.value,
+                                             info.version, info.status.value, info.created_at))  # fmt: skip
+    latest = latest_sale_day(engine, [d[0] for d in devices]) if devices else None
+    return devices, latest, versions
 
 
 def _ids(text: str) -> list[int]:
@@ -59,10 +89,16 @@ def _ids(text: str) -> list[int]:
 class ExperimentForm(QDialog):
     """Name, devices, split, treatment planograms, metrics and dates; :meth:`plan` reads it."""
 
-    def __init__(self, devices: list[tuple[int, str, str]], latest: date | None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        devices: list[tuple[int, str, str]],
+        latest: date | None,
+        versions: list[SavedVersion] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("New A/B experiment")
-        self.resize(560, 640)
+        self.resize(640, 720)
         self.name = QLineEdit()
         self.name.setPlaceholderText("what is tested, e.g. snacks at eye level")
         self.devices = QListWidget()
@@ -71,6 +107,7 @@ class ExperimentForm(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, device_id)
             item.setCheckState(Qt.CheckState.Checked)
             self.devices.addItem(item)
+        self.devices.setMaximumHeight(140)
         self.split = QComboBox()
         for assignment, text in ((Assignment.STRATIFIED, "Random within each location type"),
                                  (Assignment.RANDOMISED, "Random"), (Assignment.CHOSEN, "I choose")):  # fmt: skip
@@ -83,8 +120,7 @@ class ExperimentForm(QDialog):
         self.split.currentIndexChanged.connect(
             lambda: self.treatment_devices.setEnabled(self.split.currentData() == Assignment.CHOSEN.value)
         )
-        self.planograms = QLineEdit()
-        self.planograms.setPlaceholderText("saved planogram version ids, activated on treatment devices (optional)")
+        self.planograms = self._version_chooser(versions or [])
         self.metrics = {metric: QCheckBox(text) for metric, text in METRIC_LABELS.items()}
         metric_row = QHBoxLayout()
         for box in self.metrics.values():
@@ -143,10 +179,49 @@ class ExperimentForm(QDialog):
             end=self.end.date().toPython() if self.has_end.isChecked() else None,
             assignment=assignment,
             treatment_devices=treatment,
-            treatment_planograms=_ids(self.planograms.text()),
+            treatment_planograms=self.chosen_versions(),
             metrics=metrics,
             seed=self.seed.value(),
         )
+
+    @staticmethod
+    def _version_chooser(versions: list[SavedVersion]) -> QTreeWidget:
+        """Saved planogram versions by device and cabinet, ticked to be activated on the treatment devices: no one
+        has to know a version's database id."""
+        tree = QTreeWidget()
+        tree.setHeaderLabels(["Use", "Version", "Status", "Saved"])  # device and cabinet head each group
+        tree.setToolTip("Tick the planogram versions to activate on the treatment devices (optional)")
+        tree.setRootIsDecorated(True)
+        parents: dict[tuple[int, int], QTreeWidgetItem] = {}
+        for saved in sorted(versions, key=lambda v: (v.device_id, v.cabinet_index, -v.version)):
+            key = (saved.device_id, saved.cabinet_index)
+            if key not in parents:
+                parents[key] = QTreeWidgetItem(tree, [f"{saved.device_name} · cabinet {saved.cabinet_index} "
+                                                      f"({saved.zone})"])  # fmt: skip
+                parents[key].setFirstColumnSpanned(True)
+            local = saved.saved.replace(tzinfo=saved.saved.tzinfo or UTC).astimezone()  # stored in UTC
+            item = QTreeWidgetItem(
+                parents[key], ["", f"v{saved.version}", saved.status, local.strftime("%Y-%m-%d %H:%M")]
+            )
+            item.setData(0, Qt.ItemDataRole.UserRole, saved.id)
+            item.setCheckState(0, Qt.CheckState.Unchecked)
+        tree.expandAll()
+        tree.setColumnWidth(0, 64)
+        tree.resizeColumnToContents(1)
+        tree.resizeColumnToContents(2)
+        tree.setMinimumHeight(200)
+        return tree
+
+    def chosen_versions(self) -> list[int]:
+        """The ids of the ticked planogram versions."""
+        chosen = []
+        for top in range(self.planograms.topLevelItemCount()):
+            cabinet = self.planograms.topLevelItem(top)
+            for row in range(cabinet.childCount()):
+                item = cabinet.child(row)
+                if item.checkState(0) == Qt.CheckState.Checked:
+                    chosen.append(int(item.data(0, Qt.ItemDataRole.UserRole)))
+        return chosen
 
     def _check(self) -> None:
         from ai.experiment_tracking import check_plan
@@ -192,10 +267,10 @@ class ExperimentsView(QWidget):
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.new_button)
 
-        self.metric = QComboBox()
+        self.metric_choice = QComboBox()
         for metric, text in METRIC_LABELS.items():
-            self.metric.addItem(text, metric)
-        self.metric.currentIndexChanged.connect(lambda _i: self._draw())
+            self.metric_choice.addItem(text, metric)
+        self.metric_choice.currentIndexChanged.connect(lambda _i: self._draw())
         self.complete_button = QPushButton("Complete experiment")
         self.complete_button.setEnabled(False)
         self.complete_button.setToolTip(refusal or "")
@@ -209,16 +284,25 @@ class ExperimentsView(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.addLegend(offset=(10, 5), brush=pg.mkBrush(255, 255, 255, 220))
+        # an empty date axis labels itself "00.100 … 00.900": with nothing to draw, a sentence says why instead
+        self.empty_chart = QLabel(NOTHING_SELECTED)
+        self.empty_chart.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_chart.setWordWrap(True)
+        self.empty_chart.setStyleSheet(f"color: {style.MUTED_TEXT.name()}; background: white; font-size: 13px;")
+        self.chart = QStackedWidget()
+        self.chart.addWidget(self.plot)
+        self.chart.addWidget(self.empty_chart)
+        self.chart.setCurrentWidget(self.empty_chart)
         controls = QHBoxLayout()
         controls.addWidget(QLabel("Daily, per device:"))
-        controls.addWidget(self.metric)
+        controls.addWidget(self.metric_choice)
         controls.addStretch(1)
         controls.addWidget(self.complete_button)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addLayout(controls)
-        right_layout.addWidget(self.plot, 3)
+        right_layout.addWidget(self.chart, 3)
         right_layout.addWidget(self.results, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -307,16 +391,27 @@ class ExperimentsView(QWidget):
             f"over {result['days_after']} days against the {result['days_before']} before"
         )
 
+    def _show_empty(self, why: str) -> None:
+        self.empty_chart.setText(why)
+        self.chart.setCurrentWidget(self.empty_chart)
+
     def _draw(self) -> None:
         plot = self.plot
         plot.clear()
         if self.shown is None:
+            self._show_empty(NOTHING_SELECTED)
             return
-        metric = Metric(self.metric.currentData())
+        metric = Metric(self.metric_choice.currentData())
         daily = self.shown["results"]["daily"].get(metric.value)
         if not daily:
-            plot.setTitle(f"{METRIC_LABELS[metric]} was not tracked", size="10pt", color=style.MUTED_TEXT.name())
+            self._show_empty(f"{METRIC_LABELS[metric]} is not tracked in this experiment.")
             return
+        no_sales = metric is not Metric.STOCKOUTS and not any(daily["control"]) and not any(daily["treatment"])
+        if not daily["dates"] or no_sales:  # no stock-outs is a figure; no sales at all is not
+            self._show_empty(f"No {METRIC_LABELS[metric].lower()} figures yet: the experiment's devices have no "
+                             f"sales in the days around its start ({self.shown['start_date']}).")  # fmt: skip
+            return
+        self.chart.setCurrentWidget(plot)
         plot.setTitle(f"{METRIC_LABELS[metric]} per device, each group", size="10pt", color=style.TEXT.name())
         x = [pg_time(day) for day in daily["dates"]]
         for group, colour in (("control", CONTROL_COLOUR), ("treatment", TREATMENT_COLOUR)):
@@ -334,7 +429,7 @@ class ExperimentsView(QWidget):
         self.jobs.start("devices", lambda _state: read_devices(engine), on_success=self._open_form,
                         on_failure=self._fail)  # fmt: skip
 
-    def _open_form(self, found: tuple[list[tuple[int, str, str]], date | None]) -> None:
+    def _open_form(self, found: tuple[list[tuple[int, str, str]], date | None, list[SavedVersion]]) -> None:
         form = ExperimentForm(*found, parent=self)
         self.form = form
         if form.exec() == QDialog.DialogCode.Accepted:
