@@ -57,7 +57,8 @@ class PlacementGrid:
             return []
         order = np.argsort(-self.expected_daily_sales, axis=None, kind="stable")
         columns = self.expected_daily_sales.shape[1]
-        found = [Position(int(i) // columns, int(i) % columns) for i in order]
+        # only the first count (+1, the excluded slot) become Positions: 200 of them cost more than the sort
+        found = [Position(int(i) // columns, int(i) % columns) for i in order[: count + 1].tolist()]
         return [p for p in found if p != exclude][:count]
 
 

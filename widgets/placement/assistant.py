@@ -1,7 +1,9 @@
 """Instant placement feedback in the window: the model trained in a worker, heat maps and scores while dragging.
 
-Every computation runs in a worker with latest-request-wins (a newer drag or hover drops stale answers), so
-the grid never waits for a score. Before the model is ready the panel says so and editing goes on.
+Training, the hovered slot's analysis and fills run in workers with latest-request-wins (a newer drag or hover
+drops stale answers), so the grid never waits for them. The heat map itself is scored on the GUI thread: a
+fraction of a millisecond of numpy (DESIGN's budget is 5 ms), where the hop to a worker and back cost more than
+a frame on a busy laptop. Before the model is ready the panel says so and editing goes on.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ if TYPE_CHECKING:  # the models (scipy, scikit-learn, pandas) are imported by th
     from widgets.canvas.cabinet_editing import EditableCabinetView
 
 TRAIN = "placement model"
-HEAT_MAP = "heat map"
 SCORE = "placement score"
 FILL = "auto-fill"
 BEST_SLOTS = 3
@@ -58,6 +59,11 @@ class PlacementAssistant(QObject):
         self._view: EditableCabinetView | None = None
         self._product_id: int | None = None
         self._position: Position | None = None
+        # a fast drag crosses several slots between two frames: one analysis, of the last, per turn of the loop
+        self._analysis_due = QTimer(self)
+        self._analysis_due.setSingleShot(True)
+        self._analysis_due.setInterval(0)
+        self._analysis_due.timeout.connect(self._analyse_hovered)
 
     # --- the model ---------------------------------------------------------------------------
 
@@ -104,32 +110,29 @@ class PlacementAssistant(QObject):
         view.selection_changed.connect(lambda positions: self.selected(view, positions))
 
     def drag_started(self, view: EditableCabinetView, product_id: int) -> None:
+        """Show the dragged product's heat map in the frame the drag enters (scored here: see the module notes)."""
         self._view, self._grid, self._product_id = view, None, product_id
         scorer = self.scorer
-        if scorer is None:
-            return
-        cabinet, planogram = view.editor.cabinet, snapshot(view.editor.planogram)
-
-        def job(_state: JobState) -> PlacementGrid:
-            return scorer.placement_grid(cabinet, planogram, product_id)
-
-        self.jobs.start(HEAT_MAP, job, on_success=lambda grid: self._show_heat_map(view, grid))
-
-    def _show_heat_map(self, view: EditableCabinetView, grid: PlacementGrid) -> None:
-        if view is not self._view:
-            return  # the drag has moved on to another cabinet
+        if scorer is None or product_id not in scorer.catalogue:
+            return  # no model yet, or a product newer than it: the drag goes on without a heat map
+        grid = scorer.placement_grid(view.editor.cabinet, view.editor.planogram, product_id)
         self._grid = grid
         view.heat_layer.show_scores(grid.scores, grid.best_positions(BEST_SLOTS))
         self.heat_map_shown.emit(grid)
 
     def hovered(self, view: EditableCabinetView, position: Position) -> None:
         self._position = position
-        scorer = self.scorer
-        if scorer is None or view is not self._view:
+        if self.scorer is not None and view is self._view:
+            self._analysis_due.start()
+
+    def _analyse_hovered(self) -> None:
+        """Explain the slot under the cursor now, in a worker; an older explanation still running is dropped."""
+        view, position, scorer = self._view, self._position, self.scorer
+        if scorer is None or view is None or position is None:
             return
         cabinet, planogram = view.editor.cabinet, snapshot(view.editor.planogram)
         product_id = self._product_id
-        if product_id is None:
+        if product_id is None or product_id not in scorer.catalogue:
             return
         name = scorer.catalogue[product_id].name
 
@@ -177,7 +180,7 @@ class PlacementAssistant(QObject):
             # the drop (if this was one) is applied right after the drag ends: judge it then
             QTimer.singleShot(0, self, lambda: self._judge_drop(view, grid, product, position, before))
         if view is self._view:
-            self.jobs.abandon(HEAT_MAP)
+            self._analysis_due.stop()
             self.jobs.abandon(SCORE)
             self._view, self._grid, self._product_id = None, None, None
 
