@@ -131,7 +131,9 @@ def test_a_frozen_product_dropped_on_the_ambient_cabinet_changes_nothing_and_say
     designer.hands.drag(
         path_over_the_margin(tuple(frozen["centre"]), state, tuple(target["centre"])), before_release=while_held
     )
-    after = designer.wait_until(lambda s: s["status"].startswith("Not changed:"), "the reason in the status bar")
+    after = designer.wait_until(
+        lambda s: s["status"].startswith("Not changed:") and bool(s["tooltip"]), "the reason in the status bar"
+    )
     designer.screenshot(tmp_path / "refused-after-release.png")
 
     assert "must be kept frozen" in hovering[0]["tooltip"], "the reason is shown at the cursor while hovering"
