@@ -93,6 +93,16 @@ def record_feedback(
         return Recorded(prediction.id, feedback.id)
 
 
+def revise_feedback(engine: Engine, feedback_id: int, verdict: Verdict, *, note: str | None = None) -> None:
+    """Change a recorded decision: a personalisation opened and then undone was, in the end, not taken."""
+    with session_factory(engine).begin() as session:
+        feedback = session.get(AiFeedback, feedback_id)
+        if feedback is None:
+            raise LookupError(f"feedback {feedback_id} does not exist")
+        feedback.feedback_type = verdict.value
+        feedback.user_feedback = note
+
+
 def score_outcomes(engine: Engine) -> int:
     """Fill ``actual_outcome`` and ``accuracy_score`` of decisions whose horizon the sales now cover.
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 from designer.editing import place_together, replace_layout, set_par_levels
 from designer.planograms import Planogram
 from designer.roles import Action
+from designer.suggestions import Decision, Verdict
 from widgets.analysis.screen_fit import fit_to_screen
 from widgets.workers import JobState
 
@@ -53,6 +54,7 @@ class AnalysisActions(QObject):
         self.scorer = scorer
         self.feedback = feedback
         self.wizard: PersonalizationWizard | None = None
+        self._personalised: tuple[int, int] | None = None  # (device, undo steps with it) of the last proposal opened
         self.comparison: ComparisonWindow | None = None
         self.dashboard: AiDashboard | None = None
         self.personalize_action = self._action("&Personalise for this location…", "", self.personalize)
@@ -115,7 +117,7 @@ class AnalysisActions(QObject):
             return
         wizard = PersonalizationWizard(self.services(), layout.device.id, self.window.parent)
         wizard.proposal_ready.connect(lambda proposals: self.apply_proposals(layout.device.id, proposals))
-        wizard.decided.connect(self.feedback.record)
+        wizard.decided.connect(self.personalisation_decided)
         self.wizard = wizard
         wizard.exec()
 
@@ -131,9 +133,20 @@ class AnalysisActions(QObject):
                 if index in device.editors
             }
             applied = sum(reason is None for reason in device.attempt_together(text, makes).values())
+            self._personalised = (device_id, device.stack.index) if applied else None
         self.window.say(f"Personalised planogram loaded into {applied} cabinet(s): review, compare and save", 8000)
         if applied and self.on_screen.editor() is not None:
             self.compare()  # the proposal opens against today's planogram, in revenue
+
+    def personalisation_decided(self, decision: Decision) -> None:
+        """Record what was done with a shown personalisation; opened into the designer, it stays "accepted" only
+        while its undo step stands (undone before saving, it was not taken after all)."""
+        applied, self._personalised = self._personalised, None
+        device = self.session.devices.get(applied[0]) if applied is not None else None
+        if decision.verdict is Verdict.ACCEPTED and applied is not None and device is not None:
+            self.feedback.record_undoable(decision, device, applied[1])
+        else:
+            self.feedback.record(decision)
 
     def compare(self) -> None:
         """Today's (active) planogram against the document on screen, in revenue with intervals and payback."""
