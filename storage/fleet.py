@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.orm import Session
 
 from designer.cabinets import Cabinet, TemperatureZone
 from designer.planograms import Planogram, PlanogramStatus, Slot
@@ -40,14 +41,29 @@ class DeviceSummary:
 
 @dataclass(slots=True)
 class DeviceLayout:
-    """Everything needed to draw one device: its cabinets and each cabinet's active planogram."""
+    """Everything needed to draw one device: its cabinets, each cabinet's active planogram (what the machine
+    runs) and the newest draft saved since it (what the merchandiser was working on)."""
 
     device: DeviceSummary
     cabinets: list[Cabinet]
     planograms: dict[int, Planogram] = field(default_factory=dict)
+    drafts: dict[int, Planogram] = field(default_factory=dict)
 
     def planogram_for(self, cabinet: Cabinet) -> Planogram:
+        """The active planogram (an empty one when the cabinet has none)."""
         return self.planograms.get(cabinet.index) or Planogram(cabinet.device_id, cabinet.index)
+
+    def designed_planogram_for(self, cabinet: Cabinet) -> Planogram:
+        """What the designer opens: the newest draft saved after the active version, else the active one.
+
+        A merchandiser who saved a draft and closed the app expects to find that draft again, not the version
+        the machine runs; the active one stays a click away in the version history.
+        """
+        return self.drafts.get(cabinet.index) or self.planogram_for(cabinet)
+
+    def active_version(self, cabinet: Cabinet) -> int | None:
+        active = self.planograms.get(cabinet.index)
+        return active.version if active is not None else None
 
 
 def product_from_record(record: ProductRecord) -> Product:
@@ -253,6 +269,7 @@ class FleetRepository:
                 )
             )
             planograms = {record.cabinet_index: planogram_from_record(record) for record in records}
+            drafts = self._newest_drafts(session, device_id, planograms)
             summary = DeviceSummary(
                 device.id,
                 device.name,
@@ -262,4 +279,27 @@ class FleetRepository:
                 len(cabinets),
                 device.removed_at is not None,
             )
-            return DeviceLayout(summary, cabinets, planograms)
+            return DeviceLayout(summary, cabinets, planograms, drafts)
+
+    @staticmethod
+    def _newest_drafts(session: Session, device_id: int, active: dict[int, Planogram]) -> dict[int, Planogram]:
+        """Per cabinet, the newest draft a person saved after the active version (a later activation wins).
+
+        Drafts with no author (written by the simulator or an import, not saved by someone in the designer)
+        are not anyone's work in progress and stay in the version history only.
+        """
+        records = session.scalars(
+            select(PlanogramRecord)
+            .where(
+                PlanogramRecord.device_id == device_id,
+                PlanogramRecord.status == PlanogramStatus.DRAFT.value,
+                PlanogramRecord.created_by.is_not(None),
+            )
+            .order_by(PlanogramRecord.version)
+        )
+        drafts = {}
+        for record in records:
+            shown = active.get(record.cabinet_index)
+            if shown is None or record.version > shown.version:
+                drafts[record.cabinet_index] = record  # the newest, as they come in version order
+        return {index: planogram_from_record(record) for index, record in drafts.items()}

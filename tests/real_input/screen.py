@@ -225,3 +225,33 @@ def slot(cabinet: State, label: str) -> State:
 
 def palette_row(state: State, temperature: str) -> State:
     return next(row for row in state["palette"] if row["temperature"] == temperature)
+
+
+def journal_slots(state: State, device_id: int, cabinet_index: int) -> dict[str, int]:
+    """The unsaved document of one cabinet as the recovery journal holds it: slot label → product id."""
+    path = Path(state["recovery_folder"]) / f"{device_id}_{cabinet_index}.json"
+    if not path.exists():
+        return {}
+    body = json.loads(path.read_text(encoding="utf-8"))
+    slots = body["planogram"]["slots"]
+    found = {}
+    for entry in slots:
+        label, product_id = entry["position"], entry.get("product_id")
+        if product_id is not None:
+            found[label] = product_id
+    return found
+
+
+def path_over_the_margin(start: Point, state: State, target: Point) -> list[Point]:
+    """From a palette row, left into the cabinet view across its right margin (2 px steps), then to ``target``.
+
+    The cursor first enters the view level with the target, over the grey margin beside the grid.
+    """
+    x, _y, width, _height = current_cabinet(state)["viewport"]
+    outside = (x + width + 12, target[1])
+    inside = (x + width - 6, target[1])
+    return [start, *steps(start, outside, 4), *steps(outside, inside, 2), *steps(inside, target, 2)]
+
+
+def empty_slot(cabinet: State) -> State:
+    return next(entry for entry in cabinet["slots"] if entry["product_id"] is None)

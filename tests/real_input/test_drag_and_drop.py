@@ -8,49 +8,20 @@ the database, not only from the screen.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from tests.real_input.screen import (
     Launch,
     Point,
-    RunningDesigner,
     State,
     current_cabinet,
+    empty_slot,
+    journal_slots,
     palette_row,
+    path_over_the_margin,
     slot,
     steps,
 )
-
-
-def journal_slots(designer: RunningDesigner, state: State, device_id: int, cabinet_index: int) -> dict[str, int]:
-    """The unsaved document of one cabinet as the recovery journal holds it: slot label → product id."""
-    path = Path(state["recovery_folder"]) / f"{device_id}_{cabinet_index}.json"
-    if not path.exists():
-        return {}
-    body = json.loads(path.read_text(encoding="utf-8"))
-    slots = body["planogram"]["slots"]
-    found = {}
-    for entry in slots:
-        label, product_id = entry["position"], entry.get("product_id")
-        if product_id is not None:
-            found[label] = product_id
-    return found
-
-
-def path_over_the_margin(start: Point, state: State, target: Point) -> list[Point]:
-    """From a palette row, left into the cabinet view across its right margin (2 px steps), then to ``target``.
-
-    The cursor first enters the view level with the target, over the grey margin beside the grid.
-    """
-    x, _y, width, _height = current_cabinet(state)["viewport"]
-    outside = (x + width + 12, target[1])
-    inside = (x + width - 6, target[1])
-    return [start, *steps(start, outside, 4), *steps(outside, inside, 2), *steps(inside, target, 2)]
-
-
-def empty_slot(cabinet: State) -> State:
-    return next(entry for entry in cabinet["slots"] if entry["product_id"] is None)
 
 
 def test_a_product_dragged_in_over_the_margin_lands_in_the_empty_slot(
@@ -74,7 +45,7 @@ def test_a_product_dragged_in_over_the_margin_lands_in_the_empty_slot(
     )
     assert slot(current_cabinet(after), target["label"])["product_id"] == product["product_id"]
     assert current_cabinet(after)["modified"], "the tab marks the cabinet as changed"
-    journal = journal_slots(designer, after, 1, 0)
+    journal = journal_slots(after, 1, 0)
     assert journal.get(target["label"]) == product["product_id"], "the edit is in the recovery journal"
 
 
@@ -100,7 +71,7 @@ def test_a_slot_dragged_onto_an_empty_slot_moves_and_onto_a_filled_one_swaps(
     )
     designer.screenshot(tmp_path / "slot-move.png")
     assert slot(current_cabinet(moved), moving["label"])["product_id"] is None
-    journal = journal_slots(designer, moved, 1, 0)
+    journal = journal_slots(moved, 1, 0)
     assert journal.get(empty["label"]) == moving["product_id"] and moving["label"] not in journal
 
     first, second = filled_slots(current_cabinet(moved))[:2]
@@ -111,7 +82,7 @@ def test_a_slot_dragged_onto_an_empty_slot_moves_and_onto_a_filled_one_swaps(
     )
     designer.screenshot(tmp_path / "slot-swap.png")
     assert slot(current_cabinet(swapped), first["label"])["product_id"] == second["product_id"]
-    journal = journal_slots(designer, swapped, 1, 0)
+    journal = journal_slots(swapped, 1, 0)
     assert (journal[first["label"]], journal[second["label"]]) == (second["product_id"], first["product_id"])
 
 
@@ -141,7 +112,7 @@ def test_a_frozen_product_dropped_on_the_ambient_cabinet_changes_nothing_and_say
     assert "must be kept frozen" in after["tooltip"], "and stays at the cursor after the release"
     assert slot(current_cabinet(after), target["label"])["product_id"] is None
     assert not current_cabinet(after)["modified"]
-    assert journal_slots(designer, after, 1, 0) == {}, "nothing was journaled: nothing changed"
+    assert journal_slots(after, 1, 0) == {}, "nothing was journaled: nothing changed"
 
 
 def test_ctrl_z_and_ctrl_shift_z_undo_and_redo_a_drop(launch: Launch, demo_copy: Path, tmp_path: Path) -> None:
@@ -159,9 +130,9 @@ def test_ctrl_z_and_ctrl_shift_z_undo_and_redo_a_drop(launch: Launch, demo_copy:
     undone = designer.wait_until(lambda s: placed(s) is None, "Ctrl+Z to take the drop back")
     designer.screenshot(tmp_path / "undone.png")
     assert not current_cabinet(undone)["modified"], "back to the stored version"
-    assert target["label"] not in journal_slots(designer, undone, 1, 0)
+    assert target["label"] not in journal_slots(undone, 1, 0)
 
     designer.hands.key("ctrl+shift+z")
     redone = designer.wait_until(lambda s: placed(s) == product["product_id"], "Ctrl+Shift+Z to redo it")
     designer.screenshot(tmp_path / "redone.png")
-    assert journal_slots(designer, redone, 1, 0).get(target["label"]) == product["product_id"]
+    assert journal_slots(redone, 1, 0).get(target["label"]) == product["product_id"]

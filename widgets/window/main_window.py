@@ -124,6 +124,14 @@ def cabinet_tab_text(cabinet: Cabinet) -> str:
     return f"Cabinet {cabinet.index} · {cabinet.zone.value} · {cabinet.rows}×{cabinet.columns}"
 
 
+def draft_note(document: Planogram, active_version: int | None) -> str:
+    """A draft on screen says so, and which version the machine runs: "draft v3 — active is v2"."""
+    if document.status is not PlanogramStatus.DRAFT:
+        return ""
+    runs = f"active is v{active_version}" if active_version is not None else "none active yet"
+    return f"draft v{document.version} — {runs}"
+
+
 class DeviceHeader(QWidget):
     """Which device the cabinets belong to: its name, asset number and where it stands."""
 
@@ -529,7 +537,7 @@ class MainWindow(QMainWindow):
         self.header.show_device(layout.device)
         self._clear_tabs()
         for cabinet in layout.cabinets:
-            editor = self.session.editor_for(cabinet, layout.planogram_for(cabinet), self.catalogue)
+            editor = self.session.editor_for(cabinet, layout.designed_planogram_for(cabinet), self.catalogue)
             view = EditableCabinetView(editor)
             view.selection_changed.connect(lambda positions, v=view: self._selection_changed(v, positions))
             view.inspect_requested.connect(self.inspect_selection)
@@ -699,13 +707,18 @@ class MainWindow(QMainWindow):
             if not isinstance(view, EditableCabinetView) or view.editor not in self.session.editors.values():
                 continue
             editor = view.editor
-            text = cabinet_tab_text(editor.cabinet)
-            self.cabinet_tabs.setTabText(index, f"{text} •" if editor.is_modified else text)
             document = editor.planogram
+            layout = self.layout_on_screen
+            active = layout.active_version(editor.cabinet) if layout is not None else None
+            note = draft_note(document, active) if editor.base_id is not None else ""
+            text = cabinet_tab_text(editor.cabinet) + (f" · {note}" if note else "")
+            self.cabinet_tabs.setTabText(index, f"{text} •" if editor.is_modified else text)
             if editor.base_id is None:
                 tip = "No stored planogram yet: drag products from the palette, then save"
             else:
                 tip = f"{document.status.value.capitalize()} planogram, version {document.version}"
+                if note:
+                    tip += " — not what the machine runs until it is activated (Ctrl+Shift+S)"
             if editor.is_modified:
                 tip += " — unsaved changes (Ctrl+S saves a draft)"
             self.cabinet_tabs.setTabToolTip(index, tip)
@@ -784,6 +797,9 @@ class MainWindow(QMainWindow):
         if editor is not None and editor.planogram.status is PlanogramStatus.ACTIVE:
             # What the machine runs changed: the placement model learns from activations, so it is refreshed.
             self.assistant.train(self.repository.engine, self.database_url, self.catalogue)
+            layout = self.layout_on_screen
+            if layout is not None and layout.device.id == editor.cabinet.device_id:
+                layout.planograms[editor.cabinet.index] = editor.planogram  # later drafts name it as the active one
         if editor is not None:
             document = editor.planogram
             self.statusBar().showMessage(
