@@ -213,6 +213,9 @@ class SlotText:
     over_capacity: bool = False  # more stock than the slot holds (CVD allows it): the stock is marked in red
 
 
+_SLOT_BOUNDS = QRectF(-1.0, -1.0, SLOT_WIDTH + 2.0, SLOT_HEIGHT + 2.0)
+
+
 class SlotItem(QGraphicsObject):
     """One slot of the grid. ``position`` is fixed; the content changes with :meth:`set_content`."""
 
@@ -251,7 +254,7 @@ class SlotItem(QGraphicsObject):
         return self._text
 
     def set_content(self, slot: Slot, product: Product | None) -> None:
-        self.prepareGeometryChange()
+        # no prepareGeometryChange(): the bounds never change, and it would re-index the item and repaint wider
         self.slot = slot
         self.product = product
         self._text = None if slot.is_empty else self._lay_out_text(slot, product)
@@ -290,7 +293,7 @@ class SlotItem(QGraphicsObject):
         return "\n".join(lines)
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-1.0, -1.0, SLOT_WIDTH + 2.0, SLOT_HEIGHT + 2.0)
+        return _SLOT_BOUNDS  # asked for several times per slot and repaint: one shared rectangle, built once
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -439,6 +442,8 @@ class ZoneBanner(QGraphicsItem):
             document = f"{planogram.status.value} planogram, version {planogram.version}"
         self.detail = f"Cabinet {cabinet.index} · {cabinet.rows} rows × {cabinet.columns} columns · {document}"
         self.setToolTip(f"{cabinet.zone.value.capitalize()} cabinet — {cabinet.describe_extent()}")
+        # laid out and drawn once per zoom, not on every repaint of the grid below it (a heat map, an edit)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def boundingRect(self) -> QRectF:
         return self._rect.adjusted(-1, -1, 1, 1)
