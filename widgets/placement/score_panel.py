@@ -69,14 +69,19 @@ class ScorePanel(QWidget):
 
     def show_idle(self, message: str = IDLE) -> None:
         self.score.setText("–")
-        self.score.setStyleSheet("font-size: 30px; font-weight: 700;")
+        self._style_score("font-size: 30px; font-weight: 700;")
         self.headline.setText("")
         self.details.setText(html.escape(message))
+
+    def _style_score(self, sheet: str) -> None:
+        """Restyle the big score only when its look changes: a style sheet re-polishes it (called on every edit)."""
+        if self.score.styleSheet() != sheet:
+            self.score.setStyleSheet(sheet)
 
     def show_analysis(self, analysis: PlacementAnalysis, product_name: str) -> None:
         colour = score_colour(analysis.placement_score).darker(130).name()
         self.score.setText(f"{analysis.placement_score:.0f}")
-        self.score.setStyleSheet(f"font-size: 30px; font-weight: 700; color: {colour};")
+        self._style_score(f"font-size: 30px; font-weight: 700; color: {colour};")
         self.headline.setText(
             f"<b>{html.escape(product_name)}</b> in <b>{analysis.position.label}</b><br>"
             f"{analysis.expected_daily_sales:.2f} sold a day expected · confidence {analysis.confidence:.0%}"
