@@ -27,3 +27,21 @@ def _no_user_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
 def app_context(tmp_path_factory: pytest.TempPathFactory) -> AppContext:
     """A fresh application context per test: its own folders, settings and key store; the OS login acts."""
     return AppContext.create(folders=DataFolders.under(tmp_path_factory.mktemp("app")), keys=KeyStore())
+
+
+@pytest.fixture(autouse=True)
+def _unanswered_message_boxes_fail(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message box nobody answers would hang the whole run; unless a test answers it, it fails that test.
+
+    Tests that expect a box replace the function themselves (their monkeypatch comes later and wins).
+    """
+    from PySide6.QtWidgets import QMessageBox
+
+    def unanswered(kind: str):  # type: ignore[no-untyped-def]
+        def ask(_parent: object, title: str, text: str, *_args: object, **_kwargs: object) -> object:
+            raise AssertionError(f"an unanswered QMessageBox.{kind} would block: {title!r}: {text!r}")
+
+        return staticmethod(ask)
+
+    for kind in ("question", "information", "warning", "critical"):
+        monkeypatch.setattr(QMessageBox, kind, unanswered(kind))
