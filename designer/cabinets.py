@@ -23,17 +23,23 @@ class TemperatureZone(StrEnum):
             raise ValueError(f"temperature zone {text!r} is unknown; use one of {names}") from None
 
 
-# Which product requirements each cabinet zone can hold. Ambient goods keep in a cooler;
-# chilled goods spoil warm and burst frozen; frozen goods thaw anywhere else.
+# Which product requirements each cabinet zone can hold. A requirement is "this cold or colder" for chilled
+# goods: ambient goods keep in a cooler, and a refrigerated product keeps cold in a freezer (operators do stock
+# energy drinks in a freezer: CVD keeps NOS Energy in both). Ambient goods stay out of a freezer (bottles freeze
+# and burst, crisps go soft), chilled goods spoil on a warm shelf, and frozen goods thaw anywhere but a freezer.
 _ACCEPTS: dict[TemperatureZone, frozenset[TemperatureZone]] = {
     TemperatureZone.AMBIENT: frozenset({TemperatureZone.AMBIENT}),
     TemperatureZone.REFRIGERATED: frozenset({TemperatureZone.AMBIENT, TemperatureZone.REFRIGERATED}),
-    TemperatureZone.FROZEN: frozenset({TemperatureZone.FROZEN}),
+    TemperatureZone.FROZEN: frozenset({TemperatureZone.REFRIGERATED, TemperatureZone.FROZEN}),
 }
 
 
 def zone_accepts(cabinet_zone: TemperatureZone, requirement: TemperatureZone) -> bool:
-    """Whether a product needing ``requirement`` may be sold from a cabinet at ``cabinet_zone``."""
+    """Whether a product needing ``requirement`` may be sold from a cabinet at ``cabinet_zone``.
+
+    Ambient cabinets take ambient goods; coolers take ambient and refrigerated goods; freezers take frozen goods
+    and refrigerated ones (a colder cabinet keeps them cold), never ambient goods. Frozen goods need a freezer.
+    """
     return requirement in _ACCEPTS[cabinet_zone]
 
 

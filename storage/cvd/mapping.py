@@ -32,10 +32,12 @@ price)                                          (link kind ``planogram``: local_
                                                 differs from the product's CVD price, else NULL, so the
                                                 designer can tell a special price from the catalogue's and
                                                 a catalogue change we make reaches the slots that follow it
-``sales`` device, product, sale_units,          one ``sales`` row per CVD row: quantity = units, unit_price
-sale_cash, created_at (aggregated)              = cash / units, transaction_id = −CVD id (unique, never a
-                                                fake basket), position = the slot holding the product in
-                                                the device's active planogram (first by cabinet, position)
+``sales`` device, product, sale_units,          a CVD row's units spread over every slot holding the product
+sale_cash, created_at (aggregated)              in the layouts in force that day, in proportion to capacity
+                                                (:func:`spread_units`): one ``sales`` row per slot given a
+                                                unit, unit_price = cash / units, transaction_id = −CVD id
+                                                (shared by the parts, never a fake basket of two products);
+                                                a product no layout holds: one row, position ``""``
 ``dex_reads`` + ``dex_pa_records``              ``cvd_dex_selections`` one row per selection record; linked to
 (per selection, cumulative counters)            the device whose asset equals the machine serial; the
                                                 per-slot history takes the differences between reads
@@ -51,7 +53,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -151,6 +154,34 @@ def layout_in_force_since(
     if first_sale is not None and first_sale < recorded_at:
         return first_sale, recorded_at
     return recorded_at, None
+
+
+_SPREAD_STEP = 0.6180339887498949
+"""The golden ratio's fraction: successive CVD ids give rounding offsets spread evenly over [0, 1)."""
+
+
+def spread_units(units: int, capacities: Sequence[int], cvd_id: int) -> list[int]:
+    """A CVD sales row's units over the slots holding its product, in proportion to their capacity.
+
+    CVD records units per device, product and day, not per slot. Giving them all to the first slot (as pulls
+    once did) told the placement model that the product's other slots never sold. Each slot gets the floor or
+    the ceiling of its share, the parts add up to ``units`` exactly, and the rounding offset is drawn from the
+    row's CVD id (systematic sampling), so over many rows each slot's total is its capacity share while a
+    re-pull gives the same rows. Slots of zero capacity count as one unit of capacity.
+    """
+    if not capacities:
+        return []
+    weights = [max(int(capacity), 1) for capacity in capacities]
+    total = float(sum(weights))
+    offset = (cvd_id * _SPREAD_STEP) % 1.0
+    parts, taken, cumulative = [], 0, 0.0
+    for weight in weights:
+        cumulative += units * weight / total
+        reached = math.floor(cumulative + offset + 1e-9)
+        parts.append(reached - taken)
+        taken = reached
+    parts[-1] += units - sum(parts)  # float rounding never loses or adds a unit
+    return parts
 
 
 def planogram_key(asset: str, cabinet_type: str, cabinet_index: int) -> str:

@@ -36,6 +36,7 @@ from storage.cvd.mapping import (
     layout_in_force_since,
     location_type_for,
     own_price,
+    spread_units,
     temperature_requirement_for,
     zone_for_cabinet_type,
 )
@@ -49,7 +50,7 @@ SALES_WATERMARK = "cvd.sales.max_id"
 DEX_WATERMARK = "cvd.dex_pa_records.max_id"
 BATCH_ROWS = 20_000
 SALES_COLUMNS = tuple(column.name for column in SaleRecord.__table__.columns if column.name != "id")
-UNKNOWN_POSITION = ""  # a CVD sale of a product no active layout of the device holds
+UNKNOWN_POSITION = ""  # a CVD sale of a product no layout of the device held when it sold
 
 
 def base_key(cvd_planogram_id: int) -> str:
@@ -451,30 +452,60 @@ def _install_layout(
 # --- sales and DEX -----------------------------------------------------------------------------------------
 
 
-def _positions_by_product(session: Session) -> dict[tuple[int, int], tuple[int, str]]:
-    """(device, product) → (cabinet, position) of the first active slot holding it."""
-    query = (
+@dataclass(frozen=True, slots=True)
+class _Holding:
+    """One slot holding a product in one planogram version, and when that version stood in its cabinet."""
+
+    cabinet: int
+    position: str
+    capacity: int
+    since: datetime
+    until: datetime | None  # None: still in force
+
+
+def _holdings_by_product(session: Session) -> dict[tuple[int, int], list[_Holding]]:
+    """(device, product) → every slot of an activated version (active or archived) holding the product."""
+    versions = session.execute(
         select(
-            PlanogramRecord.device_id,
-            PlanogramRecord.cabinet_index,
-            PlanogramSlotRecord.position,
-            PlanogramSlotRecord.product_id,
-        )
-        .join(PlanogramSlotRecord, PlanogramSlotRecord.planogram_id == PlanogramRecord.id)
-        .where(PlanogramRecord.status == PlanogramStatus.ACTIVE.value, PlanogramSlotRecord.product_id.is_not(None))
-    )
-    found: dict[tuple[int, int], tuple[int, str]] = {}
-    for device_id, cabinet_index, position, product_id in session.execute(query):
-        key = (device_id, product_id)
-        candidate = (cabinet_index, position)
-        if key not in found or _slot_order(candidate) < _slot_order(found[key]):
-            found[key] = candidate
+            PlanogramRecord.id, PlanogramRecord.device_id, PlanogramRecord.cabinet_index, PlanogramRecord.activated_at
+        ).where(PlanogramRecord.activated_at.is_not(None), PlanogramRecord.status != PlanogramStatus.DRAFT.value)
+    ).all()
+    spans: dict[int, tuple[int, int, datetime, datetime | None]] = {}
+    by_cabinet: dict[tuple[int, int], list[tuple[datetime, int]]] = defaultdict(list)
+    for planogram, device, cabinet, activated in versions:
+        by_cabinet[(device, cabinet)].append((cvd_time(activated), planogram))
+    for (device, cabinet), stood in by_cabinet.items():
+        stood.sort()
+        for (since, planogram), following in zip(stood, [*stood[1:], None], strict=True):
+            spans[planogram] = (device, cabinet, since, following[0] if following else None)
+    found: dict[tuple[int, int], list[_Holding]] = defaultdict(list)
+    query = select(
+        PlanogramSlotRecord.planogram_id,
+        PlanogramSlotRecord.position,
+        PlanogramSlotRecord.product_id,
+        PlanogramSlotRecord.capacity,
+    ).where(PlanogramSlotRecord.planogram_id.in_(list(spans)), PlanogramSlotRecord.product_id.is_not(None))
+    for planogram, position, product, capacity in session.execute(query):
+        device, cabinet, since, until = spans[planogram]
+        found[(device, product)].append(_Holding(cabinet, position, int(capacity or 0), since, until))
+    for holdings in found.values():
+        holdings.sort(key=lambda h: (_slot_order((h.cabinet, h.position)), h.since))
     return found
 
 
 def _slot_order(place: tuple[int, str]) -> tuple[int, str, int]:
     cabinet, position = place
     return cabinet, position[:1], int(position[1:] or 0)
+
+
+def _slots_in_force(holdings: list[_Holding], sold_at: datetime) -> list[_Holding]:
+    """The slots holding the product when it sold; before the first recorded version, the earliest versions
+    (a layout is assumed to have stood from the first sale, as the pull dates it)."""
+    standing = [h for h in holdings if h.since <= sold_at and (h.until is None or sold_at < h.until)]
+    if standing or not holdings:
+        return standing
+    first = min(h.since for h in holdings)
+    return [h for h in holdings if h.since == first]
 
 
 def _pull_sales(
@@ -490,7 +521,7 @@ def _pull_sales(
         products = Links(session, "product").rows
         device_of = {cvd_id: link.local_id for cvd_id, link in devices.items()}
         product_of = {cvd_id: link.local_id for cvd_id, link in products.items()}
-        places = _positions_by_product(session)
+        places = _holdings_by_product(session)
         watermark = int(read_state(session, SALES_WATERMARK, 0))
     total = source.scalar(select(func.count()).select_from(cvd.sales).where(cvd.sales.c.id > watermark)) or 0
     driver_rows = local.dialect.name == "sqlite"
@@ -513,34 +544,39 @@ def _pull_sales(
         ).all()
         if not rows:
             break
-        batch = []
+        batch: list[tuple[object, ...]] = []
+        taken = 0
         for cvd_id, device, product, units, cash, created in rows:
             device_id = device_of.get(device)
             product_id = product_of.get(product)
             if device_id is None or product_id is None:
                 summary.sales_skipped += 1
                 continue
-            cabinet, position = places.get((device_id, product_id), (0, UNKNOWN_POSITION))
             units = int(units or 0)
             price = round(float(cash or 0) / units, 2) if units else round(float(cash or 0), 2)
             sold_at = cvd_time(created)
-            batch.append(
-                (
-                    device_id,
-                    cabinet,
-                    position,
-                    product_id,
-                    sold_at.strftime("%Y-%m-%d %H:%M:%S.%f") if driver_rows else sold_at,
-                    units,
-                    price if driver_rows else Decimal(str(price)),
-                    -int(cvd_id),
+            slots = _slots_in_force(places.get((device_id, product_id), []), sold_at)
+            parts = spread_units(units, [h.capacity for h in slots], int(cvd_id))
+            placed = [(h.cabinet, h.position, n) for h, n in zip(slots, parts, strict=True) if n > 0]
+            for cabinet, position, part in placed or [(0, UNKNOWN_POSITION, units)]:
+                batch.append(
+                    (
+                        device_id,
+                        cabinet,
+                        position,
+                        product_id,
+                        sold_at.strftime("%Y-%m-%d %H:%M:%S.%f") if driver_rows else sold_at,
+                        part,
+                        price if driver_rows else Decimal(str(price)),
+                        -int(cvd_id),
+                    )
                 )
-            )
+            taken += 1
         watermark = int(rows[-1][0])
         with sessions.begin() as session:
             _insert_sales(session, batch, driver_rows)
             write_state(session, SALES_WATERMARK, watermark)
-        summary.sales_new += len(batch)
+        summary.sales_new += taken
         done += len(rows)
 
 

@@ -183,8 +183,14 @@ def _candidates(
     return [
         int(product_id)
         for product_id, need in zip(catalogue.ids, catalogue.zones, strict=True)
-        if int(product_id) not in taken and zone_accepts(zone, need) and not (keep_chilled and need is not REFRIGERATED)
+        if int(product_id) not in taken and _stocks(zone, need) and not (keep_chilled and need is not REFRIGERATED)
     ]
+
+
+def _stocks(zone: TemperatureZone, need: TemperatureZone) -> bool:
+    """What the simulated operator puts in a cabinet: what the designer accepts, but a freezer only frozen goods
+    (the designer lets a freezer keep chilled goods; this operator's freezers hold ice cream)."""
+    return zone_accepts(zone, need) and (zone is not TemperatureZone.FROZEN or need is TemperatureZone.FROZEN)
 
 
 def _paired_products(catalogue: ProductTable, zones: tuple[TemperatureZone, ...]) -> set[int]:
@@ -192,7 +198,7 @@ def _paired_products(catalogue: ProductTable, zones: tuple[TemperatureZone, ...]
 
     def placeable(name: str) -> bool:
         need = catalogue.zones[catalogue.names.index(name)]
-        return any(zone_accepts(zone, need) for zone in zones)
+        return any(_stocks(zone, need) for zone in zones)
 
     return {
         catalogue.id_of(name)

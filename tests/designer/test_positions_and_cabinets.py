@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from designer.cabinets import Cabinet, CabinetTooLarge, TemperatureZone, zone_accepts
+from designer.cabinets import Cabinet, CabinetTooLarge, TemperatureZone, suitable_zones, zone_accepts
 from designer.positions import MAX_COLUMNS, MAX_ROWS, Position, PositionError
 
 
@@ -58,6 +58,16 @@ def test_frozen_goods_only_go_in_a_freezer_and_cold_drinks_not_on_a_warm_shelf()
     assert not zone_accepts(TemperatureZone.AMBIENT, TemperatureZone.REFRIGERATED)
     assert zone_accepts(TemperatureZone.REFRIGERATED, TemperatureZone.AMBIENT)
     assert not zone_accepts(TemperatureZone.FROZEN, TemperatureZone.AMBIENT)
+    assert not zone_accepts(TemperatureZone.REFRIGERATED, TemperatureZone.FROZEN)
+
+
+def test_a_freezer_keeps_a_refrigerated_product_cold_as_operators_stock_it() -> None:
+    """Issue 15: NOS Energy needs "refrigerated or colder"; CVD keeps it in coolers and a freezer."""
+    assert zone_accepts(TemperatureZone.FROZEN, TemperatureZone.REFRIGERATED)
+    assert zone_accepts(TemperatureZone.REFRIGERATED, TemperatureZone.REFRIGERATED)
+    assert suitable_zones(TemperatureZone.REFRIGERATED) == [TemperatureZone.REFRIGERATED, TemperatureZone.FROZEN]
+    assert suitable_zones(TemperatureZone.AMBIENT) == [TemperatureZone.AMBIENT, TemperatureZone.REFRIGERATED]
+    assert suitable_zones(TemperatureZone.FROZEN) == [TemperatureZone.FROZEN]
 
 
 def test_an_unknown_zone_names_the_valid_ones() -> None:

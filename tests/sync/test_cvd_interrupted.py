@@ -29,11 +29,14 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 
 def _sales(engine: Engine) -> tuple[int, int]:
+    """(CVD rows arrived, their parts): a row's units spread over the slots holding its product share its
+    transaction id, so a row pulled twice would show as parts beyond one per (row, slot)."""
+    parts = select(SaleRecord.transaction_id, SaleRecord.cabinet_index, SaleRecord.position).distinct().subquery()
     with engine.connect() as connection:
-        return (
-            connection.scalar(select(func.count()).select_from(SaleRecord)),
-            connection.scalar(select(func.count(func.distinct(SaleRecord.transaction_id)))),
-        )
+        rows = connection.scalar(select(func.count()).select_from(SaleRecord))
+        distinct_parts = connection.scalar(select(func.count()).select_from(parts))
+        arrived = connection.scalar(select(func.count(func.distinct(SaleRecord.transaction_id))))
+    return arrived, arrived + rows - distinct_parts  # the second equals the first unless a part is duplicated
 
 
 def _cvd_sales(engine: Engine) -> int:
