@@ -4,18 +4,25 @@ The model is multiplicative and fitted per device: units(product, day) ~ NegBin(
 weekday(device) × holiday × weather(category) × event, dispersion(product)). Levels are recency-weighted
 means of demand per unit of exposure, so stock-out days (censored demand) and days a product was not carried
 do not drag the level down, and intermittent slow movers get a mean rate with a wide, skewed interval rather
-than a string of zeros. Forecasts start the day after the device's latest sale (DESIGN.md).
+than a string of zeros. Each level is shrunk toward the fleet's rate for that product by
+:data:`FLEET_PRIOR_DAYS` days of evidence, so a device with five days of history is mostly the fleet's and one
+with months is mostly its own. Days on which no device of the fleet sold are gaps in collection, not zeros
+(:mod:`ai.forecast_data`). Forecasts start the day after the device's latest sale (DESIGN.md).
 
-The day's ``predicted_units`` is the median of that predictive distribution, not its mean: the forecast is
-judged by WAPE (absolute error), which the median minimises, and for skewed slow-mover demand the mean sits
-well above the day a merchandiser typically sees. The mean is kept as ``expected_units``; the factors split
-it (they act multiplicatively on the mean), and revenue is summed from it because revenue adds up.
+The day's ``predicted_units`` is the mean of that predictive distribution (``expected_units`` carries the
+same number, and the factors split it): stock advice adds days up, and means add up where medians do not —
+the median day of a product selling three units a week is 0, and a week of medians told a merchandiser to
+load nothing. ``recommended_stock`` is the week's mean rounded up to a whole unit (never 0 for a product that
+sells), ``total_weekly_units`` the sum of those. The interval is the central :data:`INTERVAL` one in whole
+units, widened where needed to hold the mean. Under absolute error the median would score better day by day
+(the back-test reports both); the stock a machine needs is a sum, so the mean is what is shown.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from ai.endpoints import DEMAND_FORECAST, Answer
+from ai.fleet_days import data_days, trailing
 from ai.forecast_data import DeviceHistory, device_history
 from ai.services import Services
 from designer.command_outcomes import RequestInvalid
@@ -33,6 +41,7 @@ from storage.demand_forecasts import score_forecasts as record_actuals
 from storage.fleet import FleetRepository
 from storage.holidays_and_weather import known_holidays, recorded_weather
 from storage.planogram_history import active_slots
+from storage.sales_history import selling_days_by_device, units_by_device_and_product
 from storage.stockouts import restock_times
 
 MODEL_VERSION = "df1"
@@ -51,6 +60,11 @@ EVENT_SHOPPERS_PER_1000 = 0.05
 """Events have no history to learn from: each 1,000 expected attendees is taken to add 5 % to the day's
 demand (capped at +50 %). A stated prior, reported as the event adjustment so the user can judge it."""
 MAX_FORECAST_DAYS = 90
+FLEET_PRIOR_DAYS = 7.0
+"""A product's level is pulled toward the fleet's rate for it as if this many (recency-weighted) days had sold at
+the fleet's rate: a stated prior of one week of evidence, not fitted."""
+FLEET_RATE_DAYS = 28
+"""The fleet's rate of a product is read over the last this many days with data before the forecast."""
 
 
 @dataclass
@@ -71,8 +85,10 @@ def fit_device(
     holidays: Mapping[dt.date, str] | None = None,
     weather: pd.DataFrame | None = None,
     categories: Mapping[int, str] | None = None,
+    fleet: Mapping[int, float] | None = None,
 ) -> FittedDevice:
-    """Fit levels, weekday and holiday factors, weather sensitivity per category and dispersion."""
+    """Fit levels, weekday and holiday factors, weather sensitivity per category and dispersion; ``fleet`` holds
+    the fleet's units per selling day of each product (:func:`fleet_rates`), the levels' prior."""
     units, exposure = history.units, history.exposure
     days = history.days
     is_holiday = np.array([d.date() in (holidays or {}) for d in days], dtype=bool)
@@ -98,7 +114,8 @@ def fit_device(
     product_categories = np.array([(categories or {}).get(int(p), "") for p in history.product_ids], dtype=object)
     age = (len(days) - 1 - np.arange(len(days))) if len(days) else np.zeros(0)
     recency = 0.5 ** (age / HALF_LIFE_DAYS)
-    level = _levels(units, exposure, season[:, None], recency)
+    prior = np.array([(fleet or {}).get(int(p), 0.0) for p in history.product_ids], dtype=float)
+    level = _levels(units, exposure, season[:, None], recency, prior)
     sensitivity: dict[str, tuple[float, float]] = {}
     if weather is not None and len(days):
         aligned = weather.reindex(days)
@@ -115,7 +132,7 @@ def fit_device(
                 sensitivity[category] = _poisson_slopes(features, observed, baseline)
             multiplier = _weather_multiplier(sensitivity, product_categories, temperature, rain)
             multiplier[~known] = 1.0
-            level = _levels(units, exposure, season[:, None] * multiplier, recency)
+            level = _levels(units, exposure, season[:, None] * multiplier, recency, prior)
             season_all = season[:, None] * multiplier
         else:
             season_all = np.repeat(season[:, None], len(level), axis=1)
@@ -125,11 +142,17 @@ def fit_device(
     return FittedDevice(history, level, dispersion, weekday, float(holiday), sensitivity, product_categories)
 
 
-def _levels(units: np.ndarray, exposure: np.ndarray, season: np.ndarray, recency: np.ndarray) -> np.ndarray:
-    """Recency-weighted units per exposed neutral day; half a day of zero sales as prior keeps unseen rates small."""
+def _levels(
+    units: np.ndarray, exposure: np.ndarray, season: np.ndarray, recency: np.ndarray, prior: np.ndarray | None = None
+) -> np.ndarray:
+    """Recency-weighted units per exposed neutral day, shrunk toward ``prior`` (the fleet's rate) by
+    :data:`FLEET_PRIOR_DAYS`; a product the fleet gives no rate gets half a day of zero sales, which keeps unseen
+    rates small. Short histories thus land between their own rate and the fleet's, never beyond both."""
     weighted_units = (recency[:, None] * units).sum(axis=0)
     weighted_exposure = (recency[:, None] * exposure * season).sum(axis=0)
-    return weighted_units / (weighted_exposure + 0.5)
+    prior = np.zeros(units.shape[1]) if prior is None else np.asarray(prior, dtype=float)
+    prior_days = np.where(prior > 0, FLEET_PRIOR_DAYS, 0.5)
+    return (weighted_units + prior_days * prior) / (weighted_exposure + prior_days)
 
 
 def _poisson_slopes(features: np.ndarray, observed: np.ndarray, baseline: np.ndarray) -> tuple[float, float]:
@@ -214,22 +237,49 @@ def predict(
 
 
 def daily_forecasts(fitted: FittedDevice, product_id: int, days: Sequence[DayForecast]) -> list[dict[str, object]]:
-    """The seed's ``daily_forecasts`` items: the median as ``predicted_units``, the 80 % interval, the mean as
-    ``expected_units`` and the factors that make it up. The back-test scores exactly these numbers."""
+    """The seed's ``daily_forecasts`` items: the mean as ``predicted_units`` (and ``expected_units``), the 80 %
+    interval in whole units widened to hold the mean, and the factors that make the mean up. The back-test
+    scores exactly these numbers."""
     column = fitted.history.column(product_id)
     dispersion = float(fitted.dispersion[column]) if column is not None else 1.0
     tail = (1 - INTERVAL) / 2
-    low, median, high = quantiles(np.array([d.mean for d in days]), dispersion, (tail, 0.5, 1 - tail))
+    means = np.array([d.mean for d in days])
+    low, high = quantiles(means, dispersion, (tail, 1 - tail))
+    low, high = np.minimum(low, np.floor(means)), np.maximum(high, np.ceil(means))
     return [
         {
             "date": day.date.isoformat(),
-            "predicted_units": int(median[i]),
-            "expected_units": round(day.mean, 2),
+            "predicted_units": round(float(day.mean), 2),
+            "expected_units": round(float(day.mean), 2),
             "confidence_interval": [int(low[i]), int(high[i])],
             "factors": day.factors,
         }
         for i, day in enumerate(days)
     ]
+
+
+def median_units(fitted: FittedDevice, product_id: int, days: Sequence[DayForecast]) -> np.ndarray:
+    """Each day's median units: the point that absolute error favours, reported by the back-test beside the mean."""
+    column = fitted.history.column(product_id)
+    dispersion = float(fitted.dispersion[column]) if column is not None else 1.0
+    return quantiles(np.array([d.mean for d in days]), dispersion, (0.5,))[0].astype(float)
+
+
+def fleet_rates(engine: Engine, as_of: dt.date) -> dict[int, float]:
+    """Product id → the fleet's units per selling day of a device that sold it, over the last
+    :data:`FLEET_RATE_DAYS` days with data up to ``as_of``: the yardstick a short history is shrunk toward."""
+    window = trailing(data_days(engine, as_of - dt.timedelta(days=8 * FLEET_RATE_DAYS), as_of), as_of, FLEET_RATE_DAYS)
+    if not window:
+        return {}
+    since = dt.datetime.combine(window[0], dt.time())
+    until = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    selling = selling_days_by_device(engine, since, until)
+    units: dict[int, float] = {}
+    days: dict[int, float] = {}
+    for device, product, sold in units_by_device_and_product(engine, since, until):
+        units[product] = units.get(product, 0.0) + sold
+        days[product] = days.get(product, 0.0) + selling.get(device, 0)
+    return {product: units[product] / days[product] for product in units if days[product] > 0}
 
 
 def quantiles(means: np.ndarray, dispersion: float, levels: Sequence[float]) -> np.ndarray:
@@ -281,9 +331,11 @@ def exceed_probability(mean: float, dispersion: float, stock: int) -> float:
 
 @dataclass(frozen=True)
 class BacktestResult:
-    """WAPE of the forecast the user sees (``predicted_units``), of ``expected_units``, and of seasonal-naive;
-    and how often the actual day fell inside the reported 80 % interval against how often the model says it
-    should (whole-unit intervals of slow movers hold more than 80 %, so that is the fair yardstick)."""
+    """WAPE of the forecast the user sees (``predicted_units``, the mean), of ``expected_units`` (the same mean),
+    of the daily median and of seasonal-naive; the held-out weeks' total units against the forecast's (the
+    stock a week needs); and how often the actual day fell inside the reported 80 % interval against how often
+    the model says it should (whole-unit intervals of slow movers hold more than 80 %, so that is the fair
+    yardstick)."""
 
     wape_model: float
     wape_model_mean: float
@@ -292,6 +344,9 @@ class BacktestResult:
     series: int
     interval_coverage: float = float("nan")
     interval_promised: float = float("nan")
+    wape_model_median: float = float("nan")
+    predicted_units: float = float("nan")
+    naive_units: float = float("nan")
 
     @property
     def improvement(self) -> float:
@@ -312,7 +367,7 @@ def backtest(engine: Engine, device_ids: Sequence[int], holdout_days: int = 14) 
     """
     holidays = known_holidays(engine)
     categories = _categories(engine)
-    error_model = error_mean = error_naive = total = 0.0
+    error_model = error_mean = error_naive = error_median = total = predicted_total = naive_total = 0.0
     inside = days_scored = 0
     promised = 0.0
     series = 0
@@ -323,17 +378,17 @@ def backtest(engine: Engine, device_ids: Sequence[int], holdout_days: int = 14) 
         cutoff = full.days[-holdout_days - 1].date()
         train = full.until(cutoff)
         weather = recorded_weather(engine, device_id)
-        fitted = fit_device(train, holidays, weather, categories)
-        future = [cutoff + dt.timedelta(days=i + 1) for i in range(holdout_days)]
+        fitted = fit_device(train, holidays, weather, categories, fleet_rates(engine, cutoff))
+        future = [day.date() for day in full.days[-holdout_days:]]  # the held-out days with data
         given_weather = _weather_map(weather, future)
         actual = full.units[-holdout_days:]
         last_week = train.units[-7:]
         for column, product_id in enumerate(full.product_ids):
             if train.exposure[-14:, column].sum() == 0:  # not carried at the cutoff: nobody would forecast it
                 continue
-            days = daily_forecasts(
-                fitted, int(product_id), predict(fitted, int(product_id), future, holidays, given_weather)
-            )
+            means_by_day = predict(fitted, int(product_id), future, holidays, given_weather)
+            days = daily_forecasts(fitted, int(product_id), means_by_day)
+            medians = median_units(fitted, int(product_id), means_by_day)
             points = np.array([d["predicted_units"] for d in days], dtype=float)
             means = np.array([d["expected_units"] for d in days], dtype=float)
             bounds = np.array([d["confidence_interval"] for d in days], dtype=float)
@@ -342,6 +397,9 @@ def backtest(engine: Engine, device_ids: Sequence[int], holdout_days: int = 14) 
             error_model += np.abs(truth - points).sum()
             error_mean += np.abs(truth - means).sum()
             error_naive += np.abs(truth - naive).sum()
+            error_median += np.abs(truth - medians).sum()
+            predicted_total += points.sum()
+            naive_total += naive.sum()
             inside += int(((bounds[:, 0] <= truth) & (truth <= bounds[:, 1])).sum())
             promised += float(interval_mass(means, float(fitted.dispersion[column]), bounds).sum())
             days_scored += len(truth)
@@ -351,7 +409,16 @@ def backtest(engine: Engine, device_ids: Sequence[int], holdout_days: int = 14) 
     coverage = inside / days_scored if days_scored else float("nan")
     promise = promised / days_scored if days_scored else float("nan")
     return BacktestResult(
-        error_model / scale, error_mean / scale, error_naive / scale, total, series, coverage, promise
+        error_model / scale,
+        error_mean / scale,
+        error_naive / scale,
+        total,
+        series,
+        coverage,
+        promise,
+        error_median / scale,
+        predicted_total,
+        naive_total,
     )
 
 
@@ -466,8 +533,10 @@ def forecast(engine: Engine, request: ForecastRequest, catalogue: Mapping) -> di
     """The seed's response body for a checked request."""
     history = device_history(engine, request.device_id)
     holidays = {**known_holidays(engine), **request.holidays}
-    fitted = fit_device(history, holidays, recorded_weather(engine, request.device_id), _categories(engine))
-    start = (history.last_day if len(history.days) else dt.date.today()) + dt.timedelta(days=1)
+    as_of = history.last_day if len(history.days) else dt.date.today()
+    fleet = fleet_rates(engine, as_of)
+    fitted = fit_device(history, holidays, recorded_weather(engine, request.device_id), _categories(engine), fleet)
+    start = as_of + dt.timedelta(days=1)
     dates = [start + dt.timedelta(days=i) for i in range(request.days)]
     slots = active_slots(engine, request.device_id)
     capacity = slots.groupby("product_id")["capacity"].sum().to_dict() if not slots.empty else {}
@@ -481,11 +550,14 @@ def forecast(engine: Engine, request: ForecastRequest, catalogue: Mapping) -> di
         dispersion = float(fitted.dispersion[column]) if column is not None else 1.0
         days = predict(fitted, product_id, dates, holidays, request.weather, request.events)
         daily = daily_forecasts(fitted, product_id, days)
-        week_total = sum(d["predicted_units"] for d in daily)
         expected_total = sum(float(d["expected_units"]) for d in daily)
+        week_total = math.ceil(round(sum(float(d["predicted_units"]) for d in daily), 2))  # whole units to load
         mean_per_day = expected_total / len(daily)
         cover_mean = mean_per_day * cover
-        par = upper_quantile(cover_mean, dispersion / max(cover, 1), SERVICE_LEVEL)
+        par = min(
+            upper_quantile(cover_mean, dispersion / max(cover, 1), SERVICE_LEVEL),
+            plausible_between_visits(history, product_id, cover, cover_mean),
+        )
         carried = int(capacity.get(product_id, 0))
         risk_probability = exceed_probability(cover_mean, dispersion / max(cover, 1), carried) if carried else 0.0
         risk = "high" if risk_probability > 0.2 else "medium" if risk_probability > 0.05 else "low"
@@ -522,6 +594,23 @@ def forecast(engine: Engine, request: ForecastRequest, catalogue: Mapping) -> di
             "optimization_opportunities": opportunities,
         },
     }
+
+
+def plausible_between_visits(history: DeviceHistory, product_id: int, cover: float, cover_mean: float) -> int:
+    """The most a par level may ask for: the most the machine ever sold of the product within ``cover`` days with
+    data, or the :data:`SERVICE_LEVEL` quantile of Poisson demand around the forecast, whichever is more.
+
+    A dispersion read off a few lumpy days (nine units one day, none the next four) would otherwise ask for
+    several times what the machine has ever sold between two visits; the Poisson quantile keeps a buffer for a
+    product whose record is too short to have shown a busy stretch."""
+    column = history.column(product_id)
+    poisson = upper_quantile(cover_mean, 0.0, SERVICE_LEVEL)
+    if column is None or len(history.days) == 0:
+        return poisson
+    units = history.units[:, column]
+    window = min(max(math.ceil(cover), 1), len(units))
+    most = float(np.convolve(units, np.ones(window), mode="valid").max())
+    return max(round(most), poisson)
 
 
 def restock_cover_days(engine: Engine, device_id: int) -> float:

@@ -6,6 +6,10 @@ office is not read as a slow day. A product is carried from when a layout put it
 held, from the device's first sale), not from its own first vend: days it stood unsold are slow days, and
 counting from the first vend would read a short history as faster than it is. It is carried to its last vend,
 or to the end when it still sells in the last fortnight or stands in the active layout.
+
+The grid holds the days with data only (:mod:`ai.fleet_days`): a day on which no device of the fleet sold is a
+gap in collection, left out rather than read as a day nobody bought; a day on which others sold and this
+device did not stays a zero.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ai.fleet_days import data_days
 from storage.database import Engine
 from storage.holidays_and_weather import known_holidays, recorded_weather, weather_regions
 from storage.planogram_history import active_slots, carried_products, placed_since
@@ -90,7 +95,9 @@ def device_history(engine: Engine, device_id: int) -> DeviceHistory:
     exposure[carried] = 1.0
     lost = _stockout_share(engine, device_id, days, product_ids, hour_profile)
     exposure = np.clip(exposure - lost, 0.0, 1.0)
-    return DeviceHistory(device_id, days, product_ids, units, exposure, hour_profile)
+    with_data = np.isin(days.date, data_days(engine, days[0].date(), days[-1].date()))
+    with_data[[0, -1]] = True  # the device's own first and last sale days hold data whatever the fleet query says
+    return DeviceHistory(device_id, days[with_data], product_ids, units[with_data], exposure[with_data], hour_profile)
 
 
 def _placed_day(engine: Engine, device_id: int, days: pd.DatetimeIndex, product_ids: np.ndarray) -> np.ndarray:

@@ -3,9 +3,10 @@
 A slot span is one product in one slot of one planogram version, from the version's activation to the
 next one (the last runs to the device's latest sale, the "as of"). Its exposure is the demand-days it
 was on sale: time on the device's :class:`~ai.demand_clock.DemandClock`, minus the stretches the slot
-stood sold out (``stockouts``), so lost sales are not read as low demand. Because planograms change
-part-way through history, the same product is seen in different rows; that is what makes placement
-effects learnable.
+stood sold out (``stockouts``), so lost sales are not read as low demand, and minus the days on which no
+device of the fleet sold (gaps in collection, :mod:`ai.fleet_days`), so missing data is not read as no
+demand. Because planograms change part-way through history, the same product is seen in different rows;
+that is what makes placement effects learnable.
 
 Sales are read once, in chunks (memory stays flat on a 1000-machine fleet), and give the units per
 span, each device's hour-of-week rhythm, and the baskets for co-purchase lift.
@@ -31,6 +32,7 @@ Progress = Callable[[int, str], None]
 StopRequest = Callable[[], bool]
 
 SALES_CHUNK_ROWS = 250_000
+SECONDS_PER_DAY = 86_400
 OPEN_END = np.iinfo(np.int64).max // 4
 """End of a span still running when sales are read; closed at the device's latest sale afterwards."""
 COLUMN_CODES = 1000
@@ -58,6 +60,8 @@ class PlacementHistory:
     (4 product indices, -1 for none)."""
     baskets: BasketCounts
     as_of: np.ndarray  # (D,) each device's latest sale, seconds since the clock's Monday (-1 without sales)
+    days_carried: np.ndarray
+    """(D, P) days with data on which some slot of the device held the product (parallel slots count once)."""
     clock: DemandClock
     sales_rows: int
     unmatched_sales: int
@@ -142,6 +146,7 @@ class _SalesTally:
     latest: np.ndarray  # devices, seconds (-1 without sales)
     transactions: list[np.ndarray]
     products: list[np.ndarray]
+    sale_days: set[int]  # days since the clock's Monday with a sale anywhere in the fleet
     rows: int = 0
     unmatched: int = 0
 
@@ -162,6 +167,7 @@ def _tally_sales(
         latest=np.full(len(device_ids), -1, dtype=np.int64),
         transactions=[],
         products=[],
+        sale_days=set(),
     )
     lookup = spans[["key", "start", "end"]].assign(span=np.arange(len(spans))).sort_values("start")
     for chunk in sales_chunks(engine, _SALES_COLUMNS, SALES_CHUNK_ROWS):
@@ -176,6 +182,7 @@ def _tally_sales(
             tally.hours.shape
         )
         np.maximum.at(tally.latest, device[known], seconds[known])
+        tally.sale_days.update(np.unique(seconds // SECONDS_PER_DAY).tolist())
         cabinet = keys.cabinet(chunk["device_id"].to_numpy(), chunk["cabinet_index"].to_numpy())
         vends = pd.DataFrame(
             {"key": keys.key(cabinet, _slot_code(chunk["position"]), product), "second": seconds, "units": quantity}
@@ -217,6 +224,50 @@ def _stockout_days(
     finish = np.minimum(overlap["back"].to_numpy(), overlap["end"].to_numpy())
     days = clock.days_between(overlap["device"].to_numpy(), begin, finish)
     return np.bincount(overlap["span"].to_numpy(), weights=days, minlength=len(spans))
+
+
+def _silent_stretches(sale_days: set[int]) -> np.ndarray:
+    """(n, 2) seconds [start, end) of each run of days between the fleet's first and last sale with no sale."""
+    if not sale_days:
+        return np.zeros((0, 2), dtype=np.int64)
+    held = np.array(sorted(sale_days), dtype=np.int64)
+    gaps = np.flatnonzero(np.diff(held) > 1)
+    return np.column_stack([held[gaps] + 1, held[gaps + 1]]).astype(np.int64) * SECONDS_PER_DAY
+
+
+def _overlap(
+    silent: np.ndarray,
+    device: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    measure: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """How much of each [start, end) falls in silent stretches, by ``measure`` (demand-days or calendar days)."""
+    lost = np.zeros(len(start))
+    for begin, finish in silent:  # a handful of gaps at most; none on a fleet that sells every day
+        lost += measure(device, np.maximum(start, begin), np.minimum(end, finish))
+    return lost
+
+
+def _days_carried(spans: pd.DataFrame, silent: np.ndarray, devices: int, products: int) -> np.ndarray:
+    """Devices × products: the days with data the product stood in any slot of the device. Spans of one product
+    in parallel slots overlap, and summing them would count a product in four slots four times over."""
+    carried = np.zeros((devices, products))
+    if spans.empty:
+        return carried
+    frame = spans[["device", "product", "start", "end"]].sort_values(["device", "product", "start"])
+    key = frame["device"].to_numpy() * products + frame["product"].to_numpy()
+    start, end = frame["start"].to_numpy(), frame["end"].to_numpy()
+    reach = pd.Series(end).groupby(key).cummax().to_numpy()  # furthest end so far within the product
+    first = np.r_[True, key[1:] != key[:-1]]
+    opens = first | (start > np.r_[0, reach[:-1]])  # a new stretch: new product, or a gap after the last reach
+    begin = start[opens]
+    finish = np.maximum.reduceat(end, np.flatnonzero(opens))
+    owner = key[opens]
+    calendar = lambda _device, a, b: np.maximum(b - a, 0) / SECONDS_PER_DAY  # noqa: E731
+    days = (finish - begin) / SECONDS_PER_DAY - _overlap(silent, owner // products, begin, finish, calendar)
+    np.add.at(carried.reshape(-1), owner, np.maximum(days, 0.0))
+    return carried
 
 
 def _neighbours(spans: pd.DataFrame) -> np.ndarray:
@@ -267,10 +318,14 @@ def read_placement_history(
     spans = spans[spans["end"] > spans["start"]].reset_index(drop=True)
     clock = DemandClock.from_sales(tally.hours)
     device = spans["device"].to_numpy()
-    on_sale = clock.days_between(device, spans["start"].to_numpy(), spans["end"].to_numpy())
+    silent = _silent_stretches(tally.sale_days)
+    start, end = spans["start"].to_numpy(), spans["end"].to_numpy()
+    on_sale = clock.days_between(device, start, end) - _overlap(silent, device, start, end, clock.days_between)
+    on_sale = np.maximum(on_sale, 0.0)
     spans["stockout_days"] = np.minimum(_stockout_days(engine, spans, keys, product_ids, clock), on_sale)
     spans["exposure_days"] = on_sale - spans["stockout_days"]
-    spans["calendar_days"] = (spans["end"] - spans["start"]).to_numpy() / 86_400
+    calendar = lambda _device, begin, finish: np.maximum(finish - begin, 0) / SECONDS_PER_DAY  # noqa: E731
+    spans["calendar_days"] = (end - start) / SECONDS_PER_DAY - _overlap(silent, device, start, end, calendar)
     integers = ["device", "cabinet", "planogram_id", "rows", "columns", "row", "column", "product", "slot"]
     spans = spans.astype(dict.fromkeys(integers, np.int64))  # an empty history must still index arrays
     neighbours = _neighbours(spans)
@@ -285,6 +340,7 @@ def read_placement_history(
     tally.products.clear()
     baskets = BasketCounts.from_sales(transactions, basket_products, len(product_ids))
     del transactions, basket_products
+    days_carried = _days_carried(spans, silent, len(device_ids), len(product_ids))
     return PlacementHistory(
         device_ids=device_ids,
         device_location=device_location,
@@ -314,6 +370,7 @@ def read_placement_history(
         ].copy(),
         baskets=baskets,
         as_of=tally.latest,
+        days_carried=days_carried,
         clock=clock,
         sales_rows=tally.rows,
         unmatched_sales=tally.unmatched,

@@ -54,8 +54,9 @@ if TYPE_CHECKING:  # the fit's inputs; reading them needs pandas and SciPy, scor
 Progress = Callable[[int, str], None]
 StopRequest = Callable[[], bool]
 
-FORMAT_VERSION = 1
-"""Bumped when the saved arrays change meaning; older files are then retrained, never misread."""
+FORMAT_VERSION = 2
+"""Bumped when the saved arrays change meaning; older files are then retrained, never misread (2: days carried
+count a product's parallel slots once and leave out days without data)."""
 
 PRIOR_VENDS = 4.0
 """Ridge strength, in vends: an effect backed by n vends keeps about n / (n + 4) of its raw estimate."""
@@ -96,7 +97,7 @@ class PlacementModel:
     column_effect: np.ndarray
     column_seen: np.ndarray
     lift: np.ndarray  # (P, P) smoothed basket lift
-    days_carried: np.ndarray  # (D, P) calendar days each product stood in each machine
+    days_carried: np.ndarray  # (D, P) days with data each product stood in each machine (parallel slots once)
     summary: dict[str, float | int | str] = field(default_factory=dict)
 
     def save(self, path: Path) -> None:
@@ -262,8 +263,7 @@ def fit_placement_model(
         return coefficients[start:stop].copy()
 
     spans = history.spans
-    days = np.zeros(layout.devices * layout.products)
-    np.add.at(days, spans["device"].to_numpy() * layout.products + spans["product"].to_numpy(), spans["calendar_days"])
+    days = history.days_carried
     row_seen = np.zeros(ROW_SHAPES, dtype=bool)
     row_seen[row_feature(spans["rows"].to_numpy(), spans["row"].to_numpy())] = True
     column_seen = np.zeros(COLUMN_SHAPES, dtype=bool)

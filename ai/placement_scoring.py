@@ -168,8 +168,14 @@ class PlacementScorer:
             confidence=float(history_confidence(days)),
         )
 
-    def expected_in_place(self, cabinet: Cabinet, planogram: Planogram) -> dict[Position, float]:
-        """Expected daily sales of every product where it stands now (the cabinet's own yardstick)."""
+    def expected_in_place(
+        self, cabinet: Cabinet, planogram: Planogram, *, outside_zone: bool = False
+    ) -> dict[Position, float]:
+        """Expected daily sales of every product where it stands now (the cabinet's own yardstick).
+
+        A product outside its zone expects nothing (it may not stand there), unless ``outside_zone``: the
+        operator's own layout as it stands, which does sell it (a stored layout is warned about, not refused).
+        """
         grid = self.product_grid(cabinet, planogram)
         filled = np.argwhere(grid >= 0)
         if not len(filled):
@@ -186,7 +192,7 @@ class PlacementScorer:
             + column_log[filled[:, 1]]
             + self.model.affinity_slope * affinity
         )
-        expected = np.where(accepted[products], np.exp(log_expected), 0.0)
+        expected = np.exp(log_expected) if outside_zone else np.where(accepted[products], np.exp(log_expected), 0.0)
         return {Position(int(r), int(c)): float(e) for (r, c), e in zip(filled, expected, strict=True)}
 
     def product_grid(self, cabinet: Cabinet, planogram: Planogram) -> np.ndarray:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ai.fleet_days import data_days
 from ai.model_store import data_fingerprint, model_version_for
 from ai.placement_history import read_placement_history
 from ai.placement_model import fit_placement_model
@@ -201,8 +202,13 @@ def _weekly_origins(first: date, end: date, horizon: int, taken: list[date]) -> 
 
 
 def _actual(engine: Engine, device: int, cabinet: int, start: date, days: int) -> float:
+    """Mean daily revenue over the days with data in ``days`` days from ``start`` (NaN when the fleet sold on
+    none): a gap in collection is not a run of zero-revenue days (:mod:`ai.fleet_days`)."""
+    with_data = len(data_days(engine, start, start + timedelta(days=days - 1)))
+    if with_data == 0:
+        return float("nan")
     total = cabinet_revenue(engine, device, cabinet, _midnight(start), _midnight(start + timedelta(days=days)))
-    return total / days
+    return total / with_data
 
 
 def run_revenue_backtest(
@@ -251,6 +257,8 @@ def run_revenue_backtest(
                     scorer, cabinet, proposed, catalogue, facts, calibration, level=level, changed=changed
                 )
                 actual = _actual(engine, device, cabinet_index, day + timedelta(days=1), horizon)
+                if np.isnan(actual):
+                    continue
                 cases.append(
                     Case("change", device, cabinet_index, cut_off.isoformat(), prediction.daily_revenue,
                          prediction.lower, prediction.upper, actual)
@@ -266,6 +274,8 @@ def run_revenue_backtest(
                     continue
                 prediction = predict_revenue(scorer, cabinet, facts.in_force, catalogue, facts, calibration)
                 actual = _actual(engine, device, cabinet_index, cut_off, horizon)
+                if np.isnan(actual):
+                    continue
                 cases.append(
                     Case("week", device, cabinet_index, cut_off.isoformat(), prediction.daily_revenue,
                          prediction.lower, prediction.upper, actual)

@@ -13,8 +13,11 @@ How a number is made (per slot, then summed):
    days (estimated from the stock-out table's restock times: the weekdays the driver comes). Sales between
    two visits are ``E[min(D, capacity)]`` with ``D ~ Poisson(demand × gap)``, averaged over the gaps.
 4. **Level** — the model averages the whole history; the cabinet's own revenue over the last
-   :data:`LEVEL_DAYS` days against the model's figure for the planogram then in force gives a level factor
-   (season, weather, traffic drift), shrunk toward 1 when the record is short. Both planograms of a
+   :data:`LEVEL_DAYS` days with data against the model's figure for the planogram then in force gives a level
+   factor (season, weather, traffic drift), shrunk toward 1 when the record is short. Days on which no device
+   of the fleet sold are gaps in collection (:mod:`ai.fleet_days`): every window here ("the last 28 days",
+   the trend's two months, the calibration's horizons) counts days with data, so a gap is missing data,
+   not a run of zero-revenue days. Both planograms of a
    comparison get the same level, so an unchanged planogram predicts exactly the same revenue.
 5. **Trend** — a level measured on the last four weeks lags a season that keeps moving (spring warming), so
    it is multiplied by the fleet's damped trend: over the cabinets that kept one planogram for the last
@@ -57,6 +60,7 @@ import pandas as pd
 from scipy.stats import poisson
 
 from ai.confidence import history_confidence
+from ai.fleet_days import as_date, data_days, trailing
 from ai.placement_scoring import PlacementScorer
 from designer.cabinets import Cabinet
 from designer.planograms import Planogram
@@ -137,7 +141,7 @@ class CabinetFacts:
     restock_known: bool
     in_force: Planogram | None  # the planogram whose sales the model learnt most recently
     in_force_since: date | None
-    daily_revenue: pd.Series  # revenue per calendar day (index: date), zero days included
+    daily_revenue: pd.Series  # revenue per day with data in the fleet (index: date), the cabinet's zero days included
     history_days: int  # days with any sale of this cabinet
 
 
@@ -146,12 +150,15 @@ class Calibration:
     """Conformal scores (relative residuals of a horizon's mean daily revenue) and the fleet trend.
 
     ``weights`` (default: all 1) are the scores' recency weights, the test point weighing 1; ``trend`` is the
-    damped fleet trend multiplier at the latest data, applied to every prediction made with this calibration.
+    damped fleet trend multiplier at the latest data, applied to every prediction made with this calibration;
+    ``data_days`` the fleet's days with data it was measured on (None: not read), reused by
+    :func:`read_cabinet_facts` so a prediction needs no second pass over the fleet's sales.
     """
 
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
     weights: np.ndarray | None = None
     trend: float = 1.0
+    data_days: tuple[date, ...] | None = None
 
     def half_width(self, alpha: float = ALPHA) -> float:
         """The weighted conformal quantile: the smallest score whose weight share, out of the scores' total
@@ -189,12 +196,24 @@ def restock_gaps(visit_days: Iterable[date]) -> tuple[tuple[float, ...], bool]:
     return tuple(float(g) for g in gaps), True
 
 
-def read_cabinet_facts(engine: Engine, device_id: int, cabinet_index: int, as_of: date | None = None) -> CabinetFacts:
-    """The cabinet's recent daily revenue, its machine's restock days and the planogram in force."""
+def read_cabinet_facts(
+    engine: Engine,
+    device_id: int,
+    cabinet_index: int,
+    as_of: date | None = None,
+    days_with_data: tuple[date, ...] | None = None,
+) -> CabinetFacts:
+    """The cabinet's revenue on the last ``4 × LEVEL_DAYS`` days with data, its machine's restock days and the
+    planogram in force. ``days_with_data``: the fleet's (read here when not given)."""
     latest = latest_sale(engine, device_id)
     if as_of is None and latest is not None:
         as_of = _as_date(latest)
-    since = (as_of - timedelta(days=LEVEL_DAYS * 4)) if as_of else None
+    window: list[date] = []
+    if as_of is not None:
+        earliest = as_of - timedelta(days=LEVEL_DAYS * 4 * 4)  # room for gaps in collection; trimmed below
+        fleet = days_with_data if days_with_data is not None else tuple(data_days(engine, earliest, as_of))
+        window = trailing(fleet, as_of, LEVEL_DAYS * 4)
+    since = window[0] if window else None
     if since is not None:
         rows = cabinet_daily_revenue(
             engine,
@@ -217,17 +236,12 @@ def read_cabinet_facts(engine: Engine, device_id: int, cabinet_index: int, as_of
     since_day = _as_date(activated) if found is not None and activated else None
     gaps, known = restock_gaps(visits)
     revenue = pd.Series({_as_date(d): float(v or 0) for d, v in rows}, dtype=float)
-    if as_of is not None and since is not None:
-        revenue = revenue.reindex(pd.date_range(since, as_of).date, fill_value=0.0)
+    if window:
+        revenue = revenue.reindex(window, fill_value=0.0)
     return CabinetFacts(as_of, gaps, known, in_force, since_day, revenue, int((revenue > 0).sum()))
 
 
-def _as_date(value: object) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return datetime.fromisoformat(str(value)[:19]).date() if len(str(value)) > 10 else date.fromisoformat(str(value))
+_as_date = as_date
 
 
 # --- the model ---------------------------------------------------------------------------------
@@ -316,8 +330,9 @@ def model_revenue(
     gaps: tuple[float, ...],
     history: Planogram | None,
 ) -> list[SlotRevenue]:
-    """Per-slot expected daily revenue before the level factor."""
-    expected = scorer.expected_in_place(cabinet, planogram)
+    """Per-slot expected daily revenue before the level factor. A product the operator keeps outside its zone
+    earns what it sells there (the request refuses only new misplacements, and warns of kept ones)."""
+    expected = scorer.expected_in_place(cabinet, planogram, outside_zone=True)
     if not expected:
         return []
     factors = substitute_factors(scorer, catalogue, planogram, history)
@@ -349,13 +364,14 @@ def model_revenue(
 
 
 def level_factor(record: CabinetFacts, in_force_revenue: float) -> float:
-    """Recent actual revenue over the model's figure for the planogram in force, shrunk toward 1."""
+    """Recent actual revenue (the last :data:`LEVEL_DAYS` days with data, after the planogram in force was put
+    in) over the model's figure for that planogram, shrunk toward 1."""
     if record.as_of is None or in_force_revenue <= 0 or record.daily_revenue.empty:
         return 1.0
-    start = record.as_of - timedelta(days=LEVEL_DAYS - 1)
+    window = record.daily_revenue[[d <= record.as_of for d in record.daily_revenue.index]]
     if record.in_force_since is not None:
-        start = max(start, record.in_force_since + timedelta(days=1))
-    window = record.daily_revenue[[d >= start for d in record.daily_revenue.index]]
+        window = window[[d > record.in_force_since for d in window.index]]
+    window = window.iloc[-LEVEL_DAYS:]
     days = len(window)
     if days == 0:
         return 1.0
@@ -459,9 +475,8 @@ def fleet_trend(daily: Mapping[object, pd.Series]) -> dict[pd.Timestamp, float]:
         if len(series) < 2 * LEVEL_DAYS:
             continue
         sums = np.concatenate([[0.0], np.cumsum(series.to_numpy(dtype=float))])
-        first = pd.Timestamp(series.index[0])
         for origin in range(2 * LEVEL_DAYS, len(series) + 1):
-            day = first + pd.Timedelta(days=origin)
+            day = _origin_day(series, origin)
             recent[day] = recent.get(day, 0.0) + sums[origin] - sums[origin - LEVEL_DAYS]
             prior[day] = prior.get(day, 0.0) + sums[origin - LEVEL_DAYS] - sums[origin - 2 * LEVEL_DAYS]
             count[day] = count.get(day, 0) + 1
@@ -473,17 +488,24 @@ def fleet_trend(daily: Mapping[object, pd.Series]) -> dict[pd.Timestamp, float]:
     return trend
 
 
+def _origin_day(series: pd.Series, origin: int) -> pd.Timestamp:
+    """The key of an origin: the calendar day after the last day before it (the series holds days with data, so
+    origins of different cabinets meet on the same key)."""
+    return pd.Timestamp(series.index[origin - 1]) + pd.Timedelta(days=1)
+
+
 def rolling_residuals(
     daily: Mapping[object, pd.Series], horizon: int = DAYS_PER_MONTH, step: int = 7
 ) -> tuple[np.ndarray, np.ndarray]:  # (scores, ages in days)
     """Relative residuals of a horizon's mean daily revenue predicted from the window before it, and their ages.
 
-    ``daily`` holds each cabinet's revenue per calendar day (a daily ``DatetimeIndex``) over a stretch with one
-    planogram in force; the placement model's figure is the same on both sides, so the prediction is the prior
-    window's mean, with the same shrinkage toward the longer-run mean (of the days before the origin only) that
-    :func:`level_factor` applies toward the model, times the fleet trend known at the origin — the predictor
-    :func:`predict_revenue` uses. The age of a residual is the days from its origin to the day after the latest
-    data (where the next prediction's origin lies).
+    ``daily`` holds each cabinet's revenue per day with data (a ``DatetimeIndex`` of the fleet's days with data,
+    the cabinet's days without a sale as zeros) over a stretch with one planogram in force; the placement
+    model's figure is the same on both sides, so the prediction is the prior window's mean, with the same
+    shrinkage toward the longer-run mean (of the days before the origin only) that :func:`level_factor` applies
+    toward the model, times the fleet trend known at the origin — the predictor :func:`predict_revenue` uses.
+    The age of a residual is the days from its origin to the day after the latest data (where the next
+    prediction's origin lies).
     """
     trend = fleet_trend(daily)
     latest = max((pd.Timestamp(s.index[-1]) for s in daily.values() if len(s)), default=None)
@@ -494,14 +516,13 @@ def rolling_residuals(
         values = series.to_numpy(dtype=float)
         if len(values) < LEVEL_DAYS + horizon or values.sum() <= 0 or latest is None:
             continue
-        first = pd.Timestamp(series.index[0])
         for origin in range(LEVEL_DAYS, len(values) - horizon + 1, step):
             overall = values[:origin].mean()  # the longer run known at the origin: nothing from after it
             before = values[origin - LEVEL_DAYS : origin].mean()
             after = values[origin : origin + horizon].mean()
             if before <= 0 or overall <= 0:
                 continue
-            day = first + pd.Timedelta(days=origin)
+            day = _origin_day(series, origin)
             multiplier = own_trend(values[:origin], trend.get(day, 1.0))
             predicted = overall * math.exp(weight * math.log(before / overall)) * multiplier
             scores.append(abs(after / predicted - 1))
@@ -509,33 +530,39 @@ def rolling_residuals(
     return np.array(scores), np.array(ages)
 
 
-def calibrate(daily: Mapping[object, pd.Series], horizon: int = DAYS_PER_MONTH) -> Calibration:
+def calibrate(
+    daily: Mapping[object, pd.Series], horizon: int = DAYS_PER_MONTH, data_days: tuple[date, ...] | None = None
+) -> Calibration:
     """Scores weighted by recency (half-life :data:`RECENCY_HALF_LIFE_DAYS`) and the trend after the latest day."""
     scores, ages = rolling_residuals(daily, horizon)
     latest = max((pd.Timestamp(s.index[-1]) for s in daily.values() if len(s)), default=None)
     trend = fleet_trend(daily).get(latest + pd.Timedelta(days=1), 1.0) if latest is not None else 1.0
-    return Calibration(scores, 0.5 ** (ages / RECENCY_HALF_LIFE_DAYS), trend)
+    return Calibration(scores, 0.5 ** (ages / RECENCY_HALF_LIFE_DAYS), trend, data_days)
 
 
 def read_calibration(engine: Engine, until: datetime | None = None, horizon: int = DAYS_PER_MONTH) -> Calibration:
     """Conformal scores from every cabinet's history, each cut into stretches of one planogram in force."""
     rows = daily_revenue_by_cabinet(engine, until)
     changes = [(device, cabinet, activated) for device, cabinet, _planogram, activated in versions_put_in_force(engine)]
+    until_day = (until - timedelta(microseconds=1)).date() if until is not None else None
+    known = tuple(data_days(engine, None, until_day))
     if not rows:
-        return Calibration()
+        return Calibration(data_days=known)
     frame = pd.DataFrame(rows, columns=["device", "cabinet", "day", "revenue"])
     frame["day"] = pd.to_datetime(frame["day"].map(_as_date))
     frame["revenue"] = frame["revenue"].astype(float)
+    with_data = pd.DatetimeIndex(pd.to_datetime(list(known)))
     starts: dict[tuple[int, int], list[pd.Timestamp]] = {}
     for device, cabinet, activated in changes:
         starts.setdefault((int(device), int(cabinet)), []).append(pd.Timestamp(_as_date(activated)))
     stretches: dict[object, pd.Series] = {}
     for (device, cabinet), group in frame.groupby(["device", "cabinet"]):
         series = group.set_index("day")["revenue"].sort_index()
-        series = series.reindex(pd.date_range(series.index.min(), series.index.max()), fill_value=0.0)
+        span = with_data[(with_data >= series.index.min()) & (with_data <= series.index.max())]
+        series = series.reindex(span, fill_value=0.0)  # the fleet's days with data: a gap is not a zero
         cuts = sorted(s for s in starts.get((int(device), int(cabinet)), []) if s > series.index.min())
         bounds = [series.index.min(), *cuts, series.index.max() + pd.Timedelta(days=1)]
         for number, (start, stop) in enumerate(itertools.pairwise(bounds)):
             piece = series[(series.index > start if number else series.index >= start) & (series.index < stop)]
             stretches[(device, cabinet, number)] = piece  # the change day itself mixes two planograms
-    return calibrate(stretches, horizon)
+    return calibrate(stretches, horizon, known)

@@ -226,7 +226,9 @@ def compare_planograms(
     catalogue = services.catalogue
     calibration = calibration_for(services, scorer.model.model_version)
     with services.reading():
-        facts = read_cabinet_facts(services.engine, cabinet.device_id, cabinet.index)
+        facts = read_cabinet_facts(
+            services.engine, cabinet.device_id, cabinet.index, days_with_data=calibration.data_days
+        )
     level = baseline_level(scorer, cabinet, catalogue, facts)
     changed = changed_positions(baseline, proposed)
     before = predict_revenue(scorer, cabinet, baseline, catalogue, facts, calibration, level=level)

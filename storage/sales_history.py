@@ -115,12 +115,13 @@ def sales_by_hour(engine: Engine, device_id: int, since: datetime) -> list[tuple
 def cabinet_daily_revenue(
     engine: Engine, device_id: int, cabinet_index: int, since: datetime | None = None, until: datetime | None = None
 ) -> list[tuple[object, object]]:
-    """(day, revenue) of each day with a sale of the cabinet, from ``since`` until before ``until`` (both or
-    neither); days as the database's date function gives them."""
+    """(day, revenue) of each day with a sale from a slot of the cabinet, from ``since`` until before ``until``
+    (both or neither); days as the database's date function gives them. Sales no slot held (a pulled product no
+    layout holds, position ``""``) are no cabinet's revenue."""
     day = func.date(SaleRecord.sold_at)
     query = (
         select(day, func.sum(SaleRecord.quantity * SaleRecord.unit_price))
-        .where(SaleRecord.device_id == device_id, SaleRecord.cabinet_index == cabinet_index)
+        .where(SaleRecord.device_id == device_id, SaleRecord.cabinet_index == cabinet_index, SaleRecord.position != "")
         .group_by(day)
     )
     if since is not None:
@@ -131,11 +132,16 @@ def cabinet_daily_revenue(
 
 
 def daily_revenue_by_cabinet(engine: Engine, until: datetime | None = None) -> list[tuple[int, int, object, object]]:
-    """(device id, cabinet index, day, revenue) of every cabinet-day with a sale, before ``until`` if given."""
+    """(device id, cabinet index, day, revenue) of every cabinet-day with a sale from one of its slots, before
+    ``until`` if given."""
     day = func.date(SaleRecord.sold_at)
-    query = select(
-        SaleRecord.device_id, SaleRecord.cabinet_index, day, func.sum(SaleRecord.quantity * SaleRecord.unit_price)
-    ).group_by(SaleRecord.device_id, SaleRecord.cabinet_index, day)
+    query = (
+        select(
+            SaleRecord.device_id, SaleRecord.cabinet_index, day, func.sum(SaleRecord.quantity * SaleRecord.unit_price)
+        )
+        .where(SaleRecord.position != "")
+        .group_by(SaleRecord.device_id, SaleRecord.cabinet_index, day)
+    )
     if until is not None:
         query = query.where(SaleRecord.sold_at < until)
     with engine.connect() as connection:
@@ -143,17 +149,53 @@ def daily_revenue_by_cabinet(engine: Engine, until: datetime | None = None) -> l
 
 
 def cabinet_revenue(engine: Engine, device_id: int, cabinet_index: int, since: datetime, until: datetime) -> float:
-    """The cabinet's revenue from ``since`` until before ``until`` (0 without sales)."""
+    """The revenue from the cabinet's slots from ``since`` until before ``until`` (0 without sales)."""
     with engine.connect() as connection:
         total = connection.scalar(
             select(func.sum(SaleRecord.quantity * SaleRecord.unit_price)).where(
                 SaleRecord.device_id == device_id,
                 SaleRecord.cabinet_index == cabinet_index,
+                SaleRecord.position != "",
                 SaleRecord.sold_at >= since,
                 SaleRecord.sold_at < until,
             )
         )
     return float(total or 0)
+
+
+def fleet_sale_days(engine: Engine, since: datetime | None = None, until: datetime | None = None) -> list[object]:
+    """The days on which any device of the fleet sold (from ``since``, before ``until``), as the database's date
+    function gives them: a day without one is a gap in collection, not a day nobody bought."""
+    day = func.date(SaleRecord.sold_at)
+    query = select(day).group_by(day)
+    if since is not None:
+        query = query.where(SaleRecord.sold_at >= since)
+    if until is not None:
+        query = query.where(SaleRecord.sold_at < until)
+    with engine.connect() as connection:
+        return list(connection.scalars(query))
+
+
+def units_by_device_and_product(engine: Engine, since: datetime, until: datetime) -> list[tuple[int, int, float]]:
+    """(device id, product id, units) of every device and product sold from ``since`` until before ``until``."""
+    query = (
+        select(SaleRecord.device_id, SaleRecord.product_id, func.sum(SaleRecord.quantity))
+        .where(SaleRecord.sold_at >= since, SaleRecord.sold_at < until)
+        .group_by(SaleRecord.device_id, SaleRecord.product_id)
+    )
+    with engine.connect() as connection:
+        return [(int(d), int(p), float(u or 0)) for d, p, u in connection.execute(query)]
+
+
+def selling_days_by_device(engine: Engine, since: datetime, until: datetime) -> dict[int, int]:
+    """Device id → the days it sold on from ``since`` until before ``until``."""
+    query = (
+        select(SaleRecord.device_id, func.count(func.distinct(func.date(SaleRecord.sold_at))))
+        .where(SaleRecord.sold_at >= since, SaleRecord.sold_at < until)
+        .group_by(SaleRecord.device_id)
+    )
+    with engine.connect() as connection:
+        return {int(device): int(days) for device, days in connection.execute(query)}
 
 
 def fleet_first_and_last_sale(engine: Engine) -> tuple[datetime | None, datetime | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
@@ -29,15 +30,21 @@ def held_out(fleet_engine) -> BacktestResult:
     return backtest(fleet_engine, range(1, 7), holdout_days=14)
 
 
-def test_the_forecast_the_user_sees_beats_seasonal_naive_by_a_fifth_in_wape(held_out):
+def test_the_forecast_the_user_sees_beats_seasonal_naive_and_its_week_adds_up_to_what_sold(held_out):
+    """predicted_units is the mean (issue 15: stock advice adds days up). Under absolute error the median scores
+    better day by day, and the back-test reports it: the model's distribution beats naive by a fifth there."""
     result = held_out
     print(
-        f"WAPE predicted_units {result.wape_model:.3f}, expected_units {result.wape_model_mean:.3f}, "
-        f"seasonal-naive {result.wape_seasonal_naive:.3f} over {result.series} series"
+        f"WAPE predicted_units (mean) {result.wape_model:.3f}, daily median {result.wape_model_median:.3f}, "
+        f"seasonal-naive {result.wape_seasonal_naive:.3f} over {result.series} series; held-out units "
+        f"{result.actual_units:.0f}, forecast {result.predicted_units:.0f}, naive {result.naive_units:.0f}"
     )
     assert result.series > 50
-    assert result.wape_model <= 0.8 * result.wape_seasonal_naive
-    assert result.wape_model < result.wape_model_mean  # the median is the better point under absolute error
+    assert result.wape_model == result.wape_model_mean
+    assert result.wape_model <= 0.9 * result.wape_seasonal_naive
+    assert result.wape_model_median <= 0.8 * result.wape_seasonal_naive
+    assert result.wape_model_median < result.wape_model  # the median is the better point under absolute error
+    assert abs(result.predicted_units / result.actual_units - 1) < 0.10  # the weeks' stock is about what sold
 
 
 def test_intervals_hold_as_many_held_out_days_as_the_model_promises(held_out):
@@ -47,7 +54,7 @@ def test_intervals_hold_as_many_held_out_days_as_the_model_promises(held_out):
     assert abs(result.interval_coverage - result.interval_promised) < 0.04
 
 
-def test_predicted_units_is_the_median_and_expected_units_carries_the_factors(fleet_engine):
+def test_predicted_units_is_the_mean_the_factors_split_and_stock_rounds_the_week_up(fleet_engine):
     catalogue = FleetRepository(fleet_engine).catalogue()
     products = [int(p) for p in FleetRepository(fleet_engine).catalogue()][:40]
     body = forecast(fleet_engine, ForecastRequest(1, products, 7, {}, {}, {}), catalogue)
@@ -55,10 +62,27 @@ def test_predicted_units_is_the_median_and_expected_units_carries_the_factors(fl
     for day in days:
         low, high = day["confidence_interval"]
         assert low <= day["predicted_units"] <= high
+        assert day["predicted_units"] == day["expected_units"]
         assert abs(sum(day["factors"].values()) - day["expected_units"]) < 0.05
-    # skewed slow-mover demand: the typical day sits below the mean, never far above it
-    assert any(d["predicted_units"] < d["expected_units"] - 0.5 for d in days)
-    assert all(d["predicted_units"] <= d["expected_units"] + 1 for d in days)
+    # skewed slow-mover demand: the median day would be 0 for many products; the mean is not
+    assert any(0 < d["predicted_units"] < 0.5 for d in days)
+    for item in body["forecasts"]:
+        week = sum(d["predicted_units"] for d in item["daily_forecasts"])
+        assert item["recommended_stock"] == math.ceil(round(week, 2))
+        assert (item["recommended_stock"] > 0) == (week > 0)
+    total = sum(item["recommended_stock"] for item in body["forecasts"])
+    assert body["aggregate_metrics"]["total_weekly_units"] == total > 0
+
+
+def test_a_short_history_is_pulled_toward_the_fleet_rate_by_its_days_of_evidence():
+    days = pd.date_range("2026-01-05", periods=5, freq="D")
+    history = DeviceHistory(1, days, np.array([10]), np.full((5, 1), 3.0), np.ones((5, 1)), np.full(24, 1 / 24))
+    alone = fit_device(history).level[0]
+    pulled = fit_device(history, fleet={10: 1.0}).level[0]
+    assert 1.0 < pulled < alone <= 3.0  # between the fleet's 1/day and its own 3/day
+    longer = DeviceHistory(1, pd.date_range("2026-01-05", periods=60), np.array([10]), np.full((60, 1), 3.0),
+                           np.ones((60, 1)), np.full(24, 1 / 24))  # fmt: skip
+    assert fit_device(longer, fleet={10: 1.0}).level[0] > pulled  # more evidence, nearer its own rate
 
 
 def _history(units: np.ndarray, exposure: np.ndarray) -> DeviceHistory:
