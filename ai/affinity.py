@@ -24,7 +24,9 @@ from ai.endpoints import AFFINITY_ANALYSIS, Answer
 from ai.forecast_data import SALE_COLUMNS, active_slots, latest_sale, read_sales
 from ai.rivalry import fleet_rivals
 from ai.services import Services
+from designer.cabinets import TemperatureZone, zone_accepts
 from designer.command_outcomes import RequestInvalid
+from storage.fleet import FleetRepository
 
 MIN_PAIR_BASKETS = 3
 """A pair needs this many baskets together to be reported: fewer is chance in a few hundred baskets."""
@@ -98,6 +100,7 @@ def analyse(
     rows, cols = np.nonzero(pick)
     order = np.lexsort((-support[rows, cols], -lift[rows, cols]))[:MAX_PAIRS]
     slots = active_slots(engine, device_id)
+    zones = {cabinet.index: cabinet.zone.value for cabinet in FleetRepository(engine).cabinets(device_id)}
     pairs = []
     for a, b in zip(rows[order], cols[order], strict=True):
         pairs.append(
@@ -108,11 +111,11 @@ def analyse(
                 "lift": round(float(lift[a, b]), 4),
                 "support": round(float(support[a, b]), 6),
                 "confidence": round(float(confidence[a, b]), 6),
-                "recommendation": _pair_advice(int(ids[a]), int(ids[b]), lift[a, b], slots, catalogue),
+                "recommendation": _pair_advice(int(ids[a]), int(ids[b]), lift[a, b], slots, catalogue, zones),
             }
         )
     body: dict[str, object] = {"success": True, "affinity_pairs": pairs}
-    body["product_clusters"] = clusters(metrics, sales, slots, catalogue) if include_clusters else []
+    body["product_clusters"] = clusters(metrics, sales, slots, catalogue, zones) if include_clusters else []
     body["anti_affinity"] = anti_affinity(engine, device_id, metrics, catalogue, name, start)
     reason = _why_no_pairs(sales, days, min_confidence) if not pairs else None
     if reason:
@@ -134,16 +137,60 @@ def _why_no_pairs(sales: pd.DataFrame, days: int, min_confidence: float) -> str:
     )
 
 
-def _pair_advice(a: int, b: int, lift: float, slots: pd.DataFrame, catalogue: Mapping) -> str:
+def cabinet_name(index: int, zones: Mapping[int, str]) -> str:
+    """How a suggestion names a cabinet: "cabinet 2 (refrigerated)"."""
+    return f"cabinet {index} ({zones[index]})" if index in zones else f"cabinet {index}"
+
+
+def _pair_advice(
+    a: int, b: int, lift: float, slots: pd.DataFrame, catalogue: Mapping, zones: Mapping[int, str] | None = None
+) -> str:
+    zones = zones or {}
     cabinets = slots.groupby("product_id")["cabinet_index"].first().to_dict() if not slots.empty else {}
     strength = f"bought together {lift:.1f}× as often as chance"
     if a in cabinets and b in cabinets and cabinets[a] != cabinets[b]:
-        return f"Different cabinets ({strength}): place at the same height on facing edges"
-    return f"Place adjacently at eye level (rows B–C) — {strength}"
+        name = {p: catalogue[p].name if p in catalogue else f"product {p}" for p in (a, b)}
+        return (
+            f"Different cabinets — {name[a]} in {cabinet_name(cabinets[a], zones)}, {name[b]} in "
+            f"{cabinet_name(cabinets[b], zones)} ({strength}): place at the same height on facing edges"
+        )
+    where = next((cabinets[p] for p in (a, b) if p in cabinets), None)
+    inside = f" of {cabinet_name(where, zones)}" if where is not None else ""
+    return f"Place adjacently at eye level (rows B–C){inside} — {strength}"
 
 
-def clusters(metrics: PairMetrics, sales: pd.DataFrame, slots: pd.DataFrame, catalogue: Mapping) -> list[dict]:
-    """Connected groups of strong pairs, with a run of adjacent slots and the basket size they bring."""
+def _by_temperature(members: list[int], catalogue: Mapping) -> list[list[int]]:
+    """A group split by the temperature each product must be kept at: only products that can share a cabinet
+    are offered to be placed together (a chilled drink and a crisp packet never stand side by side)."""
+    groups: dict[object, list[int]] = {}
+    for product in members:
+        requirement = catalogue[product].temperature_requirement if product in catalogue else None
+        groups.setdefault(requirement, []).append(product)
+    return [group for group in groups.values() if len(group) >= 2]
+
+
+def _cluster_cabinet(members: list[int], slots: pd.DataFrame, catalogue: Mapping, zones: Mapping[int, str]) -> int:
+    """The cabinet a cluster goes in: the one holding most of its products, else the first that may keep them."""
+    mine = slots[slots["product_id"].isin(members)] if not slots.empty else slots
+    if not mine.empty:
+        return int(mine["cabinet_index"].mode().iloc[0])
+    requirement = next((catalogue[p].temperature_requirement for p in members if p in catalogue), None)
+    for index, zone in sorted(zones.items()):
+        if requirement is None or zone_accepts(TemperatureZone(zone), requirement):
+            return index
+    return int(slots["cabinet_index"].min()) if not slots.empty else min(zones, default=0)
+
+
+def clusters(
+    metrics: PairMetrics,
+    sales: pd.DataFrame,
+    slots: pd.DataFrame,
+    catalogue: Mapping,
+    zones: Mapping[int, str] | None = None,
+) -> list[dict]:
+    """Connected groups of strong pairs that may share a cabinet, each with the cabinet it goes in (named), a run of
+    adjacent slots there and the basket size they bring."""
+    zones = zones or {}
     lift, together = metrics.lift(), metrics.counts.pair_baskets
     strong = (lift >= CLUSTER_LIFT) & (together >= CLUSTER_MIN_BASKETS)
     strong = strong | strong.T
@@ -152,8 +199,13 @@ def clusters(metrics: PairMetrics, sales: pd.DataFrame, slots: pd.DataFrame, cat
     basket_size = sales.groupby("transaction_id")["product_id"].nunique() if not sales.empty else pd.Series(dtype=float)
     out = []
     taken: set[tuple[int, str]] = set()
-    for cluster in np.flatnonzero(sizes >= 2):
-        members = [int(p) for p in metrics.product_ids[label == cluster]]
+    groups = [
+        group
+        for cluster in np.flatnonzero(sizes >= 2)
+        for group in _by_temperature([int(p) for p in metrics.product_ids[label == cluster]], catalogue)
+    ]
+    for members in groups:
+        cabinet = _cluster_cabinet(members, slots, catalogue, zones)
         # basket increase: extra items in baskets that combine cluster products, over the device's average basket
         holds = sales[sales["product_id"].isin(members)].groupby("transaction_id")["product_id"].nunique()
         combined = holds[holds >= 2].index
@@ -164,7 +216,9 @@ def clusters(metrics: PairMetrics, sales: pd.DataFrame, slots: pd.DataFrame, cat
                 "cluster_id": len(out) + 1,
                 "cluster_name": " + ".join(c.title() for c in categories) + " combo",
                 "products": members,
-                "optimal_positions": adjacent_positions(members, slots, sales, taken),
+                "cabinet_index": cabinet,
+                "cabinet": cabinet_name(cabinet, zones),
+                "optimal_positions": adjacent_positions(members, slots, sales, taken, cabinet=cabinet),
                 "expected_basket_increase": round(max(increase, 0.0), 2),
             }
         )
@@ -172,7 +226,12 @@ def clusters(metrics: PairMetrics, sales: pd.DataFrame, slots: pd.DataFrame, cat
 
 
 def adjacent_positions(
-    members: list[int], slots: pd.DataFrame, sales: pd.DataFrame, taken: set[tuple[int, str]] | None = None
+    members: list[int],
+    slots: pd.DataFrame,
+    sales: pd.DataFrame,
+    taken: set[tuple[int, str]] | None = None,
+    *,
+    cabinet: int | None = None,
 ) -> list[str]:
     """A run of adjacent slots in the cabinet holding most members: the best-selling row per slot first, the run
     nearest the members' present columns, avoiding slots ``taken`` by earlier clusters (and marking its own)."""
@@ -180,7 +239,8 @@ def adjacent_positions(
         return []
     taken = taken if taken is not None else set()
     mine = slots[slots["product_id"].isin(members)]
-    cabinet = int(mine["cabinet_index"].mode().iloc[0]) if not mine.empty else int(slots["cabinet_index"].min())
+    if cabinet is None or not (slots["cabinet_index"] == cabinet).any():
+        cabinet = int(mine["cabinet_index"].mode().iloc[0]) if not mine.empty else int(slots["cabinet_index"].min())
     cabinet_slots = slots[slots["cabinet_index"] == cabinet]
     rows = cabinet_slots["position"].str[0]
     columns = cabinet_slots["position"].str[1:].astype(int)

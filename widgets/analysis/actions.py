@@ -213,7 +213,8 @@ class AnalysisActions(QObject):
 
         dialog = self._open_view("Products bought together", AffinityView, "affinity-analysis")
         if dialog is not None:
-            dialog.view.place_together.connect(self.place_products_together)  # type: ignore[attr-defined]
+            view = dialog.view  # type: ignore[attr-defined]
+            view.place_together.connect(lambda ids: view.show_placement(self.place_products_together(ids)))
         return dialog
 
     def show_ai_dashboard(self) -> None:
@@ -239,10 +240,22 @@ class AnalysisActions(QObject):
             changed = sum(reason is None for reason in device.attempt_together("Set par levels", makes).values())
         self.window.say(f"Par levels updated in {changed} cabinet(s); save to use them", 6000)
 
-    def place_products_together(self, product_ids: list[int]) -> None:
+    def place_products_together(self, product_ids: list[int]) -> str:
+        """Bring the products side by side in the cabinet of the device on screen that holds most of them (not
+        only the tab on screen); returns what was done, or why not, for the asking view to show."""
         view = self.on_screen.editable_view()
         if view is None:
-            return
-        reason = view.attempt_edit(lambda c, p: place_together(c, p, product_ids))
-        if reason is None:
-            self.window.say("Placed side by side; undo with Ctrl+Z", 5000)
+            return "Not placed: choose the device in the designer first"
+        editors = view.editor.device.editors  # the open cabinets of the device on screen
+        held = {index: len(set(product_ids) & editor.planogram.product_ids()) for index, editor in editors.items()}
+        best = max(held, key=lambda index: (held[index], index == view.editor.cabinet.index), default=None)
+        editor = editors[best] if best is not None and held[best] >= 2 else view.editor
+        where = f"cabinet {editor.cabinet.index} ({editor.cabinet.zone.value})"
+        if editor is view.editor:
+            reason = view.attempt_edit(lambda c, p: place_together(c, p, product_ids))
+        else:
+            reason = editor.attempt(lambda c, p: place_together(c, p, product_ids))
+        if reason is not None:
+            return f"Not placed in {where}: {reason}"
+        self.window.say(f"Placed side by side in {where}; undo with Ctrl+Z", 5000)
+        return f"Placed side by side in {where}; undo with Ctrl+Z"

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ai.affinity import analyse
+from ai.affinity import analyse, cabinet_name
 from ai.services import Services
+from designer.cabinets import Cabinet, suitable_zones
 from storage.database import Engine
 from widgets import style
 from widgets.workers import BackgroundJobs, JobState
@@ -75,7 +76,12 @@ class AffinityView(QWidget):
         self.place.setEnabled(False)
         self.place.setToolTip("Put the selected cluster (or pair) in adjacent slots in the designer")
         self.place.clicked.connect(self._place)
+        # what became of "Place together", or why the selection cannot be placed together: said here, in the view
+        self.outcome = QLabel("")
+        self.outcome.setWordWrap(True)
+        self.outcome.setTextFormat(Qt.TextFormat.PlainText)
         self._selected: list[int] = []
+        self._cabinets: list[Cabinet] = []
 
         right = QWidget()
         side = QVBoxLayout(right)
@@ -83,6 +89,7 @@ class AffinityView(QWidget):
         side.addWidget(QLabel("<b>Bought together</b> (clusters)"))
         side.addWidget(self.clusters, 3)
         side.addWidget(self.place)
+        side.addWidget(self.outcome)
         side.addWidget(QLabel("<b>Substitutes</b> — keep apart"))
         side.addWidget(self.substitutes, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -105,16 +112,19 @@ class AffinityView(QWidget):
         self.status.setText("Counting baskets…")
         self.jobs.start("affinity", self._compute, on_success=self._show, on_failure=self._fail)
 
-    def _compute(self, state: JobState) -> dict:
+    def _compute(self, state: JobState) -> tuple[dict, list[Cabinet]]:
         catalogue = self.services.catalogue
         state.raise_if_stopped()
-        return analyse(self.services.engine, self.device_id, self.period_days, self.min_confidence, True, catalogue)
+        engine = self.services.engine
+        body = analyse(engine, self.device_id, self.period_days, self.min_confidence, True, catalogue)
+        return body, self.services.repository.cabinets(self.device_id)
 
     def _fail(self, error: Exception) -> None:
         self.status.setText(f"The affinity analysis failed: {error}")
         self.failed.emit(str(error))
 
-    def _show(self, body: dict) -> None:
+    def _show(self, found: tuple[dict, list[Cabinet]]) -> None:
+        body, self._cabinets = found
         self.body = body
         pairs = body["affinity_pairs"]
         self.status.setText(
@@ -146,7 +156,8 @@ class AffinityView(QWidget):
         for cluster in body["product_clusters"]:
             names = ", ".join(catalogue[p].name for p in cluster["products"] if p in catalogue)
             text = (
-                f"{cluster['cluster_name']}\n{names}\nslots {', '.join(cluster['optimal_positions'])} · "
+                f"{cluster['cluster_name']}\n{names}\n{cluster['cabinet']}, slots "
+                f"{', '.join(cluster['optimal_positions'])} · "
                 f"+{cluster['expected_basket_increase']:.2f} items per combined basket"
             )
             item = QListWidgetItem(text)
@@ -179,7 +190,28 @@ class AffinityView(QWidget):
 
     def _select(self, product_ids: list[int]) -> None:
         self._selected = [int(p) for p in product_ids]
-        self.place.setEnabled(len(self._selected) >= 2)
+        apart = self._kept_apart(self._selected)
+        self.place.setEnabled(len(self._selected) >= 2 and apart is None)
+        self.outcome.setText(apart or "")
+
+    def _kept_apart(self, product_ids: list[int]) -> str | None:
+        """Why these products cannot stand side by side (they must be kept at different temperatures), naming the
+        cabinet each could go to; None when they may share a cabinet."""
+        catalogue = self.services.catalogue
+        products = [catalogue[p] for p in product_ids if p in catalogue]
+        if len({product.temperature_requirement for product in products}) < 2:
+            return None
+        zones = {cabinet.index: cabinet.zone.value for cabinet in self._cabinets}
+        homes = []
+        for product in products:
+            fits = [c.index for c in self._cabinets if c.zone in suitable_zones(product.temperature_requirement)]
+            where = " or ".join(cabinet_name(index, zones) for index in fits) or "no cabinet of this device"
+            homes.append(f"{product.name} ({product.temperature_requirement.value}) in {where}")
+        return "Not placed together — kept at different temperatures: " + "; ".join(homes)
+
+    def show_placement(self, outcome: str) -> None:
+        """What the designer did with "Place together" (or why it refused), shown under the button."""
+        self.outcome.setText(outcome)
 
     def _place(self) -> None:
         if len(self._selected) >= 2:
