@@ -6,34 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring
 import pytest
-from keyring.backends.fail import Keyring as NoKeyring
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
-from windows import open_trained_window
+from windows import keyless_window, small_demo_fleet
 
-from storage.simulator import build_demo_fleet
 from widgets.canvas.cabinet_editing import EditableCabinetView
 from widgets.window.main_window import MainWindow
 
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('together') / 'demo.sqlite'}"
-    build_demo_fleet(url, devices=2, days=30, seed=5)
-    return url
+    return small_demo_fleet(tmp_path_factory, "together")
 
 
 @pytest.fixture
 def window(qtbot: QtBot, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(NoKeyring())
-    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Discard)
-    window = open_trained_window(qtbot, demo_url)
-    yield window
-    window.close()
-    keyring.set_keyring(previous)
+    with keyless_window(qtbot, demo_url, monkeypatch) as window:
+        yield window
 
 
 def test_clusters_share_a_temperature_name_their_cabinet_and_place_there(qtbot: QtBot, window: MainWindow) -> None:

@@ -5,36 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring
 import pytest
-from keyring.backends.fail import Keyring as NoKeyring
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
-from windows import open_trained_window
+from windows import keyless_window, small_demo_fleet
 
 from ai.placement_feedback import analyse_placement
 from designer.positions import Position
-from storage.simulator import build_demo_fleet
 from widgets.canvas.cabinet_editing import EditableCabinetView
 from widgets.window.main_window import MainWindow
 
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('explanations') / 'demo.sqlite'}"
-    build_demo_fleet(url, devices=2, days=30, seed=5)
-    return url
+    return small_demo_fleet(tmp_path_factory, "explanations")
 
 
 @pytest.fixture
 def window(qtbot: QtBot, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(NoKeyring())  # no key: the local explanation, never a call to Claude
-    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Discard)
-    window = open_trained_window(qtbot, demo_url)
-    yield window
-    window.close()
-    keyring.set_keyring(previous)
+    with keyless_window(qtbot, demo_url, monkeypatch) as window:
+        yield window
 
 
 def view_of(window: MainWindow) -> EditableCabinetView:
@@ -59,9 +48,7 @@ def in_its_best_slot(window: MainWindow, view: EditableCabinetView) -> tuple[int
     raise AssertionError("the model kept finding a better slot")
 
 
-def test_a_product_in_its_best_slot_is_told_to_stay_and_shown_the_next_best(
-    qtbot: QtBot, window: MainWindow
-) -> None:
+def test_a_product_in_its_best_slot_is_told_to_stay_and_shown_the_next_best(qtbot: QtBot, window: MainWindow) -> None:
     view = view_of(window)
     product, best = in_its_best_slot(window, view)
     view.select([best])

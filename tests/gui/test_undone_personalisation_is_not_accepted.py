@@ -6,16 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-import keyring
 import pytest
-from keyring.backends.fail import Keyring as NoKeyring
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
-from windows import open_trained_window
+from windows import keyless_window, small_demo_fleet
 
 from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from storage.feedback import feedback_summary
-from storage.simulator import build_demo_fleet
 from widgets.canvas.cabinet_editing import EditableCabinetView
 from widgets.window.main_window import MainWindow
 
@@ -23,20 +19,13 @@ KIND = SuggestionKind.PERSONALISATION.value
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[
-    MainWindow
-]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('undone') / 'demo.sqlite'}"
-    build_demo_fleet(url, devices=2, days=30, seed=5)
-    previous = keyring.get_keyring()
-    keyring.set_keyring(NoKeyring())
-    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Discard)
-    window = open_trained_window(qtbot, url)
-    yield window
-    if window.analysis.comparison is not None:
-        window.analysis.comparison.close()
-    window.close()
-    keyring.set_keyring(previous)
+def window(
+    qtbot: QtBot, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[MainWindow]:
+    with keyless_window(qtbot, small_demo_fleet(tmp_path_factory, "undone"), monkeypatch) as window:
+        yield window
+        if window.analysis.comparison is not None:
+            window.analysis.comparison.close()
 
 
 def decisions(window: MainWindow) -> dict[str, int]:

@@ -5,16 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring
 import pytest
-from keyring.backends.fail import Keyring as NoKeyring
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QTabWidget
+from PySide6.QtWidgets import QTabWidget
 from pytestqt.qtbot import QtBot
-from windows import open_trained_window
+from windows import keyless_window, small_demo_fleet
 
-from storage.simulator import build_demo_fleet
 from widgets.app import application
 from widgets.dialogs.settings import COLUMNS, SettingsDialog
 from widgets.window.main_window import APP_TITLE, MainWindow
@@ -22,20 +19,13 @@ from widgets.window.main_window import APP_TITLE, MainWindow
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = f"sqlite:///{tmp_path_factory.mktemp('windows') / 'demo.sqlite'}"
-    build_demo_fleet(url, devices=2, days=30, seed=5)
-    return url
+    return small_demo_fleet(tmp_path_factory, "windows")
 
 
 @pytest.fixture
 def window(qtbot: QtBot, demo_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[MainWindow]:
-    previous = keyring.get_keyring()
-    keyring.set_keyring(NoKeyring())
-    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: QMessageBox.StandardButton.Discard)
-    window = open_trained_window(qtbot, demo_url)
-    yield window
-    window.close()
-    keyring.set_keyring(previous)
+    with keyless_window(qtbot, demo_url, monkeypatch) as window:
+        yield window
 
 
 @pytest.mark.parametrize("close", ["Close button", "Esc"])
