@@ -6,6 +6,7 @@
     python main.py export --device ID [--cabinet I] --format pdf|png|csv|json --out FILE [--db URL]
     python main.py export --route 1,2,3 --out route.pdf [--db URL]
     python main.py backtest [--db URL]          revenue model: MAPE, RMSE and interval coverage on held-out data
+    python main.py check-models [--db URL]      sanity report: back-tests vs baselines, sanity checks (5: one fails)
     python main.py experiment create|status|complete|list …   A/B experiments across devices, JSON out
     python main.py sync pull|push|status|both --cvd URL [--db WORKING_COPY]
 
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from ai.api_command import add_api_parser, run_api
 from ai.backtest_command import add_backtest_parser, run_backtest
+from ai.check_models_command import add_check_models_parser, run_check_models
 from ai.experiments_command import add_experiment_parser, run_experiment
 from designer.command_outcomes import ExitCode
 from storage.cvd.sync_command import add_sync_parser, run_sync
@@ -50,6 +52,7 @@ COMMANDS: dict[str, tuple[AddParser, Handler]] = {
     "api": (add_api_parser, run_api),
     "export": (add_export_parser, run_export),
     "backtest": (add_backtest_parser, run_backtest),
+    "check-models": (add_check_models_parser, run_check_models),
     "experiment": (add_experiment_parser, run_experiment),
     "sync": (add_sync_parser, run_sync),
 }

@@ -1,8 +1,8 @@
 """How every headless command ends: one table of exit statuses, one JSON error shape, one validation error.
 
-Shared by the commands of every layer (``demo``, ``api``, ``export``, ``backtest``, ``experiment``, ``sync``)
-and the designer's own start, so a script that calls any of them reads the same status for the same kind of
-failure. The README's command section lists the statuses; a test keeps the two in step.
+Shared by the commands of every layer (``demo``, ``api``, ``export``, ``backtest``, ``check-models``,
+``experiment``, ``sync``) and the designer's own start, so a script that calls any of them reads the same status
+for the same kind of failure. The README's command section lists the statuses; a test keeps the two in step.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ class ExitCode(IntEnum):
     """The acting user's role may not do this (``--user`` chooses who acts)."""
     UNREACHABLE = 4
     """The CVD database stopped answering part-way through a sync; queued pushes stay queued."""
+    CHECKS_FAILED = 5
+    """``check-models`` ran, and at least one sanity check failed on the open database (its table names which)."""
 
 
 class RequestInvalid(ValueError):
