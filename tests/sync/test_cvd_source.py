@@ -38,8 +38,8 @@ def test_a_server_password_comes_from_the_keyring_and_is_never_remembered_elsewh
 def test_each_cvd_database_gets_its_own_working_copy(cvd_file: Path, tmp_path: Path, app_context: AppContext) -> None:
     other = tmp_path / "other-operator.sqlite"
     other.write_bytes(cvd_file.read_bytes())
-
     folders = app_context.folders
+
     assert folders.working_copy(str(cvd_file)) != folders.working_copy(str(other))
     assert folders.working_copy(str(cvd_file)).name.startswith("cvd-")
     assert folders.working_copy(str(cvd_file)).parent == folders.working_copies
