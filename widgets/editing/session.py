@@ -96,6 +96,7 @@ class EditingSession(QObject):
         self.devices.clear()
         self.editors.clear()
         self.recovered.clear()
+        self.journal.close()  # what was handed over reaches the disk before another database or the exit
         self.modified_changed.emit(False)
 
     # --- recovery ----------------------------------------------------------------------------
