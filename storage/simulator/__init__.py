@@ -51,6 +51,20 @@ effect × weather multiplier × rivalry multiplier; vends are Poisson around tha
 intermittent).
 """
 
-from storage.simulator.build import FleetSummary, PlantedTreatment, SimulationCancelled, build_demo_fleet
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.simulator.build import FleetSummary, PlantedTreatment, SimulationCancelled, build_demo_fleet
 
 __all__ = ["FleetSummary", "PlantedTreatment", "SimulationCancelled", "build_demo_fleet"]
+
+
+def __getattr__(name: str) -> object:
+    """The build (numpy, SQLAlchemy's ORM, every simulator module) loads on first use, not with the package:
+    importing one small module of the package (its history, its catalogue) must not load them all."""
+    if name in __all__:
+        return getattr(import_module("storage.simulator.build"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

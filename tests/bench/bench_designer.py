@@ -6,8 +6,9 @@
 - a 10×20 cabinet repaints in < 16 ms (one frame), also right after an edit, a zoom step and a drag-over
   (the heat map scored and shown): each measured on a quiet machine and again while another process keeps one
   core busy, since a merchandiser's laptop is never quiet;
-- opening a device with 4 cabinets of 10×20 (read + four grids built) < 300 ms;
-- app start to an interactive window on the demo database < 2 s (a real process, measured from outside).
+- opening a device with 4 cabinets of 10×20 (read + four grids built) < 300 ms.
+
+The app's start (first paint, a usable window, the first run's progress dialog) is timed by bench_start.py.
 """
 
 from __future__ import annotations
@@ -216,32 +217,6 @@ def in_process(folder: Path, *, frames_only: bool = False) -> None:
     window.close()
 
 
-def start_up(folder: Path) -> None:
-    demo = folder / "demo.sqlite"
-    subprocess.run([sys.executable, str(PROJECT / "main.py"), "demo", "--db", str(demo)], check=True,
-                   capture_output=True)  # fmt: skip
-    probe = (
-        f"import sys; sys.path.insert(0, {str(PROJECT)!r})\n"
-        "from widgets.app import application, open_main_window\n"
-        "from storage.app_context import AppContext\n"
-        f"app = application(); url = {f'sqlite:///{demo}'!r}\n"
-        "window = open_main_window(AppContext.create(database=url))\n"
-        "window.layout_shown.connect(lambda _id: (print('interactive', flush=True), app.quit()))\n"
-        "app.exec()\n"
-    )
-    timings: list[float] = []
-    for _ in range(5):
-        start = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-c", probe], stdout=subprocess.PIPE, text=True,
-                                   env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})  # fmt: skip
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        timings.append((time.perf_counter() - start) * 1000)
-        process.wait(30)
-        assert line.strip() == "interactive", line
-    report("start to interactive window (demo database)", timings, 2000)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", action="store_true", help="only the one-frame gestures, quiet and loaded")
@@ -249,8 +224,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         os.environ["XDG_DATA_HOME"] = str(Path(folder) / "data")  # recovery journals stay out of the user's data
         in_process(Path(folder), frames_only=frames_only)
-        if not frames_only:
-            start_up(Path(folder))
 
 
 if __name__ == "__main__":

@@ -10,14 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
 
-from widgets.workers import BackgroundJobs, JobState
+from widgets.workers import BackgroundJobs, JobCancelled, JobState
 
 TITLE = "Building the demo fleet…"
 BUILD_DEMO_FLEET = "build demo fleet"
+START_UNPAINTED_AFTER_MS = 1_000
+"""The build starts once the dialog has painted, or after this long if the platform never paints it."""
 
 
 def build_demo_fleet(database_url: str, **options: object) -> object:
@@ -54,6 +56,7 @@ class DemoFleetDialog(QProgressDialog):
         self._build = build
         self.result_: FirstRunResult | None = None
         self._stopping = False
+        self._build_started = False
         self.jobs = BackgroundJobs(self)
         self.setWindowTitle("Planogram Studio")
         self.setWindowModality(Qt.WindowModality.ApplicationModal)
@@ -70,7 +73,24 @@ class DemoFleetDialog(QProgressDialog):
         self.canceled.connect(self.request_stop)
 
     def start(self) -> None:
-        """Start the build and show the dialog without blocking (tests and embedding use this)."""
+        """Show the dialog without blocking and start the build once it is on screen (tests and embedding use this).
+
+        The build's worker imports the simulator (numpy, SQLAlchemy's ORM) and computes, holding the interpreter
+        for long stretches; started before the dialog's first paint, it kept the screen blank for seconds.
+        """
+        self.setValue(0)
+        self.open()
+        QTimer.singleShot(START_UNPAINTED_AFTER_MS, self, self._start_build)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._build_started:
+            QTimer.singleShot(0, self, self._start_build)  # the next turn of the event loop: the paint is on screen
+
+    def _start_build(self) -> None:
+        if self._build_started or self._stopping or self.result_ is not None:
+            return
+        self._build_started = True
         build = self._build or build_demo_fleet
         url = self.database_url
 
@@ -80,8 +100,6 @@ class DemoFleetDialog(QProgressDialog):
         self.jobs.start(
             BUILD_DEMO_FLEET, job, on_success=self._built, on_failure=self._failed, on_progress=self._progressed
         )
-        self.setValue(0)
-        self.open()
 
     def run(self) -> FirstRunResult:
         """Build the fleet while the dialog is up; returns once the build finished, failed or was cancelled."""
@@ -96,7 +114,10 @@ class DemoFleetDialog(QProgressDialog):
         self._stopping = True
         self.cancel_button.setEnabled(False)
         self.setLabelText(f"{TITLE}\nStopping — nothing will be written")
-        self.jobs.cancel(BUILD_DEMO_FLEET)
+        if self._build_started:
+            self.jobs.cancel(BUILD_DEMO_FLEET)
+        else:  # cancelled before the build began: there is nothing to wait for
+            QTimer.singleShot(0, self, lambda: self._failed(JobCancelled()))
 
     def reject(self) -> None:
         """Escape means Cancel; the dialog closes when the build has stopped."""
