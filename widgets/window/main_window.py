@@ -62,6 +62,7 @@ from widgets.panels.palette import ProductPalette
 from widgets.placement.assistant import PlacementAssistant
 from widgets.placement.score_panel import ScorePanel
 from widgets.sync.actions import SyncActions
+from widgets.window.first_paint import after_next_paint
 from widgets.window.services import OnScreen, WindowServices
 from widgets.window.sign_in import RoleGate
 from widgets.workers import BackgroundJobs, JobState
@@ -548,12 +549,11 @@ class MainWindow(QMainWindow):
             self.cabinet_tabs.addTab(view, cabinet_tab_text(cabinet))
         self._update_tabs()
         self._cabinet_tab_changed(self.cabinet_tabs.currentIndex())
-        self._load_velocity(layout.device.id)
-        if self._model_wanted:  # after the first paint: training never delays the window becoming usable
-            self._model_wanted = False
-            self.assistant.train(self.repository.engine, self.database_url, self.catalogue, fresh=True)
-            self.explanations.warm_up()
-            self.feedback.score_outcomes()  # how earlier suggestions turned out, now that sales may cover them
+        model_wanted, self._model_wanted = self._model_wanted, False
+        view, repository = self.current_cabinet_view(), self.repository
+        # after the cabinet's paint: these workers never delay the window becoming usable
+        after_next_paint(view.viewport() if view is not None else self, lambda: self._after_layout_painted(
+            repository, layout.device.id, train=model_wanted))  # fmt: skip
         if self.history.mode is not Overlay.NONE:
             self.show_history_overlay(self.history.mode)
         if layout.cabinets:
@@ -562,6 +562,17 @@ class MainWindow(QMainWindow):
             self._show_notice(f"{layout.device.name} has no cabinets.")
         self.statusBar().showMessage(f"Showing {layout.device.name}", 3000)
         self.layout_shown.emit(layout.device.id)
+
+    def _after_layout_painted(self, repository: FleetRepository, device_id: int, *, train: bool) -> None:
+        """The device's sales velocity and, for the first device, the model, Claude's warm-up and the outcomes."""
+        if self.jobs.closed or repository is not self.repository:  # closed, or another database opened since
+            return
+        if self.layout_on_screen is not None and self.layout_on_screen.device.id == device_id:
+            self._load_velocity(device_id)
+        if train:
+            self.assistant.train(self.repository.engine, self.database_url, self.catalogue, fresh=True)
+            self.explanations.warm_up()
+            self.feedback.score_outcomes()  # how earlier suggestions turned out, now that sales may cover them
 
     def _load_velocity(self, device_id: int) -> None:
         from storage.sales_history import velocity_by_product
