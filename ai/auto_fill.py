@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from ai.placement_scoring import PlacementScorer
-from designer.cabinets import Cabinet, zone_accepts
+from designer.cabinets import Cabinet, zone_proposes
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Product
@@ -46,7 +46,7 @@ def propose_fill(
     candidates = [
         product
         for product in scorer.catalogue.values()
-        if zone_accepts(cabinet.zone, product.temperature_requirement) and product.id not in planogram.product_ids()
+        if zone_proposes(cabinet.zone, product.temperature_requirement) and product.id not in planogram.product_ids()
     ]
     if not empty or not candidates:
         return FillProposal([], 0.0, 0.0)

@@ -33,7 +33,7 @@ from scipy import special
 
 from ai.auto_fill import DEFAULT_CAPACITY, DEFAULT_PAR, best_assignment, expected_units
 from ai.placement_scoring import PlacementScorer
-from designer.cabinets import Cabinet, zone_accepts
+from designer.cabinets import Cabinet, zone_proposes
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Product
@@ -153,7 +153,7 @@ def optimise_device(
     facing: list[int] = []  # per row: facings of its product before it in its cabinet
     for number, cabinet in enumerate(cabinets):
         report(5 + int(60 * number / max(len(cabinets), 1)), f"scoring products in cabinet {cabinet.index + 1}")
-        candidates = [p for p in products if zone_accepts(cabinet.zone, p.temperature_requirement)]
+        candidates = [p for p in products if zone_proposes(cabinet.zone, p.temperature_requirement)]
         positions = list(cabinet.positions())
         empty = Planogram(cabinet.device_id, cabinet.index)
         units = expected_units(scorer, cabinet, empty, candidates, positions, should_stop)

@@ -43,6 +43,21 @@ def zone_accepts(cabinet_zone: TemperatureZone, requirement: TemperatureZone) ->
     return requirement in _ACCEPTS[cabinet_zone]
 
 
+# What a proposal (auto-fill, personalisation, the demo fleet's operator) puts in a cabinet: a freezer accepts a
+# chilled product the operator keeps there, but nothing proposes one (it is colder, dearer space for a drink).
+_PROPOSES: dict[TemperatureZone, frozenset[TemperatureZone]] = {
+    TemperatureZone.AMBIENT: frozenset({TemperatureZone.AMBIENT}),
+    TemperatureZone.REFRIGERATED: frozenset({TemperatureZone.AMBIENT, TemperatureZone.REFRIGERATED}),
+    TemperatureZone.FROZEN: frozenset({TemperatureZone.FROZEN}),
+}
+
+
+def zone_proposes(cabinet_zone: TemperatureZone, requirement: TemperatureZone) -> bool:
+    """Whether a generated proposal puts a product needing ``requirement`` in a cabinet at ``cabinet_zone``: what
+    :func:`zone_accepts` allows, except a chilled product in a freezer (accepted where a person put it)."""
+    return requirement in _PROPOSES[cabinet_zone]
+
+
 def suitable_zones(requirement: TemperatureZone) -> list[TemperatureZone]:
     return [zone for zone in TemperatureZone if requirement in _ACCEPTS[zone]]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from designer.cabinets import TemperatureZone, zone_accepts
+from designer.cabinets import TemperatureZone, zone_proposes
 from designer.positions import ROW_LETTERS
 from storage.simulator.catalogue import AFFINITY_PAIRS, CATEGORIES, ProductTable
 from storage.simulator.history import SECONDS_PER_DAY, History
@@ -183,14 +183,10 @@ def _candidates(
     return [
         int(product_id)
         for product_id, need in zip(catalogue.ids, catalogue.zones, strict=True)
-        if int(product_id) not in taken and _stocks(zone, need) and not (keep_chilled and need is not REFRIGERATED)
+        if int(product_id) not in taken
+        and zone_proposes(zone, need)
+        and not (keep_chilled and need is not REFRIGERATED)
     ]
-
-
-def _stocks(zone: TemperatureZone, need: TemperatureZone) -> bool:
-    """What the simulated operator puts in a cabinet: what the designer accepts, but a freezer only frozen goods
-    (the designer lets a freezer keep chilled goods; this operator's freezers hold ice cream)."""
-    return zone_accepts(zone, need) and (zone is not TemperatureZone.FROZEN or need is TemperatureZone.FROZEN)
 
 
 def _paired_products(catalogue: ProductTable, zones: tuple[TemperatureZone, ...]) -> set[int]:
@@ -198,7 +194,7 @@ def _paired_products(catalogue: ProductTable, zones: tuple[TemperatureZone, ...]
 
     def placeable(name: str) -> bool:
         need = catalogue.zones[catalogue.names.index(name)]
-        return any(_stocks(zone, need) for zone in zones)
+        return any(zone_proposes(zone, need) for zone in zones)
 
     return {
         catalogue.id_of(name)
