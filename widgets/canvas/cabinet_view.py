@@ -6,12 +6,13 @@ later features — drag and drop, selection, heat-map overlays — place themsel
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache, lru_cache
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -21,6 +22,8 @@ from PySide6.QtGui import (
     QPainterPath,
     QPen,
     QPicture,
+    QPixmap,
+    QPixmapCache,
     QResizeEvent,
     QShowEvent,
     QTransform,
@@ -65,6 +68,8 @@ READABLE_ZOOM = 0.65
 """Where fitting goes when the whole cabinet would be illegible: names at about 9 screen pixels."""
 MAX_ZOOM = 8.0
 ZOOM_STEP = 1.25
+ZOOM_SETTLE_MS = 150
+"""A zoom gesture's steps reuse each slot's pixmap, scaled; this long after the last step slots are redrawn crisp."""
 
 
 def grid_origin() -> QPointF:
@@ -214,6 +219,7 @@ class SlotText:
 
 
 _SLOT_BOUNDS = QRectF(-1.0, -1.0, SLOT_WIDTH + 2.0, SLOT_HEIGHT + 2.0)
+_slot_numbers = itertools.count()
 
 
 class SlotItem(QGraphicsObject):
@@ -227,9 +233,14 @@ class SlotItem(QGraphicsObject):
         self._text: SlotText | None = None
         self._picture: QPicture | None = None
         self._glance: QPicture | None = None
+        # The drawing in device pixels, kept in QPixmapCache (bounded, as Qt's DeviceCoordinateCache is) under
+        # this name, with the transform it was drawn for and the item rectangle it covers.
+        self._pixmap_name = f"planogram-slot-{next(_slot_numbers)}"
+        self._pixmap_key: tuple[float, float, float, float, float] | None = None
+        self._pixmap_source = QRectF()
+        self._pixmap_glance = False
         self.drop_hint: DropHint | None = None
-        # Repaints compose cached pixmaps (re-rendered on zoom, so still crisp): a 10×20 grid stays within a frame.
-        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.zooming = False  # in a zoom gesture: an out-of-date pixmap is drawn scaled instead of redrawn
         self.setPos(slot_rect(position).topLeft())
         self.set_content(slot, product)
 
@@ -260,6 +271,7 @@ class SlotItem(QGraphicsObject):
         self._text = None if slot.is_empty else self._lay_out_text(slot, product)
         self._picture = None
         self._glance = None
+        QPixmapCache.remove(self._pixmap_name)
         self.setToolTip(self._tool_tip())
         self.update()
 
@@ -296,6 +308,48 @@ class SlotItem(QGraphicsObject):
         return _SLOT_BOUNDS  # asked for several times per slot and repaint: one shared rectangle, built once
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        """Compose the slot's pixmap, drawn for this exact transform (crisp); mid-zoom, the last one scaled.
+
+        Our own device-pixel cache rather than Qt's DeviceCoordinateCache, which redraws every slot (text
+        rasterised at the new size) on each step of a zoom gesture; the view redraws them once it settles.
+        """
+        transform = painter.worldTransform()
+        if widget is None or transform.isRotating():  # printing or exporting: vectors, never a pixmap
+            self._paint_content(painter)
+            self._paint_state(painter)
+            return
+        device = transform.mapRect(_SLOT_BOUNDS).toAlignedRect()
+        ratio = painter.device().devicePixelRatioF()
+        key = (transform.m11(), transform.m22(), transform.dx() - device.x(), transform.dy() - device.y(), ratio)
+        pixmap = QPixmapCache.find(self._pixmap_name)
+        glance = QStyleOptionGraphicsItem.levelOfDetailFromTransform(transform) < GLANCE_LOD
+        if pixmap is not None and key != self._pixmap_key and self.zooming and glance == self._pixmap_glance:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(self._pixmap_source, pixmap, QRectF(pixmap.rect()))
+        else:
+            if pixmap is None or key != self._pixmap_key:
+                pixmap = self._render_pixmap(transform, device, ratio)
+                QPixmapCache.insert(self._pixmap_name, pixmap)
+                self._pixmap_key = key
+                self._pixmap_glance = glance  # crossing GLANCE_LOD mid-gesture redraws: text appears or goes at once
+                self._pixmap_source = transform.inverted()[0].mapRect(QRectF(device))
+            painter.save()
+            painter.resetTransform()
+            painter.drawPixmap(device.topLeft(), pixmap)
+            painter.restore()
+        self._paint_state(painter)
+
+    def _render_pixmap(self, transform: QTransform, device: QRect, ratio: float) -> QPixmap:
+        pixmap = QPixmap(device.size() * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        recorder = QPainter(pixmap)
+        recorder.setTransform(transform * QTransform.fromTranslate(-device.x(), -device.y()))
+        self._paint_content(recorder)
+        recorder.end()
+        return pixmap
+
+    def _paint_content(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         if QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform()) < GLANCE_LOD:
@@ -306,7 +360,6 @@ class SlotItem(QGraphicsObject):
             if self._picture is None:
                 self._picture = self._record_content()
             painter.drawPicture(0, 0, self._picture)
-        self._paint_state(painter)
 
     def _record_content(self, *, glance: bool = False) -> QPicture:
         """The slot's drawing as recorded vector commands: replayed in C++ at any zoom (crisp, and cheap).
@@ -523,6 +576,10 @@ class CabinetView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self._zoom_settled = QTimer(self)
+        self._zoom_settled.setSingleShot(True)
+        self._zoom_settled.setInterval(ZOOM_SETTLE_MS)
+        self._zoom_settled.timeout.connect(self._end_zoom_gesture)
 
     def show_cabinet(self, cabinet: Cabinet, planogram: Planogram, catalogue: Catalogue) -> None:
         """Draw ``cabinet`` holding ``planogram``; products are looked up in ``catalogue``."""
@@ -603,7 +660,18 @@ class CabinetView(QGraphicsView):
         target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom * factor))
         if self.zoom > 0:
             self._fits_window = False
+            self._zooming(True)
+            self._zoom_settled.start()
             self.scale(target / self.zoom, target / self.zoom)
+
+    def _zooming(self, on: bool) -> None:
+        for item in self._slots.values():
+            item.zooming = on
+
+    def _end_zoom_gesture(self) -> None:
+        """The gesture is over: every slot is redrawn crisp at the zoom it stopped at."""
+        self._zooming(False)
+        self.viewport().update()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
