@@ -105,7 +105,7 @@ def snapshot(window: MainWindow) -> dict[str, Any]:
 
     modal = QApplication.activeModalWidget()
     sync = getattr(window, "sync", None)
-    result_label = getattr(getattr(sync, "progress", None), "result", None)
+    result_label = getattr(sync, "result", None)  # the sync's result, kept in the status bar for a while
     return {
         "pid": os.getpid(),
         "title": window.shown_title(),

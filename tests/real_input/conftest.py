@@ -66,3 +66,13 @@ def launch(virtual_screen: VirtualScreen, tmp_path: Path) -> Iterator[Launch]:
     yield start
     for designer in running:
         designer.stop()
+
+
+@pytest.fixture(scope="session")
+def cvd_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CVD web-app database (``python -m tests.cvd_builder``), built once; users admin1, manager2, …"""
+    target = tmp_path_factory.mktemp("cvd") / "cvd.sqlite"
+    subprocess.run(
+        [sys.executable, "-m", "tests.cvd_builder", str(target)], cwd=ROOT, check=True, capture_output=True, timeout=300
+    )
+    return target

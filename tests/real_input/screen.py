@@ -171,7 +171,7 @@ class RunningDesigner:
             if state and condition(state):
                 return state
             time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}; last state: {json.dumps(state)[:1500]}")
+        raise AssertionError(f"timed out waiting for {what}; last state: {json.dumps(brief(state))}; log: {self.log}")
 
     def settle(self) -> State:
         """A snapshot written after this moment (the window writes one every 200 ms)."""
@@ -209,6 +209,18 @@ class RunningDesigner:
 
 
 # --- reading the snapshot ------------------------------------------------------------------------------------
+
+
+def brief(state: State) -> State:
+    """The snapshot without the long lists, for a failure message a person can read."""
+    shown = {key: value for key, value in state.items() if key not in ("palette", "cabinets")}
+    shown["cabinets"] = [
+        {key: value for key, value in cabinet.items() if key != "slots"}
+        | {"filled": {entry["label"]: entry["product_id"] for entry in cabinet["slots"] if entry["product_id"]}}
+        for cabinet in state.get("cabinets", [])
+        if cabinet.get("current")
+    ]
+    return shown
 
 
 def current_cabinet(state: State) -> State:

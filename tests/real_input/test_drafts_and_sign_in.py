@@ -45,3 +45,47 @@ def test_ctrl_s_saves_a_draft_and_after_a_restart_that_draft_is_on_screen(
     assert cabinet["version"] == draft and not cabinet["modified"]
     assert cabinet["text"].endswith(f"draft v{draft} — active is v{active[0]}")
     assert slot(cabinet, target["label"])["product_id"] == product["product_id"]
+
+
+def sign_ins(database: Path, username: str) -> int:
+    (count,) = rows(database, "SELECT count(*) FROM audit_log JOIN users ON users.id = audit_log.user_id "
+                    "WHERE audit_log.action = 'user.sign_in' AND users.username = ?", username)[0]  # fmt: skip
+    return int(count)
+
+
+def pulls(database: Path) -> int:
+    return int(rows(database, "SELECT count(*) FROM audit_log WHERE action = 'sync.pull'")[0][0])
+
+
+def test_a_manager_signed_in_stays_signed_in_after_f5(launch: Launch, cvd_database: Path, tmp_path: Path) -> None:
+    cvd = tmp_path / "cvd.sqlite"
+    cvd.write_bytes(cvd_database.read_bytes())
+    designer = launch(["--cvd", str(cvd), "--user", "night.clerk"])  # not a CVD user: read-only
+    state = designer.wait_until(lambda s: s["user"].startswith("Signed in: night.clerk"), "the clerk signed in")
+    assert state["banner"].startswith("Read-only")
+    working = Path(state["database_url"].removeprefix("sqlite:///"))
+
+    designer.focus()  # File → Sign in as… (Alt+F, G), then pick manager2 in the dialog
+    designer.hands.key("alt+f")
+    designer.hands.key("g")
+    designer.wait_until(lambda s: s["modal"] == "Sign in as", "the Sign in as dialog")
+    dialog = designer.hands.xdotool("search", "--sync", "--onlyvisible", "--name", "Sign in as").split()[0]
+    designer.hands.xdotool("windowfocus", "--sync", dialog)
+    designer.hands.xdotool("type", "--delay", "60", "manager2")
+    designer.hands.key("Return")
+    state = designer.wait_until(lambda s: s["user"].startswith("Signed in: manager2 (manager"), "manager2 signed in")
+    assert state["banner"] == ""
+    clerk_sign_ins, pulled = sign_ins(working, "night.clerk"), pulls(working)
+
+    designer.focus()
+    designer.hands.key("F5")
+    synced = designer.wait_until(
+        lambda s: s["sync_result"].startswith("Synced with CVD") and pulls(working) > pulled, "F5's sync", timeout=90
+    )
+    after = designer.wait_until(lambda s: not s["status"].startswith("Synced"), "the fleet read again after it")
+    designer.screenshot(tmp_path / "after-f5.png")
+
+    assert synced["user"].startswith("Signed in: manager2 (manager") and after["user"] == synced["user"]
+    assert after["banner"] == "", "no read-only banner came back"
+    assert sign_ins(working, "night.clerk") == clerk_sign_ins, "the sync signed nobody in"
+    assert after["sync_result"].startswith("Synced with CVD"), "the result is still in the status bar"

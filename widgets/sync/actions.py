@@ -8,6 +8,7 @@ a CVD database was pulled into, and read the fleet again after a sync brought ch
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,16 +21,19 @@ from designer.roles import Action
 from storage.cvd.control import SyncCancelled, SyncControl
 from storage.database import url_password, url_with_password
 from widgets.sync.conflicts import ConflictDialog
-from widgets.sync.status import SyncProgress
+from widgets.sync.log import SyncLogDialog
+from widgets.sync.status import RESULT_SHOWN_MS, SyncProgress, SyncResult
 from widgets.workers import JobCancelled, JobState
 
 if TYPE_CHECKING:
     from designer.products import Catalogue
     from storage.cvd.queue import Conflict
     from storage.cvd.sync import SyncReport
+    from storage.sync_log import SyncLogEntry
     from widgets.window.services import WindowServices
 
 SYNC = "cvd sync"
+SYNC_LOG = "cvd sync log"
 CONFLICTS = "cvd conflicts"
 
 
@@ -58,6 +62,7 @@ class SyncActions(QObject):
         self.source: str | None = None
         self.progress = SyncProgress()
         self.progress.cancel_requested.connect(lambda: window.jobs.cancel(SYNC))
+        self.result = SyncResult()
         self.open_action = QAction("Open &CVD database…", window.parent)
         self.open_action.setStatusTip("Design on a CVD database: it is pulled into a working copy and synced back")
         self.open_action.triggered.connect(lambda _checked=False: self.choose_cvd())
@@ -68,10 +73,14 @@ class SyncActions(QObject):
         self.sync_action = QAction("S&ync with CVD now", window.parent)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(lambda _checked=False: self.sync_now())
+        self.log_action = QAction("Sync &log…", window.parent)
+        self.log_action.setStatusTip("What each sync with CVD did: when, which way, the result and the counts")
+        self.log_action.triggered.connect(lambda _checked=False: self.show_log())
+        self.log_dialog: SyncLogDialog | None = None
         self.refresh_source()
 
     def actions(self) -> list[QAction]:
-        return [self.open_action, self.server_action, self.sync_action]
+        return [self.open_action, self.server_action, self.sync_action, self.log_action]
 
     def refresh_source(self) -> None:
         """Whether the open database syncs with CVD (a one-row read on an open engine); again when another opens."""
@@ -79,6 +88,7 @@ class SyncActions(QObject):
 
         self.source = source_of(self.window.repository().engine)
         self.sync_action.setEnabled(self.source is not None)
+        self.log_action.setEnabled(self.source is not None)
         self.sync_action.setToolTip(
             f"Push activations and pull from {self.source}" if self.source else "This database was not pulled from CVD"
         )
@@ -150,6 +160,7 @@ class SyncActions(QObject):
         def job(state: JobState) -> SyncReport:
             return sync(cvd_url, working_url, control=SyncControl(state.report_progress, state.should_stop, user_id))
 
+        self.result.clear_result()
         self.progress.started("Syncing with CVD…")
         self.sync_action.setEnabled(False)
         self.window.jobs.start(
@@ -161,9 +172,8 @@ class SyncActions(QObject):
         )
 
     def _synced(self, report: SyncReport, working_url: str, opening: bool) -> None:
-        self.progress.finished()
         self.sync_action.setEnabled(True)
-        self.window.say(report_text(report), 8000)
+        self._tell(f"{report_text(report)} ({datetime.now():%H:%M})")
         if opening:
             self.pulled.emit(working_url)
             return
@@ -171,15 +181,39 @@ class SyncActions(QObject):
         if report.queue.get("conflict"):  # new ones and those left for later: one dialog each, in turn
             self.show_conflicts()
 
-    def _failed(self, error: Exception) -> None:
+    def _tell(self, result: str) -> None:
+        """A sync's result: kept in the status bar's own place for it, and said as its message, long enough to read."""
         self.progress.finished()
+        self.result.show_result(result)
+        self.window.say(result, RESULT_SHOWN_MS)
+
+    def _failed(self, error: Exception) -> None:
         self.sync_action.setEnabled(self.source is not None)
         if isinstance(error, (SyncCancelled, JobCancelled)):
-            self.window.say("Sync stopped: what was synced stays, nothing is half-written; sync again to finish", 8000)
+            self._tell("Sync stopped: what was synced stays, nothing is half-written; sync again to finish")
             return
+        self.progress.finished()
+        self.result.show_result(f"Sync did not finish ({datetime.now():%H:%M}); activations stay queued")
         QMessageBox.warning(
             self.window.parent, "Sync with CVD", f"The sync did not finish:\n\n{error}\n\nActivations stay queued."
         )
+
+    # --- the log ---------------------------------------------------------------------------------
+
+    def show_log(self) -> None:
+        """File → Sync log…: the working copy's sync steps, read in a worker."""
+        from storage.sync_log import sync_log
+
+        engine, source = self.window.repository().engine, self.source or "CVD"
+        self.window.jobs.start(
+            SYNC_LOG, lambda _state: sync_log(engine), on_success=lambda entries: self._show_log(source, entries)
+        )
+
+    def _show_log(self, source: str, entries: list[SyncLogEntry]) -> None:
+        if self.log_dialog is not None:
+            self.log_dialog.close()
+        self.log_dialog = SyncLogDialog(source, entries, self.window.parent)
+        self.log_dialog.show()
 
     # --- conflicts -------------------------------------------------------------------------------
 

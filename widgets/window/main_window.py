@@ -97,11 +97,14 @@ class FleetOverview:
     user: SignedInUser | None = None
 
 
-def read_fleet(repository: FleetRepository, login: str) -> FleetOverview:
-    """Runs in a worker: the device list, its location types, the catalogue and ``login`` signed in."""
+def read_fleet(repository: FleetRepository, login: str, *, audit: bool = True) -> FleetOverview:
+    """Runs in a worker: the device list, its location types, the catalogue and ``login`` signed in.
+
+    ``audit`` False reads the same person again (their role may have changed in CVD) without a new sign-in.
+    """
     from storage.users import sign_in
 
-    user = sign_in(repository.engine, login)
+    user = sign_in(repository.engine, login, audit=audit)
     return FleetOverview(repository.devices(), repository.location_types(), repository.catalogue(), user.id, user)
 
 
@@ -301,6 +304,7 @@ class MainWindow(QMainWindow):
         self.analysis.explain_requested.connect(self.explanations.explain_comparison)
         self.sync = SyncActions(services, lambda: self.catalogue)
         self.statusBar().addPermanentWidget(self.sync.progress)
+        self.statusBar().addPermanentWidget(self.sync.result)
         self.sync.pulled.connect(self.open_database)
         self.sync.synced.connect(self.load_fleet)
         self.sync.synced.connect(self.feedback.score_outcomes)  # the new sales may cover earlier suggestions
@@ -486,11 +490,15 @@ class MainWindow(QMainWindow):
         """Read devices and catalogue in a worker, then select device 1 (or the first device)."""
         if self.jobs.closed:
             return
-        repository, login = self.repository, self.context.login
+        repository = self.repository
+        # The same database read again (after a sync) keeps whoever is signed in; a newly opened one signs in
+        # the run's login.
+        signed_in = self.roles.signed_in_on(repository.engine)
+        login = signed_in.username if signed_in is not None else self.context.login
         self.statusBar().showMessage("Reading the fleet…")
 
         def job(_state: JobState) -> FleetOverview:
-            return read_fleet(repository, login)
+            return read_fleet(repository, login, audit=signed_in is None)
 
         self.jobs.start(READ_FLEET, job, on_success=self._show_fleet, on_failure=self._fleet_failed)
 

@@ -49,7 +49,7 @@ class RoleGate(QObject):
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(BANNER_STYLE)
         self.banner.hide()
-        self.sign_in_action = QAction("Sign &in as…", window)
+        self.sign_in_action = QAction("Si&gn in as…", window)  # &i is Import planogram file…
         self.sign_in_action.setStatusTip("Switch to another user of this database")
         self.sign_in_action.triggered.connect(lambda _checked=False: self.choose_user())
         self.users_action = QAction("&Users…", window)
@@ -63,6 +63,13 @@ class RoleGate(QObject):
         for menu in action.associatedObjects():
             if isinstance(menu, QMenu):
                 menu.setToolTipsVisible(True)  # a disabled item's tooltip says why
+
+    def signed_in_on(self, engine: Engine) -> SignedInUser | None:
+        """Who is signed in on ``engine``'s database (None before anyone is, or on another database).
+
+        Reading the same database again (after a sync) keeps this person: a sync never changes who is signed in.
+        """
+        return self.user if self.user is not None and self._engine is engine else None
 
     def why_not(self, action: Action) -> str | None:
         if self.user is None:
