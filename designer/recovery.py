@@ -199,9 +199,9 @@ class JournalWriter:
                 raise RuntimeError("the journal writer is closed")
             self._waiting.pop(key, None)  # re-inserted last: the table's order is the order of the latest requests
             self._waiting[key] = operation
-            if self._due is None:
+            if self._due is None:  # the writer sleeps until told; later hand-overs find it already timed
                 self._due = time.monotonic() + self.delay
-            self._lock.notify_all()
+                self._lock.notify_all()
 
     def _run(self) -> None:
         while True:
