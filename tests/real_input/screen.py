@@ -267,3 +267,17 @@ def path_over_the_margin(start: Point, state: State, target: Point) -> list[Poin
 
 def empty_slot(cabinet: State) -> State:
     return next(entry for entry in cabinet["slots"] if entry["product_id"] is None)
+
+
+def journal_settles(
+    state: State, condition: Callable[[dict[str, int]], bool], what: str, timeout: float = 5.0
+) -> dict[str, int]:
+    """The recovery journal of device 1's cabinet 0 once ``condition`` holds (its writer stores within 0.2 s)."""
+    deadline = time.monotonic() + timeout
+    journal = journal_slots(state, 1, 0)
+    while not condition(journal):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the recovery journal never showed {what}: {journal}")
+        time.sleep(0.1)
+        journal = journal_slots(state, 1, 0)
+    return journal
