@@ -320,7 +320,9 @@ class SlotItem(QGraphicsObject):
             return
         device = transform.mapRect(_SLOT_BOUNDS).toAlignedRect()
         ratio = painter.device().devicePixelRatioF()
-        key = (transform.m11(), transform.m22(), transform.dx() - device.x(), transform.dy() - device.y(), ratio)
+        # the sub-pixel offset rounded: scrolling by whole pixels must find the same drawing despite float noise
+        offset = (round(transform.dx() - device.x(), 3), round(transform.dy() - device.y(), 3))
+        key = (transform.m11(), transform.m22(), *offset, ratio)
         pixmap = QPixmapCache.find(self._pixmap_name)
         glance = QStyleOptionGraphicsItem.levelOfDetailFromTransform(transform) < GLANCE_LOD
         if pixmap is not None and key != self._pixmap_key and self.zooming and glance == self._pixmap_glance:
