@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+if TYPE_CHECKING:  # SQLAlchemy loads when a database is opened, not when a URL is only normalised
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 APP_NAME = "planogram-studio"
 
@@ -20,6 +21,8 @@ def normalise_url(url_or_path: str) -> str:
 
 def sqlite_file(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for servers and in-memory databases."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
@@ -28,6 +31,8 @@ def sqlite_file(url: str) -> Path | None:
 
 def display_url(url: str) -> str:
     """The URL as shown to users: never with a password in it."""
+    from sqlalchemy.engine import make_url
+
     return make_url(normalise_url(url)).render_as_string(hide_password=True)
 
 
@@ -37,6 +42,8 @@ def make_engine(url: str) -> Engine:
     WAL is switched on by :func:`storage.schema.prepare_database` once the file is known to be ours, because
     the journal mode is written into the file and a foreign database must be left untouched.
     """
+    from sqlalchemy import create_engine, event
+
     url = normalise_url(url)
     file = sqlite_file(url)
     if file is not None:
@@ -55,4 +62,6 @@ def make_engine(url: str) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(engine, expire_on_commit=False)

@@ -17,9 +17,11 @@ import tempfile
 import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 
 from designer.claude_tasks import DEFAULT_MODELS, DEFAULT_MONTHLY_CAP_USD, AnswerFormat, LlmSettings, ModelChoice, Task
 
