@@ -70,6 +70,8 @@ MAX_ZOOM = 8.0
 ZOOM_STEP = 1.25
 ZOOM_SETTLE_MS = 150
 """A zoom gesture's steps reuse each slot's pixmap, scaled; this long after the last step slots are redrawn crisp."""
+SHARPEN_BATCH = 16
+"""Visible slots redrawn crisp per frame once a gesture settles: all of them at once would be a 25 ms frame."""
 
 
 def grid_origin() -> QPointF:
@@ -582,6 +584,7 @@ class CabinetView(QGraphicsView):
         self._zoom_settled.setSingleShot(True)
         self._zoom_settled.setInterval(ZOOM_SETTLE_MS)
         self._zoom_settled.timeout.connect(self._end_zoom_gesture)
+        self._gestures = 0  # a new gesture step stops a sharpening still under way
 
     def show_cabinet(self, cabinet: Cabinet, planogram: Planogram, catalogue: Catalogue) -> None:
         """Draw ``cabinet`` holding ``planogram``; products are looked up in ``catalogue``."""
@@ -667,13 +670,29 @@ class CabinetView(QGraphicsView):
             self.scale(target / self.zoom, target / self.zoom)
 
     def _zooming(self, on: bool) -> None:
+        self._gestures += 1
         for item in self._slots.values():
             item.zooming = on
 
     def _end_zoom_gesture(self) -> None:
-        """The gesture is over: every slot is redrawn crisp at the zoom it stopped at."""
-        self._zooming(False)
-        self.viewport().update()
+        """The gesture is over: slots are redrawn crisp at the zoom it stopped at, the visible ones a batch a frame."""
+        shown = self.mapToScene(self.viewport().rect()).boundingRect()
+        waiting: list[SlotItem] = []
+        for item in self._slots.values():
+            if item.sceneBoundingRect().intersects(shown):
+                waiting.append(item)
+            else:
+                item.zooming = False  # redrawn when scrolled into view
+        self._sharpen(self._gestures, waiting)
+
+    def _sharpen(self, gesture: int, waiting: list[SlotItem]) -> None:
+        if gesture != self._gestures:
+            return
+        for item in waiting[:SHARPEN_BATCH]:
+            item.zooming = False
+            item.update()
+        if len(waiting) > SHARPEN_BATCH:
+            QTimer.singleShot(16, self, lambda: self._sharpen(gesture, waiting[SHARPEN_BATCH:]))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
