@@ -16,6 +16,9 @@ import keyring
 import pytest
 from sqlalchemy import Engine
 
+from ai.model_store import ModelStore
+from ai.services import Services
+from storage.cvd.pull import pull
 from storage.engine import make_engine
 from storage.schema import prepare_database
 from tests.cvd_builder import CvdFleet, generated_fleet, write_cvd_database
@@ -109,3 +112,27 @@ def memory_keyring() -> Iterator[DictKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+# --- the real sample pulled into a working copy (tests whose point is the real data) --------------------------
+
+
+@pytest.fixture(scope="module")
+def pulled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine, Path]]:
+    """A working copy pulled from a copy of the real sample (never the original), shared by a test module."""
+    folder = tmp_path_factory.mktemp("real-sample")
+    source = folder / "cvd.sqlite"
+    shutil.copyfile(cvd_sample_path(), source)
+    cvd_engine = make_engine(f"sqlite:///{source}")
+    url = f"sqlite:///{folder / 'working.sqlite'}"
+    working = prepare_database(url)
+    pull(cvd_engine, working)
+    cvd_engine.dispose()
+    yield url, working, folder
+    working.dispose()
+
+
+@pytest.fixture(scope="module")
+def services(pulled: tuple[str, Engine, Path]) -> Services:
+    url, engine, folder = pulled
+    return Services(url, ModelStore(folder / "models"), engine=engine, login="manager2")

@@ -4,46 +4,17 @@ no pairs. Skips without ../shared, fails in CI (:func:`tests.shared_sample.cvd_s
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, func, select
 
 from ai import affinity, realtime_analysis, revenue_prediction
-from ai.model_store import ModelStore
 from ai.placement_history import read_placement_history
 from ai.services import Services
-from storage.cvd.pull import pull
-from storage.engine import make_engine
-from storage.schema import prepare_database
 from storage.tables import Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord, SaleRecord
-from tests.shared_sample import cvd_sample_path
 
 ASSETS = ("222", "555", "999", "45363", "6453")
-
-
-@pytest.fixture(scope="module")
-def pulled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine, Path]]:
-    """A working copy of a copy of the sample (the original is never written)."""
-    folder = tmp_path_factory.mktemp("real-sample")
-    source = folder / "cvd.sqlite"
-    shutil.copyfile(cvd_sample_path(), source)
-    cvd_engine = make_engine(f"sqlite:///{source}")
-    url = f"sqlite:///{folder / 'working.sqlite'}"
-    working = prepare_database(url)
-    pull(cvd_engine, working)
-    cvd_engine.dispose()
-    yield url, working, folder
-    working.dispose()
-
-
-@pytest.fixture(scope="module")
-def services(pulled: tuple[str, Engine, Path]) -> Services:
-    url, engine, folder = pulled
-    return Services(url, ModelStore(folder / "models"), engine=engine, login="manager2")
 
 
 def _layouts(engine: Engine) -> list[tuple[int, int, list[dict[str, Any]]]]:

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import math
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,33 +13,8 @@ from ai import demand_forecast
 from ai.fleet_days import data_days, silent_days
 from ai.forecast_data import device_history
 from ai.model_checks import REVENUE_TOLERANCE, ModelReport, check_models
-from ai.model_store import ModelStore
 from ai.services import Services
-from storage.cvd.pull import pull
-from storage.engine import make_engine
-from storage.schema import prepare_database
 from storage.tables import Device, SaleRecord
-from tests.shared_sample import cvd_sample_path
-
-
-@pytest.fixture(scope="module")
-def pulled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Engine, Path]]:
-    folder = tmp_path_factory.mktemp("real-sample-sanity")
-    source = folder / "cvd.sqlite"
-    shutil.copyfile(cvd_sample_path(), source)
-    cvd_engine = make_engine(f"sqlite:///{source}")
-    url = f"sqlite:///{folder / 'working.sqlite'}"
-    working = prepare_database(url)
-    pull(cvd_engine, working)
-    cvd_engine.dispose()
-    yield url, working, folder
-    working.dispose()
-
-
-@pytest.fixture(scope="module")
-def services(pulled: tuple[str, Engine, Path]) -> Services:
-    url, engine, folder = pulled
-    return Services(url, ModelStore(folder / "models"), engine=engine, login="manager2")
 
 
 @pytest.fixture(scope="module")
