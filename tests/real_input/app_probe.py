@@ -99,13 +99,45 @@ def _cabinets(window: MainWindow) -> list[dict[str, Any]]:
     return cabinets
 
 
+def _windows(window: MainWindow) -> list[dict[str, Any]]:
+    """Every other top-level window on screen (dialogs, the comparison): title, class, geometry, active or not.
+
+    For the Export dialog also what it offers: the path it will write, its status line, whether Export can be
+    pressed yet (it reads the fleet first).
+    """
+    from PySide6.QtWidgets import QApplication
+
+    shown = []
+    for widget in QApplication.topLevelWidgets():
+        if widget is window or not widget.isVisible() or not widget.windowTitle():
+            continue
+        frame = widget.frameGeometry()
+        entry: dict[str, Any] = {
+            "title": widget.windowTitle(),
+            "class": type(widget).__name__,
+            "geometry": [frame.x(), frame.y(), frame.width(), frame.height()],
+            "active": widget.isActiveWindow(),
+        }
+        if type(widget).__name__ == "ExportDialog":
+            entry["export"] = {
+                "what": widget.what.currentText(),  # type: ignore[attr-defined]
+                "version": widget.active_version.text(),  # type: ignore[attr-defined]
+                "path": widget.path.text(),  # type: ignore[attr-defined]
+                "status": widget.status.text(),  # type: ignore[attr-defined]
+                "export_enabled": widget.export_button.isEnabled(),  # type: ignore[attr-defined]
+            }
+        shown.append(entry)
+    return shown
+
+
 def snapshot(window: MainWindow) -> dict[str, Any]:
     """What the tests may ask the running window: geometry and the words on screen."""
     from PySide6.QtWidgets import QApplication, QToolTip
 
     modal = QApplication.activeModalWidget()
     sync = getattr(window, "sync", None)
-    result_label = getattr(sync, "result", None)  # the sync's result, kept in the status bar for a while
+    result_label = getattr(sync, "result", None)
+    screen = window.screen().geometry()  # the sync's result, kept in the status bar for a while
     return {
         "pid": os.getpid(),
         "title": window.shown_title(),
@@ -117,6 +149,9 @@ def snapshot(window: MainWindow) -> dict[str, Any]:
         "device": window.header.title.text(),
         "tooltip": QToolTip.text() if QToolTip.isVisible() else "",
         "modal": modal.windowTitle() if modal is not None else "",
+        "active": window.isActiveWindow(),
+        "screen": [screen.x(), screen.y(), screen.width(), screen.height()],
+        "windows": _windows(window),
         "palette": _palette(window),
         "cabinets": _cabinets(window),
         "recovery_folder": str(window.session.journal.folder),
