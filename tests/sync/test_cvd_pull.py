@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, insert, select, update
 
 from designer.cabinets import TemperatureZone
 from storage.cvd import schema as cvd
-from storage.cvd.pull import pull
+from storage.cvd.pull import PullSummary, pull
 from storage.engine import session_factory
 from storage.fleet import FleetRepository
 from storage.sync_tables import DexSelectionRecord
@@ -34,7 +34,7 @@ def _device(cvd_engine: Engine, asset: str) -> int:
 
 def _arrives_whole(
     cvd_engine: Engine, working_copy: Engine, reference: tuple[int, int, int, int], rest: tuple[int, int, int, int]
-) -> None:
+) -> PullSummary:
     """Pull, then every device, location, cabinet, product, planogram, slot, sale and DEX record is there."""
     devices, _locations, cabinets, _products = reference
     _planograms, _slots, sales, dex = rest
@@ -52,10 +52,12 @@ def _arrives_whole(
     assert _count(working_copy, select(func.count()).select_from(DexSelectionRecord)) == dex
     units = _count(cvd_engine, select(func.sum(cvd.sales.c.sale_units)))
     assert _count(working_copy, select(func.sum(SaleRecord.quantity))) == units
+    return summary
 
 
 def test_the_sample_arrives_whole(sample_engine: Engine, working_copy: Engine) -> None:
-    _arrives_whole(sample_engine, working_copy, (20, 10, 44, 32), (44, 1658, 2731, 603))
+    summary = _arrives_whole(sample_engine, working_copy, (20, 10, 44, 32), (44, 1658, 2731, 603))
+    assert (summary.slots, summary.sales_new, summary.dex_new) == (1658, 2731, 603)  # SCHEMA.md's own figures
 
 
 def test_a_cvd_database_arrives_whole(cvd_engine: Engine, working_copy: Engine, cvd_fleet: CvdFleet) -> None:

@@ -71,7 +71,7 @@ def own_prices(working_copy: Engine) -> int:
         return len(session.scalars(query).all())
 
 
-def _opens_with_the_prices_the_web_app_sells_at(cvd_engine: Engine, working_copy: Engine, count: int) -> None:
+def _opens_with_the_prices_the_web_app_sells_at(cvd_engine: Engine, working_copy: Engine, count: int) -> int:
     pull(cvd_engine, working_copy)
 
     special = special_prices(cvd_engine)
@@ -82,16 +82,19 @@ def _opens_with_the_prices_the_web_app_sells_at(cvd_engine: Engine, working_copy
     assert shown == {place: price for place, (_, price) in cvd_prices(cvd_engine).items()}
     # only the special ones are kept on the slot; the rest follow the catalogue
     assert own_prices(working_copy) == count
+    return own_prices(working_copy)
 
 
 def test_a_cvd_database_opens_with_the_prices_the_web_app_sells_at(
     cvd_engine: Engine, working_copy: Engine, cvd_fleet: CvdFleet
 ) -> None:
-    _opens_with_the_prices_the_web_app_sells_at(cvd_engine, working_copy, cvd_fleet.special_prices)
+    kept = _opens_with_the_prices_the_web_app_sells_at(cvd_engine, working_copy, cvd_fleet.special_prices)
+    assert kept == cvd_fleet.special_prices > 0  # the builder wrote some slots at their own price
 
 
 def test_the_sample_opens_with_the_prices_the_web_app_sells_at(sample_engine: Engine, working_copy: Engine) -> None:
-    _opens_with_the_prices_the_web_app_sells_at(sample_engine, working_copy, SAMPLE_SPECIAL_PRICES)
+    kept = _opens_with_the_prices_the_web_app_sells_at(sample_engine, working_copy, SAMPLE_SPECIAL_PRICES)
+    assert kept == 38  # the sample's slots sold at their own price (SCHEMA.md: Doritos at $3.00 among them)
 
 
 def test_special_prices_survive_pull_edit_push_and_pull_again(
