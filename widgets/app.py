@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from designer.command_outcomes import ExitCode
 from widgets.window.first_paint import after_next_paint
+from widgets.window.start_window import APP_TITLE, StartWindow, opening_text
 
 if TYPE_CHECKING:
     from storage.app_context import AppContext
@@ -30,13 +31,13 @@ if TYPE_CHECKING:
     from widgets.workers import JobState
 
 ORGANISATION = "Planogram Studio"
-APP_TITLE = "Planogram Studio"  # widgets.window.main_window.APP_TITLE, here so the first dialog needs no window module
 
 START_TIMES_VARIABLE = "PLANOGRAM_START_TIMES"
 """Test-only: a file the start appends its milestones to (``tests/bench/bench_start.py`` reads it)."""
 
 # The start's milestones, as written to the START_TIMES_VARIABLE file.
 DESIGNER_STARTED = "designer-started"  # run_designer entered: the interpreter, main.py and the context are done
+FIRST_PAINT = "first-paint"  # the start window (the designer's frame, what is opening) is on screen
 DIALOG_PAINTED = "dialog-painted"  # first start: the demo-building progress dialog is on screen
 WINDOW_PAINTED = "window-painted"  # the main window's first paint reached the screen
 USABLE = "usable"  # device list filled, a cabinet painted, the event loop idle again (input is handled)
@@ -105,8 +106,14 @@ def application() -> QApplication:
     return app
 
 
-def open_main_window(context: AppContext, times: StartTimes | None = None) -> MainWindow:
-    """Show the main window on the context's database (whose engine it then owns) and start reading the fleet."""
+def open_main_window(
+    context: AppContext, times: StartTimes | None = None, start: StartWindow | None = None
+) -> MainWindow:
+    """Show the main window on the context's database (whose engine it then owns) and start reading the fleet.
+
+    A ``start`` window still up gives the main window its place and size and closes once the main window has
+    painted, so the screen never goes blank between the two.
+    """
     from widgets.window.main_window import MainWindow
 
     window = MainWindow(context)
@@ -114,6 +121,9 @@ def open_main_window(context: AppContext, times: StartTimes | None = None) -> Ma
         times.mark(WINDOW_BUILT)
         times.when_painted(window, WINDOW_PAINTED)
         times.when_usable(window)
+    if start is not None:
+        start.hand_over(window)
+        after_next_paint(window, start.close, fallback_ms=1_000)
     window.show()
     window.load_fleet()
     return window
@@ -168,6 +178,10 @@ def run_designer(context: AppContext, *, build_demo: bool) -> int:
             QMessageBox.critical(None, APP_TITLE, result.message)
             return ExitCode.BAD_INPUT
 
+    start = StartWindow(opening_text(context.uses_demo_database))
+    times.when_painted(start, FIRST_PAINT)
+    start.show()
+
     def prepare(_state: JobState) -> Engine:
         engine = context.engine  # opened, checked and migrated off the GUI thread
         load_window_modules()
@@ -180,10 +194,14 @@ def run_designer(context: AppContext, *, build_demo: bool) -> int:
 
         if not isinstance(problem, DatabaseProblem):
             raise
+        start.close()
         QMessageBox.critical(None, "Cannot open database", str(problem))
         return ExitCode.BAD_INPUT
     times.mark(DATABASE_READY)
-    window = open_main_window(context, times)
+    if start.abandoned:  # closed while opening: the person no longer wants the designer
+        context.close()
+        return ExitCode.CANCELLED
+    window = open_main_window(context, times, start)
     keep_long_lived_objects_out_of_gc(window)
     status = app.exec()
     window.deleteLater()

@@ -9,7 +9,9 @@ Each figure is a fresh ``python main.py`` process, timed from just before it is 
 would). Every run gets private ``XDG_DATA_HOME``/``XDG_CONFIG_HOME``/``XDG_CACHE_HOME`` folders, so the user's
 data is never touched.
 
-- start on the demo database: the first paint of the main window < 0.7 s, and a usable window < 1.5 s;
+- start on the demo database: the first paint < 0.7 s (the start window: the designer's frame at its size and
+  place, the device pane, what is being opened and a busy bar; the main window then opens over it), and a usable
+  window < 1.5 s;
 - a first start (no demo database yet): the demo-building progress dialog painted < 1 s.
 
 How the milestones are detected: the benchmark sets the test-only variable ``PLANOGRAM_START_TIMES`` to a file
@@ -45,6 +47,7 @@ sys.path.insert(0, str(PROJECT))
 from widgets.app import (  # noqa: E402  (light: the app module imports its screens only when they open)
     DESIGNER_STARTED,
     DIALOG_PAINTED,
+    FIRST_PAINT,
     START_TIMES_VARIABLE,
     USABLE,
     WINDOW_PAINTED,
@@ -71,7 +74,8 @@ class Budget:
 
 DEMO_DATABASE = (
     Budget(DESIGNER_STARTED, "interpreter + main.py + context (information)", None),
-    Budget(WINDOW_PAINTED, "first paint of the main window", 700),
+    Budget(FIRST_PAINT, "first paint (the designer's frame, what is opening)", 700),
+    Budget(WINDOW_PAINTED, "main window painted (information)", None),
     Budget(USABLE, "usable window (list filled, cabinet painted)", 1500),
 )
 FIRST_START = (

@@ -13,11 +13,13 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+import widgets.app
 import widgets.dialogs.first_run
 from storage.app_context import AppContext
 from widgets.app import run_designer
 from widgets.dialogs.first_run import DemoFleetDialog, FirstRunOutcome
 from widgets.window.main_window import MainWindow
+from widgets.window.start_window import StartWindow
 
 
 class FakeCancelled(Exception):
@@ -152,6 +154,57 @@ def test_the_designer_opens_on_a_database_and_quits_cleanly(qtbot: QtBot, fleet_
     assert seen == ["t.sqlite — Planogram Studio"]
     assert QApplication.applicationName() == "Planogram Studio"
     assert QApplication.organizationName() == "Planogram Studio"
+
+
+def visible(kind: type) -> list:  # type: ignore[type-arg]
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible()]
+
+
+def test_the_designer_frame_shows_while_the_database_opens_and_the_designer_takes_its_place(
+    qtbot: QtBot, fleet_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The screen is never blank: the frame says what is opening; the designer opens where the person put it."""
+    opened = threading.Event()
+    monkeypatch.setattr(widgets.app, "load_window_modules", lambda: opened.wait(10))
+    seen: dict[str, object] = {}
+
+    def watch() -> None:
+        starts, mains = visible(StartWindow), visible(MainWindow)
+        if starts and not mains and "frame" not in seen:
+            seen["frame"] = starts[0].message.text()
+            starts[0].setGeometry(37, 41, 1100, 760)  # moved and resized while the designer opens
+            opened.set()
+        if mains and mains[0].layout_on_screen is not None:
+            seen["geometry"] = mains[0].geometry().getRect()
+            seen["frames left"] = len(visible(StartWindow))
+            mains[0].quit_action.trigger()
+            return
+        QTimer.singleShot(10, watch)
+
+    QTimer.singleShot(0, watch)
+    assert run_designer(AppContext.create(database=fleet_url), build_demo=False) == 0
+    assert seen["frame"] == "Opening the database…"
+    assert seen["geometry"] == (37, 41, 1100, 760)
+    assert seen["frames left"] == 0
+
+
+def test_closing_the_frame_while_the_database_opens_quits_without_a_designer(
+    qtbot: QtBot, fleet_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = threading.Event()
+    monkeypatch.setattr(widgets.app, "load_window_modules", lambda: opened.wait(10))
+
+    def close_the_frame() -> None:
+        starts = visible(StartWindow)
+        if not starts:
+            QTimer.singleShot(10, close_the_frame)
+            return
+        starts[0].close()
+        opened.set()
+
+    QTimer.singleShot(0, close_the_frame)
+    assert run_designer(AppContext.create(database=fleet_url), build_demo=False) == 1
+    assert visible(MainWindow) == []
 
 
 def test_the_installed_qt_bindings_keep_their_references_to_none() -> None:

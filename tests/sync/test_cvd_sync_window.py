@@ -185,8 +185,8 @@ def test_starting_on_a_cvd_file_opens_the_window_at_once_and_fills_it_from_the_p
     windows = []
     real_open = sync_open.open_main_window
 
-    def watched(context):  # type: ignore[no-untyped-def]
-        window = real_open(context)
+    def watched(context, start=None):  # type: ignore[no-untyped-def]
+        window = real_open(context, start=start)
         qtbot.addWidget(window)
         window.fleet_loaded.connect(loads.append)
         windows.append(window)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from designer.command_outcomes import ExitCode
 from widgets.app import application, open_main_window
 from widgets.style import apply_style
-from widgets.window.main_window import APP_TITLE
+from widgets.window.start_window import APP_TITLE, StartWindow
 from widgets.workers import JobState, run_while_responsive
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ def run_designer_on_cvd(context: AppContext, cvd_url: str) -> int:
     working = context.on_working_copy(cvd_url)
     app = application()
     apply_style(app)
+    start = StartWindow("Opening the CVD working copy…")
+    start.show()
 
     def prepare(_state: JobState) -> Engine:
         return working.engine  # opened, checked and migrated off the GUI thread
@@ -38,9 +40,13 @@ def run_designer_on_cvd(context: AppContext, cvd_url: str) -> int:
     try:
         run_while_responsive(prepare, purpose="prepare working copy")
     except DatabaseProblem as problem:
+        start.close()
         QMessageBox.critical(None, APP_TITLE, str(problem))
         return ExitCode.BAD_INPUT
-    window = open_main_window(working)
+    if start.abandoned:  # closed while opening: the person no longer wants the designer
+        working.close()
+        return ExitCode.CANCELLED
+    window = open_main_window(working, start=start)
     window.sync.open_cvd(cvd_url)
     status = app.exec()
     window.deleteLater()

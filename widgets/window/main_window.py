@@ -65,6 +65,7 @@ from widgets.sync.actions import SyncActions
 from widgets.window.first_paint import after_next_paint
 from widgets.window.services import OnScreen, WindowServices
 from widgets.window.sign_in import RoleGate
+from widgets.window.start_window import APP_TITLE, DEFAULT_SIZE, LIST_WIDTH
 from widgets.workers import BackgroundJobs, JobState
 
 if TYPE_CHECKING:
@@ -74,9 +75,6 @@ if TYPE_CHECKING:
     from storage.users import SignedInUser
     from storage.versions import VersionInfo
 
-APP_TITLE = "Planogram Studio"
-DEFAULT_SIZE = (1440, 900)
-LIST_WIDTH = 320
 
 # Job purposes: a newer job of the same purpose supersedes the older one.
 READ_FLEET = "read fleet"
