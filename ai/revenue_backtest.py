@@ -15,8 +15,16 @@ and then:
   within a week of a change group's) adds cut-offs, so coverage is measured on a few hundred cases rather than
   on the handful of weeks that happen to follow a re-planogramming.
 
-Reported: MAPE, RMSE ($/day) and the share of actual values inside the 90 % interval. The copy is a
-temporary SQLite file; the database named is only read.
+Reported per case type (changes, weeks, all): MAPE, RMSE ($/day) and the share of actual values inside the 90 %
+interval, beside two yardsticks measured on the same cases:
+
+- **naive**: the cabinet's mean daily revenue over the last :data:`NAIVE_DAYS` days with data before the cut-off
+  (what an operator would guess without a model; a re-planogramming is invisible to it);
+- **oracle** (demo databases only, :mod:`storage.simulator.oracle`): the simulator's own expected revenue for the
+  cabinet over the same days, its true parameters averaged over redrawn noise. No model can do better on
+  average; the distance between ours and it is what modelling can still win.
+
+The copy is a temporary SQLite file; the database named is only read.
 
 ``python main.py backtest [--db URL]`` runs it (:mod:`ai.backtest_command`).
 """
@@ -53,8 +61,9 @@ from storage.database import Engine
 from storage.engine import normalise_url, sqlite_file
 from storage.fleet import FleetRepository
 from storage.planogram_history import versions_put_in_force
-from storage.sales_history import cabinet_revenue, fleet_first_and_last_sale
+from storage.sales_history import cabinet_daily_revenue, cabinet_revenue, fleet_first_and_last_sale
 from storage.schema import prepare_database
+from storage.simulator.oracle import ExpectedRevenue, simulated_revenue
 from storage.versions import PlanogramVersions
 
 Progress = Callable[[int, str], None]
@@ -62,6 +71,8 @@ GROUP_DAYS = 7
 MIN_TRAINING_DAYS = 56
 """A weekly origin needs eight weeks of history before it: the level and trend each read 28 days."""
 BUDGETS = {"mape_percent": 15.0, "rmse_per_day": 10.0, "coverage": (0.85, 0.95)}
+NAIVE_DAYS = 28
+"""The naive yardstick: the cabinet's trailing mean over this many days with data before the cut-off."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,16 @@ class Case:
     lower: float
     upper: float
     actual: float
+    naive: float = float("nan")  # trailing mean before the cut-off
+    oracle: float = float("nan")  # the simulator's expected revenue over the same days (demo databases only)
+
+
+def _mape(predicted: np.ndarray, actual: np.ndarray) -> float:
+    """Mean absolute percentage error over the cases with a positive actual (NaN when a yardstick is missing)."""
+    positive = actual > 0
+    if not positive.any() or np.isnan(predicted[positive]).any():
+        return float("nan")
+    return float(np.mean(np.abs(predicted[positive] - actual[positive]) / actual[positive]) * 100)
 
 
 @dataclass(frozen=True)
@@ -83,6 +104,8 @@ class Figures:
     rmse_per_day: float
     coverage: float
     mean_actual: float
+    naive_mape_percent: float = float("nan")
+    oracle_mape_percent: float = float("nan")
 
     @classmethod
     def of(cls, cases: list[Case]) -> Figures:
@@ -91,14 +114,14 @@ class Figures:
         predicted = np.array([c.predicted for c in cases])
         actual = np.array([c.actual for c in cases])
         inside = np.array([c.lower <= c.actual <= c.upper for c in cases])
-        positive = actual > 0
-        mape = float(np.mean(np.abs(predicted[positive] - actual[positive]) / actual[positive]) * 100)
         return cls(
             len(cases),
-            mape,
+            _mape(predicted, actual),
             float(np.sqrt(np.mean((predicted - actual) ** 2))),
             float(inside.mean()),
             float(actual.mean()),
+            _mape(np.array([c.naive for c in cases]), actual),
+            _mape(np.array([c.oracle for c in cases]), actual),
         )
 
 
@@ -112,6 +135,10 @@ class BacktestResult:
     seconds: float
     cases: list[Case]
 
+    @property
+    def has_oracle(self) -> bool:
+        return not np.isnan(self.overall.oracle_mape_percent)
+
     def to_json(self) -> dict[str, object]:
         return {
             "changes": asdict(self.changes),
@@ -120,6 +147,8 @@ class BacktestResult:
             "cut_offs": self.cut_offs,
             "horizon_days": self.horizon_days,
             "interval": f"{round((1 - ALPHA) * 100)} %",
+            "naive": f"trailing {NAIVE_DAYS}-day mean before the cut-off",
+            "oracle": "the simulator's expected revenue, averaged over redrawn noise" if self.has_oracle else None,
             "seconds": round(self.seconds, 2),
         }
 
@@ -127,15 +156,21 @@ class BacktestResult:
         lines = [
             f"Revenue back-test: {len(self.cut_offs)} cut-offs, horizon {self.horizon_days} days, "
             f"{round((1 - ALPHA) * 100)} % intervals ({self.seconds:.1f} s)",
-            f"{'':22} {'cases':>6} {'MAPE':>8} {'RMSE $/day':>11} {'coverage':>9} {'mean $/day':>11}",
+            f"MAPE of ours beside the naive trailing {NAIVE_DAYS}-day mean"
+            + (" and the oracle (the simulator's own expectation: the limit)" if self.has_oracle else ""),
+            f"{'':22} {'cases':>6} {'ours':>7} {'naive':>7} {'oracle':>7} {'vs naive':>9} {'RMSE $/day':>11} "
+            f"{'coverage':>9} {'mean $/day':>11}",
         ]
         for name, figures in (
             ("held-out changes", self.changes),
             ("held-out weeks", self.weeks),
             ("overall", self.overall),
         ):
+            oracle = "—" if np.isnan(figures.oracle_mape_percent) else f"{figures.oracle_mape_percent:.1f}%"
+            gain = 1 - figures.mape_percent / figures.naive_mape_percent if figures.naive_mape_percent > 0 else 0.0
             lines.append(
-                f"{name:22} {figures.cases:>6} {figures.mape_percent:>7.1f}% {figures.rmse_per_day:>11.2f} "
+                f"{name:22} {figures.cases:>6} {figures.mape_percent:>6.1f}% {figures.naive_mape_percent:>6.1f}% "
+                f"{oracle:>7} {-gain * 100:>+8.0f}% {figures.rmse_per_day:>11.2f} "
                 f"{figures.coverage * 100:>8.1f}% {figures.mean_actual:>11.2f}"
             )
         low, high = BUDGETS["coverage"]  # type: ignore[misc]
@@ -211,6 +246,30 @@ def _actual(engine: Engine, device: int, cabinet: int, start: date, days: int) -
     return total / with_data
 
 
+def _data_days_from(engine: Engine, start: date, days: int) -> list[date]:
+    return data_days(engine, start, start + timedelta(days=days - 1))
+
+
+def trailing_mean(engine: Engine, device: int, cabinet: int, cut_off: date) -> float:
+    """The naive yardstick: the cabinet's mean daily revenue over the last :data:`NAIVE_DAYS` days with data
+    before ``cut_off``."""
+    known = data_days(engine, cut_off - timedelta(days=8 * NAIVE_DAYS), cut_off - timedelta(days=1))
+    window = known[-NAIVE_DAYS:]
+    if not window:
+        return 0.0
+    rows = cabinet_daily_revenue(engine, device, cabinet, _midnight(window[0]), _midnight(cut_off))
+    inside = set(window)
+    return sum(float(v or 0) for d, v in rows if _day(d) in inside) / len(window)
+
+
+def _oracle(
+    expected: ExpectedRevenue | None, engine: Engine, device: int, cabinet: int, start: date, days: int
+) -> float:
+    if expected is None:
+        return float("nan")
+    return expected.mean(device, cabinet, _data_days_from(engine, start, days))
+
+
 def run_revenue_backtest(
     url: str, horizon: int = DAYS_PER_MONTH, max_cut_offs: int | None = None, progress: Progress | None = None
 ) -> BacktestResult:
@@ -222,6 +281,8 @@ def run_revenue_backtest(
     if source is None or not source.exists():
         raise ValueError(f"the back-test needs an existing SQLite database file; {url!r} is not one")
     engine = prepare_database(url)
+    report(0, "Reading the planted truth")
+    expected = simulated_revenue(engine)  # None on a real database: no oracle then
     repository = FleetRepository(engine)
     catalogue = repository.catalogue()
     changes, end = _changes(engine, horizon)
@@ -259,9 +320,12 @@ def run_revenue_backtest(
                 actual = _actual(engine, device, cabinet_index, day + timedelta(days=1), horizon)
                 if np.isnan(actual):
                     continue
+                start = day + timedelta(days=1)
                 cases.append(
                     Case("change", device, cabinet_index, cut_off.isoformat(), prediction.daily_revenue,
-                         prediction.lower, prediction.upper, actual)
+                         prediction.lower, prediction.upper, actual,
+                         trailing_mean(engine, device, cabinet_index, cut_off),
+                         _oracle(expected, engine, device, cabinet_index, start, horizon))
                 )  # fmt: skip
             for (device, cabinet_index), days in activations.items():
                 if any(cut_off <= d <= cut_off + timedelta(days=horizon) for d in days):
@@ -278,7 +342,9 @@ def run_revenue_backtest(
                     continue
                 cases.append(
                     Case("week", device, cabinet_index, cut_off.isoformat(), prediction.daily_revenue,
-                         prediction.lower, prediction.upper, actual)
+                         prediction.lower, prediction.upper, actual,
+                         trailing_mean(engine, device, cabinet_index, cut_off),
+                         _oracle(expected, engine, device, cabinet_index, cut_off, horizon))
                 )  # fmt: skip
             cut_engine.dispose()
     engine.dispose()
