@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtGui import QImage
 from pytestqt.qtbot import QtBot
 
@@ -9,7 +10,7 @@ from designer.cabinets import Cabinet, TemperatureZone
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Catalogue, Product
-from widgets.canvas.cabinet_view import ZOOM_SETTLE_MS, CabinetView
+from widgets.canvas.cabinet_view import SHARPEN_BATCH, ZOOM_SETTLE_MS, CabinetView, SlotItem
 
 CATALOGUE = Catalogue([Product(1, "Orange Juice", "juice", 2.5), Product(2, "Salted Peanuts", "nuts", 1.25)])
 
@@ -58,3 +59,37 @@ def test_scrolling_and_repainting_keep_the_same_drawing(qtbot: QtBot) -> None:
     bar.setValue(bar.value() - 37)
     view.viewport().repaint()
     assert grab(view) == before
+
+
+def test_a_zoom_out_step_that_uncovers_many_slots_draws_only_a_frames_worth_and_sharpens_them_after(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Uncovered slots beyond one frame's worth show their glance mid-gesture; once it settles, all are crisp."""
+    cabinet = Cabinet(1, 0, 10, 20, TemperatureZone.AMBIENT)
+    planogram = Planogram.from_slots(
+        1, 0, [Slot(Position(r, c), 1 + (r + c) % 2, 5, 10, 8) for r in range(10) for c in range(20)]
+    )
+    view = CabinetView()
+    qtbot.addWidget(view)
+    view.resize(700, 500)
+    view.show_cabinet(cabinet, planogram, CATALOGUE)
+    view.show()
+    qtbot.waitExposed(view)
+    view.zoom_by(2.5)  # close in on a few slots, drawn crisp once the gesture settles
+    qtbot.wait(ZOOM_SETTLE_MS * 3)
+    rendered: list[Position] = []
+    real_render = SlotItem._render_pixmap
+
+    def counting(item: SlotItem, *args: object) -> object:
+        rendered.append(item.position)
+        return real_render(item, *args)
+
+    monkeypatch.setattr(SlotItem, "_render_pixmap", counting)
+    view.zoom_by(1 / 2.5)  # one step back out: dozens of slots come into view at once
+    view.viewport().repaint()
+    assert len(rendered) <= SHARPEN_BATCH
+    qtbot.wait(ZOOM_SETTLE_MS * 3 + 16 * 20)
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    visible = {item.position for item in view.slot_items() if item.sceneBoundingRect().intersects(shown)}
+    assert len(visible) > 2 * SHARPEN_BATCH
+    assert visible <= set(rendered)  # every visible slot drawn crisp after the gesture

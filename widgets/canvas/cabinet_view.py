@@ -224,6 +224,21 @@ _SLOT_BOUNDS = QRectF(-1.0, -1.0, SLOT_WIDTH + 2.0, SLOT_HEIGHT + 2.0)
 _slot_numbers = itertools.count()
 
 
+class ZoomStep:
+    """How many slots one step of a zoom gesture may still draw from scratch (text rasterised) this frame.
+
+    A zoom-out step can uncover a whole column at once; beyond this many, the uncovered slots show their glance
+    (card, colour, gauge) until the gesture settles and the view sharpens them, so the step stays one frame.
+    """
+
+    def __init__(self) -> None:
+        self.fresh_left = SHARPEN_BATCH
+
+    def take(self) -> bool:
+        self.fresh_left -= 1
+        return self.fresh_left >= 0
+
+
 class SlotItem(QGraphicsObject):
     """One slot of the grid. ``position`` is fixed; the content changes with :meth:`set_content`."""
 
@@ -243,6 +258,7 @@ class SlotItem(QGraphicsObject):
         self._pixmap_glance = False
         self.drop_hint: DropHint | None = None
         self.zooming = False  # in a zoom gesture: an out-of-date pixmap is drawn scaled instead of redrawn
+        self.zoom_step: ZoomStep | None = None  # the view's, while it shows this slot
         self.setPos(slot_rect(position).topLeft())
         self.set_content(slot, product)
 
@@ -330,6 +346,12 @@ class SlotItem(QGraphicsObject):
         if pixmap is not None and key != self._pixmap_key and self.zooming and glance == self._pixmap_glance:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             painter.drawPixmap(self._pixmap_source, pixmap, QRectF(pixmap.rect()))
+        elif pixmap is None and self.zooming and self.zoom_step is not None and not self.zoom_step.take():
+            # uncovered by a zoom-out step beyond what one frame can draw from scratch: its glance (no text to
+            # rasterise) until the gesture settles and the view sharpens it
+            if self._glance is None:
+                self._glance = self._record_content(glance=True)
+            painter.drawPicture(0, 0, self._glance)
         else:
             if pixmap is None or key != self._pixmap_key:
                 pixmap = self._render_pixmap(transform, device, ratio)
@@ -585,6 +607,7 @@ class CabinetView(QGraphicsView):
         self._zoom_settled.setInterval(ZOOM_SETTLE_MS)
         self._zoom_settled.timeout.connect(self._end_zoom_gesture)
         self._gestures = 0  # a new gesture step stops a sharpening still under way
+        self._zoom_step = ZoomStep()
 
     def show_cabinet(self, cabinet: Cabinet, planogram: Planogram, catalogue: Catalogue) -> None:
         """Draw ``cabinet`` holding ``planogram``; products are looked up in ``catalogue``."""
@@ -599,6 +622,7 @@ class CabinetView(QGraphicsView):
             slot = planogram.slot_at(position)
             product = catalogue.get(slot.product_id) if slot.product_id is not None else None
             item = SlotItem(position, slot, product)
+            item.zoom_step = self._zoom_step
             scene.addItem(item)
             self._slots[position] = item
         scene.setSceneRect(cabinet_rect(cabinet).adjusted(-12, -12, 12, 12))
@@ -666,6 +690,7 @@ class CabinetView(QGraphicsView):
         if self.zoom > 0:
             self._fits_window = False
             self._zooming(True)
+            self._zoom_step.fresh_left = SHARPEN_BATCH
             self._zoom_settled.start()
             self.scale(target / self.zoom, target / self.zoom)
 

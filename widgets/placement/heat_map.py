@@ -162,11 +162,13 @@ class HeatMapLayer(QGraphicsItem):
             return
         cells, whole, texts = self._cells, self._whole, self._texts
         exposed = self._exposed(option.exposedRect)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         # Slots do not overlap, so drawing each kind of mark over all of them in turn gives the same picture as
-        # drawing slot after slot, with far fewer state changes.
+        # drawing slot after slot, with far fewer state changes. The washes are axis-aligned rectangles: filled
+        # without antialiasing they take the raster engine's fast path (a third of the layer's paint time).
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for index in exposed:
             painter.fillRect(cells[index].fill, _colour_of_whole_score(whole[index])[1])
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         best = [index for index in exposed if cells[index].position in self.best]
         if best:
             painter.setPen(QPen(BEST_OUTLINE, 5))
