@@ -52,11 +52,7 @@ def catalogue_warnings(slots: Iterable[Slot], catalogue: Catalogue) -> list[str]
 
 def device_warnings(engine: Engine, device_id: int) -> list[str]:
     """Layouts assumed before CVD recorded them, and revenue from products none of the device's layouts held."""
-    warnings = [
-        f"cabinet {cabinet}: CVD records its layout only from {_day(recorded)} and keeps no earlier one; it is "
-        f"assumed to have stood since the first sale on {_day(assumed)}"
-        for cabinet, assumed, recorded in assumed_layouts(engine, device_id)
-    ]
+    warnings = _assumed_layout_warnings(assumed_layouts(engine, device_id))
     revenue = revenue_by_product(engine, device_id)
     total = sum(revenue.values())
     placed = placed_since(engine, device_id)
@@ -67,6 +63,31 @@ def device_warnings(engine: Engine, device_id: int) -> list[str]:
             f"{len(unplaced)} of the {len(revenue)} products this device sells are in none of its layouts "
             f"({share:.0%} of its revenue): their sales cannot be tied to a slot, so placement and revenue "
             "figures leave them out"
+        )
+    return warnings
+
+
+def _assumed_layout_warnings(assumed: list[tuple[int, datetime, datetime]]) -> list[str]:
+    """One warning per first-sale day: a device's cabinets usually share it, and three near-identical lines read
+    as three problems."""
+    by_start: dict[datetime, list[tuple[int, datetime]]] = {}
+    for cabinet, since, recorded in assumed:
+        by_start.setdefault(since, []).append((cabinet, recorded))
+    warnings = []
+    for since, cabinets in by_start.items():
+        if len(cabinets) == 1:
+            ((cabinet, recorded),) = cabinets
+            warnings.append(
+                f"cabinet {cabinet}: CVD records its layout only from {_day(recorded)} and keeps no earlier one; "
+                f"it is assumed to have stood since the first sale on {_day(since)}"
+            )
+            continue
+        indices = [str(cabinet) for cabinet, _ in cabinets]
+        first, last = min(r for _, r in cabinets), max(r for _, r in cabinets)
+        span = _day(first) if first.date() == last.date() else f"{_day(first)} – {_day(last)}"
+        warnings.append(
+            f"cabinets {', '.join(indices[:-1])} and {indices[-1]}: CVD records their layouts only from {span} "
+            f"and keeps no earlier ones; they are assumed to have stood since the first sale on {_day(since)}"
         )
     return warnings
 

@@ -107,6 +107,8 @@ QMainWindow, QDialog { background: #f3f5f8; }
 QLabel#deviceTitle { font-size: 17pt; font-weight: 600; color: #1f2933; }
 QLabel#deviceDetails { color: #5f6b7a; }
 QLabel#deviceCount { color: #5f6b7a; }
+QLabel#dataQuality { color: #7a4b00; background: #fff4d6; border: 1px solid #f0d48a; border-radius: 4px;
+                     padding: 3px 6px; }
 QLineEdit { padding: 4px 6px; border: 1px solid #c3cad3; border-radius: 4px; background: #ffffff; }
 QLineEdit:focus { border-color: #2f6fb0; }
 QTableView { background: #ffffff; border: 1px solid #d5dbe2; gridline-color: #eef1f4;

@@ -81,6 +81,7 @@ READ_FLEET = "read fleet"
 LOAD_DEVICE = "load device"
 OPEN_DATABASE = "open database"
 SALES_VELOCITY = "sales velocity"
+DATA_QUALITY = "data quality"
 VERSIONS = "versions"
 
 
@@ -145,11 +146,25 @@ class DeviceHeader(QWidget):
         self.details = QLabel("")
         self.details.setObjectName("deviceDetails")
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # what the device's figures rest on that the data cannot vouch for (ai.data_quality), hidden when nothing
+        self.quality = QLabel("")
+        self.quality.setObjectName("dataQuality")
+        self.quality.setWordWrap(True)
+        self.quality.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.quality.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 6)
         layout.setSpacing(2)
         layout.addWidget(self.title)
         layout.addWidget(self.details)
+        layout.addWidget(self.quality)
+
+    def show_data_quality(self, warnings: list[str]) -> None:
+        """Say, above the cabinets, what the scores and revenue figures of this device assume (nothing: hidden)."""
+        self.quality.setText("\n".join(f"⚠ {warning[:1].upper()}{warning[1:]}" for warning in warnings))
+        self.quality.setToolTip("The placement scores, revenue and forecasts of this device are computed anyway; "
+                                "these are the data they rest on that CVD does not record.")  # fmt: skip
+        self.quality.setVisible(bool(warnings))
 
     def show_device(self, device: DeviceSummary) -> None:
         self.title.setText(device.name)
@@ -161,10 +176,12 @@ class DeviceHeader(QWidget):
         if device.removed:
             parts.append("deleted in CVD (read-only)")
         self.details.setText(" · ".join(parts))
+        self.show_data_quality([])  # the new device's are read after its cabinets paint
 
     def show_message(self, title: str, details: str = "") -> None:
         self.title.setText(title)
         self.details.setText(details)
+        self.show_data_quality([])
 
 
 def settle_long_lived_objects() -> None:
@@ -575,6 +592,7 @@ class MainWindow(QMainWindow):
             return
         if self.layout_on_screen is not None and self.layout_on_screen.device.id == device_id:
             self._load_velocity(device_id)
+            self._load_data_quality(device_id)
         if train:
             self.assistant.train(self.repository.engine, self.database_url, self.catalogue, fresh=True)
             self.explanations.warm_up()
@@ -589,6 +607,20 @@ class MainWindow(QMainWindow):
             return velocity_by_product(engine, device_id)
 
         self.jobs.start(SALES_VELOCITY, job, on_success=self.palette.show_velocity)
+
+    def _load_data_quality(self, device_id: int) -> None:
+        from ai.data_quality import device_warnings
+
+        engine = self.repository.engine
+
+        def job(_state: JobState) -> list[str]:
+            return device_warnings(engine, device_id)
+
+        def show(warnings: list[str]) -> None:
+            if self.layout_on_screen is not None and self.layout_on_screen.device.id == device_id:
+                self.header.show_data_quality(warnings)
+
+        self.jobs.start(DATA_QUALITY, job, on_success=show)
 
     def _clear_tabs(self) -> None:
         while self.cabinet_tabs.count():
