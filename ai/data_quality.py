@@ -25,6 +25,11 @@ def data_quality(warnings: Iterable[str]) -> dict[str, list[str]]:
     return {"warnings": list(dict.fromkeys(warnings))}
 
 
+def device_data_quality(engine: Engine, device_id: int, warnings: Iterable[str] = ()) -> dict[str, list[str]]:
+    """The field for an answer about one device's layout: the request's own warnings, then the device's."""
+    return data_quality([*warnings, *device_warnings(engine, device_id)])
+
+
 def slot_warnings(problems: Iterable[Problem], side: str | None = None) -> list[str]:
     """A stored layout's slot problems (analysed anyway) as warnings, optionally naming the request's side."""
     prefix = f"{side}: " if side else ""

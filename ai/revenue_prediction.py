@@ -16,7 +16,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ai.data_quality import catalogue_warnings, data_quality, device_warnings, slot_warnings
+from ai.data_quality import catalogue_warnings, device_data_quality, slot_warnings
 from ai.endpoints import PREDICT_REVENUE, Answer
 from ai.revenue_model import (
     DAYS_PER_MONTH,
@@ -364,8 +364,7 @@ def answer(payload: object, services: Services) -> Answer:
     body = comparison_body(comparison, services.catalogue, request.intervals)
     elapsed = (time.perf_counter() - started) * 1000
     with services.reading():
-        about_device = device_warnings(services.engine, request.cabinet.device_id)
-    body["data_quality"] = data_quality([*request.warnings, *about_device])
+        body["data_quality"] = device_data_quality(services.engine, request.cabinet.device_id, request.warnings)
     body["response_time_ms"] = round(elapsed, 1)
     record_prediction(services, comparison, payload, body, elapsed)
     return Answer(body, True)

@@ -8,8 +8,13 @@ from pathlib import Path
 from PySide6.QtCore import QThreadPool
 from pytestqt.qtbot import QtBot
 
+from ai.model_store import ModelStore
 from ai.services import Services
+from storage.cvd.pull import pull
+from storage.engine import make_engine
 from storage.fleet import FleetRepository
+from storage.schema import prepare_database
+from tests.cvd_builder import write_cvd_database
 from widgets.analysis.comparison import ComparisonWindow
 
 
@@ -40,3 +45,33 @@ def test_the_comparison_window_shows_the_prediction_and_exports(
     assert pdf.read_bytes().startswith(b"%PDF")
     window.close()
     QThreadPool.globalInstance().waitForDone(5_000)
+
+
+def test_the_comparison_names_what_its_figures_rest_on_for_a_device_pulled_from_cvd(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The response's data-quality warnings (layouts assumed since the first sale, unplaced sales) are on screen."""
+    write_cvd_database(f"sqlite:///{tmp_path / 'cvd.sqlite'}")
+    cvd = make_engine(f"sqlite:///{tmp_path / 'cvd.sqlite'}")
+    url = f"sqlite:///{tmp_path / 'working.sqlite'}"
+    engine = prepare_database(url)
+    pull(cvd, engine)
+    cvd.dispose()
+    pulled = Services(url, ModelStore(tmp_path / "models"), engine=engine)
+    cabinet = pulled.cabinet(1, 1)
+    baseline = FleetRepository(engine).active_planogram(1, 1)
+    assert cabinet is not None and baseline is not None
+    first = next(p for p, s in baseline.slots.items() if s.product_id is not None)
+    proposed = replace(baseline, slots={**baseline.slots, first: baseline.slots[first].cleared()})
+
+    window = ComparisonWindow(pulled, 1, cabinet, baseline, proposed, pulled.catalogue)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.body is not None or window.error is not None, timeout=60_000)
+    assert window.error is None
+    text = window.risks.text()
+    assert "⚠ cabinets 0, 1 and 2: CVD records their layouts only from" in text
+    assert "are in none of its layouts" in text
+    window.close()
+    QThreadPool.globalInstance().waitForDone(5_000)
+    engine.dispose()

@@ -9,6 +9,7 @@ job with progress, so the window stays live; the whole comparison exports as PNG
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ai.data_quality import device_data_quality
 from ai.revenue_model import changed_positions
 from ai.revenue_prediction import RevenueComparison, compare_planograms, comparison_body, record_prediction
 from ai.services import Services
@@ -239,6 +241,8 @@ class ComparisonWindow(QMainWindow):
             state.report_progress(50, "Predicting both planograms")
             comparison = compare_planograms(services, cabinet, baseline, proposed, horizon, location_type=location)
             body = comparison_body(comparison, services.catalogue)
+            with services.reading():
+                body["data_quality"] = device_data_quality(services.engine, cabinet.device_id)
             state.report_progress(90, "Recording the prediction")
             request = {"device_id": cabinet.device_id, "cabinet_index": cabinet.index, "source": "comparison window"}
             record_prediction(services, comparison, request, body, 0.0)
@@ -297,6 +301,8 @@ class ComparisonWindow(QMainWindow):
         lines = [f"<b>{r['impact'].upper()}</b> — {r['factor']}. <i>{r['mitigation']}</i>" for r in risks] or [
             "No risks found."
         ]
+        warnings = (self.body.get("data_quality") or {}).get("warnings", [])
+        lines += [f"<span style='color:#7a4b00'>⚠ {escape(warning)}</span>" for warning in warnings]
         lines.append(
             f"<span style='color:#5f6b7a'>Model {meta['model_version']} · confidence {meta['confidence_score']:.2f}"
             f" · data quality {meta['data_quality_score']:.2f} · as of {meta.get('as_of')}</span>"
