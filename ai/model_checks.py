@@ -20,8 +20,9 @@ gaps in collection, left out of the check exactly as the models leave them out o
 
 The back-test figures put ours beside each service's baseline: revenue against each cabinet's trailing 28-day
 mean (:mod:`ai.revenue_backtest`, the cases it holds), the forecast against seasonal naive (WAPE on the last
-14 days with data of every device with enough history). Placement has no held-out back-test in this build; its
-row says so rather than showing a number.
+14 days with data of every device with enough history; interval calibration by stated probability; WAPE with
+weather against without), placement against fleet velocity × fixed zone weights (Spearman ρ of slot rankings
+on the last 28 days held out, freezers apart: :mod:`ai.placement_backtest`).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ class Check:
 
 @dataclass(frozen=True)
 class Figure:
-    """One back-test figure, ours beside the baseline's (lower is better for every measure here)."""
+    """One back-test figure, ours beside the baseline's (lower is better unless ``higher_is_better``)."""
 
     service: str
     measure: str
@@ -75,6 +76,7 @@ class Figure:
     baseline: float
     baseline_name: str
     note: str = ""
+    higher_is_better: bool = False
 
 
 @dataclass
@@ -106,11 +108,13 @@ class ModelReport:
             if f.cases == 0 or math.isnan(f.ours):
                 rows.append((f.service, f.measure, "—", "—", f.note or "no cases"))
                 continue
-            better = "beats" if f.ours < f.baseline else "does not beat"
+            wins = f.ours > f.baseline if f.higher_is_better else f.ours < f.baseline
+            better = "beats" if wins else "equals" if f.ours == f.baseline else "does not beat"
+            unit = {"forecast": "series", "placement": "layouts"}.get(f.service, "cases")
             rows.append(
                 (
                     f.service,
-                    f"{f.measure} ({f.cases} {'series' if f.service == 'forecast' else 'cases'})",
+                    f"{f.measure} ({f.cases} {unit})",
                     _number(f.ours, f.measure),
                     f"{_number(f.baseline, f.measure)} {f.baseline_name}",
                     f"{better} baseline" + (f"; {f.note}" if f.note else ""),
@@ -413,6 +417,12 @@ def forecast_figures(services: Services, report: ModelReport) -> None:
     totals = (
         f"held-out units {result.actual_units:.0f}, ours {result.predicted_units:.0f}, naive {result.naive_units:.0f}"
     )
+    bins = ", ".join(f"{c.label}: {c.observed:.1%} vs {c.stated:.1%} ({c.days} days)" for c in result.calibration)
+    calibration = (
+        f"intervals hold {result.interval_coverage:.1%} of days, they state {result.interval_promised:.1%} "
+        f"(by stated: {bins}); 7-day totals {result.week_coverage:.1%} vs {result.week_promised:.1%}"
+    )
+    weather = f"weather kept on {result.devices_with_weather} of {result.devices} devices (where it validated)"
     report.figures += [
         Figure(
             "forecast", "WAPE, predicted_units (mean)", result.series, result.wape_model,
@@ -420,24 +430,29 @@ def forecast_figures(services: Services, report: ModelReport) -> None:
         ),
         Figure(
             "forecast", "WAPE, daily median", result.series, result.wape_model_median,
-            result.wape_seasonal_naive, "seasonal naive",
-            f"80 % intervals hold {result.interval_coverage:.1%}, model says {result.interval_promised:.1%}",
+            result.wape_seasonal_naive, "seasonal naive", calibration,
+        ),
+        Figure(
+            "forecast", "WAPE, mean with weather given", result.series, result.wape_model,
+            result.wape_without_weather, "no weather", weather,
         ),
     ]  # fmt: skip
 
 
-def placement_figures(report: ModelReport) -> None:
-    report.figures.append(
-        Figure(
-            "placement",
-            "rank ρ vs fleet velocity × fixed zone weights",
-            0,
-            float("nan"),
-            float("nan"),
-            "",
-            "no held-out placement back-test in this build (sanity check below)",
-        )
-    )
+def placement_figures(services: Services, report: ModelReport) -> None:
+    """Spearman ρ of slot rankings on held-out days (:mod:`ai.placement_backtest`), freezers apart."""
+    from ai.placement_backtest import ZONE_WEIGHTS, run_placement_backtest
+
+    result = run_placement_backtest(services.engine)
+    for figure, label in ((result.freezers, "freezer cabinets"), (result.others, "other cabinets")):
+        report.figures.append(
+            Figure(
+                "placement", f"rank ρ, {label}", figure.versions, figure.model, figure.baseline,
+                "velocity × fixed zone weights",
+                f"last {result.holdout_days} days held out; fixed weights: {ZONE_WEIGHTS}"
+                if figure.versions else "no held-out layouts", higher_is_better=True,
+            )
+        )  # fmt: skip
 
 
 def check_models(services: Services, backtests: bool = True, progress: Progress | None = None) -> ModelReport:
@@ -450,7 +465,8 @@ def check_models(services: Services, backtests: bool = True, progress: Progress 
         revenue_figures(services, report, report_progress)
         report_progress(60, "Forecast back-test")
         forecast_figures(services, report)
-        placement_figures(report)
+        report_progress(65, "Placement back-test")
+        placement_figures(services, report)
     report_progress(70, "Placement")
     check_placement(services, report)
     report_progress(75, "Revenue")

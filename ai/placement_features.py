@@ -34,6 +34,13 @@ def column_feature(columns: np.ndarray, column: np.ndarray) -> np.ndarray:
     return COLUMN_OFFSETS[np.asarray(columns) - 1] + np.asarray(column)
 
 
+def centre_distance(columns: np.ndarray, column: np.ndarray) -> np.ndarray:
+    """How far a column is from the middle of its row, 0 (centre) to 1 (either edge); 0 in a 1-wide cabinet."""
+    columns, column = np.asarray(columns, dtype=float), np.asarray(column, dtype=float)
+    centre = (columns - 1) / 2
+    return np.where(columns > 1, np.abs(column - centre) / np.maximum(centre, 1e-9), 0.0)
+
+
 def temperature_mismatch(requirement: str, zone: str) -> float:
     """1 when a product is sold from a cabinet colder than it needs (allowed, e.g. crisps in a cooler)."""
     return float(TemperatureZone.parse(requirement) is not TemperatureZone.parse(zone))

@@ -160,6 +160,8 @@ def _tally_sales(
     total_rows: int,
     progress: Progress,
     should_stop: StopRequest | None,
+    basket_devices: np.ndarray | None = None,
+    until: int | None = None,
 ) -> _SalesTally:
     tally = _SalesTally(
         units=np.zeros(len(spans)),
@@ -173,6 +175,9 @@ def _tally_sales(
     for chunk in sales_chunks(engine, _SALES_COLUMNS, SALES_CHUNK_ROWS):
         _check(should_stop)
         seconds = seconds_since_monday(pd.to_datetime(chunk["sold_at"], format="ISO8601").to_numpy())
+        if until is not None:
+            before = seconds < until
+            chunk, seconds = chunk[before], seconds[before]
         device = index_of(device_ids, chunk["device_id"].to_numpy())
         product = index_of(product_ids, chunk["product_id"].to_numpy())
         quantity = chunk["quantity"].fillna(1).to_numpy(dtype=np.float64)
@@ -193,6 +198,8 @@ def _tally_sales(
         tally.units += np.bincount(spans_hit, weights=matched["units"].to_numpy()[inside], minlength=len(spans))
         tally.unmatched += int((~inside).sum())
         basket = product >= 0
+        if basket_devices is not None:
+            basket &= np.isin(device, basket_devices)
         tally.transactions.append(chunk["transaction_id"].to_numpy(dtype=np.int64)[basket])
         tally.products.append(product[basket].astype(np.int32))
         tally.rows += len(chunk)
@@ -286,9 +293,17 @@ def _neighbours(spans: pd.DataFrame) -> np.ndarray:
 
 
 def read_placement_history(
-    engine: Engine, progress: Progress | None = None, should_stop: StopRequest | None = None
+    engine: Engine,
+    progress: Progress | None = None,
+    should_stop: StopRequest | None = None,
+    basket_device_ids: np.ndarray | None = None,
+    until: int | None = None,
 ) -> PlacementHistory:
-    """Read the database into slot spans with units and censored exposure (5–70 % of training progress)."""
+    """Read the database into slot spans with units and censored exposure (5–70 % of training progress).
+
+    For back-tests: ``basket_device_ids``, when given, are the only devices whose baskets count toward
+    co-purchase lift, and ``until`` (seconds on the demand clock's calendar) ends the history there, as if
+    nothing had been sold or laid out since."""
     report: Progress = progress or (lambda _percent, _message: None)
     report(1, "Reading devices, products and planograms")
     devices, cabinets, products, planograms, slots = placement_reference(engine)
@@ -307,13 +322,20 @@ def read_placement_history(
     _check(should_stop)
 
     total_rows = last_sale_id(engine)
-    tally = _tally_sales(engine, spans, keys, device_ids, product_ids, total_rows, report, should_stop)
+    baskets_of = None if basket_device_ids is None else index_of(device_ids, np.asarray(basket_device_ids))
+    if until is not None:
+        spans = spans[spans["start"] < until].reset_index(drop=True)
+    tally = _tally_sales(
+        engine, spans, keys, device_ids, product_ids, total_rows, report, should_stop, baskets_of, until
+    )
     _check(should_stop)
 
     report(62, "Measuring exposure and stock-outs")
     latest = tally.latest[spans["device"].to_numpy()]
     still_open = spans["end"].to_numpy() == OPEN_END
     spans["end"] = np.where(still_open, latest + 1, spans["end"].to_numpy())
+    if until is not None:
+        spans["end"] = np.minimum(spans["end"].to_numpy(), until)
     spans["units"] = tally.units
     spans = spans[spans["end"] > spans["start"]].reset_index(drop=True)
     clock = DemandClock.from_sales(tally.hours)

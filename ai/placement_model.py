@@ -6,15 +6,17 @@ as its weight, so it is the likelihood of slot-day counts with censored days lef
     log(daily sales) = intercept
                      + product + device + location type × product + device × product   (velocity)
                      + category + location type × category + price slope × log(price / category price)
-                     + row effect (per cabinet row count) + column effect (per column count)
+                     + row effect (per cabinet row count)
+                     + column slope × distance from the row's centre + column effect (per column count)
                      + affinity slope × strongest log basket lift with a neighbour
                      + mismatch effect × (sold from a colder cabinet than it needs)
 
 The ridge penalty makes the nested velocity effects a hierarchy: a product with little history at a
 machine is pulled toward its velocity at this location type and across the fleet, and an unseen one
 falls back on its category and price. Each effect is worth :data:`PRIOR_VENDS` vends of evidence.
-Row and column effects are learnt per cabinet shape from the same products seen in different rows
-across planogram changes.
+Row effects are learnt per cabinet shape from the same products seen in different rows across planogram
+changes; column effects are the fleet's pull to the middle plus a shape's own, strongly shrunk deviation
+(:data:`COLUMN_DEVIATION_SCALE`).
 
 The fitted model is a set of plain arrays (no scikit-learn object), saved as ``.npz``: loading it
 neither runs code from the file nor needs scikit-learn, and scoring is numpy arithmetic. pandas, SciPy and
@@ -34,9 +36,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ai.placement_features import (
+    COLUMN_OFFSETS,
     COLUMN_SHAPES,
     NEIGHBOUR_STEPS,
     ROW_SHAPES,
+    centre_distance,
     column_feature,
     positive_log_lift,
     relative_log_price,
@@ -54,12 +58,21 @@ if TYPE_CHECKING:  # the fit's inputs; reading them needs pandas and SciPy, scor
 Progress = Callable[[int, str], None]
 StopRequest = Callable[[], bool]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """Bumped when the saved arrays change meaning; older files are then retrained, never misread (2: days carried
-count a product's parallel slots once and leave out days without data)."""
+count a product's parallel slots once and leave out days without data; 3: column effects shrunk to the
+fleet's profile)."""
 
 PRIOR_VENDS = 4.0
 """Ridge strength, in vends: an effect backed by n vends keeps about n / (n + 4) of its raw estimate."""
+
+COLUMN_DEVIATION_SCALE = 0.05
+"""Column effects are the fleet's pull to the middle of a row (one slope on the distance from the centre,
+learnt from every cabinet shape together) plus each shape's own deviation, whose ridge is 1 / 0.05² = 400
+times the others' (worth 1,600 vends). A product seldom changes column within a cabinet, so a shape's own
+column effects rest on a handful of moved products however many vends it holds: the 4-wide freezers'
+correlated 0.0 with the planted ones (issue 15). Now a shape keeps the fleet's profile unless its moves show
+otherwise."""
 
 MIN_EXPOSURE_DAYS = 0.05
 """Spans shorter than about an hour of demand carry no information worth a parameter."""
@@ -157,6 +170,7 @@ class _Layout:
             "location_category": self.locations * self.categories,
             "row": ROW_SHAPES,
             "column": COLUMN_SHAPES,
+            "column_shared": 1,
             "price": 1,
             "mismatch": 1,
             "affinity": 1,
@@ -195,21 +209,39 @@ def _design(history: PlacementHistory, layout: _Layout, spans_used: np.ndarray) 
         blocks["location_category"][0] + location * layout.categories + category,
         blocks["row"][0] + row_feature(spans["rows"].to_numpy(), spans["row"].to_numpy()),
         blocks["column"][0] + column_feature(spans["columns"].to_numpy(), spans["column"].to_numpy()),
+        np.full(len(spans), blocks["column_shared"][0]),
         np.full(len(spans), blocks["price"][0]),
         np.full(len(spans), blocks["mismatch"][0]),
         np.full(len(spans), blocks["affinity"][0]),
     ]
     ones = np.ones(len(spans))
-    values = [ones] * 8 + [
-        relative_log_price(history.product_log_price[product], category, reference),
-        mismatch,
-        strongest_complement(positive_log_lift(history.baskets.lift()), product, neighbours)[0],
-    ]
+    values = (
+        [ones] * 7
+        + [
+            np.full(len(spans), COLUMN_DEVIATION_SCALE),
+            centre_distance(spans["columns"].to_numpy(), spans["column"].to_numpy()),
+        ]
+        + [
+            relative_log_price(history.product_log_price[product], category, reference),
+            mismatch,
+            strongest_complement(positive_log_lift(history.baskets.lift()), product, neighbours)[0],
+        ]
+    )
     row_index = np.tile(np.arange(len(spans)), len(columns))
     return sparse.csr_matrix(
         (np.concatenate(values), (row_index, np.concatenate(columns))),
         shape=(len(spans), blocks["affinity"][1]),
     )
+
+
+def _column_effects(deviation: np.ndarray, shared_slope: float) -> np.ndarray:
+    """The flat per-shape column table the scorer reads: the fleet's pull to the middle of a row plus each
+    shape's own deviation from it (fitted at :data:`COLUMN_DEVIATION_SCALE`, so this is its size)."""
+    effects = np.zeros(COLUMN_SHAPES)
+    for columns in range(1, len(COLUMN_OFFSETS)):
+        start, stop = COLUMN_OFFSETS[columns - 1], COLUMN_OFFSETS[columns]
+        effects[start:stop] = shared_slope * centre_distance(np.full(columns, columns), np.arange(columns))
+    return effects + COLUMN_DEVIATION_SCALE * deviation
 
 
 def _reference_log_price(history: PlacementHistory) -> np.ndarray:
@@ -289,7 +321,7 @@ def fit_placement_model(
         affinity_slope=float(block("affinity")[0]),
         row_effect=block("row"),
         row_seen=row_seen,
-        column_effect=block("column"),
+        column_effect=_column_effects(block("column"), float(block("column_shared")[0])),
         column_seen=column_seen,
         lift=history.baskets.lift(),
         days_carried=days.reshape(layout.devices, layout.products),

@@ -255,14 +255,14 @@ class PlacementScorer:
         cached = self._shapes.get((rows, columns))
         if cached is None:
             cached = (
-                _shape_effects(self.model.row_effect, self.model.row_seen, ROW_OFFSETS, rows),
-                _shape_effects(self.model.column_effect, self.model.column_seen, COLUMN_OFFSETS, columns),
+                shape_effects(self.model.row_effect, self.model.row_seen, ROW_OFFSETS, rows),
+                shape_effects(self.model.column_effect, self.model.column_seen, COLUMN_OFFSETS, columns),
             )
             self._shapes[(rows, columns)] = cached
         return cached
 
 
-def _shape_effects(effects: np.ndarray, seen: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
+def shape_effects(effects: np.ndarray, seen: np.ndarray, offsets: np.ndarray, size: int) -> np.ndarray:
     """Effects of the ``size`` rows (or columns) of a cabinet.
 
     Learnt directly when the history holds cabinets of that size; otherwise read off the nearest size that it

@@ -1,0 +1,233 @@
+"""The placement back-test: do the model's slot rankings beat a fixed rule of thumb on days it never saw?
+
+The placement model is fitted on the fleet's history up to :data:`HOLDOUT_DAYS` days before its latest sale
+(sales, planograms and baskets alike), then every planogram version still on sale after that cut-off is
+ranked slot by slot: the expected daily sales of each product where it stands. The yardstick is what those
+slots sold per demand-day on sale after the cut-off (stock-outs and gaps left out, as the model reads them).
+The baseline ranks the same slots by the product's fleet velocity (units per demand-day on sale over the
+whole fleet before the cut-off) × :data:`ZONE_WEIGHTS`, the fixed eye-level weights a merchandiser applies
+by hand. Spearman ρ is taken per planogram version and averaged, freezer cabinets apart from the rest: the
+4 × 4 shape is seen only in freezers, so their row and column effects have the least evidence behind them.
+
+The model never reads the simulator's planted truth here; the AI tests compare the same rankings with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ai.placement_features import (
+    COLUMN_OFFSETS,
+    ROW_OFFSETS,
+    positive_log_lift,
+    relative_log_price,
+    strongest_complement,
+    temperature_mismatch,
+)
+from ai.placement_history import PlacementHistory, read_placement_history
+from ai.placement_model import PlacementModel, fit_placement_model
+from ai.placement_scoring import shape_effects
+from storage.database import Engine
+
+HOLDOUT_DAYS = 28
+SECONDS_PER_DAY = 86_400
+MIN_SLOTS = 4
+"""A planogram version with fewer filled slots than this has no ranking worth a correlation."""
+MIN_EXPOSURE_DAYS = 3.0
+"""A slot on sale for less than this many demand-days says too little about what it sells to rank it."""
+EYE_LEVEL_WEIGHT = 1.5
+TOP_ROW_WEIGHT = 1.0
+BOTTOM_ROW_WEIGHT = 0.7
+OTHER_ROW_WEIGHT = 1.0
+ZONE_WEIGHTS = "rows B and C (eye level) × 1.5, the bottom row × 0.7, every other row and every column × 1"
+"""The fixed rule of thumb, in words, for the report."""
+
+Progress = Callable[[int, str], None]
+
+
+def zone_weight(rows: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """The fixed weight of each slot's row: eye level (B, C) first, the bottom row last, columns all alike."""
+    rows, row = np.asarray(rows), np.asarray(row)
+    weight = np.full(row.shape, OTHER_ROW_WEIGHT, dtype=float)
+    weight[row == 0] = TOP_ROW_WEIGHT
+    weight[(row == 1) | (row == 2)] = EYE_LEVEL_WEIGHT
+    weight[(row == rows - 1) & (rows > 3)] = BOTTOM_ROW_WEIGHT
+    return weight
+
+
+@dataclass(frozen=True)
+class RankingFigure:
+    """Mean Spearman ρ over the held-out planogram versions of one group of cabinets."""
+
+    group: str
+    versions: int
+    model: float
+    baseline: float
+
+
+@dataclass(frozen=True)
+class PlacementBacktest:
+    freezers: RankingFigure
+    others: RankingFigure
+    holdout_days: int
+    rankings: list[dict[str, object]]
+    """One row per held-out planogram version: device, cabinet, zone, its slots' products and places, both
+    rankings and both ρ (the tests compare the rankings with the simulator's planted truth)."""
+
+
+def run_placement_backtest(
+    engine: Engine, holdout_days: int = HOLDOUT_DAYS, progress: Progress | None = None
+) -> PlacementBacktest:
+    """Fit on the history before the last ``holdout_days`` days, rank the slots of every planogram version on
+    sale after that by what they then sold."""
+    report: Progress = progress or (lambda _percent, _message: None)
+    report(0, "Placement back-test: reading the history")
+    full = read_placement_history(engine)
+    if not (full.as_of >= 0).any():
+        return PlacementBacktest(_figure("freezer", []), _figure("other", []), holdout_days, [])
+    cutoff = int(full.as_of.max()) + 1 - holdout_days * SECONDS_PER_DAY
+    history = read_placement_history(engine, until=cutoff)
+    report(40, "Placement back-test: fitting on the history before the held-out days")
+    model = fit_placement_model(history, "back-test", f"until {cutoff}")
+    report(90, "Placement back-test: ranking the held-out days' slots")
+    rankings = _rank_held_out(model, history, full)
+    return PlacementBacktest(_figure("freezer", rankings), _figure("other", rankings), holdout_days, rankings)
+
+
+def _figure(group: str, rankings: list[dict[str, object]]) -> RankingFigure:
+    rows = [r for r in rankings if (r["zone"] == "frozen") == (group == "freezer")]
+    if not rows:
+        return RankingFigure(group, 0, float("nan"), float("nan"))
+    return RankingFigure(
+        group,
+        len(rows),
+        float(np.mean([float(r["model_rho"]) for r in rows])),  # type: ignore[arg-type]
+        float(np.mean([float(r["baseline_rho"]) for r in rows])),  # type: ignore[arg-type]
+    )
+
+
+def _rank_held_out(model: PlacementModel, history: PlacementHistory, full: PlacementHistory) -> list[dict[str, object]]:
+    """Every slot span still on sale after the cut-off, scored by the model fitted before it, against its units
+    per demand-day after the cut-off (the whole history's minus the training history's)."""
+    key = ["planogram_id", "row", "column", "product"]
+    before = history.spans[[*key, "units", "exposure_days"]]
+    spans = full.spans.merge(before, on=key, how="left", suffixes=("", "_before")).fillna(
+        {"units_before": 0.0, "exposure_days_before": 0.0}
+    )
+    spans["held_units"] = spans["units"] - spans["units_before"]
+    spans["held_days"] = spans["exposure_days"] - spans["exposure_days_before"]
+    spans = spans[spans["held_days"] >= MIN_EXPOSURE_DAYS].reset_index(drop=True)
+    if spans.empty:
+        return []
+    ours = _model_log_rate(model, full, spans)
+    theirs = np.log(_fleet_velocity(history, spans["product"].to_numpy())) + np.log(
+        zone_weight(spans["rows"].to_numpy(), spans["row"].to_numpy())
+    )
+    observed = (spans["held_units"] / spans["held_days"]).to_numpy()
+    out = []
+    for version, rows in spans.groupby("planogram_id").indices.items():
+        if len(rows) < MIN_SLOTS or np.ptp(observed[rows]) == 0:
+            continue
+        first = spans.iloc[rows[0]]
+        out.append(
+            {
+                "device_id": int(full.device_ids[int(first["device"])]),
+                "cabinet": int(first["cabinet"]),
+                "planogram_id": int(version),
+                "zone": str(first["zone"]),
+                "slots": len(rows),
+                "model_rho": _spearman(ours[rows], observed[rows]),
+                "baseline_rho": _spearman(theirs[rows], observed[rows]),
+                "product_ids": full.product_ids[spans["product"].to_numpy()[rows]].tolist(),
+                "rows": spans["rows"].to_numpy()[rows].tolist(),
+                "row": spans["row"].to_numpy()[rows].tolist(),
+                "columns": spans["columns"].to_numpy()[rows].tolist(),
+                "column": spans["column"].to_numpy()[rows].tolist(),
+                "model_log_rate": ours[rows].tolist(),
+                "baseline_log_rate": theirs[rows].tolist(),
+            }
+        )
+    return out
+
+
+def _model_log_rate(model: PlacementModel, history: PlacementHistory, spans: pd.DataFrame) -> np.ndarray:
+    """Log expected daily sales of each span's product in its slot, next to its neighbours, as the scorer
+    computes it (:class:`~ai.placement_scoring.PlacementScorer`)."""
+    product = spans["product"].to_numpy()
+    device = spans["device"].to_numpy()
+    location = model.device_location[device]
+    category = history.product_category[product]
+    rows, row = spans["rows"].to_numpy(), spans["row"].to_numpy()
+    columns, column = spans["columns"].to_numpy(), spans["column"].to_numpy()
+    row_log = np.array(
+        [
+            shape_effects(model.row_effect, model.row_seen, ROW_OFFSETS, int(n))[int(r)]
+            for n, r in zip(rows, row, strict=True)
+        ]
+    )
+    column_log = np.array(
+        [
+            shape_effects(model.column_effect, model.column_seen, COLUMN_OFFSETS, int(n))[int(c)]
+            for n, c in zip(columns, column, strict=True)
+        ]
+    )
+    mismatch = np.array(
+        [temperature_mismatch(history.product_requirement[p], z) for p, z in zip(product, spans["zone"], strict=True)]
+    )
+    neighbours = spans[[c for c in spans.columns if c.startswith("neighbour_")]].to_numpy()
+    affinity = strongest_complement(positive_log_lift(model.lift), product, neighbours)[0]
+    return (
+        model.intercept
+        + model.product_effect[product]
+        + model.device_effect[device]
+        + model.location_product_effect[location, product]
+        + model.device_product_effect[device, product]
+        + model.category_effect[category]
+        + model.location_category_effect[location, category]
+        + model.price_slope
+        * relative_log_price(history.product_log_price[product], category, model.category_reference_log_price)
+        + row_log
+        + column_log
+        + model.mismatch_effect * mismatch
+        + model.affinity_slope * affinity
+    )
+
+
+def _fleet_velocity(training: PlacementHistory, product: np.ndarray) -> np.ndarray:
+    """Units per demand-day on sale of each product over the training devices; a product they never sold gets
+    its category's rate, and a category they never sold the fleet's."""
+    spans = training.spans
+    units = np.bincount(spans["product"], weights=spans["units"], minlength=len(training.product_ids))
+    days = np.bincount(spans["product"], weights=spans["exposure_days"], minlength=len(training.product_ids))
+    overall = units.sum() / max(days.sum(), 1e-9)
+    categories = training.product_category
+    category_units = np.bincount(categories, weights=units, minlength=len(training.categories))
+    category_days = np.bincount(categories, weights=days, minlength=len(training.categories))
+    category_rate = np.where(category_days > 0, category_units / np.maximum(category_days, 1e-9), overall)
+    rate = np.where(days > 0, units / np.maximum(days, 1e-9), category_rate[categories])
+    return np.maximum(rate[product], 1e-6)
+
+
+def _spearman(a: np.ndarray, b: np.ndarray) -> float:
+    ranks_a, ranks_b = _ranks(a), _ranks(b)
+    if np.ptp(ranks_a) == 0 or np.ptp(ranks_b) == 0:
+        return 0.0
+    return float(np.corrcoef(ranks_a, ranks_b)[0, 1])
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Average ranks (ties share theirs), as Spearman's ρ uses them."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values), dtype=float)
+    sorted_values = values[order]
+    start = 0
+    for end in range(1, len(values) + 1):
+        if end == len(values) or sorted_values[end] != sorted_values[start]:
+            ranks[order[start:end]] = (start + end - 1) / 2
+            start = end
+    return ranks
