@@ -141,6 +141,7 @@ def snapshot(window: MainWindow) -> dict[str, Any]:
     return {
         "pid": os.getpid(),
         "title": window.shown_title(),
+        "x_window": int(window.winId()),  # the designer's own X window: a start window with its title comes first
         "window": _global_rect(window),
         "status": window.statusBar().currentMessage(),
         "sync_result": result_label.text() if result_label is not None and result_label.isVisible() else "",

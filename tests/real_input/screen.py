@@ -151,8 +151,12 @@ class RunningDesigner:
             text=True,
             timeout=START_TIMEOUT,
         )
-        self.window_id = found.stdout.split()[0] if found.stdout.split() else ""
-        self.wait_until(lambda s: any(c["slots"] for c in s["cabinets"]) and bool(s["palette"]), "a device on screen")
+        if not found.stdout.split():
+            raise AssertionError(f"no window named Planogram Studio appeared; log: {self.log}")
+        state = self.wait_until(
+            lambda s: any(c["slots"] for c in s["cabinets"]) and bool(s["palette"]), "a device on screen"
+        )
+        self.window_id = str(state["x_window"])  # the designer's window, not the start window it replaced
         self.focus()
 
     def state(self) -> State:
