@@ -785,11 +785,20 @@ def forecast(engine: Engine, request: ForecastRequest, catalogue: Mapping) -> di
             opportunities.append(
                 f"Reduce slow-mover {product.name} in {where.get(product_id, '?')} ({mean_per_day * 7:.1f} units/week)"
             )
+        first_week = [d.mean for d in days[:7]]
+        week_low, week_high, week_probability = period_interval(first_week, dispersion, fitted.drift)
         forecasts.append(
             {
                 "product_id": product_id,
                 "product_name": product.name,
                 "daily_forecasts": daily,
+                # additive to the seed: the first week's total and its own interval (the days' bounds do not add)
+                "week_interval": {
+                    "days": len(first_week),
+                    "expected_units": round(sum(float(d["expected_units"]) for d in daily[:7]), 2),
+                    "confidence_interval": [week_low, week_high],
+                    "interval_probability": round(week_probability, 3),
+                },
                 "recommended_stock": week_total,
                 "stockout_risk": risk,
                 "suggested_par_level": int(par),

@@ -68,8 +68,14 @@ class ForecastView(QWidget):
         self.status = QLabel("Forecasting…")
         self.status.setWordWrap(True)  # a long summary wraps rather than widening the window past the screen
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Product", "Units\n7 days", "Interval\n(80 %)", "Stock-out\nrisk", "Par"])
+        self.table.setHorizontalHeaderLabels(
+            ["Product", "Units\n7 days", "7-day range\n(chance)", "Stock-out\nrisk", "Par"]
+        )
         self.table.horizontalHeaderItem(1).setToolTip("Expected units in the first 7 days: the sum of the days' means")
+        self.table.horizontalHeaderItem(2).setToolTip(
+            "The units the first 7 days will likely sell in total, and the model's probability that they fall in "
+            "that range (whole units: a slow mover's range holds more than 80 %, and says how much)"
+        )
         self.table.verticalHeader().setVisible(False)
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)  # long names shorten, so Par stays in view
@@ -138,14 +144,14 @@ class ForecastView(QWidget):
         self._filling = True
         self.table.setRowCount(len(forecasts))
         for row, item in enumerate(forecasts):
-            week = item["daily_forecasts"][:7]
-            low = sum(d["confidence_interval"][0] for d in week)
-            high = sum(d["confidence_interval"][1] for d in week)
+            week = item["week_interval"]
+            low, high = week["confidence_interval"]
             cells = [
                 item["product_name"],
-                # a week is summed from the days' means: the days' medians (predicted_units) add up too low
-                f"{sum(d['expected_units'] for d in week):.0f}",
-                f"{low}–{high}",
+                # a week is summed from the days' means: the days' medians would add up too low
+                f"{week['expected_units']:.0f}",
+                # the week's own interval: the days' bounds summed would hold far more than they say
+                f"{low}–{high} ({week['interval_probability']:.0%})",
                 item["stockout_risk"],
                 str(item["suggested_par_level"]),
             ]
@@ -255,6 +261,7 @@ class ForecastView(QWidget):
         low = np.array([d["confidence_interval"][0] for d in days], dtype=float)
         high = np.array([d["confidence_interval"][1] for d in days], dtype=float)
         mean = np.array([sum(d["factors"].values()) for d in days], dtype=float)
+        chance = float(np.mean([d["interval_probability"] for d in days]))
         lower = self.plot.plot(x, low, pen=pg.mkPen(style.tint(style.ACCENT, 0.5), width=1))
         upper = self.plot.plot(x, high, pen=pg.mkPen(style.tint(style.ACCENT, 0.5), width=1))
         band = pg.FillBetweenItem(
@@ -264,7 +271,9 @@ class ForecastView(QWidget):
         expected = self.plot.plot(
             x, mean, pen=pg.mkPen(style.ACCENT, width=2.5), symbol="o", symbolSize=5, symbolBrush=style.ACCENT
         )
-        self.legend.addItem(expected, "expected a day, 80 % band")
+        self.legend.addItem(expected, "expected a day")
+        swatch = self.plot.plot([], [], pen=None, symbol="s", symbolPen=None, symbolBrush=band.brush())
+        self.legend.addItem(swatch, f"likely range a day: holds {chance:.0%} of days")
         self.plot.addItem(pg.InfiniteLine(-0.5, angle=90, pen=pg.mkPen(style.MUTED_TEXT, style=Qt.PenStyle.DashLine)))
         ticks = [(i, (first + dt.timedelta(days=int(i))).strftime("%d %b")) for i in range(-HISTORY_DAYS, len(days), 7)]
         self.plot.getAxis("bottom").setTicks([ticks])
