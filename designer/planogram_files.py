@@ -33,7 +33,10 @@ DRAFT_STAMP = "DRAFT — not approved"
 NUMBER_COLUMNS = ("quantity", "capacity", "par_level")
 HASH_LENGTH = 10
 MAX_FILE_BYTES = 2_000_000  # a full 10 × 20 cabinet exports to about 30 kB
+MAX_PROBLEMS = 50  # listed of a refused file; the rest are counted
+PLACES_NAMED = 5  # lines (or slot entries) named for one problem; the rest are counted
 STRAY_POSITIONS = 10  # more slots than this beyond 10 × 20 means the file is laid out for a larger cabinet
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
 
 
@@ -48,15 +51,21 @@ class DeviceIdentity:
 
 
 class PlanogramFileInvalid(PlanogramInvalid):
-    """A file that cannot become a planogram; nothing was imported. Lists every problem found."""
+    """A file that cannot become a planogram; nothing was imported. Lists the first :data:`MAX_PROBLEMS`
+    problems found and counts the rest: a person fixes a file from its first problems, and a file of
+    thousands of bad lines must not take minutes (or gigabytes) to describe."""
 
     def __init__(self, source: str, problems: list[Problem]) -> None:
-        super().__init__(problems)
+        unique = list(dict.fromkeys(problems))
+        super().__init__(unique[:MAX_PROBLEMS])
+        self.more = len(unique) - len(self.problems)
         self.source = source
 
     def __str__(self) -> str:
-        count = len(self.problems)
+        count = len(self.problems) + self.more
         listing = "\n".join(f"- {problem}" for problem in self.problems)
+        if self.more:
+            listing += f"\n- … and {self.more} more problem{'s' * (self.more != 1)} after these"
         return f"{self.source} was not imported (nothing changed); {count} problem{'s' * (count != 1)}:\n{listing}"
 
 
@@ -161,18 +170,31 @@ def planogram_to_csv(planogram: Planogram, catalogue: Catalogue, *, stamped: boo
     field says on every line whether it holds the active version or a draft (the import skips them)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    # Python's writer quotes a field holding "\n" (the line end) but not a bare "\r", which a spreadsheet or our
+    # own reader then takes as a line break: such a row is written with every field quoted.
+    quoting_all = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     writer.writerow(CSV_COLUMNS + (STAMP_CSV_COLUMNS if stamped else ()))
     stamp = [planogram.version, planogram.status.value] if stamped else []
     for row in _slot_rows(planogram, catalogue):
         price = row["price"]
-        writer.writerow(
-            [
-                "" if row[column] is None else (f"{price:.2f}" if column == "price" else row[column])
-                for column in CSV_COLUMNS
-            ]
-            + stamp
-        )
+        cells = [
+            "" if row[column] is None else (f"{price:.2f}" if column == "price" else row[column])
+            for column in CSV_COLUMNS
+        ]
+        cells[CSV_COLUMNS.index("product_name")] = neutralised(str(cells[CSV_COLUMNS.index("product_name")]))
+        (quoting_all if any("\r" in str(cell) for cell in cells) else writer).writerow(cells + stamp)
     return buffer.getvalue()
+
+
+def neutralised(text: str) -> str:
+    """A text cell a spreadsheet will show as text, never run as a formula (OWASP's CSV-injection advice): a
+    leading ``= + - @``, tab or carriage return gets a ``'`` before it. :func:`as_written` takes it off again."""
+    return f"'{text}" if text[:1] in FORMULA_TRIGGERS else text
+
+
+def as_written(cell: str) -> str:
+    """The text :func:`neutralised` was given: a ``'`` before a formula trigger is ours, not the name's."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in FORMULA_TRIGGERS else cell
 
 
 # --- import ---------------------------------------------------------------------------------------
@@ -262,17 +284,23 @@ def _slot_keys(text: object) -> list[str]:
 
 
 def _where(unit: str, numbers: Sequence[int]) -> str:
-    """``line 7``, ``lines 3 and 9``, ``slot entries 2, 5 and 8``."""
+    """``line 7``, ``lines 3 and 9``, ``slot entries 2, 5 and 8``, ``lines 1, 2, 3, 4, 5 and 3,995 more``."""
     if len(numbers) == 1:
         return f"{unit} {numbers[0]}"
     plural = "slot entries" if unit == "slot entry" else f"{unit}s"
+    if len(numbers) > PLACES_NAMED:
+        return f"{plural} {', '.join(map(str, numbers[:PLACES_NAMED]))} and {len(numbers) - PLACES_NAMED:,} more"
     return f"{plural} {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
 
 
 def _locate(problems: list[Problem], places: Mapping[str, list[int]], unit: str) -> list[Problem]:
-    """Prefix each slot problem with where the slot is written in the file (``line 7``, ``slot entry 3``)."""
+    """Prefix each slot problem with where the slot is written in the file (``line 7``, ``slot entry 3``).
+
+    A slot written many times is one problem naming its lines, not one per repeat (that was quadratic: 8,000
+    repeats of A1 took 114 s and 1.5 GB to describe).
+    """
     located = []
-    for problem in problems:
+    for problem in dict.fromkeys(problems):
         numbers = places.get(problem.slot or "")
         if numbers:
             located.append(
@@ -416,7 +444,10 @@ def _check_header(columns: list[str], line: int, source: str) -> None:
 
 def _csv_entry(cells: dict[str, str], line: int) -> tuple[dict[str, object], list[Problem]]:
     """Text cells → a slot entry with whole numbers, or the cells that are not whole numbers."""
-    entry: dict[str, object] = {"position": cells["position"], "product_name": cells.get("product_name", "")}
+    entry: dict[str, object] = {
+        "position": cells["position"],
+        "product_name": as_written(cells.get("product_name", "")),
+    }
     problems = []
     for column in ("product_id", *NUMBER_COLUMNS):
         cell = cells.get(column, "")
@@ -556,7 +587,7 @@ def _document_problems(document: dict[str, object], cabinet: Cabinet, source: st
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         problems.append(Problem(None, f"field version: {version!r} is not a version number", "use 1, 2, 3, …"))
     status = document.get("status", PlanogramStatus.DRAFT.value)
-    if status not in {member.value for member in PlanogramStatus}:
+    if not isinstance(status, str) or status not in {member.value for member in PlanogramStatus}:
         problems.append(Problem(None, f"field status: {status!r} is not a status", "use draft, active or archived"))
     if not isinstance(document.get("name", ""), str):
         problems.append(Problem(None, "field name: the name is not text", "write the name in quotes"))
