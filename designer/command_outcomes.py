@@ -25,13 +25,26 @@ class ExitCode(IntEnum):
     """The designer found no display to open its window on (it says so in one line); the same status as
     CANCELLED, of which it is an alias: in both the window never did its work, and scripts already read 1 so."""
     BAD_INPUT = 2
-    """Bad arguments or request, or a database that is missing, unreadable or not ours; nothing was changed."""
+    """Bad arguments or request, or a database that is missing (file or folder), empty (0 bytes), not a SQLite file
+    or not ours; nothing was changed or created."""
     REFUSED = 3
     """The acting user's role may not do this (``--user`` chooses who acts)."""
     UNREACHABLE = 4
     """The CVD database stopped answering part-way through a sync; queued pushes stay queued."""
     CHECKS_FAILED = 5
     """``check-models`` ran, and at least one sanity check failed on the open database (its table names which)."""
+    BUSY = 6
+    """Another program holds the database's write lock and kept it past the wait (5 s); nothing was changed:
+    run the command again once that program is done."""
+    READ_ONLY = 7
+    """The command changes the database but the file, its folder or its mount cannot be written; nothing was
+    changed. Commands that only read still run on such a file (without their audit row)."""
+    CORRUPT = 8
+    """The database file is damaged (cut short, or it fails SQLite's ``quick_check``); nothing was written to it:
+    restore it from a backup, or rebuild it (a CVD working copy: pull again into a new file)."""
+    NEWER_VERSION = 9
+    """The database was written by a newer version of Planogram Studio (a schema this one does not know); it was
+    left untouched: update the app."""
 
 
 class RequestInvalid(ValueError):
