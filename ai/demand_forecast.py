@@ -470,6 +470,8 @@ def exceed_probability(mean: float, dispersion: float, stock: int) -> float:
 # --- back-test -------------------------------------------------------------------------------------------------
 
 
+FULLY_SEEN = 0.99
+"""A held-out day whose exposure is at least this (no stock-out) shows its whole demand."""
 CALIBRATION_BINS = ((0.0, 0.85, "< 85 %"), (0.85, 0.95, "85–95 %"), (0.95, 1.0 + 1e-9, "≥ 95 %"))
 """Days are grouped by the probability their interval states, so calibration is shown across the range, not
 only on average (an average can hide slow movers over-covered and fast movers under-covered)."""
@@ -490,7 +492,9 @@ class BacktestResult:
     """WAPE of the forecast the user sees (``predicted_units``, the mean), of ``expected_units`` (the same mean),
     of the daily median and of seasonal-naive; the held-out weeks' total units against the forecast's (the
     stock a week needs); how often the actual day fell inside the reported interval against the probability
-    each interval states (``interval_probability``), overall and by :data:`CALIBRATION_BINS`, and the same for
+    each interval states (``interval_probability``), on every day and on the days the product never stood sold
+    out (``seen_*``: there the day's sales are its whole demand, which is what the interval is of; a day cut
+    short by a stock-out records less), those also by :data:`CALIBRATION_BINS`; the same for
     each held-out week's total against its own interval (:func:`period_interval`); and the mean's WAPE when
     the forecaster is given no weather at all, the yardstick the weather inputs must not lose to."""
 
@@ -511,6 +515,9 @@ class BacktestResult:
     wape_without_weather: float = float("nan")
     devices_with_weather: int = 0
     devices: int = 0
+    seen_coverage: float = float("nan")
+    seen_promised: float = float("nan")
+    seen_days: int = 0
 
     @property
     def improvement(self) -> float:
@@ -535,6 +542,7 @@ class _Tally:
     weather_devices: int = 0
     stated: list[np.ndarray] = field(default_factory=list)
     inside: list[np.ndarray] = field(default_factory=list)
+    seen: list[np.ndarray] = field(default_factory=list)
     week_stated: list[float] = field(default_factory=list)
     week_inside: list[bool] = field(default_factory=list)
 
@@ -568,14 +576,16 @@ def backtest(engine: Engine, device_ids: Sequence[int], holdout_days: int = 14) 
             if train.exposure[-14:, column].sum() == 0:  # not carried at the cutoff: nobody would forecast it
                 continue
             _score_series(tally, fitted, plain, int(product_id), future, holidays, given_weather,
-                          full.units[-holdout_days:, column], train.units[-7:, column])  # fmt: skip
+                          full.units[-holdout_days:, column], train.units[-7:, column],
+                          full.exposure[-holdout_days:, column] >= FULLY_SEEN)  # fmt: skip
     scale = max(tally.total, 1e-9)
     stated = np.concatenate(tally.stated) if tally.stated else np.zeros(0)
     inside = np.concatenate(tally.inside) if tally.inside else np.zeros(0, dtype=bool)
+    seen = np.concatenate(tally.seen) if tally.seen else np.zeros(0, dtype=bool)
     calibration = tuple(
         Calibration(label, int(pick.sum()), float(stated[pick].mean()), float(inside[pick].mean()))
         for low, high, label in CALIBRATION_BINS
-        if (pick := (stated >= low) & (stated < high)).any()
+        if (pick := seen & (stated >= low) & (stated < high)).any()
     )
     return BacktestResult(
         tally.error_model / scale,
@@ -595,6 +605,9 @@ def backtest(engine: Engine, device_ids: Sequence[int], holdout_days: int = 14) 
         tally.error_plain / scale,
         tally.weather_devices,
         tally.devices,
+        float(inside[seen].mean()) if seen.any() else float("nan"),
+        float(stated[seen].mean()) if seen.any() else float("nan"),
+        int(seen.sum()),
     )
 
 
@@ -608,6 +621,7 @@ def _score_series(
     given_weather: Mapping[dt.date, tuple[float, float]],
     truth: np.ndarray,
     last_week: np.ndarray,
+    seen: np.ndarray,
 ) -> None:
     """One product's held-out days: the endpoint's numbers, the median, naive, and the forecast without weather."""
     means_by_day = predict(fitted, product_id, future, holidays, given_weather)
@@ -626,6 +640,7 @@ def _score_series(
     tally.series += 1
     tally.stated.append(np.array([d["interval_probability"] for d in days], dtype=float))
     tally.inside.append((bounds[:, 0] <= truth) & (truth <= bounds[:, 1]))
+    tally.seen.append(seen)
     column = fitted.history.column(product_id)
     dispersion = float(fitted.dispersion[column]) if column is not None else 1.0
     for start in range(0, len(future) - 6, 7):

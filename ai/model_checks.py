@@ -401,8 +401,9 @@ def forecast_figures(services: Services, report: ModelReport) -> None:
     )
     bins = ", ".join(f"{c.label}: {c.observed:.1%} vs {c.stated:.1%} ({c.days} days)" for c in result.calibration)
     calibration = (
-        f"intervals hold {result.interval_coverage:.1%} of days, they state {result.interval_promised:.1%} "
-        f"(by stated: {bins}); 7-day totals {result.week_coverage:.1%} vs {result.week_promised:.1%}"
+        f"intervals hold {result.interval_coverage:.1%} of days, they state {result.interval_promised:.1%}; on days "
+        f"not sold out {result.seen_coverage:.1%} vs {result.seen_promised:.1%} (by stated: {bins}); 7-day totals "
+        f"{result.week_coverage:.1%} vs {result.week_promised:.1%}"
     )
     weather = f"weather kept on {result.devices_with_weather} of {result.devices} devices (where it validated)"
     report.figures += [
