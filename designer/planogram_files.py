@@ -14,7 +14,7 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,10 +33,12 @@ DRAFT_STAMP = "DRAFT — not approved"
 NUMBER_COLUMNS = ("quantity", "capacity", "par_level")
 HASH_LENGTH = 10
 MAX_FILE_BYTES = 2_000_000  # a full 10 × 20 cabinet exports to about 30 kB
+PROGRESS_EVERY = 1_000  # lines (or slot entries) between two progress reports
 MAX_PROBLEMS = 50  # listed of a refused file; the rest are counted
 PLACES_NAMED = 5  # lines (or slot entries) named for one problem; the rest are counted
 STRAY_POSITIONS = 10  # more slots than this beyond 10 × 20 means the file is laid out for a larger cabinet
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula
+Progress = Callable[[float], None]
 _WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
 
 
@@ -200,8 +202,13 @@ def as_written(cell: str) -> str:
 # --- import ---------------------------------------------------------------------------------------
 
 
-def import_planogram_file(path: str | Path, cabinet: Cabinet, catalogue: Catalogue) -> Planogram:
-    """Read a CSV or JSON planogram file for ``cabinet``; the kind follows the suffix, or the content without one."""
+def import_planogram_file(
+    path: str | Path, cabinet: Cabinet, catalogue: Catalogue, *, progress: Progress | None = None
+) -> Planogram:
+    """Read a CSV or JSON planogram file for ``cabinet``; the kind follows the suffix, or the content without one.
+
+    ``progress`` is told the share of the file read so far, every :data:`PROGRESS_EVERY` lines; it may raise to
+    stop the import (a person's Cancel), and nothing is imported then."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -216,19 +223,26 @@ def import_planogram_file(path: str | Path, cabinet: Cabinet, catalogue: Catalog
                 )
             ],
         ) from None
-    return read_planogram(data, cabinet, catalogue, source=path.name, kind=path.suffix.lower().lstrip(".") or None)
+    kind = path.suffix.lower().lstrip(".") or None
+    return read_planogram(data, cabinet, catalogue, source=path.name, kind=kind, progress=progress)
 
 
 def read_planogram(
-    data: bytes, cabinet: Cabinet, catalogue: Catalogue, *, source: str = "the file", kind: str | None = None
+    data: bytes,
+    cabinet: Cabinet,
+    catalogue: Catalogue,
+    *,
+    source: str = "the file",
+    kind: str | None = None,
+    progress: Progress | None = None,
 ) -> Planogram:
     """Bytes of a CSV or JSON planogram → a validated planogram for ``cabinet``, or :class:`PlanogramFileInvalid`."""
     text = _decode(data, source)
     if kind not in ("csv", "json"):
         kind = "json" if text.lstrip()[:1] in ("{", "[") else "csv"
     if kind == "json":
-        return planogram_from_json(text, cabinet, catalogue, source=source)
-    return planogram_from_csv(text, cabinet, catalogue, source=source)
+        return planogram_from_json(text, cabinet, catalogue, source=source, progress=progress)
+    return planogram_from_csv(text, cabinet, catalogue, source=source, progress=progress)
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -360,7 +374,9 @@ def _validated_slots(
     return slots
 
 
-def planogram_from_csv(text: str, cabinet: Cabinet, catalogue: Catalogue, *, source: str = "the file") -> Planogram:
+def planogram_from_csv(
+    text: str, cabinet: Cabinet, catalogue: Catalogue, *, source: str = "the file", progress: Progress | None = None
+) -> Planogram:
     """CSV with a header row naming its columns (:data:`CSV_COLUMNS`; ``position`` and ``product_id`` required).
 
     A blank ``product_id`` is an empty slot; blank numbers take the designer's defaults. A ``price`` other
@@ -377,7 +393,10 @@ def planogram_from_csv(text: str, cabinet: Cabinet, catalogue: Catalogue, *, sou
         entries: list[dict[str, object]] = []
         places: dict[str, list[int]] = {}
         problems: list[Problem] = []
+        lines = text.count("\n") + 1
         for row in reader:
+            if progress is not None and reader.line_num % PROGRESS_EVERY == 0:
+                progress(reader.line_num / lines)
             if not any(cell.strip() for cell in row):
                 continue
             line = reader.line_num
@@ -481,7 +500,9 @@ def _csv_entry(cells: dict[str, str], line: int) -> tuple[dict[str, object], lis
 _SLOT_FIELDS = frozenset(CSV_COLUMNS)
 
 
-def planogram_from_json(text: str, cabinet: Cabinet, catalogue: Catalogue, *, source: str = "the file") -> Planogram:
+def planogram_from_json(
+    text: str, cabinet: Cabinet, catalogue: Catalogue, *, source: str = "the file", progress: Progress | None = None
+) -> Planogram:
     """A JSON planogram as :func:`planogram_to_json` writes it (or a bare list of slot entries)."""
     try:
         document = json.loads(text)
@@ -508,6 +529,8 @@ def planogram_from_json(text: str, cabinet: Cabinet, catalogue: Catalogue, *, so
     entries: list[dict[str, object]] = []
     places: dict[str, list[int]] = {}
     for number, raw in enumerate(document["slots"], start=1):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number / len(document["slots"]))
         where = f"slot entry {number}"
         if not isinstance(raw, dict):
             problems.append(

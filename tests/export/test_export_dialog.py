@@ -174,3 +174,47 @@ def test_import_gives_a_validated_planogram_or_lists_every_problem(
     assert shown[0].text() == "bad.csv was not imported; nothing changed."
     assert "line 3, column capacity: 'ten' is not a whole number" in shown[0].informativeText()
     assert "line 2, slot A1: product 99999 is not in the catalogue" in shown[0].informativeText()
+
+
+def test_a_long_import_shows_its_progress_and_cancel_stops_it_with_nothing_imported(
+    qtbot: QtBot, repository: FleetRepository, catalogue: Catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QProgressDialog, QPushButton
+
+    cabinet = repository.device_layout(1).cabinets[0]
+    huge = tmp_path / "huge.csv"
+    huge.write_text("position,product_id,capacity\n" + "A1,3,8\n" * 150_000, encoding="utf-8")
+    shown: list[QMessageBox] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box) or 0)
+    seen: list[str] = []
+
+    def cancel_once_shown() -> None:
+        dialogs = [w for w in QApplication.topLevelWidgets() if isinstance(w, QProgressDialog) and w.isVisible()]
+        if dialogs:
+            seen.append(dialogs[0].labelText())
+            dialogs[0].findChild(QPushButton).click()  # the dialog's Cancel button, as a person presses it
+        else:
+            QTimer.singleShot(20, cancel_once_shown)
+
+    QTimer.singleShot(0, cancel_once_shown)
+    assert import_planogram(None, cabinet, catalogue, str(huge)) is None
+    assert seen == ["Reading huge.csv…"]
+    assert shown == []  # cancelled: no refusal to read, nothing imported
+
+
+def test_an_unforeseen_failure_while_reading_reaches_the_dialog_not_a_traceback(
+    qtbot: QtBot, repository: FleetRepository, catalogue: Catalogue, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import widgets.field_sheets.export_dialog as export_dialog
+
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded while decoding a JSON array")
+
+    monkeypatch.setattr(export_dialog, "import_planogram_file", explode)
+    shown: list[QMessageBox] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box) or 0)
+    cabinet = repository.device_layout(1).cabinets[0]
+    assert import_planogram(None, cabinet, catalogue, str(tmp_path / "deep.json")) is None
+    assert shown[0].text() == "deep.json was not imported; nothing changed."
+    assert "the file could not be read (RecursionError: maximum recursion depth" in shown[0].informativeText()

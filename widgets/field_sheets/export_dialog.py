@@ -41,6 +41,7 @@ from designer.planogram_files import PlanogramFileInvalid, import_planogram_file
 from designer.planograms import Planogram, PlanogramStatus
 from designer.products import Catalogue
 from designer.roles import Action
+from designer.validation import Problem
 from storage.app_context import Clock, utc_now
 from storage.fleet import DeviceSummary, FleetRepository
 from storage.settings import SettingsStore
@@ -577,18 +578,42 @@ def import_planogram(
         )
         if not path:
             return None
+    from widgets.dialogs.job_progress import Cancelled, run_with_progress
+
+    chosen = path
+
+    def job(state: JobState) -> Planogram:
+        def progress(share: float) -> None:
+            state.raise_if_stopped()
+            state.report_progress(round(share * 100), f"Reading {Path(chosen).name}…")
+
+        return import_planogram_file(chosen, cabinet, catalogue, progress=progress)
+
     try:
-        return import_planogram_file(path, cabinet, catalogue)
-    except PlanogramFileInvalid as refusal:
-        box = import_problems_box(parent, refusal)
-        box.exec()
+        return run_with_progress(parent, "Import a planogram", f"Reading {Path(chosen).name}…", job)
+    except Cancelled:
         return None
+    except PlanogramFileInvalid as refusal:
+        import_problems_box(parent, refusal).exec()
+        return None
+    except Exception as error:  # an import must never end the app: the person is told, and nothing changes
+        import_problems_box(parent, unreadable(Path(chosen).name, error)).exec()
+        return None
+
+
+def unreadable(source: str, error: Exception) -> PlanogramFileInvalid:
+    """A failure the file rules did not foresee, as a refusal the dialog can show (never a traceback)."""
+    detail = str(error)[:200] or type(error).__name__
+    return PlanogramFileInvalid(
+        source,
+        [Problem(None, f"the file could not be read ({type(error).__name__}: {detail})", "check the file's contents")],
+    )
 
 
 def import_problems_box(parent: QWidget | None, refusal: PlanogramFileInvalid) -> QMessageBox:
     """A message naming the file and its first problems; the full list is under "Show Details"."""
     shown = refusal.problems[:8]
-    more = len(refusal.problems) - len(shown)
+    more = len(refusal.problems) + refusal.more - len(shown)
     lines = "\n".join(f"• {problem}" for problem in shown)
     if more:
         lines += f"\n… and {more} more (see details)"
