@@ -26,6 +26,12 @@ T = TypeVar("T")
 Job = Callable[["JobState"], T]
 log = logging.getLogger(__name__)
 
+MODULE_LOADING = threading.RLock()
+"""Held by a worker while it imports a stack of packages (the model's pandas and scikit-learn, Claude's SDK and
+pydantic). When two threads import interlinked packages at once, Python breaks the import deadlock by handing
+one of them a half-initialised module ("partially initialized module 'pydantic…'", seen at start-up when the
+model's training and Claude's warm-up began together), so the workers that load packages take turns."""
+
 # Progress with an unchanged message is passed on at most this often, so a chatty job cannot flood the GUI.
 _PROGRESS_INTERVAL = 0.05
 

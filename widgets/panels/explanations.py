@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMe
 from designer.planograms import slot_to_dict
 from designer.positions import Position, PositionError
 from widgets.canvas.cabinet_view import DropHint
-from widgets.workers import JobState
+from widgets.workers import MODULE_LOADING, JobState
 
 if TYPE_CHECKING:
     from ai.llm.client import ClaudeClient
@@ -69,8 +69,9 @@ class ClaudeExplanations(QObject):
         import importlib
 
         def job(_state: JobState) -> None:
-            for module in CLAUDE_MODULES:
-                importlib.import_module(module)
+            with MODULE_LOADING:
+                for module in CLAUDE_MODULES:
+                    importlib.import_module(module)
 
         self.window.jobs.start("prepare explanations", job, on_success=lambda _none: self.panel)
 

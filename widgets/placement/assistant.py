@@ -18,7 +18,7 @@ from designer.positions import Position
 from designer.products import Catalogue
 from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, Verdict
 from widgets.placement.score_panel import ScorePanel
-from widgets.workers import BackgroundJobs, JobState
+from widgets.workers import MODULE_LOADING, BackgroundJobs, JobState
 
 if TYPE_CHECKING:  # the models (scipy, scikit-learn, pandas) are imported by the workers that use them
     from ai.auto_fill import FillProposal
@@ -81,8 +81,9 @@ class PlacementAssistant(QObject):
 
         def job(state: JobState) -> PlacementScorer:
             # pandas and scikit-learn load here, off the GUI thread (about a second on a cold start)
-            from ai.model_store import ModelStore, load_or_train_placement_model
-            from ai.placement_scoring import PlacementScorer
+            with MODULE_LOADING:
+                from ai.model_store import ModelStore, load_or_train_placement_model
+                from ai.placement_scoring import PlacementScorer
 
             model = load_or_train_placement_model(
                 engine, database_url, ModelStore(folder), progress=state.report_progress, should_stop=state.should_stop
