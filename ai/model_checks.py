@@ -432,7 +432,7 @@ def placement_figures(services: Services, report: ModelReport) -> None:
             Figure(
                 "placement", f"rank ρ, {label}", figure.versions, figure.model, figure.baseline,
                 "velocity × fixed zone weights",
-                f"last {result.holdout_days} days held out; fixed weights: {ZONE_WEIGHTS}"
+                f"{result.origins} × {result.holdout_days} days held out; fixed weights: {ZONE_WEIGHTS}"
                 if figure.versions else "no held-out layouts", higher_is_better=True,
             )
         )  # fmt: skip

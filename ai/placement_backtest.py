@@ -1,9 +1,10 @@
 """The placement back-test: do the model's slot rankings beat a fixed rule of thumb on days it never saw?
 
-The placement model is fitted on the fleet's history up to :data:`HOLDOUT_DAYS` days before its latest sale
-(sales, planograms and baskets alike), then every planogram version still on sale after that cut-off is
-ranked slot by slot: the expected daily sales of each product where it stands. The yardstick is what those
-slots sold per demand-day on sale after the cut-off (stock-outs and gaps left out, as the model reads them).
+Rolling origin: for each of :data:`ORIGINS` cut-offs, :data:`HOLDOUT_DAYS` days apart back from the fleet's
+latest sale, the placement model is fitted on the history before the cut-off (sales, planograms and baskets
+alike), then every planogram version on sale in the :data:`HOLDOUT_DAYS` days after it is ranked slot by
+slot: the expected daily sales of each product where it stands. The yardstick is what those slots sold per
+demand-day on sale in those days (stock-outs and gaps left out, as the model reads them).
 The baseline ranks the same slots by the product's fleet velocity (units per demand-day on sale over the
 whole fleet before the cut-off) × :data:`ZONE_WEIGHTS`, the fixed eye-level weights a merchandiser applies
 by hand. Spearman ρ is taken per planogram version and averaged, freezer cabinets apart from the rest: the
@@ -34,6 +35,9 @@ from ai.placement_scoring import shape_effects
 from storage.database import Engine
 
 HOLDOUT_DAYS = 28
+ORIGINS = 3
+"""Three held-out stretches of four weeks each, back from the latest sale: a freezer layout is a handful of
+16-slot cabinets, and one stretch gave too few rankings to tell a real difference from luck."""
 SECONDS_PER_DAY = 86_400
 MIN_SLOTS = 4
 """A planogram version with fewer filled slots than this has no ranking worth a correlation."""
@@ -74,28 +78,38 @@ class PlacementBacktest:
     freezers: RankingFigure
     others: RankingFigure
     holdout_days: int
+    origins: int
     rankings: list[dict[str, object]]
     """One row per held-out planogram version: device, cabinet, zone, its slots' products and places, both
     rankings and both ρ (the tests compare the rankings with the simulator's planted truth)."""
 
 
 def run_placement_backtest(
-    engine: Engine, holdout_days: int = HOLDOUT_DAYS, progress: Progress | None = None
+    engine: Engine, holdout_days: int = HOLDOUT_DAYS, origins: int = ORIGINS, progress: Progress | None = None
 ) -> PlacementBacktest:
-    """Fit on the history before the last ``holdout_days`` days, rank the slots of every planogram version on
-    sale after that by what they then sold."""
+    """For each of ``origins`` cut-offs ``holdout_days`` apart, counted back from the latest sale: fit on the
+    history before the cut-off, rank the slots of every planogram version on sale in the ``holdout_days`` after
+    it by what they sold then."""
     report: Progress = progress or (lambda _percent, _message: None)
     report(0, "Placement back-test: reading the history")
     full = read_placement_history(engine)
-    if not (full.as_of >= 0).any():
-        return PlacementBacktest(_figure("freezer", []), _figure("other", []), holdout_days, [])
-    cutoff = int(full.as_of.max()) + 1 - holdout_days * SECONDS_PER_DAY
-    history = read_placement_history(engine, until=cutoff)
-    report(40, "Placement back-test: fitting on the history before the held-out days")
-    model = fit_placement_model(history, "back-test", f"until {cutoff}")
-    report(90, "Placement back-test: ranking the held-out days' slots")
-    rankings = _rank_held_out(model, history, full)
-    return PlacementBacktest(_figure("freezer", rankings), _figure("other", rankings), holdout_days, rankings)
+    rankings: list[dict[str, object]] = []
+    if (full.as_of >= 0).any():
+        end = int(full.as_of.max()) + 1
+        after = full
+        for origin in range(1, origins + 1):
+            cutoff = end - origin * holdout_days * SECONDS_PER_DAY
+            before = read_placement_history(engine, until=cutoff)
+            if before.spans.empty or before.spans["units"].sum() == 0:
+                break
+            report(
+                int(100 * origin / (origins + 1)),
+                f"Placement back-test: fitting on the history before cut-off {origin}",
+            )
+            model = fit_placement_model(before, "back-test", f"until {cutoff}")
+            rankings += [{**r, "origin": origin} for r in _rank_held_out(model, before, after)]
+            after = before
+    return PlacementBacktest(_figure("freezer", rankings), _figure("other", rankings), holdout_days, origins, rankings)
 
 
 def _figure(group: str, rankings: list[dict[str, object]]) -> RankingFigure:
@@ -111,8 +125,8 @@ def _figure(group: str, rankings: list[dict[str, object]]) -> RankingFigure:
 
 
 def _rank_held_out(model: PlacementModel, history: PlacementHistory, full: PlacementHistory) -> list[dict[str, object]]:
-    """Every slot span still on sale after the cut-off, scored by the model fitted before it, against its units
-    per demand-day after the cut-off (the whole history's minus the training history's)."""
+    """Every slot span on sale in the held-out stretch, scored by the model fitted before it, against its units
+    per demand-day in that stretch (``full``, the history to the stretch's end, minus ``history``)."""
     key = ["planogram_id", "row", "column", "product"]
     before = history.spans[[*key, "units", "exposure_days"]]
     spans = full.spans.merge(before, on=key, how="left", suffixes=("", "_before")).fillna(

@@ -57,6 +57,7 @@ def test_held_out_days_fall_inside_as_often_as_the_intervals_state(held_out):
     print(f"days: {result.interval_coverage:.3f} in, stated {result.interval_promised:.3f}; {bins}; weeks "
           f"{result.week_coverage:.3f} vs {result.week_promised:.3f} ({result.weeks})")  # fmt: skip
     assert abs(result.interval_coverage - result.interval_promised) <= 0.03
+    assert abs(result.seen_coverage - result.seen_promised) <= 0.03  # days not sold out: their whole demand
     assert abs(result.week_coverage - result.week_promised) <= 0.03
     for calibration in result.calibration:
         if calibration.days >= 500:  # a bin of a few dozen days is too noisy to hold to 3 points
