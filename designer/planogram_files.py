@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from designer.cabinets import Cabinet, CabinetTooLarge, check_cabinet_size
+from designer.input_gate import InputRefused, Limits, load_json
 from designer.planograms import Planogram, PlanogramStatus, Slot, planogram_to_dict
 from designer.positions import MAX_COLUMNS, MAX_ROWS, Position, PositionError
 from designer.products import Catalogue
@@ -505,7 +506,14 @@ def planogram_from_json(
 ) -> Planogram:
     """A JSON planogram as :func:`planogram_to_json` writes it (or a bare list of slot entries)."""
     try:
-        document = json.loads(text)
+        # the input gate: depth, size and numbers bounded before parsing (a 10,000-deep file overflowed the stack)
+        limits = Limits(MAX_FILE_BYTES, max_text=2_000, what="the file", bytes_limit="MAX_FILE_BYTES")
+        document = load_json(text, limits)
+    except InputRefused as refused:
+        found = [str(problem).partition(". Fix: ")[0] for problem in refused.problems]
+        raise PlanogramFileInvalid(
+            source, [Problem(None, text, "export the planogram again") for text in found]
+        ) from None
     except json.JSONDecodeError as error:
         raise PlanogramFileInvalid(
             source,
