@@ -8,6 +8,7 @@ for the same kind of failure. The README's command section lists the statuses; a
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from enum import IntEnum
@@ -47,26 +48,58 @@ class ExitCode(IntEnum):
     left untouched: update the app."""
 
 
+PROBLEMS_NAMED = 10
+"""Problems a :class:`RequestInvalid` message names; the rest are counted (10,000 bad slots make one line)."""
+MAX_ERROR_CHARS = 2_000
+"""The longest ``error`` text an answer carries; past it the text is cut and says so."""
+
+
 class RequestInvalid(ValueError):
     """A request or plan that cannot be carried out as asked; each problem names itself and its fix.
 
     ``problems`` are plain sentences or objects whose text is one (an endpoint's slot-level problems); the
-    message joins them with "; ".
+    message joins the first :data:`PROBLEMS_NAMED` with "; " and counts the rest.
     """
 
     def __init__(self, problems: str | Sequence[object]) -> None:
         self.problems: list[object] = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("; ".join(str(problem) for problem in self.problems))
+        named = "; ".join(str(problem) for problem in self.problems[:PROBLEMS_NAMED])
+        more = len(self.problems) - PROBLEMS_NAMED
+        super().__init__(named + (f"; and {more:,} more problems" if more > 0 else ""))
 
 
 def error_body(message: str, extra: Mapping[str, object] | None = None) -> dict[str, object]:
-    """The seed's error shape: ``success`` false and an ``error`` that names the problem and the fix."""
+    """The seed's error shape: ``success`` false and an ``error`` that names the problem and the fix.
+
+    The message is cut at :data:`MAX_ERROR_CHARS` characters: an error never carries a request back whole.
+    """
+    if len(message) > MAX_ERROR_CHARS:
+        message = f"{message[:MAX_ERROR_CHARS]}… ({len(message) - MAX_ERROR_CHARS:,} more characters)"
     return {"success": False, "error": message, **(extra or {})}
 
 
 def write_json(body: object, *, indent: int | None = None, to: TextIO | None = None) -> None:
-    """One JSON document on standard output (values JSON cannot hold, such as dates, as text)."""
-    print(json.dumps(body, indent=indent, default=str), file=to or sys.stdout)
+    """One strict JSON document on standard output (values JSON cannot hold, such as dates, as text).
+
+    NaN and ±Infinity are not JSON (a strict reader refuses ``NaN``): a figure that is not finite is written
+    as null, so a reader sees "no figure" rather than a document it cannot read.
+    """
+    try:
+        text = json.dumps(body, indent=indent, default=str, allow_nan=False)
+    except ValueError:
+        text = json.dumps(finite_or_null(body), indent=indent, default=str, allow_nan=False)
+    print(text, file=to or sys.stdout)
+
+
+def finite_or_null(value: object) -> object:
+    """``value`` with every NaN or infinite float (in lists, tuples and dicts, at any depth) replaced by None."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {key: finite_or_null(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_or_null(item) for item in value]
+    return value
 
 
 def write_error(message: str, extra: Mapping[str, object] | None = None, *, to: TextIO | None = None) -> None:
