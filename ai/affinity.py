@@ -26,6 +26,7 @@ from ai.rivalry import fleet_rivals
 from ai.services import Services
 from designer.cabinets import TemperatureZone, zone_accepts
 from designer.command_outcomes import RequestInvalid
+from designer.input_gate import clip
 from storage.fleet import FleetRepository
 
 MIN_PAIR_BASKETS = 3
@@ -353,13 +354,15 @@ def read_request(payload: object, services: Services) -> tuple[int, int, float, 
     problems = []
     device_id = payload.get("device_id")
     if not isinstance(device_id, int) or isinstance(device_id, bool) or device_id not in services.device_ids:
-        problems.append(f"device {device_id!r} is not in this database. Fix: use the id of a listed device")
+        problems.append(f"device {clip(device_id, 60)} is not in this database. Fix: use the id of a listed device")
     days = payload.get("analysis_period_days", 90)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 3660:
-        problems.append(f"analysis_period_days {days!r} is out of range. Fix: send a whole number of days, 1 to 3660")
+        problems.append(
+            f"analysis_period_days {clip(days, 60)} is out of range. Fix: send a whole number of days, 1 to 3660"
+        )
     confidence = payload.get("min_confidence", 0.7)
     if isinstance(confidence, bool) or not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
-        problems.append(f"min_confidence {confidence!r} is not a probability. Fix: send a number from 0 to 1")
+        problems.append(f"min_confidence {clip(confidence, 60)} is not a probability. Fix: send a number from 0 to 1")
     include = payload.get("include_clusters", True)
     if not isinstance(include, bool):
         problems.append("include_clusters is not true or false. Fix: send a JSON boolean")

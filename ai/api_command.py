@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from designer.command_outcomes import ExitCode, write_json
+from designer.input_gate import read_limited
 
 if TYPE_CHECKING:
     from storage.app_context import AppContext
@@ -47,12 +48,15 @@ def answer_api_help(args: argparse.Namespace) -> ExitCode | None:
 
 
 def run_api(args: argparse.Namespace, context: AppContext) -> ExitCode:
-    """JSON in, JSON out; invalid input exits 2 with the seed's error object, never a traceback."""
+    """JSON in, JSON out; invalid input exits 2 with the seed's error object, never a traceback.
+
+    Standard input is read only up to the gate's byte limit (one byte more tells that it was over).
+    """
     from ai.endpoints import run_endpoint
 
     answered = answer_api_help(args)
     if answered is not None:
         return answered
-    code, body = run_endpoint(args.endpoint, sys.stdin.read, context)
+    code, body = run_endpoint(args.endpoint, lambda: read_limited(sys.stdin), context)
     write_json(body)
     return code

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +35,7 @@ from ai.fleet_days import data_days, trailing
 from ai.forecast_data import DeviceHistory, device_history
 from ai.services import Services
 from designer.command_outcomes import RequestInvalid
+from designer.input_gate import clip, number_problem, repeated_problems
 from storage.database import Engine
 from storage.demand_forecasts import replace_forecasts
 from storage.demand_forecasts import score_forecasts as record_actuals
@@ -698,18 +699,20 @@ def read_request(payload: object, services: Services) -> ForecastRequest:
     problems: list[str] = []
     device_id = payload.get("device_id")
     if not isinstance(device_id, int) or isinstance(device_id, bool) or device_id not in services.device_ids:
-        problems.append(f"device {device_id!r} is not in this database. Fix: use the id of a listed device")
+        problems.append(f"device {clip(device_id, 40)} is not in this database. Fix: use the id of a listed device")
     products = payload.get("products")
     if not isinstance(products, list) or not products:
         problems.append("products is empty or not a list. Fix: send a list of product ids, e.g. [3, 7]")
         products = []
-    unknown = [p for p in products if not isinstance(p, int) or p not in services.catalogue]
+    unknown = [p for p in products if not isinstance(p, int) or isinstance(p, bool) or p not in services.catalogue]
     if unknown:
-        problems.append(f"products {unknown} are not in the catalogue. Fix: send ids from the product list")
+        problems.append(f"products {clip(unknown, 80)} are not in the catalogue. Fix: send ids from the product list")
+    else:
+        problems.extend(repeated_problems(products, "products", "product "))
     days = payload.get("forecast_days", 7)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_FORECAST_DAYS:
         problems.append(
-            f"forecast_days {days!r} is out of range. Fix: send a whole number from 1 to {MAX_FORECAST_DAYS}"
+            f"forecast_days {clip(days, 40)} is out of range. Fix: send a whole number from 1 to {MAX_FORECAST_DAYS}"
         )
     weather: dict[dt.date, tuple[float, float]] = {}
     events: dict[dt.date, float] = {}
@@ -722,38 +725,64 @@ def read_request(payload: object, services: Services) -> ForecastRequest:
             weather = _items(
                 external,
                 "weather_forecast",
-                {"temperature_c": float, "precipitation_mm": float},
+                {"temperature_c": TEMPERATURE_RANGE_C, "precipitation_mm": PRECIPITATION_RANGE_MM},
                 problems,
                 lambda d: (float(d["temperature_c"]), float(d.get("precipitation_mm", 0.0))),
             )
             events = _items(
-                external, "events", {"expected_attendance": float}, problems, lambda d: float(d["expected_attendance"])
+                external,
+                "events",
+                {"expected_attendance": ATTENDANCE_RANGE},
+                problems,
+                lambda d: float(d["expected_attendance"]),
             )
             holidays = _items(external, "holidays", {}, problems, lambda d: str(d.get("name") or "holiday"))
     if problems:
-        raise RequestInvalid("; ".join(problems))
+        raise RequestInvalid(problems)
     return ForecastRequest(int(device_id), [int(p) for p in products], int(days), weather, events, holidays)
 
 
-def _items(external: Mapping, key: str, numbers: Mapping[str, type], problems: list[str], value) -> dict:
+TEMPERATURE_RANGE_C = (-60.0, 60.0)
+"""A day's forecast temperature: beyond the hottest and coldest days ever recorded where people shop."""
+PRECIPITATION_RANGE_MM = (0.0, 2_000.0)
+"""A day's rain, snow as water: the wettest day on record was under 2 m."""
+ATTENDANCE_RANGE = (0.0, 10_000_000.0)
+"""People at one event: none to the largest gatherings on record."""
+
+
+def _items(
+    external: Mapping,
+    key: str,
+    numbers: Mapping[str, tuple[float, float]],
+    problems: list[str],
+    value: Callable[[Mapping], object],
+) -> dict:
+    """One entry per date (a date given twice is refused, naming both places), each number in its range."""
     items = external.get(key) or []
     out = {}
     if not isinstance(items, list):
         problems.append(f"external_data.{key} is not a list. Fix: send a list of objects with a date")
         return out
+    dates: list[Hashable] = []
     for index, item in enumerate(items):
+        where = f"external_data.{key}[{index}]"
+        dates.append(("unread", index))
         try:
             day = dt.date.fromisoformat(item["date"])
-            for name in numbers:
-                if name == "precipitation_mm" and name not in item:
-                    continue
-                number = item[name]
-                if isinstance(number, bool) or not isinstance(number, int | float):
-                    raise ValueError(name)
+            beyond = [
+                number_problem(item[name], f"{where}.{name}", low, high)
+                for name, (low, high) in numbers.items()
+                if name in item or name != "precipitation_mm"
+            ]
+            if any(beyond):
+                problems.extend(problem for problem in beyond if problem)
+                continue
             out[day] = value(item)
+            dates[-1] = day.isoformat()
         except (KeyError, TypeError, ValueError) as error:
             fields = ", ".join(["date (YYYY-MM-DD)", *(f"{n} (a number)" for n in numbers)])
-            problems.append(f"external_data.{key}[{index}] is malformed ({error}). Fix: give it {fields}")
+            problems.append(f"{where} is malformed ({clip(str(error), 120)}). Fix: give it {fields}")
+    problems.extend(repeated_problems(dates, f"external_data.{key}", "date "))
     return out
 
 

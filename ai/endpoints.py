@@ -2,7 +2,9 @@
 
 Each endpoint is a plain function ``answer(payload, services) -> Answer`` taking and returning the seed's
 JSON shapes; this registry names them, so a new endpoint is one entry here and one module. Handlers are
-imported only when called, so ``--help`` and unknown names answer at once. Exit status
+imported only when called, so ``--help`` and unknown names answer at once. Every request passes
+:mod:`designer.input_gate` first (size, nesting, numbers, texts, batch length), before the database is opened
+or anything is audited; each endpoint's reader then checks its own fields' ranges. Exit status
 (:class:`designer.command_outcomes.ExitCode`): 0 answered, 2 bad input (invalid request, malformed JSON,
 unknown endpoint, missing or unreadable database), 3 refused (the acting user — the application context's
 login — may not run AI features; the seed's 403).
@@ -14,11 +16,12 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable, Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from designer.command_outcomes import ExitCode, error_body
+from designer.input_gate import MAX_DIGITS, MAX_ID, InputRefused, gate_request
+from designer.validation import Problem
 
 if TYPE_CHECKING:  # the services (pandas, SQLAlchemy, the models) load only when a request is answered
     from ai.services import Services
@@ -41,6 +44,8 @@ class Endpoint:
     handler: str  # "module:function", imported on first use
     error_fields: Mapping[str, object] = field(default_factory=dict)
     """The seed's extra fields on this endpoint's error responses."""
+    batch: bool = False
+    """Whether an array of requests is answered (by an array of answers in the same order)."""
 
     def answer(self, payload: object, services: Services) -> Answer:
         module, function = self.handler.split(":")
@@ -72,6 +77,7 @@ REALTIME_ANALYSIS = Endpoint(
     ),
     handler="ai.realtime_analysis:answer",
     error_fields={"fallback_available": False, "fallback_score": None},
+    batch=True,
 )
 
 PERSONALIZE_LOCATION = Endpoint(
@@ -170,20 +176,27 @@ def endpoint_help(name: str | None) -> tuple[ExitCode, str]:
     return ExitCode.DONE, f"{endpoint.name}: {endpoint.summary}\n\n{endpoint.usage}"
 
 
-def run_endpoint(name: str | None, read_request: Callable[[], str], context: AppContext) -> tuple[ExitCode, object]:
+def run_endpoint(
+    name: str | None, read_request: Callable[[], bytes | str], context: AppContext
+) -> tuple[ExitCode, object]:
     """Answer one headless call on the context's database, as its login: (exit status, JSON body).
 
-    The request is read only for a known endpoint.
+    The request is read only for a known endpoint, and passes the input gate before any service is opened: a
+    refused request changes nothing and is not audited (it names no device that could be trusted).
     """
     endpoint = ENDPOINTS.get(name or "")
     if endpoint is None:
         return ExitCode.BAD_INPUT, unknown_endpoint(name)
-    text = read_request()
+    raw = read_request()
     try:
-        payload = json.loads(text)
+        payload = gate_request(raw, batch=endpoint.batch)
+    except InputRefused as refused:
+        return ExitCode.BAD_INPUT, endpoint.error(str(refused))
     except json.JSONDecodeError as error:
-        problem = "no request arrived on standard input" if not text.strip() else f"the request is not JSON ({error})"
-        return ExitCode.BAD_INPUT, endpoint.error(f"{problem}. Fix: send one JSON object, or an array of them")
+        empty = not raw.strip()
+        problem = "no request arrived on standard input" if empty else f"the request is not JSON ({error})"
+        fix = "send one JSON object, or an array of them" if endpoint.batch else "send one JSON object"
+        return ExitCode.BAD_INPUT, endpoint.error(f"{problem}. Fix: {fix}")
     from ai.services import Services, ServiceUnavailable
     from designer.roles import PermissionDenied
 
@@ -199,17 +212,31 @@ def run_endpoint(name: str | None, read_request: Callable[[], str], context: App
 
 
 def request_ids(payload: object) -> tuple[list[int], list[int]]:
-    """The device and cabinet ids a request names (``planogram_id`` "3_1" is device 3, cabinet 1), for the audit."""
+    """The device and cabinet ids a request names (``planogram_id`` "3_1" is device 3, cabinet 1), for the audit.
+
+    Only whole numbers SQLite can store are taken (ids 1 to 2^63 − 1, cabinet indexes from 0): anything else is
+    the request's own problem, which its endpoint names.
+    """
     devices: list[int] = []
     cabinets: list[int] = []
     for request in payload if isinstance(payload, list) else [payload]:
         if not isinstance(request, dict):
             continue
         device, cabinet = request.get("device_id"), request.get("cabinet_index")
-        planogram = str(request.get("planogram_id", ""))
-        if device is None and planogram.count("_") == 1:
-            device, cabinet = planogram.split("_")
-        for value, into in ((device, devices), (cabinet, cabinets)):
-            with suppress(TypeError, ValueError):
-                into.append(int(value))  # type: ignore[arg-type]
+        planogram = request.get("planogram_id")
+        if device is None and isinstance(planogram, str) and planogram.count("_") == 1:
+            device, cabinet = (_whole(part.strip()) for part in planogram.split("_"))
+        for value, into, lowest in ((device, devices, 1), (cabinet, cabinets, 0)):
+            if isinstance(value, int) and not isinstance(value, bool) and lowest <= value <= MAX_ID:
+                into.append(value)
     return devices, cabinets
+
+
+def _whole(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS else None
+
+
+def gate_problem(text: str) -> Problem:
+    """A range problem of :mod:`designer.input_gate` ("what. Fix: how") as the designer's :class:`Problem`."""
+    problem, _, fix = text.partition(". Fix: ")
+    return Problem(None, problem, fix.rstrip(".") or "send the documented shape")

@@ -44,6 +44,7 @@ from ai.placement_scoring import PlacementScorer
 from ai.services import Services
 from designer.cabinets import Cabinet
 from designer.command_outcomes import RequestInvalid
+from designer.input_gate import clip
 from designer.planograms import Planogram
 from designer.validation import Problem
 
@@ -343,7 +344,9 @@ def read_request(payload: object, services: Services) -> PersonalizationRequest:
     problems: list[Problem] = []
     device_id = payload.get("device_id")
     if isinstance(device_id, bool) or not isinstance(device_id, int):
-        problems.append(Problem(None, f"device_id {device_id!r} is not a whole number", 'send e.g. "device_id": 1'))
+        problems.append(
+            Problem(None, f"device_id {clip(device_id, 60)} is not a whole number", 'send e.g. "device_id": 1')
+        )
         device_id = None
     elif device_id not in services.device_ids:
         problems.append(Problem(None, f"device {device_id} is not in this database", "use the id of a listed device"))
@@ -378,7 +381,7 @@ def _location_type(value: object, device_id: int | None, services: Services, pro
         with services.reading():
             return services.repository.device_layout(device_id).device.location_type
     if not isinstance(value, str) or value.strip().lower() not in known:
-        problems.append(Problem(None, f"location type {value!r} is unknown", f"use one of {', '.join(known)}"))
+        problems.append(Problem(None, f"location type {clip(value, 60)} is unknown", f"use one of {', '.join(known)}"))
         return None
     return value.strip().lower()
 
@@ -391,13 +394,15 @@ def _demographics(value: object, problems: list[Problem]) -> dict[str, object]:
         return {}
     age = value.get("age_range")
     if age is not None and (not isinstance(age, str) or age_span(age) is None):
-        problems.append(Problem(None, f"age_range {age!r} is not a range of ages", 'send e.g. "18-35" or "65+"'))
+        problems.append(
+            Problem(None, f"age_range {clip(age, 60)} is not a range of ages", 'send e.g. "18-35" or "65+"')
+        )
     health = value.get("health_consciousness")
     if health is not None and health_tilt(health) is None:
         problems.append(
             Problem(
                 None,
-                f"health_consciousness {health!r} is not low, medium, high or a share",
+                f"health_consciousness {clip(health, 60)} is not low, medium, high or a share",
                 'send "low", "medium", "high" or a share of health-conscious shoppers from 0 to 1',
             )
         )
@@ -412,7 +417,7 @@ def _demographics(value: object, problems: list[Problem]) -> dict[str, object]:
             problems.append(
                 Problem(
                     None,
-                    f"gender_split {split!r} is not a set of shares summing to 1",
+                    f"gender_split {clip(split, 80)} is not a set of shares summing to 1",
                     'send e.g. {"male": 0.6, "female": 0.4}',
                 )
             )
@@ -432,13 +437,21 @@ def _traffic(value: object, problems: list[Problem]) -> tuple[tuple[int, ...], f
             match = HOUR.match(entry) if isinstance(entry, str) else None
             if match is None:
                 problems.append(
-                    Problem(None, f"peak hour {entry!r} is not a time of day", 'write it as "HH:MM", e.g. "08:00"')
+                    Problem(
+                        None, f"peak hour {clip(entry, 60)} is not a time of day", 'write it as "HH:MM", e.g. "08:00"'
+                    )
                 )
             else:
                 hours.append(int(match.group(1)))
     traffic = value.get("daily_traffic")
-    if traffic is not None and (not _is_number(traffic) or traffic < 0):
-        problems.append(Problem(None, f"daily_traffic {traffic!r} is not a number of shoppers", "send e.g. 200"))
+    if traffic is not None and (not _is_number(traffic) or not 0 <= traffic <= MAX_DAILY_TRAFFIC):
+        problems.append(
+            Problem(
+                None,
+                f"daily_traffic {clip(traffic, 40)} is not a number of shoppers",
+                f"send a number from 0 to {MAX_DAILY_TRAFFIC:,}, e.g. 200",
+            )
+        )
         traffic = None
     return tuple(hours), (float(traffic) if traffic is not None else None)
 
@@ -467,9 +480,13 @@ def _goals(value: object, problems: list[Problem]) -> GoalWeights | None:
     weights: dict[str, float] = {}
     for name in GOAL_NAMES:
         weight = value.get(name, 0.0)
-        if not _is_number(weight) or weight < 0:
+        if not _is_number(weight) or not 0 <= weight <= MAX_GOAL_WEIGHT:
             problems.append(
-                Problem(None, f"goal weight {name} {weight!r} is not a number ≥ 0", f"give {name} a weight from 0 to 1")
+                Problem(
+                    None,
+                    f"goal weight {name} {clip(weight, 40)} is not a number from 0 to {MAX_GOAL_WEIGHT:,}",
+                    f"give {name} a weight from 0 to 1 (weights are normalised to sum to 1)",
+                )
             )
         else:
             weights[name] = float(weight)
@@ -479,6 +496,12 @@ def _goals(value: object, problems: list[Problem]) -> GoalWeights | None:
             return None
         return GoalWeights.normalised(weights["revenue"], weights["variety"], weights["health_score"])
     return None
+
+
+MAX_DAILY_TRAFFIC = 10_000_000
+"""Shoppers passing a machine in a day: a stadium or a metro hub sees well under this."""
+MAX_GOAL_WEIGHT = 1_000
+"""Goal weights are normalised; a bound keeps their sum finite (1e308 + 1e308 overflows to infinity)."""
 
 
 def _is_number(value: object) -> bool:

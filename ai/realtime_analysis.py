@@ -16,11 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ai.data_quality import catalogue_warnings, data_quality, device_warnings, slot_warnings
-from ai.endpoints import REALTIME_ANALYSIS, Answer
+from ai.endpoints import REALTIME_ANALYSIS, Answer, gate_problem
 from ai.placement_feedback import analyse_placement
 from ai.services import Services
 from designer.cabinets import Cabinet, CabinetTooLarge, TemperatureZone
 from designer.command_outcomes import RequestInvalid
+from designer.input_gate import MAX_ID, id_problem, slot_entry_problems, whole_number_problem
 from designer.planograms import Planogram
 from designer.positions import Position
 from designer.validation import PlanogramInvalid, Problem, check_position, check_product, slots_from_entries
@@ -110,8 +111,11 @@ def read_request(request: object, services: Services) -> PlacementRequest:
     slots = []
     stored_problems: list[Problem] = []
     entries = context.get("current_slots") or []
+    beyond = slot_entry_problems(entries, "context.current_slots")
     if not isinstance(entries, list):
         problems.append(Problem(None, "context.current_slots is not a list", "send the cabinet's slots as [{…}, …]"))
+    elif beyond:
+        problems.extend(gate_problem(text) for text in beyond)
     elif cabinet is not None:
         try:
             slots = slots_from_entries(entries, cabinet, services.catalogue, warnings=stored_problems)
@@ -137,6 +141,12 @@ def _planogram_id(value: object, services: Services, problems: list[Problem]) ->
         )
         return None, 0
     device_id, cabinet_index = int(match.group(1)), int(match.group(2))
+    beyond = id_problem(device_id, "planogram_id's device") or whole_number_problem(
+        cabinet_index, "planogram_id's cabinet index", 0, MAX_ID
+    )
+    if beyond:
+        problems.append(gate_problem(beyond))
+        return None, 0
     if device_id not in services.device_ids:
         problems.append(
             Problem(None, f"device {device_id} is not in this database", "use the planogram id of a listed device")

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ai.data_quality import catalogue_warnings, device_data_quality, slot_warnings
-from ai.endpoints import PREDICT_REVENUE, Answer
+from ai.endpoints import PREDICT_REVENUE, Answer, gate_problem
 from ai.revenue_model import (
     DAYS_PER_MONTH,
     LEVEL_DAYS,
@@ -34,6 +34,7 @@ from ai.revenue_model import (
 from ai.services import Services
 from designer.cabinets import Cabinet
 from designer.command_outcomes import RequestInvalid
+from designer.input_gate import clip, slot_entry_problems
 from designer.planograms import Planogram
 from designer.positions import Position
 from designer.validation import PlanogramInvalid, Problem, check_temperature, slots_from_entries
@@ -320,19 +321,58 @@ def _top(slots: tuple[SlotRevenue, ...], catalogue: Mapping[int, object], count:
 def record_prediction(
     services: Services, comparison: RevenueComparison, request: object, body: dict, response_ms: float
 ) -> None:
-    """One ``ai_predictions`` row per answer (prediction_type 'revenue')."""
+    """One ``ai_predictions`` row per answer (prediction_type 'revenue'), holding products by id only.
+
+    A product's name is whatever an operator typed (it may name a person or a client), so the stored answer is
+    the same comparison worded with ids, and the stored request keeps only the fields the endpoint reads;
+    the AI dashboard needs no more (the sides' daily revenue, the as-of day, the horizon, the proposed slots).
+    """
+    intervals = "confidence_interval" in body.get("predictions", {}).get("proposed", {})
+    stored = comparison_body(comparison, {}, intervals)
+    for side in ("baseline", "proposed"):
+        for product in stored["predictions"][side]["top_products"]:
+            product.pop("name", None)
+    stored["response_time_ms"] = body.get("response_time_ms")
     with services.reading():
         store_prediction(
             services.engine,
             prediction_type="revenue",
             device_id=comparison.cabinet.device_id,
             cabinet_index=comparison.cabinet.index,
-            input_data=json.dumps(request, default=str),
-            prediction_result=json.dumps(body),
+            input_data=json.dumps(stored_request(request), default=str),
+            prediction_result=json.dumps(stored, allow_nan=False),
             confidence_score=round(comparison.confidence_score(), 2),
             model_version=comparison.model_version[:20],
             response_time_ms=round(response_ms),
         )
+
+
+REQUEST_FIELDS = (
+    "device_id",
+    "cabinet_index",
+    "prediction_horizon_days",
+    "include_confidence_intervals",
+)
+SLOT_FIELDS = ("position", "product_id", "quantity", "capacity", "par_level", "price")
+
+
+def stored_request(request: object) -> dict[str, object]:
+    """The request's fields this endpoint reads, slots with their slot fields only (nothing else it carried)."""
+    if not isinstance(request, Mapping):
+        return {}
+    kept: dict[str, object] = {key: request[key] for key in REQUEST_FIELDS if key in request}
+    for key in ("current_planogram", "proposed_planogram"):
+        side = request.get(key)
+        slots = side.get("slots") if isinstance(side, Mapping) else None
+        if isinstance(slots, list):
+            kept[key] = {
+                "slots": [
+                    {field: slot[field] for field in SLOT_FIELDS if field in slot}
+                    for slot in slots
+                    if isinstance(slot, Mapping)
+                ]
+            }
+    return kept
 
 
 # --- the headless endpoint ------------------------------------------------------------------------
@@ -385,11 +425,11 @@ def read_request(payload: object, services: Services) -> RevenueRequest:
     cabinet_index = payload.get("cabinet_index", 0)
     cabinet = None
     if isinstance(device_id, bool) or not isinstance(device_id, int):
-        problems.append(Problem(None, f"device_id {device_id!r} is not a whole number", "send e.g. 1"))
+        problems.append(Problem(None, f"device_id {clip(device_id, 60)} is not a whole number", "send e.g. 1"))
     elif device_id not in services.device_ids:
         problems.append(Problem(None, f"device {device_id} is not in this database", "use the id of a listed device"))
     elif isinstance(cabinet_index, bool) or not isinstance(cabinet_index, int):
-        problems.append(Problem(None, f"cabinet_index {cabinet_index!r} is not a whole number", "send e.g. 0"))
+        problems.append(Problem(None, f"cabinet_index {clip(cabinet_index, 60)} is not a whole number", "send e.g. 0"))
     else:
         cabinet = services.cabinet(device_id, cabinet_index)
         if cabinet is None:
@@ -399,7 +439,7 @@ def read_request(payload: object, services: Services) -> RevenueRequest:
     horizon = payload.get("prediction_horizon_days", DAYS_PER_MONTH)
     if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= MAX_HORIZON_DAYS:
         problems.append(
-            Problem(None, f"prediction_horizon_days {horizon!r} is not 1–{MAX_HORIZON_DAYS}", "send e.g. 30")
+            Problem(None, f"prediction_horizon_days {clip(horizon, 60)} is not 1–{MAX_HORIZON_DAYS}", "send e.g. 30")
         )
     intervals = payload.get("include_confidence_intervals", True)
     if not isinstance(intervals, bool):
@@ -411,6 +451,10 @@ def read_request(payload: object, services: Services) -> RevenueRequest:
         slots = side.get("slots") if isinstance(side, Mapping) else None
         if not isinstance(slots, list):
             problems.append(Problem(None, f"{key} has no slots list", f'send {key} as {{"slots": [{{…}}, …]}}'))
+            continue
+        beyond = slot_entry_problems(slots, f"{key}.slots")
+        if beyond:
+            problems.extend(gate_problem(text) for text in beyond)
             continue
         if cabinet is None:
             continue
