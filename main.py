@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -105,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return answered
         context = build_context(args)
         try:
-            return run(args, context)
+            return run_on_database(args, context, run)
         finally:
             context.close()
     problem = missing_display(os.environ, sys.platform)
@@ -120,6 +121,58 @@ def main(argv: Sequence[str] | None = None) -> int:
     from widgets.app import run_designer
 
     return run_designer(context, build_demo=context.uses_demo_database and not context.folders.demo_database.exists())
+
+
+READING = {"api", "export", "backtest", "check-models", "experiment list", "experiment status", "sync status"}
+"""Commands that only read the database: they never create it or its folder, and run on a read-only file
+(without their audit row). The others change it; ``demo``, a first ``sync pull`` and the designer may create it."""
+CREATING = {"demo", "sync pull", "sync both"}
+OPENED_BY_THEMSELVES = {"api", "demo", "sync pull", "sync both"}
+"""Commands that open the database themselves (the api answers in its endpoint's error shape; the others may
+create it); every other command's database is opened, and checked, before it runs."""
+
+
+def run_on_database(args: argparse.Namespace, context: AppContext, run: Handler) -> int:
+    """Run the command with the database opened as its kind allows; a database problem ends it with its own status.
+
+    The one place where a missing, empty, foreign, newer, locked, read-only or damaged database becomes a message
+    naming the file, the problem and the fix, and the exit status of that problem (never a traceback).
+    """
+    from storage.database import DatabaseFailure, DatabaseProblem, explain_failure
+    from storage.engine import display_url, sqlite_file
+    from storage.schema import Access, opening_for
+
+    name = " ".join(str(part) for part in (args.command, _action(args)) if part)
+    access = Access.READ if name in READING or args.command in READING else Access.WRITE
+    if name in CREATING or args.command in CREATING:
+        access = Access.CREATE
+    try:
+        with opening_for(access):
+            if name not in OPENED_BY_THEMSELVES and args.command not in OPENED_BY_THEMSELVES:
+                _ = context.engine
+            return run(args, context)
+    except DatabaseProblem as problem:
+        _say(args.command, str(problem))
+        return problem.exit_code
+    except (DatabaseFailure, sqlite3.Error) as failure:  # sqlite3's own: a repository that opens the file itself
+        problem = explain_failure(failure, display_url(context.database_url), sqlite_file(context.database_url))
+        _say(args.command, str(problem))
+        return problem.exit_code
+
+
+def _action(args: argparse.Namespace) -> str | None:
+    """The subcommand's action (``experiment list``, ``sync status``), if it has one."""
+    return getattr(args, "experiment_action", None) or getattr(args, "direction", None)
+
+
+def _say(command: str, message: str) -> None:
+    """The failure as the command reports its own: the JSON error object, or one line on stderr for ``export``."""
+    from designer.command_outcomes import write_error
+
+    if command == "export":
+        print(f"planogram-studio {command}: error: {message}", file=sys.stderr)
+    else:
+        write_error(message)
 
 
 def missing_display(environ: Mapping[str, str], platform: str) -> str | None:

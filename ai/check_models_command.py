@@ -50,7 +50,7 @@ def run_check_models(args: argparse.Namespace, context: AppContext) -> ExitCode:
         )
     except ServiceUnavailable as error:
         write_error(str(error))
-        return ExitCode.BAD_INPUT
+        return error.exit_code
     if args.json:
         write_json(report.to_json(), indent=2)
     else:

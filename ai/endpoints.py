@@ -205,7 +205,7 @@ def run_endpoint(
         with services.ai_run(endpoint.name, *request_ids(payload)):
             answer = endpoint.answer(payload, services)
     except ServiceUnavailable as error:
-        return ExitCode.BAD_INPUT, endpoint.error(str(error))
+        return error.exit_code, endpoint.error(str(error))
     except PermissionDenied as refused:
         return ExitCode.REFUSED, endpoint.error(f"{refused}; or run as another user with --user NAME")
     return (ExitCode.DONE if answer.valid else ExitCode.BAD_INPUT), answer.body

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 from ai.model_store import ModelStore, load_or_train_placement_model
 from ai.placement_scoring import PlacementScorer
 from designer.cabinets import Cabinet
+from designer.command_outcomes import ExitCode
 from designer.products import Catalogue
 from designer.roles import Action
 from storage.audit import record_ai_run
-from storage.database import DatabaseFailure, Engine
+from storage.database import DatabaseFailure, Engine, explain_failure
 from storage.engine import display_url, normalise_url, sqlite_file
 from storage.fleet import FleetRepository
 from storage.schema import DatabaseProblem, prepare_database
@@ -33,7 +34,11 @@ if TYPE_CHECKING:
 
 
 class ServiceUnavailable(RuntimeError):
-    """The database cannot be used; the message says what is wrong and what to do."""
+    """The database cannot be used; the message says what is wrong and what to do, ``exit_code`` the status."""
+
+    def __init__(self, message: str, exit_code: ExitCode = ExitCode.BAD_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 class Services:
@@ -89,7 +94,7 @@ class Services:
         try:
             return prepare_database(self.database_url)
         except DatabaseProblem as problem:
-            raise ServiceUnavailable(str(problem)) from None
+            raise ServiceUnavailable(str(problem), problem.exit_code) from None
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -97,10 +102,8 @@ class Services:
         try:
             yield
         except DatabaseFailure as error:
-            raise ServiceUnavailable(
-                f"{display_url(self.database_url)} could not be read ({getattr(error, 'orig', error)}); "
-                "open another database, or restore this one from a backup"
-            ) from None
+            problem = explain_failure(error, display_url(self.database_url), sqlite_file(self.database_url))
+            raise ServiceUnavailable(str(problem), problem.exit_code) from None
 
     @cached_property
     def user(self) -> SignedInUser:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from storage.database import skip_write_on_read_only
 from storage.engine import session_factory
 from storage.tables import AuditLogRecord
 
@@ -51,7 +52,12 @@ def record(
 def record_now(
     engine: Engine, user_id: int | None, action: str, details: dict[str, Any] | None = None, **resource: Any
 ) -> None:
-    """Write an audit row in its own transaction (for actions that change nothing else in the database)."""
+    """Write an audit row in its own transaction (for actions that change nothing else in the database).
+
+    On a database opened read-only (a command that only reads it) the row is skipped with a one-line warning.
+    """
+    if skip_write_on_read_only(engine, "the audit row"):
+        return
     with session_factory(engine).begin() as session:
         record(session, user_id, action, details, **resource)
 

@@ -12,12 +12,16 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from sqlalchemy import Engine, and_, delete, func, select, update
 
+from storage.database import skip_write_on_read_only
 from storage.tables import DemandForecast, SaleRecord
 
 
 def replace_forecasts(engine: Engine, device_id: int, rows: Sequence[Mapping[str, object]]) -> int:
-    """Insert ``rows`` (``demand_forecasts`` columns), first removing unscored forecasts of the same product-days."""
-    if not rows:
+    """Insert ``rows`` (``demand_forecasts`` columns), first removing unscored forecasts of the same product-days.
+
+    On a database opened read-only nothing is stored (a one-line warning says so) and 0 is returned.
+    """
+    if not rows or skip_write_on_read_only(engine, "the forecast rows"):
         return 0
     with engine.begin() as connection:
         for product_id in {r["product_id"] for r in rows}:
@@ -38,8 +42,10 @@ def score_forecasts(engine: Engine, device_id: int | None = None) -> int:
     """Fill ``actual_units`` and ``accuracy`` of stored forecasts whose day has fully passed in the sales.
 
     A day counts once the device has a sale after it. accuracy = 1 − |actual − predicted| / max(actual,
-    predicted, 1), in [0, 1]. Returns how many forecasts were scored.
+    predicted, 1), in [0, 1]. Returns how many forecasts were scored (none on a database opened read-only).
     """
+    if skip_write_on_read_only(engine, "the forecast scores"):
+        return 0
     with engine.begin() as connection:
         query = select(
             DemandForecast.id,

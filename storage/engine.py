@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,19 +37,28 @@ def display_url(url: str) -> str:
     return make_url(normalise_url(url)).render_as_string(hide_password=True)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite connections enforce foreign keys.
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine for ``url``; SQLite connections enforce foreign keys and wait up to ``BUSY_TIMEOUT_S`` for a lock.
 
+    ``read_only`` opens a SQLite file so that nothing can be written to it or beside it (no journal, no
+    ``-wal``/``-shm``): for a file on a read-only mount, an immutable file, or one the user may not write.
     WAL is switched on by :func:`storage.schema.prepare_database` once the file is known to be ours, because
-    the journal mode is written into the file and a foreign database must be left untouched.
+    the journal mode is written into the file and a foreign database must be left untouched. No folder is
+    created here: only a command that creates a database may (``prepare_database(..., access=CREATE)``).
     """
     from sqlalchemy import create_engine, event
 
+    from storage.database import BUSY_TIMEOUT_S, mark_read_only
+
     url = normalise_url(url)
     file = sqlite_file(url)
-    if file is not None:
-        file.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    if file is not None and read_only:
+        engine = create_engine(url, creator=lambda: read_only_connection(file))
+        mark_read_only(engine)
+    elif file is not None:
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    else:
+        engine = create_engine(url)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -59,6 +69,16 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
     return engine
+
+
+def read_only_connection(file: Path) -> sqlite3.Connection:
+    """SQLite's read-only open; ``immutable`` too (no locks, no -shm) unless a -wal beside it holds pages to read."""
+    from storage.database import BUSY_TIMEOUT_S
+
+    wal = Path(f"{file}-wal")
+    pending = wal.exists() and wal.stat().st_size > 0
+    uri = f"{file.as_uri()}?mode=ro" + ("" if pending else "&immutable=1")
+    return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, insert
 
+from storage.database import skip_write_on_read_only
 from storage.tables import AiPrediction
 
 
@@ -20,7 +21,10 @@ def store_prediction(
     model_version: str | None,
     response_time_ms: int | None,
 ) -> None:
-    """One ``ai_predictions`` row, stamped now (the request and the answer as JSON text)."""
+    """One ``ai_predictions`` row, stamped now (the request and the answer as JSON text); skipped, with a
+    warning, on a database opened read-only."""
+    if skip_write_on_read_only(engine, "the prediction row"):
+        return
     with engine.begin() as connection:
         connection.execute(
             insert(AiPrediction).values(

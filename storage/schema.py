@@ -10,7 +10,11 @@ the migration files, which saves a headless command about 0.4 s of start-up.
 from __future__ import annotations
 
 import ast
+import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,8 +22,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from designer.command_outcomes import ExitCode
 from storage import llm_tables, sync_tables, tables
 from storage.base import Base
+from storage.database import SQLITE_HEADER, DatabaseProblem, explain_failure
 from storage.engine import display_url, make_engine, normalise_url, sqlite_file
 
 if TYPE_CHECKING:
@@ -35,8 +41,34 @@ TABLE_MODULES = (tables, llm_tables, sync_tables)
 OUR_SCHEMA: MetaData = Base.metadata
 
 
-class DatabaseProblem(RuntimeError):
-    """A database the app cannot open; the message names the problem and what to do."""
+__all__ = ["Access", "DatabaseProblem", "current_revision", "head_revision", "opening_for", "prepare_database"]
+
+
+class Access(StrEnum):
+    """What a command may do to the database it opens."""
+
+    READ = "read"
+    """It only reads: nothing is created; a file that cannot be written is opened read-only (its side records,
+    such as the audit row, are skipped with a warning)."""
+    WRITE = "write"
+    """It changes an existing database: a file that cannot be written is refused (``READ_ONLY``)."""
+    CREATE = "create"
+    """It may create the database and its folder (``demo``, a first ``sync pull``, the designer)."""
+
+
+_run_access = Access.CREATE
+_checked_files: set[tuple[str, int, int]] = set()
+
+
+@contextmanager
+def opening_for(access: Access) -> Iterator[None]:
+    """Open every database as ``access`` allows while the block runs (``main.py`` sets it for one command)."""
+    global _run_access
+    before, _run_access = _run_access, access
+    try:
+        yield
+    finally:
+        _run_access = before
 
 
 def _alembic_config(connection: Connection) -> Config:
@@ -134,26 +166,157 @@ def upgrade(engine: Engine, url: str, revision: str = HEAD) -> None:
         command.upgrade(_alembic_config(connection), revision)
 
 
-def prepare_database(url: str, revision: str = HEAD) -> Engine:
-    """An engine on ``url`` with the schema created or upgraded to the current version."""
+def prepare_database(url: str, revision: str = HEAD, *, access: Access | None = None) -> Engine:
+    """An engine on ``url`` with the schema created or upgraded to the current version.
+
+    ``access`` defaults to the one the running command set (:func:`opening_for`), else ``CREATE``. Raises
+    :class:`DatabaseProblem` (its ``exit_code`` says which) and leaves the file as it was when it cannot be used.
+    """
+    access = access or _run_access
     url = normalise_url(url)
     file = sqlite_file(url)
-    if file is not None and file.exists() and not file.is_file():
-        raise DatabaseProblem(f"{file} is a folder, not a database file; choose a .sqlite file")
-    engine = make_engine(url)
+    read_only = _check_file(file, url, access) if file is not None else False
+    engine = make_engine(url, read_only=read_only)
     try:
-        if current_revision(engine) != head_revision() or revision != HEAD:
+        stored = current_revision(engine)
+        _refuse_newer_schema(stored, url)
+        if file is not None and not read_only and stored is not None:
+            _quick_check(engine, file, url)
+        if stored != head_revision() or revision != HEAD:
+            if read_only:
+                raise DatabaseProblem(
+                    f"{display_url(url)} was written by an older version of Planogram Studio and must be upgraded "
+                    "once, but it cannot be written (read-only file, folder or mount); it was left untouched. "
+                    "Open it once where it can be written, or copy it to a writable folder",
+                    ExitCode.READ_ONLY,
+                )
             upgrade(engine, url, revision)
+        if file is not None and not read_only:
+            with engine.connect() as connection:  # readers never wait on the writer (the GUI reads while workers write)
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
     except (DatabaseError, OperationalError) as error:
         engine.dispose()
-        raise DatabaseProblem(
-            f"{display_url(url)} is not a readable database ({getattr(error, 'orig', error)}); "
-            "open another file, or restore this one from a backup"
-        ) from None
+        raise _unusable(error, url, file) from None
     except DatabaseProblem:
         engine.dispose()
         raise
-    if file is not None:
-        with engine.connect() as connection:  # readers never wait on the writer (the GUI reads while workers write)
-            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
     return engine
+
+
+def _unusable(error: BaseException, url: str, file: Path | None) -> DatabaseProblem:
+    problem = explain_failure(error, display_url(url), file)
+    if problem.exit_code != ExitCode.BAD_INPUT:
+        return problem
+    return DatabaseProblem(
+        f"{display_url(url)} is not a readable database ({getattr(error, 'orig', error)}); "
+        "open another file, or restore this one from a backup"
+    )
+
+
+def _check_file(file: Path, url: str, access: Access) -> bool:
+    """Refuse what may not be opened as ``access`` asks, before SQLite touches it; True: open it read-only."""
+    if file.exists() and not file.is_file():
+        raise DatabaseProblem(f"{file} is a folder, not a database file; choose a .sqlite file")
+    if not file.exists():
+        if access is not Access.CREATE:
+            missing = "" if file.parent.is_dir() else f" (the folder {file.parent} does not exist either)"
+            raise DatabaseProblem(
+                f"there is no database at {file}: the file does not exist{missing}, and nothing was created. "
+                f"Pass --db with an existing database, or build the demo fleet there: python main.py demo --db {file}"
+            )
+        folder = next(parent for parent in file.parents if parent.exists())
+        if not _writable(folder):
+            raise DatabaseProblem(
+                f"cannot create {file}: {_why_not_writable(folder)}; nothing was created. Choose a folder you can "
+                "write to",
+                ExitCode.READ_ONLY,
+            )
+        file.parent.mkdir(parents=True, exist_ok=True)
+        return False
+    if file.stat().st_size == 0:
+        if access is Access.CREATE and _writable(file) and _writable(file.parent):
+            return False  # an empty file is a new SQLite database to the designer and the demo build
+        raise DatabaseProblem(
+            f"{file} is empty (0 bytes): it is not a Planogram Studio database, and it was left untouched. Name "
+            f"the database file with --db, or build one there: python main.py demo --db {file}"
+        )
+    with file.open("rb") as opened:
+        start = opened.read(len(SQLITE_HEADER))
+    if start != SQLITE_HEADER:
+        raise DatabaseProblem(
+            f"{display_url(url)} is not a readable database: it is not a SQLite file (it begins {start[:12]!r}), "
+            "and it was left untouched. Name the database file with --db, or restore this one from a backup"
+        )
+    if _writable(file) and _writable(file.parent):
+        return False
+    if access is Access.READ:
+        return True
+    blocked = file if not _writable(file) else file.parent
+    raise DatabaseProblem(
+        f"{file} cannot be changed: {_why_not_writable(blocked)}; nothing was changed. This command writes to the "
+        "database: copy it to a folder you can write to (or make it writable) and run it again. Commands that "
+        "only read (api, export, backtest, check-models, experiment list/status, sync status) work on it as it is",
+        ExitCode.READ_ONLY,
+    )
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write ``path`` (False on a read-only mount or an immutable file, even for root)."""
+    return os.access(path, os.W_OK)
+
+
+def _why_not_writable(path: Path) -> str:
+    try:
+        if os.statvfs(path).f_flag & os.ST_RDONLY:
+            return f"{path} is on a read-only mount"
+    except (OSError, AttributeError):  # statvfs is POSIX only
+        pass
+    if path.is_dir():
+        return f"its folder {path} is read-only (SQLite writes its journal beside the file)"
+    return f"{path} is read-only (or immutable)"
+
+
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every revision id of our migrations: a stored revision outside them was written by a newer version."""
+    found: set[str] = set()
+    for file in (MIGRATIONS / "versions").glob("*.py"):
+        if file.name == "__init__.py":
+            continue
+        stated = dict(match.groups() for match in _REVISION_LINE.finditer(file.read_text(encoding="utf-8")))
+        try:
+            found.add(str(ast.literal_eval(stated["revision"])))
+        except (KeyError, ValueError, SyntaxError):
+            from alembic.script import ScriptDirectory
+
+            return frozenset(script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions())
+    return frozenset(found)
+
+
+def _refuse_newer_schema(stored: str | None, url: str) -> None:
+    if stored is None or stored in known_revisions():
+        return
+    raise DatabaseProblem(
+        f"{display_url(url)} was written by a newer version of Planogram Studio (its schema is {stored!r}; this "
+        f"version knows up to {head_revision()!r}), and it was left untouched. Update Planogram Studio to open it",
+        ExitCode.NEWER_VERSION,
+    )
+
+
+def _quick_check(engine: Engine, file: Path, url: str) -> None:
+    """``PRAGMA quick_check`` the first time this process opens ``file`` for writing (a replaced file counts anew)."""
+    status = file.stat()
+    key = (str(file.resolve()), status.st_dev, status.st_ino)
+    if key in _checked_files:
+        return
+    with engine.connect() as connection:
+        findings = [str(row) for row in connection.exec_driver_sql("PRAGMA quick_check(3)").scalars()]
+    if findings != ["ok"]:
+        said = "; ".join(line.strip() for finding in findings for line in finding.splitlines() if line.strip())
+        raise DatabaseProblem(
+            f"{display_url(url)} is damaged: SQLite's quick_check says {said[:240]}; nothing "
+            "was written to it. Restore it from a backup, or build it anew "
+            "(a CVD working copy: sync pull into a new file)",
+            ExitCode.CORRUPT,
+        )
+    _checked_files.add(key)

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from designer.command_outcomes import ExitCode
 from designer.roles import Action, PermissionDenied, Role, allows, parse_role, refusal
 from storage.audit import record as audit_record
+from storage.database import DatabaseProblem, is_read_only
 from storage.engine import display_url, session_factory
 from storage.sync_tables import CvdLink, SyncState
 from storage.tables import User
@@ -128,6 +130,13 @@ def _find_or_register(session: Session, name: str) -> tuple[User, bool]:
     user = session.scalar(select(User).where(User.username == name))
     if user is not None:
         return user, False
+    engine = session.get_bind()
+    if isinstance(engine, Engine) and is_read_only(engine):
+        raise DatabaseProblem(
+            f"{display_url(str(engine.url))} has no user {name!r} and is read-only, so none can be added; nothing was "
+            "changed. Run with --user NAME of one of its users, or copy the database to a folder you can write to",
+            ExitCode.READ_ONLY,
+        )
     role = Role.VIEWER if cvd_source(session) else Role.MANAGER  # offline laptop owner designs; CVD decides otherwise
     user = User(username=name, role=role.value, ai_features_enabled=True)
     session.add(user)

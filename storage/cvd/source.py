@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from storage.cvd.control import SyncProblem
+from storage.cvd.schema import cvd_metadata
 from storage.engine import display_url, make_engine, normalise_url, sqlite_file
 
 KEYRING_SERVICE = "planogram-studio"
@@ -74,7 +75,20 @@ def open_cvd(url: str) -> Engine:
             f"{display_url(url)} is not a CVD database (it lacks {', '.join(sorted(CVD_MARKER_TABLES - tables))}); "
             "name the database the CVD web app uses"
         )
+    missing = sorted(set(cvd_metadata.tables) - tables)
+    if missing:
+        engine.dispose()
+        raise SyncProblem(missing_tables_message(url, missing))
     return engine
+
+
+def missing_tables_message(url: str, missing: list[str]) -> str:
+    """Why a CVD database that lacks tables sync reads or writes cannot be synced (running it again cannot help)."""
+    return (
+        f"{display_url(url)} lacks CVD's table{'s' if len(missing) > 1 else ''} {', '.join(missing)}: it is not a CVD "
+        f"database of a version sync knows (sync uses {len(cvd_metadata.tables)} of CVD's tables), and it was left "
+        "untouched. Name the database the CVD web app uses, or check that its version matches this Planogram Studio"
+    )
 
 
 def is_cvd_database(url: str) -> bool:

@@ -30,14 +30,16 @@ def add_sync_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentPa
 
 
 def run_sync(args: argparse.Namespace, context: AppContext) -> ExitCode:
-    """Sync ``context``'s database (the working copy) with CVD; 2 on a problem, 3 refused, 4 CVD stopped answering."""
+    """Sync ``context``'s database (the working copy) with CVD; 2 on a problem, 3 refused, 4 CVD stopped answering,
+    a database problem its own status (6 busy, 7 read-only, 8 damaged, 9 newer)."""
     from sqlalchemy.exc import DBAPIError
 
     from storage.cvd.control import SyncControl, SyncProblem
     from storage.cvd.queue import queue_status
+    from storage.cvd.source import missing_tables_message
     from storage.cvd.sync import sync
+    from storage.database import DatabaseProblem, explain_failure
     from storage.engine import display_url
-    from storage.schema import DatabaseProblem
 
     working = context.database_url
 
@@ -65,18 +67,36 @@ def run_sync(args: argparse.Namespace, context: AppContext) -> ExitCode:
             )
             print(file=sys.stderr)
             body = {"success": True, "working_copy": display_url(working), **report.as_json()}
-    except (SyncProblem, DatabaseProblem) as problem:
+    except DatabaseProblem as problem:
+        write_error(str(problem))
+        return problem.exit_code
+    except SyncProblem as problem:
         write_error(str(problem))
         return ExitCode.BAD_INPUT
     except DBAPIError as error:
-        write_error(
-            f"the CVD database stopped answering ({error.orig}); queued pushes stay queued, run the sync again"
-        )
+        table = _missing_table(error)
+        if table is not None:  # the CVD side lacks a table sync needs: running it again cannot help
+            write_error(missing_tables_message(args.cvd, [table]))
+            return ExitCode.BAD_INPUT
+        problem = explain_failure(error, f"{display_url(args.cvd)} or the working copy {display_url(working)}")
+        if problem.exit_code == ExitCode.BUSY:  # either side's lock: a later run succeeds
+            write_error(f"{problem}; queued pushes stay queued")
+            return ExitCode.BUSY
+        write_error(f"the CVD database stopped answering ({error.orig}); queued pushes stay queued, run the sync again")
         return ExitCode.UNREACHABLE
     finally:
         context.close()
     write_json(body)
     return ExitCode.DONE
+
+
+def _missing_table(error: BaseException) -> str | None:
+    """The table a "no such table" (SQLite) or "relation … does not exist" (PostgreSQL) failure names, if any."""
+    import re
+
+    said = str(getattr(error, "orig", error))
+    found = re.search(r"no such table: (\w+)|relation \"(?:\w+\.)?(\w+)\" does not exist", said)
+    return next((name for name in found.groups() if name), None) if found else None
 
 
 def _who(context: AppContext, direction: str) -> tuple[int | None, str | None]:

@@ -21,8 +21,10 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection, Index
 
+from designer.command_outcomes import ExitCode
+from storage.database import DatabaseProblem
 from storage.engine import display_url, normalise_url, sqlite_file
-from storage.schema import prepare_database
+from storage.schema import Access, prepare_database
 from storage.simulator.catalogue import ProductTable, build_catalogue
 from storage.simulator.demand import simulate_device
 from storage.simulator.history import MAX_DAYS, MIN_DAYS, History
@@ -127,11 +129,14 @@ def _build_file(
     file: Path, devices: int, days: int, seed: int, report: Progress, stop: StopRequest,
     treatment: PlantedTreatment | None,
 ) -> FleetSummary:  # fmt: skip
+    _refuse_unwritable_folder(file)
     check_target_file(file)
     file.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftover_builds(file)
     building = _claim_sibling(file)
+    claim = _hold_while_building(building)
     try:
-        engine = prepare_database(f"sqlite:///{building}")
+        engine = prepare_database(f"sqlite:///{building}", access=Access.CREATE)
         try:
             with engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA synchronous=OFF")  # a crash discards this file anyway
@@ -151,9 +156,84 @@ def _build_file(
         os.replace(building, file)
         return summary
     finally:
-        for leftover in (building, *(Path(f"{building}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
+        for leftover in _with_journals(building):
             with suppress(FileNotFoundError):
                 leftover.unlink()
+        os.close(claim)
+
+
+BUILDING_SUFFIX = ".building"
+_JOURNALS = ("-wal", "-shm", "-journal")
+
+
+def _with_journals(building: Path) -> list[Path]:
+    return [building, *(Path(f"{building}{suffix}") for suffix in _JOURNALS)]
+
+
+def remove_leftover_builds(file: Path) -> list[Path]:
+    """Remove the half-built files an earlier build of ``file`` left when it was killed; returns those removed.
+
+    A build still running (in another process) holds a lock on its file and is left alone.
+    """
+    removed: list[Path] = []
+    for building in sorted(file.parent.glob(f".{file.name}.*{BUILDING_SUFFIX}")):
+        if _still_building(building):
+            continue
+        for leftover in _with_journals(building):
+            try:
+                leftover.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError:  # in use on Windows, or not ours to remove: left for the next run
+                continue
+            removed.append(leftover)
+    for orphan in file.parent.glob(f".{file.name}.*{BUILDING_SUFFIX}-*"):  # a journal whose file is gone
+        if orphan.name.endswith(_JOURNALS) and not Path(str(orphan).rsplit("-", 1)[0]).exists():
+            with suppress(OSError):
+                orphan.unlink()
+                removed.append(orphan)
+    return removed
+
+
+def _hold_while_building(building: Path) -> int:
+    """An open descriptor on ``building`` holding an exclusive lock (POSIX) that dies with this process."""
+    descriptor = os.open(building, os.O_RDWR)
+    try:
+        import fcntl
+    except ImportError:  # Windows: an open file cannot be removed there anyway
+        return descriptor
+    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return descriptor
+
+
+def _still_building(building: Path) -> bool:
+    """Whether another live build holds ``building`` (its lock is released when that process dies, even by kill -9)."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        descriptor = os.open(building, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(descriptor)
+    return False
+
+
+def _refuse_unwritable_folder(file: Path) -> None:
+    """The build writes beside ``file``: say so plainly when that folder (or the nearest one that exists) cannot be."""
+    folder = next(parent for parent in file.parents if parent.exists())
+    if not os.access(folder, os.W_OK):
+        raise DatabaseProblem(
+            f"cannot build the demo fleet at {file}: the folder {folder} cannot be written (read-only, or a "
+            "read-only mount); nothing was written. Choose a folder you can write to",
+            ExitCode.READ_ONLY,
+        )
 
 
 def _claim_sibling(file: Path) -> Path:
