@@ -272,7 +272,7 @@ class ForecastView(QWidget):
             x, mean, pen=pg.mkPen(style.ACCENT, width=2.5), symbol="o", symbolSize=5, symbolBrush=style.ACCENT
         )
         self.legend.addItem(expected, "expected a day")
-        swatch = self.plot.plot([], [], pen=None, symbol="s", symbolPen=None, symbolBrush=band.brush())
+        swatch = self.plot.plot([], [], pen=pg.mkPen(band.brush().color(), width=10))  # the band, in the legend
         self.legend.addItem(swatch, f"likely range a day: holds {chance:.0%} of days")
         self.plot.addItem(pg.InfiniteLine(-0.5, angle=90, pen=pg.mkPen(style.MUTED_TEXT, style=Qt.PenStyle.DashLine)))
         ticks = [(i, (first + dt.timedelta(days=int(i))).strftime("%d %b")) for i in range(-HISTORY_DAYS, len(days), 7)]
