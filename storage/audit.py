@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from storage.database import skip_write_on_read_only
 from storage.engine import session_factory
+from storage.stored_time import as_stored, stored_now
 from storage.tables import AuditLogRecord
 
 HOST = socket.gethostname()
@@ -36,7 +37,7 @@ def audit_row(
         action=action[:80],
         details=json.dumps(details or {}, sort_keys=True, default=str),
         host=HOST,
-        created_at=now or datetime.now(),
+        created_at=as_stored(now) if now is not None else stored_now(),
         resource_type=resource_type,
         resource_id=resource_id,
     )

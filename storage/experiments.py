@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 
 from storage.audit import record as audit_record
 from storage.engine import session_factory
+from storage.stored_time import stored_now
 from storage.tables import AiExperiment
 
 
@@ -80,7 +81,7 @@ def add_experiment(
             end_date=end,
             status=status,
             metrics_tracked=metrics_tracked,
-            created_at=datetime.now(),
+            created_at=stored_now(),
             created_by=user_id,
         )
         session.add(experiment)
@@ -114,7 +115,7 @@ def close_experiment(
         row.results = results
         row.winner = winner
         row.status = status
-        row.completed_at = datetime.now()
+        row.completed_at = stored_now()
         row.end_date = row.end_date or as_of
         audit_record(session, user_id, "experiment.complete", {"winner": row.winner},
                      resource_type="experiment", resource_id=experiment_id)  # fmt: skip

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from designer.suggestions import BASELINE_DAYS, Measure, Suggestion, SuggestionKind, Verdict
 from storage.engine import session_factory
+from storage.stored_time import stored_now
 from storage.tables import AiFeedback, AiPrediction, SaleRecord
 
 
@@ -76,7 +77,7 @@ def record_feedback(
             ),
             confidence_score=None if suggestion.confidence is None else round(min(max(suggestion.confidence, 0), 1), 2),
             model_version=(suggestion.model_version or "")[:20] or None,
-            created_at=datetime.now(),
+            created_at=stored_now(),
             created_by=user_id,
         )
         session.add(prediction)
@@ -85,7 +86,7 @@ def record_feedback(
             prediction_id=prediction.id,
             feedback_type=verdict.value,
             user_feedback=note,
-            created_at=datetime.now(),
+            created_at=stored_now(),
             created_by=user_id,
         )
         session.add(feedback)

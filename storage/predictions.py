@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Engine, insert
 
 from storage.database import skip_write_on_read_only
+from storage.stored_time import stored_now
 from storage.tables import AiPrediction
 
 
@@ -36,6 +35,6 @@ def store_prediction(
                 confidence_score=confidence_score,
                 model_version=model_version,
                 response_time_ms=response_time_ms,
-                created_at=datetime.now(),
+                created_at=stored_now(),
             )
         )

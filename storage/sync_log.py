@@ -30,16 +30,11 @@ DIRECTIONS = {
 class SyncLogEntry:
     """One step of a sync, as the Sync log window lists it."""
 
-    at: datetime  # as the audit trail stored it (see :func:`local_time`)
+    at: datetime  # as the audit trail stored it: naive UTC (shown with designer.local_time)
     direction: str  # "from CVD", "to CVD", "here"
     result: str
     counts: str
     by: str  # who ran it; "the app" for steps no person started (queued pushes)
-
-
-def local_time(at: datetime) -> datetime:
-    """The time in this computer's zone: aware times are converted; naive ones were written as local time."""
-    return at.astimezone()
 
 
 def _plural(count: int, word: str) -> str:

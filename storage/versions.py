@@ -18,6 +18,7 @@ from storage.audit import record as audit_record
 from storage.cvd.queue import enqueue_activation
 from storage.engine import session_factory
 from storage.fleet import planogram_from_record, slot_price_column
+from storage.stored_time import stored_now
 from storage.tables import PlanogramRecord, PlanogramSlotRecord, User
 from storage.users import require_user, sign_in
 
@@ -82,7 +83,7 @@ class PlanogramVersions:
 
     def save(self, planogram: Planogram, *, user_id: int | None = None, activate: bool = False) -> Planogram:
         """Store ``planogram`` as the cabinet's next version: a draft unless ``activate`` (whatever its status says)."""
-        now = datetime.now()
+        now = stored_now()
         with self._sessions.begin() as session:
             require_user(session, user_id, Action.ACTIVATE if activate else Action.EDIT)
             latest = session.scalar(
@@ -127,7 +128,7 @@ class PlanogramVersions:
             record = session.get(PlanogramRecord, planogram_id)
             if record is None:
                 raise LookupError(f"planogram version {planogram_id} no longer exists; refresh the history")
-            self._activate(session, record, user_id, datetime.now())
+            self._activate(session, record, user_id, stored_now())
             return planogram_from_record(record)
 
     @staticmethod

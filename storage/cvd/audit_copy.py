@@ -7,21 +7,22 @@ by the next sync. Rows by a user CVD does not know (e.g. a local login) wait unt
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Engine, insert, select, update
 
 from storage.cvd import schema as cvd
 from storage.cvd.links import Links
 from storage.engine import session_factory
+from storage.stored_time import as_stored, stored_now
 from storage.tables import AuditLogRecord
 
 BATCH = 500
 
 
 def cvd_audit_time(moment: datetime) -> str:
-    """Our local naive time as CVD's ``CURRENT_TIMESTAMP`` text (UTC)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    """A stored time (naive UTC, or aware) as CVD's ``CURRENT_TIMESTAMP`` text (UTC)."""
+    return as_stored(moment).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def copy_audit(cvd_engine: Engine, local: Engine) -> tuple[int, int]:
@@ -62,7 +63,7 @@ def copy_audit(cvd_engine: Engine, local: Engine) -> tuple[int, int]:
             session.execute(
                 update(AuditLogRecord)
                 .where(AuditLogRecord.id.in_([row.id for row in batch]))
-                .values(pushed_at=datetime.now())
+                .values(pushed_at=stored_now())
             )
         copied += len(batch)
     return copied, len(waiting) - len(rows)

@@ -42,6 +42,7 @@ from storage.cvd.mapping import (
 )
 from storage.engine import session_factory
 from storage.fleet import slot_price_column
+from storage.stored_time import stored_now
 from storage.sync_tables import DexSelectionRecord, PendingPush
 from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord, SaleRecord, User
 
@@ -252,7 +253,7 @@ def _pull_layouts(source: Connection, session: Session, summary: PullSummary, us
     }
     recorded = _layouts_recorded_at(source)
     first_sales = _first_sales(source)
-    now = datetime.now()
+    now = stored_now()
     for row in source.execute(select(cvd.planograms).order_by(cvd.planograms.c.id)).mappings():
         cabinet_id = cabinet_links.local(row["cabinet_id"])
         cabinet = session.get(CabinetRecord, cabinet_id) if cabinet_id else None

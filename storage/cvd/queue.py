@@ -10,7 +10,6 @@ overwrites a layout CVD changed since our pull: optimistic concurrency on CVD's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine, select, update
@@ -27,6 +26,7 @@ from storage.cvd.pull import _install_layout, active_record, base_key
 from storage.cvd.push import push_layout
 from storage.engine import session_factory
 from storage.fleet import slot_price_column
+from storage.stored_time import stored_now
 from storage.sync_tables import CvdLink, PendingPush
 from storage.tables import CabinetRecord, PlanogramRecord, ProductRecord
 
@@ -73,7 +73,7 @@ def enqueue_activation(session: Session, record: PlanogramRecord) -> PendingPush
         base_cvd_updated_at=base.get("updated_at"),
         status="pending",
         attempts=0,
-        created_at=datetime.now(),
+        created_at=stored_now(),
     )
     session.add(push)
     session.flush()
@@ -189,7 +189,7 @@ def run_pushes(cvd_engine: Engine, local: Engine, control: SyncControl | None = 
                 summary.conflicts.append(push_id)
                 continue
             push.status = "done"
-            push.pushed_at = datetime.now()
+            push.pushed_at = stored_now()
             push.last_error = None
             write_state(
                 session,
@@ -319,7 +319,7 @@ def resolve_conflict(
     if conflict is None:
         raise LookupError(f"push {push_id} is not waiting on a conflict any more; refresh the sync status")
     result = conflict.merge(choice, per_slot)
-    now = datetime.now()
+    now = stored_now()
     with session_factory(local).begin() as session:
         push = session.get(PendingPush, push_id)
         cabinet = session.scalar(

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 import main
 from designer.command_outcomes import ExitCode
+from designer.local_time import local_text
 from designer.planogram_files import DRAFT_STAMP, content_hash, import_planogram_file
 from designer.planograms import Planogram, PlanogramStatus
 from storage.fleet import FleetRepository
@@ -23,7 +24,7 @@ from storage.schema import prepare_database
 from storage.users import SignedInUser, sign_in
 from storage.versions import PlanogramVersions
 from widgets.field_sheets.export_cli import ExportFormat, ExportRequest, add_export_parser, export_sheets, run_export
-from widgets.field_sheets.export_dialog import ExportDialog, OnScreenVersion, local_time
+from widgets.field_sheets.export_dialog import ExportDialog, OnScreenVersion
 
 PdfText = Callable[[Path], str]
 MANAGER, DRIVER, VIEWER = "maria.manager", "dan.driver", "vera.viewer"
@@ -80,7 +81,8 @@ def test_the_active_version_is_the_default_and_the_dialog_names_it(
 
     assert dialog.active_version.isChecked() and not dialog.exports_on_screen_version()
     assert dialog.active_version.text() == (
-        f"Active version v{fleet.active.version}, saved {local_time(info.created_at)} by {info.created_by}"
+        f"Active version v{fleet.active.version}, "
+        f"saved {local_text(info.created_at, '%d %b %Y %H:%M')} by {info.created_by}"
     )
     dialog.path.setText(str(tmp_path / "active.pdf"))
     dialog.export()

@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QThreadPool
 from pytestqt.qtbot import QtBot
 
+from designer.local_time import local
 from storage.app_context import AppContext
 from storage.cvd.sync import sync
 from storage.engine import make_engine
@@ -90,7 +91,7 @@ def test_the_sync_log_lists_each_sync_in_local_time(qtbot: QtBot, cvd_file: Path
     qtbot.waitUntil(lambda: window.sync.log_dialog is not None and window.sync.log_dialog.isVisible(), timeout=10_000)
     rows = window.sync.log_dialog.row_texts()
     assert [row[1:3] for row in rows[:2]] == [["from CVD", "pulled"], ["from CVD", "pulled"]]
-    assert rows[0][0] == f"{pulls[0].at.astimezone():%Y-%m-%d %H:%M:%S}"
+    assert rows[0][0] == f"{local(pulls[0].at):%Y-%m-%d %H:%M:%S}"  # stored UTC, shown in local time
     window.sync.log_dialog.grab().save(str(tmp_path / "sync-log.png"))
     window.sync.log_dialog.close()
     window.close()

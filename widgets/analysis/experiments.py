@@ -7,7 +7,7 @@ create or complete an experiment: the service refuses anyone else and the refusa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pyqtgraph as pg
 from PySide6.QtCore import QDate, Qt, Signal
@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from ai.experiment_tracking import ExperimentPlan
 from ai.experiments import Assignment, Metric
+from designer.local_time import local
 from storage.database import Engine
 from widgets import style
 from widgets.workers import BackgroundJobs, JobState
@@ -199,9 +200,9 @@ class ExperimentForm(QDialog):
                 parents[key] = QTreeWidgetItem(tree, [f"{saved.device_name} · cabinet {saved.cabinet_index} "
                                                       f"({saved.zone})"])  # fmt: skip
                 parents[key].setFirstColumnSpanned(True)
-            local = saved.saved.replace(tzinfo=saved.saved.tzinfo or UTC).astimezone()  # stored in UTC
+            shown = local(saved.saved)
             item = QTreeWidgetItem(
-                parents[key], ["", f"v{saved.version}", saved.status, local.strftime("%Y-%m-%d %H:%M")]
+                parents[key], ["", f"v{saved.version}", saved.status, shown.strftime("%Y-%m-%d %H:%M")]
             )
             item.setData(0, Qt.ItemDataRole.UserRole, saved.id)
             item.setCheckState(0, Qt.CheckState.Unchecked)

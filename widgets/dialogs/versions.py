@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from designer.local_time import local_text
 from designer.planograms import PlanogramStatus
 from storage.versions import VersionInfo
 
@@ -48,9 +49,9 @@ class VersionHistoryDialog(QDialog):
                 f"v{info.version}",
                 info.status.value,
                 info.name or "—",
-                f"{info.created_at:%Y-%m-%d %H:%M}",
+                local_text(info.created_at),
                 info.created_by,
-                f"{info.activated_at:%Y-%m-%d %H:%M}" if info.activated_at else "—",
+                local_text(info.activated_at) if info.activated_at else "—",
                 str(info.filled_slots),
             )
             for column, text in enumerate(cells):

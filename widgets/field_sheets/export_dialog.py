@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, QThreadPool
@@ -37,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from designer.cabinets import Cabinet
+from designer.local_time import local_text
 from designer.planogram_files import PlanogramFileInvalid, import_planogram_file, not_approved_stamp, version_label
 from designer.planograms import Planogram, PlanogramStatus
 from designer.products import Catalogue
@@ -107,14 +107,8 @@ def documents_folder() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
 
 
-def local_time(moment: datetime) -> str:
-    """A stored (UTC) time as the user reads it: in local time."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-    return f"{aware.astimezone():%d %b %Y %H:%M}"
-
-
 def saved_text(info: VersionInfo) -> str:
-    return f"saved {local_time(info.created_at)} by {info.created_by}"
+    return f"saved {local_text(info.created_at, '%d %b %Y %H:%M')} by {info.created_by}"
 
 
 class ExportDialog(QDialog):

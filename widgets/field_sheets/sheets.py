@@ -34,6 +34,7 @@ from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QStyleOptionGraphicsItem, QWidget
 
 from designer.cabinets import Cabinet
+from designer.local_time import local_text
 from designer.pick_list import PickLine, PickList, RouteTotal, build_pick_list, route_totals
 from designer.planogram_files import content_hash, not_approved_stamp, version_label
 from designer.planograms import Planogram, PlanogramStatus
@@ -342,7 +343,7 @@ def _draw(
 def _date(moment: datetime | None, with_time: bool = True) -> str:
     if moment is None:
         return "not recorded"
-    return f"{moment:%d %b %Y %H:%M}" if with_time else f"{moment:%d %b %Y}"
+    return local_text(moment, "%d %b %Y %H:%M" if with_time else "%d %b %Y")  # stored UTC, read in local time
 
 
 class LoadBadge(QGraphicsItem):

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from storage.sync_log import SyncLogEntry, local_time
+from designer.local_time import local
+from storage.sync_log import SyncLogEntry
 
 COLUMNS = ("When", "Direction", "Result", "Counts", "By")
 
@@ -44,7 +45,7 @@ class SyncLogDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(False)
         for row, entry in enumerate(entries):
-            when = local_time(entry.at)
+            when = local(entry.at)
             cells = (f"{when:%Y-%m-%d %H:%M:%S}", entry.direction, entry.result, entry.counts, entry.by)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
