@@ -41,7 +41,7 @@ BUSY_TIMEOUT_S = 5.0
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 _read_only_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
-_warned: set[str] = set()
+_warned: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
 
 
 class DatabaseProblem(RuntimeError):
@@ -67,15 +67,16 @@ def is_read_only(engine: Engine) -> bool:
 
 
 def skip_write_on_read_only(engine: Engine, what: str) -> bool:
-    """True (after a one-line warning on stderr, once per ``what``) when ``engine`` is read-only.
+    """True (after a one-line warning on stderr, once per ``what`` and engine) when ``engine`` is read-only.
 
     For the rows a reading command adds on the side (its audit row, the predictions it answered): on a
     read-only database the answer still comes, only the record of it is skipped.
     """
     if not is_read_only(engine):
         return False
-    if what not in _warned:
-        _warned.add(what)
+    warned = _warned.setdefault(engine, set())
+    if what not in warned:
+        warned.add(what)
         print(f"read-only: {what} was not written", file=sys.stderr)
     return True
 
