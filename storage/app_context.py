@@ -146,7 +146,11 @@ class AppContext:
 
     @cached_property
     def engine(self) -> Engine:
-        """The database, opened, checked and migrated on first use (raises ``DatabaseProblem``)."""
+        """The database, opened, checked and migrated on first use (raises ``DatabaseProblem``).
+
+        Opened as the running command allows (``storage.schema.opening_for``, set by ``main.py``): a command that
+        only reads never creates it and opens a read-only file read-only; the designer may create it.
+        """
         from storage.schema import prepare_database
 
         return prepare_database(self.database_url)

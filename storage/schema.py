@@ -222,7 +222,8 @@ def _check_file(file: Path, url: str, access: Access) -> bool:
             missing = "" if file.parent.is_dir() else f" (the folder {file.parent} does not exist either)"
             raise DatabaseProblem(
                 f"there is no database at {file}: the file does not exist{missing}, and nothing was created. "
-                f"Pass --db with an existing database, or build the demo fleet there: python main.py demo --db {file}"
+                f"Name an existing database with --db, or make one there: python main.py demo --db {file} (a demo "
+                f"fleet), or python main.py sync pull --cvd URL --db {file} (a working copy of a CVD database)"
             )
         folder = next(parent for parent in file.parents if parent.exists())
         if not _writable(folder):
