@@ -123,8 +123,9 @@ def accuracy(engine, devices: list[int]) -> None:
     print(
         f"  backtest(): predicted_units {checked.wape_model:.3f} ({checked.improvement:+.1%}), expected_units "
         f"{checked.wape_model_mean:.3f} ({checked.improvement_of_mean:+.1%}), seasonal naive "
-        f"{checked.wape_seasonal_naive:.3f}; 80 % intervals hold {checked.interval_coverage:.1%} of days "
-        f"(model promises {checked.interval_promised:.1%})"
+        f"{checked.wape_seasonal_naive:.3f}; intervals hold {checked.interval_coverage:.1%} of days (they state "
+        f"{checked.interval_promised:.1%}; days not sold out {checked.seen_coverage:.1%} vs "
+        f"{checked.seen_promised:.1%}); without weather {checked.wape_without_weather:.3f}"
     )
 
 
