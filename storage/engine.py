@@ -57,6 +57,9 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
         mark_read_only(engine)
     elif file is not None:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    elif url.startswith("postgresql"):
+        # the server's own zone must not leak into stored times: CURRENT_TIMESTAMP defaults are UTC, as on SQLite
+        engine = create_engine(url, connect_args={"options": "-c timezone=UTC"})
     else:
         engine = create_engine(url)
     if engine.dialect.name == "sqlite":

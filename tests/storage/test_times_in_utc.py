@@ -115,3 +115,17 @@ def test_a_version_saved_now_is_stored_in_utc_and_shown_in_local_time(new_york: 
     assert shown == created.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M")
     assert shown != created.strftime("%Y-%m-%d %H:%M")  # New York is 4 or 5 hours behind UTC
     engine.dispose()
+
+
+def test_a_server_default_time_is_utc_whatever_zone_the_server_keeps(database_url: str) -> None:
+    """A row stamped by the database itself (``CURRENT_TIMESTAMP``) holds UTC on SQLite and on PostgreSQL."""
+    engine = prepare_database(database_url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:  # a server set to New York, as an operator's may be
+            connection.exec_driver_sql(f"ALTER DATABASE {engine.url.database} SET timezone TO 'America/New_York'")
+        engine.dispose()
+    with engine.begin() as connection:
+        connection.execute(insert(Device).values(id=1, name="Lobby", asset_number="A-1", location_type="office"))
+        [created] = connection.execute(select(Device.created_at)).scalars()
+    assert abs(datetime.now(UTC).replace(tzinfo=None) - created) < timedelta(minutes=1)
+    engine.dispose()
