@@ -77,7 +77,7 @@ def skip_write_on_read_only(engine: Engine, what: str) -> bool:
     warned = _warned.setdefault(engine, set())
     if what not in warned:
         warned.add(what)
-        print(f"read-only: {what} was not written", file=sys.stderr)
+        print(f"read-only: {what} {'were' if what.endswith('s') else 'was'} not written", file=sys.stderr)
     return True
 
 
