@@ -30,3 +30,10 @@ def stated_crc(text: str) -> str:
     """The value on a file's G85 line."""
     line = next(line for line in text.splitlines() if line.startswith("G85*"))
     return line.split("*")[1]
+
+
+def nw_envelopes(text: str, per_envelope: int) -> str:
+    """The N&W handheld wrapping: lines grouped into ``<line|line|…>`` envelopes, one envelope per physical line."""
+    lines = text.splitlines()
+    groups = [lines[start : start + per_envelope] for start in range(0, len(lines), per_envelope)]
+    return "\r\n".join("<" + "|".join(group) + ">" for group in groups) + "\r\n"

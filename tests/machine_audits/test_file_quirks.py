@@ -8,7 +8,7 @@ import pytest
 
 from designer.machine_audits import AuditInvalid, audit_to_text, parse_audit
 from designer.machine_audits.crc import crc_of_lines
-from tests.machine_audits.dex_text import dex_file, stated_crc
+from tests.machine_audits.dex_text import dex_file, nw_envelopes, stated_crc
 from tests.machine_audits.factories import busy_machine
 
 BODY = [
@@ -38,13 +38,6 @@ def test_makers_that_omit_st_and_se_read_the_same() -> None:
     with_st, without = parse_audit(dex_file(BODY)), parse_audit(dex_file(BODY, st=False))
     assert without == with_st
     assert without.warnings == ()
-
-
-def nw_envelopes(text: str, per_envelope: int) -> str:
-    """The N&W handheld wrapping: lines grouped into ``<line|line|…>`` envelopes, one envelope per physical line."""
-    lines = text.splitlines()
-    groups = [lines[start : start + per_envelope] for start in range(0, len(lines), per_envelope)]
-    return "\r\n".join("<" + "|".join(group) + ">" for group in groups) + "\r\n"
 
 
 @pytest.mark.parametrize("per_envelope", [1, 3, 100])
@@ -142,3 +135,11 @@ def test_a_large_machine_survives_every_wrapping() -> None:
         assert parse_audit(variant) == machine
     no_st = "\r\n".join(line for line in text.splitlines() if not line.startswith(("ST*", "SE*", "G85*"))) + "\r\n"
     assert parse_audit(no_st) == replace(machine, crc_verified=None)
+
+
+def test_a_second_id1_for_another_machine_is_a_warning_and_the_first_is_kept() -> None:
+    read = parse_audit(dex_file(["PA1*1*100", "ID1*OTHER*M2"]))
+    assert read.machine.serial == "SN1"
+    assert read.warnings == (
+        "line 6: a second ID1 (serial 'OTHER') differs from the one on line 3 (serial 'SN1'); the first is kept",
+    )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from designer.machine_audits import AuditInvalid, AuditRead, audit_to_text, parse_audit
+from designer.machine_audits import AuditInvalid, AuditRead, Tally, VendTotals, audit_to_text, parse_audit
+from tests.machine_audits.dex_text import nw_envelopes
+from tests.machine_audits.factories import busy_machine
 from tests.machine_audits.strategies import audit_reads
-from tests.machine_audits.test_file_quirks import nw_envelopes
 
 
 @settings(max_examples=150, deadline=None)
@@ -55,3 +58,17 @@ def test_any_one_character_changed_under_the_crc_is_caught(read: AuditRead, data
         return
     assert damaged.crc_verified is False
     assert any("G85 states" in warning for warning in damaged.warnings)
+
+
+def test_the_writer_advances_a_machine_for_the_next_read() -> None:
+    """What the delta tests will do: take a read, sell more, write the next file, read it back."""
+    before = busy_machine(3, seed=5)
+    first = before.selections["A1"]
+    assert first.paid is not None and first.paid.since_init is not None and first.price is not None
+    sold = 4
+    value = replace(first.paid.since_init.value, amount=first.paid.since_init.value.amount + sold * first.price.amount)
+    advanced = replace(first, paid=VendTotals(Tally(first.paid.since_init.count + sold, value), None))
+    after = parse_audit(audit_to_text(replace(before, selections={**before.selections, "A1": advanced})))
+    assert after.crc_verified is True
+    assert after.selections["A1"].paid == VendTotals(Tally(first.paid.since_init.count + 4, value), None)
+    assert after.selections["A2"] == before.selections["A2"]
