@@ -273,3 +273,48 @@ def test_every_difference_from_cvds_parse_is_explained(
     assert unexplained == []
     assert seen == {(upload, name) for upload, read in reads.items() for name in read.selections}
     assert dict(differences) == EXPECTED_DIFFERENCES
+
+
+def distinct_reads(uploads: dict[int, str], reads: dict[int, AuditRead]) -> dict[str, AuditRead]:
+    """One read per distinct file, by its machine model (the serial where two share a model)."""
+    distinct: dict[str, AuditRead] = {}
+    for upload in sorted(uploads):
+        read = reads[upload]
+        distinct.setdefault(f"{read.machine.model or read.machine.dxs_id} {read.machine.serial}".strip(), read)
+    return distinct
+
+
+def test_each_machine_says_who_it_is_and_when_by_its_own_clock(
+    uploads: dict[int, str], reads: dict[int, AuditRead]
+) -> None:
+    said = {
+        name: (read.machine.dxs_id, read.dex_version, str(read.read_at), len(read.selections))
+        for name, read in distinct_reads(uploads, reads).items()
+    }
+    assert said == {
+        "GIII_VENDOR 67121-3 0799139808": ("9259630007", "V1/1", "None", 9),  # Royal 660: no EA3 time, no ID5
+        "AMS SENSIT III TX09200905": ("AUTSENSIT3", "V0/6", "2025-07-09 18:31:00", 39),
+        "6150210000": ("6150210000", "V1/1", "2037-07-10 05:43:00", 9),  # Dixie-Narco 501E: a clock 12 years ahead
+        "DN 5800-4 DIX": ("6150217013", "V1/1", "2007-06-07 10:13:00", 45),  # Dixie-Narco 5800: 18 years behind
+        "VEC 12.3 D0451879": ("6422550123", "V1/1", "None", 8),  # Vendo 721
+        "AMS SENSIT III TW20185083": ("AUTSENSIT3", "V0/6", "2025-07-09 20:00:00", 43),
+        "187 301021333": ("STF0000000", "V0/6", "2025-07-09 15:08:49", 48),  # Crane National 187
+    }
+
+
+def test_selections_add_up_to_the_machine_totals_where_the_machine_lists_them_all(
+    uploads: dict[int, str], reads: dict[int, AuditRead]
+) -> None:
+    """PA2 counts first and VA1 values first: read so, five machines' selections add up to VA1 to the vend and the
+    cent. The Royal and the Vendo fall short: their lifetime totals hold vends of selections their PA1 lines no
+    longer list (the Royal's MA5 lines name 13 selections, its PA1 lines 9)."""
+    short = {}
+    for name, read in distinct_reads(uploads, reads).items():
+        assert read.totals.paid is not None and read.totals.paid.since_init is not None
+        lifetime = [s.paid.since_init for s in read.selections.values() if s.paid and s.paid.since_init]
+        vends = sum(tally.count for tally in lifetime)
+        value = sum(tally.value.amount for tally in lifetime)
+        machine = read.totals.paid.since_init
+        if (vends, value) != (machine.count, machine.value.amount):
+            short[name] = (machine.count - vends, str(machine.value.amount - value))
+    assert short == {"GIII_VENDOR 67121-3 0799139808": (14188, "13506.25"), "VEC 12.3 D0451879": (874, "1364.25")}
