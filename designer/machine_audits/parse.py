@@ -385,17 +385,18 @@ class _Parse(_Reader):
     def g85(self, index: int, fields: list[str]) -> None:
         """Checks the CRC over the lines after DXS (or, in a later transaction set, from its own ST)."""
         stated = self.text(fields, 1)
-        codec = self.codec
-        encoded = [line.text.encode(codec) for line in self.lines[1:index]]
-        check = CrcCheck(stated, crc16_arc(b"\r\n".join(encoded) + b"\r\n" if encoded else b""))
+        check = CrcCheck(stated, crc16_arc(self.covered(1, index)))
         if not check.verified and self.block_start not in (None, 1):
-            own = encoded[self.block_start - 1 :]
-            block_check = CrcCheck(stated, crc16_arc(b"\r\n".join(own) + b"\r\n"))
+            block_check = CrcCheck(stated, crc16_arc(self.covered(self.block_start, index)))
             if block_check.verified or block_check.bytes_swapped:
                 check = block_check
         self.crc_results.append(check.verified)
         if not check.verified:
             self.warnings.append(check.warning(self.number))
+
+    def covered(self, start: int, end: int) -> bytes:
+        """The bytes a G85 covers: lines ``start`` to ``end`` (exclusive), each with CR LF, in the file's codec."""
+        return "".join(line.text + "\r\n" for line in self.lines[start:end]).encode(self.codec)
 
     def scale(self, lines: list[SourceLine]) -> None:
         """Reads ``ID4`` before anything else, wherever it stands: every amount is scaled by its decimals."""
