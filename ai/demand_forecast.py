@@ -519,6 +519,7 @@ class BacktestResult:
     seen_coverage: float = float("nan")
     seen_promised: float = float("nan")
     seen_days: int = 0
+    devices_with_recorded_weather: int = 0
 
     @property
     def improvement(self) -> float:
@@ -541,6 +542,7 @@ class _Tally:
     series: int = 0
     devices: int = 0
     weather_devices: int = 0
+    weather_recorded: int = 0
     stated: list[np.ndarray] = field(default_factory=list)
     inside: list[np.ndarray] = field(default_factory=list)
     seen: list[np.ndarray] = field(default_factory=list)
@@ -571,6 +573,7 @@ def backtest(engine: Engine, device_ids: Sequence[int], holdout_days: int = 14) 
         plain = fit_device(train, holidays, None, categories, fleet)
         tally.devices += 1
         tally.weather_devices += bool(fitted.weather)
+        tally.weather_recorded += weather is not None
         future = [day.date() for day in full.days[-holdout_days:]]  # the held-out days with data
         given_weather = _weather_map(weather, future)
         for column, product_id in enumerate(full.product_ids):
@@ -609,6 +612,7 @@ def backtest(engine: Engine, device_ids: Sequence[int], holdout_days: int = 14) 
         float(inside[seen].mean()) if seen.any() else float("nan"),
         float(stated[seen].mean()) if seen.any() else float("nan"),
         int(seen.sum()),
+        tally.weather_recorded,
     )
 
 

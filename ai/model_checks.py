@@ -405,7 +405,10 @@ def forecast_figures(services: Services, report: ModelReport) -> None:
         f"not sold out {result.seen_coverage:.1%} vs {result.seen_promised:.1%} (by stated: {bins}); 7-day totals "
         f"{result.week_coverage:.1%} vs {result.week_promised:.1%}"
     )
-    weather = f"weather kept on {result.devices_with_weather} of {result.devices} devices (where it validated)"
+    weather = (
+        f"weather kept on {result.devices_with_weather} of {result.devices_with_recorded_weather} devices with "
+        f"weather recorded (where it lowered their last 14 days' error), of {result.devices}"
+    )
     report.figures += [
         Figure(
             "forecast", "WAPE, predicted_units (mean)", result.series, result.wape_model,
