@@ -123,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_designer(context, build_demo=context.uses_demo_database and not context.folders.demo_database.exists())
 
 
-READING = {"api", "export", "backtest", "check-models", "experiment list", "experiment status", "sync status"}
+READING = {"api", "export", "backtest", "check-models", "experiment list", "experiment status", "sync status", "audit"}
 """Commands that only read the database: they never create it or its folder, and run on a read-only file
 (without their audit row). The others change it; ``demo``, a first ``sync pull`` and the designer may create it."""
 CREATING = {"demo", "sync pull", "sync both"}
