@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
+from ai.model_checks import ModelReport, placement_figures
 from ai.placement_backtest import PlacementBacktest, run_placement_backtest, zone_weight
 from ai.placement_features import COLUMN_OFFSETS, COLUMN_SHAPES, centre_distance
 from ai.placement_model import PlacementModel, _column_effects
+from ai.services import Services
 from tests.ai.demo_fleet import DemoFleet
 
 
@@ -74,3 +76,13 @@ def test_the_held_out_rankings_agree_with_the_planted_truth(demo_fleet: DemoFlee
         print(f"{'freezers' if frozen else 'others'}: ρ with planted, model {np.mean(ours):.3f}, "
               f"baseline {np.mean(theirs):.3f}")  # fmt: skip
         assert np.mean(ours) >= np.mean(theirs)
+
+
+def test_check_models_reports_the_placement_back_test_freezers_apart(demo_fleet: DemoFleet) -> None:
+    report = ModelReport(demo_fleet.url)
+    placement_figures(Services(demo_fleet.url, engine=demo_fleet.engine), report)
+    freezers, others = report.figures
+    assert "freezer" in freezers.measure and "other" in others.measure
+    assert all(f.higher_is_better and f.cases > 0 and f.ours >= f.baseline for f in report.figures)
+    rows = [line for line in report.table().splitlines() if line.startswith("placement")]
+    assert len(rows) == 2 and all("beats baseline" in row and "velocity × fixed zone weights" in row for row in rows)
