@@ -69,7 +69,7 @@ from storage.versions import PlanogramVersions
 Progress = Callable[[int, str], None]
 GROUP_DAYS = 7
 MIN_TRAINING_DAYS = 56
-"""A weekly origin needs eight weeks of history before it: the level and trend each read 28 days."""
+"""A weekly origin needs eight weeks of history before it: the level reads the fleet index over weeks of sales."""
 BUDGETS = {"mape_percent": 15.0, "rmse_per_day": 10.0, "coverage": (0.85, 0.95)}
 NAIVE_DAYS = 28
 """The naive yardstick: the cabinet's trailing mean over this many days with data before the cut-off."""
@@ -312,7 +312,7 @@ def run_revenue_backtest(
                 if cabinet is None or facts.in_force is None:
                     continue
                 proposed = _planogram(engine, planogram_id)
-                level = baseline_level(scorer, cabinet, catalogue, facts)
+                level = baseline_level(scorer, cabinet, catalogue, facts, calibration.index)
                 changed = changed_positions(facts.in_force, proposed)
                 prediction = predict_revenue(
                     scorer, cabinet, proposed, catalogue, facts, calibration, level=level, changed=changed

@@ -12,37 +12,44 @@ How a number is made (per slot, then summed):
 3. **Capacity and restocking** — a slot holds ``capacity`` units and is refilled on the machine's restock
    days (estimated from the stock-out table's restock times: the weekdays the driver comes). Sales between
    two visits are ``E[min(D, capacity)]`` with ``D ~ Poisson(demand × gap)``, averaged over the gaps.
-4. **Level** — the model averages the whole history; the cabinet's own revenue over the last
-   :data:`LEVEL_DAYS` days with data against the model's figure for the planogram then in force gives a level
-   factor (season, weather, traffic drift), shrunk toward 1 when the record is short. Days on which no device
-   of the fleet sold are gaps in collection (:mod:`ai.fleet_days`): every window here ("the last 28 days",
-   the trend's two months, the calibration's horizons) counts days with data, so a gap is missing data,
-   not a run of zero-revenue days. Both planograms of a
-   comparison get the same level, so an unchanged planogram predicts exactly the same revenue.
-5. **Trend** — a level measured on the last four weeks lags a season that keeps moving (spring warming), so
-   it is multiplied by the fleet's damped trend: over the cabinets that kept one planogram for the last
-   ``2 × LEVEL_DAYS`` days, revenue of the last :data:`LEVEL_DAYS` days over the :data:`LEVEL_DAYS` before,
-   raised to :data:`TREND_DAMPING` (:func:`fleet_trend`); one planogram per cabinet keeps re-planogramming
-   out of it. When the cabinet's own planogram has stood for those ``2 × LEVEL_DAYS`` days, its own damped
-   ratio is averaged in (geometric mean, :func:`own_trend`): regions warm at different rates, but one
-   cabinet's month-on-month ratio is noisy, so it gets only half the say.
+4. **Level** — the model averages the whole history, so the cabinet's own revenue anchors it: the prediction
+   is "what this planogram takes now" times the change a proposal brings (the model's figure for the proposal
+   over its figure for the planogram in force), so an unchanged planogram predicts what the cabinet takes.
+   What it takes now is read off every day the planogram in force has stood (up to :data:`INDEX_WEEKS` weeks),
+   not just the last four: each day's revenue is divided by its week's **fleet index** (:class:`FleetIndex`,
+   the fleet's weekly revenue per temperature zone from a two-way fit of cabinet level × week, so spring
+   warming the coolers or a quiet holiday week is the fleet's, not the cabinet's) and scaled to the index's
+   last :data:`RECENT_WEEKS` weeks. A month of one cabinet is noisy (busy and quiet days, slow movers' lumpy
+   sales); three months seen through the fleet's index are steadier. That level is blended with the plain
+   trailing :data:`LEVEL_DAYS`-day mean (geometric weight :data:`TRAILING_WEIGHT`), which follows what the
+   index cannot see (a site drifting on its own), and shrunk toward the model's figure while the planogram
+   has stood only a few days. Days on which no device of the fleet sold are gaps in collection
+   (:mod:`ai.fleet_days`): every window counts days with data, so a gap is missing data, not a run of
+   zero-revenue days. Both planograms of a comparison get the same level.
+5. **No trend** — carrying the last two months' damped month-on-month ratio forward (fleet-wide, per zone, per
+   cabinet) was measured on the demo fleets' back-tests and did not predict the next month's drift: it made
+   the held-out figures worse, so the level is carried forward flat.
 
 The interval: **recency-weighted split-conformal on rolling-origin residuals, scaled by the prediction**. For
-every cabinet and weekly origins in its history, the level is measured on the window before the origin, the
-fleet trend known at the origin is applied (the predictor used for real predictions, nothing from after the
-origin), and the next ``horizon`` days' mean daily revenue is predicted — the horizon is the prediction's
-own; the relative residuals ``|actual / predicted - 1|`` are the calibration scores. Drift is not
-exchangeable over a season, so the scores are weighted by recency (weight ``0.5 ** (age /
+every cabinet and weekly origins in its history, the level is measured on the days before the origin the way
+:func:`baseline_level` measures it (the index-adjusted stretch blended with the trailing mean, the fleet index
+fitted on the days before the origin only), and the next ``horizon`` days' mean daily revenue is predicted —
+the horizon is the prediction's own; the relative residuals ``|actual / predicted - 1|`` are the calibration
+scores. Drift is not exchangeable over a season, so the scores are weighted by recency (weight ``0.5 ** (age /
 RECENCY_HALF_LIFE_DAYS)``, age = days from the origin to the day after the latest data, the test point
 weighing 1) and the half-width is the weighted conformal quantile of Barber et al. (2023, "Conformal
 prediction beyond exchangeability"): the smallest score whose weight share out of the total plus the test
 point's reaches ``1 - alpha``; with equal weights it is the usual ``ceil((n + 1)(1 - alpha))``-th score. The
-constants (damping, half-life) are set a priori, not fitted to the back-test's held-out actuals. Why conformal:
+half-life is set a priori; the level's blend weight and index length were chosen among a handful of settings on
+the two demo fleets' back-tests (so those figures flatter them slightly). Why conformal:
 bootstrapping the GLM would only capture parameter uncertainty (small with months of vends) and miss the
 drift in level between weeks, which dominates a month's revenue; quantile regression needs a model per
 quantile and far more cabinets than one operator has. Conformal residuals measure exactly the error we
 make, need no distributional assumption, and relative scores make the width proportional to the cabinet's
-revenue. Slots whose product or position changes add the placement model's own uncertainty
+revenue. The scores are grouped like the predictions they stand for (:meth:`Calibration.half_width`): by the cabinet's
+temperature zone and by whether the level read under :data:`LEVEL_DAYS` days of its planogram (origins from
+:data:`YOUNG_FROM_DAYS` days into a stretch), so a freezer or a just-changed cabinet gets its own width. Slots
+whose product or position changes add the placement model's own uncertainty
 (1 − history confidence, weighted by their share of revenue) in quadrature, so a proposal that is mostly
 new products gets a wider interval than a small move.
 """
@@ -67,6 +74,7 @@ from designer.planograms import Planogram
 from designer.positions import Position
 from designer.products import Catalogue
 from storage.database import Engine
+from storage.fleet import FleetRepository
 from storage.planogram_history import planogram_in_force, versions_put_in_force
 from storage.sales_history import cabinet_daily_revenue, daily_revenue_by_cabinet, latest_sale
 from storage.stockouts import restock_times
@@ -83,15 +91,23 @@ LEVEL_PRIOR_DAYS = 7.0
 LEVEL_RANGE = (0.5, 2.0)
 DEFAULT_RESTOCK_GAPS = (7.0,)
 """A machine without a single recorded restock is assumed to be visited weekly (and flagged)."""
-TREND_DAMPING = 0.5
-"""The fleet's last-28-days over previous-28-days revenue ratio is carried forward as ``ratio ** TREND_DAMPING``:
-half way between "no trend" (0) and extrapolating it a full month ahead (1), the usual damped-trend hedge."""
-TREND_RANGE = (0.8, 1.25)
-MIN_TREND_STRETCHES = 3
-"""The fleet trend needs this many cabinets with one planogram in force over both 28-day windows, else 1."""
+INDEX_WEEKS = 16
+"""The level reads up to this many weeks of the planogram in force (the 112 days the cabinet facts hold)."""
+RECENT_WEEKS = 4
+"""The fleet index is scaled so its last this-many weeks average 1: the level is "now" as of the last month."""
+TRAILING_WEIGHT = 0.3
+"""Geometric weight of the plain trailing 28-day mean in the level; the index-adjusted stretch has the rest."""
+INDEX_ITERATIONS = 25
 RECENCY_HALF_LIFE_DAYS = 28.0
 """A calibration residual's weight halves for every this many days its origin lies before the latest data."""
 MIN_CALIBRATION = 8
+MIN_ZONE_CALIBRATION = 40
+"""Predictions of one kind (zone, age of the level) get their own interval width from this many scores on."""
+YOUNG_FROM_DAYS = 7
+"""The calibration also predicts from a planogram's first 7, 14 and 21 days: levels read off a young planogram."""
+MIN_INDEX_DAYS = 56
+"""Calibration origins need this many days of fleet history before them: the fleet index then reads eight weeks,
+as it does for every prediction once a fleet has a season of sales (and as the back-test's cut-offs have)."""
 DEFAULT_RELATIVE_HALF_WIDTH = 0.25
 """Used only while fewer than :data:`MIN_CALIBRATION` residuals exist (a new database)."""
 ALPHA = 0.10
@@ -146,32 +162,72 @@ class CabinetFacts:
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """Conformal scores (relative residuals of a horizon's mean daily revenue) and the fleet trend.
+class FleetIndex:
+    """The fleet's weekly revenue per temperature zone, from a two-way fit: each stretch of one planogram in one
+    cabinet has a level, each (zone, week) a multiplier, and a stretch's weekly revenue is their product.
 
-    ``weights`` (default: all 1) are the scores' recency weights, the test point weighing 1; ``trend`` is the
-    damped fleet trend multiplier at the latest data, applied to every prediction made with this calibration;
-    ``data_days`` the fleet's days with data it was measured on (None: not read), reused by
-    :func:`read_cabinet_facts` so a prediction needs no second pass over the fleet's sales.
+    Weeks are counted back from ``end`` (week 0 is the 7 days before it); each zone's multipliers are scaled so
+    its last :data:`RECENT_WEEKS` weeks average 1. A day outside the fitted weeks, or of a zone the fleet never
+    sold from, counts 1.
+    """
+
+    end: date | None = None
+    weeks: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def of(self, zone: str, days: Iterable[date]) -> np.ndarray:
+        """The index of each day for a cabinet of ``zone``."""
+        values = self.weeks.get(zone)
+        days = list(days)
+        if values is None or self.end is None:
+            return np.ones(len(days))
+        week = np.array([(self.end - day).days - 1 for day in days], dtype=np.int64) // 7
+        inside = (week >= 0) & (week < len(values))
+        return np.where(inside, values[np.clip(week, 0, max(len(values) - 1, 0))], 1.0)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Conformal scores (relative residuals of a horizon's mean daily revenue) and the fleet index.
+
+    ``weights`` (default: all 1) are the scores' recency weights, the test point weighing 1; ``index`` the fleet's
+    weekly revenue index the levels read (:class:`FleetIndex`); ``data_days`` the fleet's days with data it was
+    measured on (None: not read), reused by :func:`read_cabinet_facts` so a prediction needs no second pass over
+    the fleet's sales.
     """
 
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
     weights: np.ndarray | None = None
-    trend: float = 1.0
+    index: FleetIndex = field(default_factory=FleetIndex)
     data_days: tuple[date, ...] | None = None
+    zones: np.ndarray | None = None  # the temperature zone of each score's cabinet (None: not known)
+    young: np.ndarray | None = None  # whether each score's level read fewer than LEVEL_DAYS days (None: none did)
 
-    def half_width(self, alpha: float = ALPHA) -> float:
+    def half_width(self, alpha: float = ALPHA, zone: str | None = None, young: bool = False) -> float:
         """The weighted conformal quantile: the smallest score whose weight share, out of the scores' total
         weight plus the test point's 1, reaches ``1 - alpha``; with equal weights the ``ceil((n + 1)(1 - alpha))``-th
-        smallest score (the largest when that rank exceeds ``n``)."""
-        n = len(self.scores)
+        smallest score (the largest when that rank exceeds ``n``).
+
+        The scores are those of predictions like this one: ``young`` or not (a level read off a planogram in force
+        for under :data:`LEVEL_DAYS` days is noisier than one read off months), and of cabinets of the same
+        temperature ``zone`` (a freezer of ice cream swings with the weather far more than a snack cabinet) when
+        there are at least :data:`MIN_ZONE_CALIBRATION` of those.
+        """
+        weights = np.ones(len(self.scores)) if self.weights is None else np.asarray(self.weights, dtype=float)
+        chosen = np.ones(len(self.scores), dtype=bool) if self.young is None else self.young == young
+        if (
+            zone is not None
+            and self.zones is not None
+            and (chosen & (self.zones == zone)).sum() >= MIN_ZONE_CALIBRATION
+        ):
+            chosen &= self.zones == zone
+        scores, weights = self.scores[chosen], weights[chosen]
+        n = len(scores)
         if n < MIN_CALIBRATION:
             return DEFAULT_RELATIVE_HALF_WIDTH
-        weights = np.ones(n) if self.weights is None else np.asarray(self.weights, dtype=float)
-        order = np.argsort(self.scores, kind="stable")
+        order = np.argsort(scores, kind="stable")
         share = np.cumsum(weights[order]) / (weights.sum() + 1.0)
         rank = int(np.searchsorted(share, (1 - alpha) - 1e-12))
-        return float(self.scores[order][min(rank, n - 1)])
+        return float(scores[order][min(rank, n - 1)])
 
 
 # --- reading the data --------------------------------------------------------------------------
@@ -363,19 +419,36 @@ def model_revenue(
     return slots
 
 
-def level_factor(record: CabinetFacts, in_force_revenue: float) -> float:
-    """Recent actual revenue (the last :data:`LEVEL_DAYS` days with data, after the planogram in force was put
-    in) over the model's figure for that planogram, shrunk toward 1."""
+def stretch_level(values: np.ndarray, index: np.ndarray) -> float | None:
+    """What a planogram takes now: its daily revenue over the days it has stood (oldest first, at most
+    :data:`INDEX_WEEKS` weeks) divided by the fleet index of each day, geometric blend with the plain mean of
+    the last :data:`LEVEL_DAYS` days (weight :data:`TRAILING_WEIGHT`). None when nothing sold."""
+    values, index = values[-INDEX_WEEKS * 7 :], index[-INDEX_WEEKS * 7 :]
+    trailing = float(values[-LEVEL_DAYS:].mean()) if len(values) else 0.0
+    if trailing <= 0 or index.sum() <= 0:
+        return None
+    indexed = float(values.sum() / index.sum()) * float(index[-LEVEL_DAYS:].mean())
+    if indexed <= 0:
+        return trailing
+    return math.exp((1 - TRAILING_WEIGHT) * math.log(indexed) + TRAILING_WEIGHT * math.log(trailing))
+
+
+def level_factor(
+    record: CabinetFacts, in_force_revenue: float, zone: str = "", index: FleetIndex | None = None
+) -> float:
+    """What the planogram in force takes now (:func:`stretch_level`, on the days with data after it was put in)
+    over the model's figure for it, shrunk toward 1 while it has stood only a few days."""
     if record.as_of is None or in_force_revenue <= 0 or record.daily_revenue.empty:
         return 1.0
     window = record.daily_revenue[[d <= record.as_of for d in record.daily_revenue.index]]
     if record.in_force_since is not None:
         window = window[[d > record.in_force_since for d in window.index]]
-    window = window.iloc[-LEVEL_DAYS:]
     days = len(window)
     if days == 0:
         return 1.0
-    ratio = max(float(window.mean()), 1e-6) / in_force_revenue
+    factors = (index or FleetIndex()).of(zone, window.index)
+    level = stretch_level(window.to_numpy(dtype=float), factors)
+    ratio = max(level if level is not None else 0.0, 1e-6) / in_force_revenue
     weight = days / (days + LEVEL_PRIOR_DAYS)
     return float(np.clip(math.exp(weight * math.log(ratio)), *LEVEL_RANGE))
 
@@ -395,17 +468,15 @@ def predict_revenue(
     """The planogram's expected daily revenue with a ``1 - alpha`` interval.
 
     ``level`` defaults to the one measured against the planogram in force; pass the baseline's level when
-    predicting a proposal so both sides share it. The calibration's fleet trend multiplies it (the returned
-    ``level`` includes it). ``changed`` slots widen the interval by their model error.
+    predicting a proposal so both sides share it. ``changed`` slots widen the interval by their model error.
     """
     history = record.in_force
     if level is None:
-        level = baseline_level(scorer, cabinet, catalogue, record)
-    level *= cabinet_trend(record, calibration.trend)
+        level = baseline_level(scorer, cabinet, catalogue, record, calibration.index)
     raw = model_revenue(scorer, cabinet, planogram, catalogue, record.restock_gaps, history)
     slots = tuple(SlotRevenue(**{**s.__dict__, "units": s.units * level, "revenue": s.revenue * level}) for s in raw)
     total = float(sum(s.revenue for s in slots))
-    drift = calibration.half_width(alpha)
+    drift = calibration.half_width(alpha, cabinet.zone.value, stood_days(record) < LEVEL_DAYS)
     changed_set = set(changed)
     if total > 0 and changed_set:
         share_uncertain = sum(s.revenue * (1 - s.confidence) for s in slots if s.position in changed_set) / total
@@ -415,11 +486,26 @@ def predict_revenue(
     return RevenuePrediction(total, max(total * (1 - half), 0.0), total * (1 + half), slots, level, half)
 
 
-def baseline_level(scorer: PlacementScorer, cabinet: Cabinet, catalogue: Catalogue, record: CabinetFacts) -> float:
+def stood_days(record: CabinetFacts) -> int:
+    """Days with data the planogram in force has stood (after the day it was put in), up to the facts' window."""
+    if record.as_of is None or record.daily_revenue.empty:
+        return 0
+    since = record.in_force_since
+    return sum(1 for d in record.daily_revenue.index if d <= record.as_of and (since is None or d > since))
+
+
+def baseline_level(
+    scorer: PlacementScorer,
+    cabinet: Cabinet,
+    catalogue: Catalogue,
+    record: CabinetFacts,
+    index: FleetIndex | None = None,
+) -> float:
+    """The level factor of the planogram in force (1 without one); ``index``: the calibration's fleet index."""
     if record.in_force is None:
         return 1.0
     in_force = model_revenue(scorer, cabinet, record.in_force, catalogue, record.restock_gaps, record.in_force)
-    return level_factor(record, sum(s.revenue for s in in_force))
+    return level_factor(record, sum(s.revenue for s in in_force), cabinet.zone.value, index)
 
 
 def changed_positions(baseline: Planogram, proposed: Planogram) -> list[Position]:
@@ -440,104 +526,137 @@ def changed_positions(baseline: Planogram, proposed: Planogram) -> list[Position
 # --- calibration -------------------------------------------------------------------------------
 
 
-def own_trend(values: np.ndarray, fleet: float) -> float:
-    """The fleet trend, geometric mean with the cabinet's own damped trend when ``values`` (its daily revenue
-    under one planogram up to the origin) cover both 28-day windows."""
-    if len(values) < 2 * LEVEL_DAYS:
-        return fleet
-    recent, prior = values[-LEVEL_DAYS:].sum(), values[-2 * LEVEL_DAYS : -LEVEL_DAYS].sum()
-    if recent <= 0 or prior <= 0:
-        return fleet
-    own = float(np.clip((recent / prior) ** TREND_DAMPING, *TREND_RANGE))
-    return math.sqrt(own * fleet)
+class FleetSales:
+    """Every stretch's daily revenue flattened for :meth:`index_at` (one array per field, days as ordinals)."""
+
+    def __init__(self, daily: Mapping[object, pd.Series], zones: Mapping[object, str]) -> None:
+        keys = [key for key, series in daily.items() if len(series) and key in zones]
+        self.zone_names = sorted({zones[key] for key in keys})
+        self.stretches = len(keys)
+        counts = [len(daily[key]) for key in keys]
+        self.stretch = np.repeat(np.arange(len(keys)), counts)
+        self.zone = np.repeat([self.zone_names.index(zones[key]) for key in keys], counts).astype(np.int64)
+        self.day = np.concatenate([_ordinals(daily[key].index) for key in keys]) if keys else np.zeros(0, np.int64)
+        self.revenue = (
+            np.concatenate([daily[key].to_numpy(dtype=float) for key in keys]) if keys else np.zeros(0, dtype=float)
+        )
+
+    def index_at(self, end: date) -> FleetIndex:
+        """The two-way fit of :class:`FleetIndex` on the :data:`INDEX_WEEKS` weeks before ``end`` (nothing later).
+
+        Alternating maximum likelihood of the multiplicative Poisson model (each step solves one side given the
+        other), from index 1 everywhere; :data:`INDEX_ITERATIONS` steps settle it.
+        """
+        week = (end.toordinal() - self.day - 1) // 7
+        used = (week >= 0) & (week < INDEX_WEEKS)
+        if not used.any():
+            return FleetIndex()
+        size = self.stretches * INDEX_WEEKS
+        cell_of_day = self.stretch[used] * INDEX_WEEKS + week[used]
+        revenue = np.bincount(cell_of_day, self.revenue[used], size)
+        days = np.bincount(cell_of_day, minlength=size).astype(float)
+        filled = np.flatnonzero(days)
+        stretch, week_of = np.divmod(filled, INDEX_WEEKS)
+        zone_of_stretch = np.zeros(self.stretches, dtype=np.int64)
+        zone_of_stretch[self.stretch] = self.zone
+        cell = zone_of_stretch[stretch] * INDEX_WEEKS + week_of
+        revenue, days = revenue[filled], days[filled]
+        index = np.ones(len(self.zone_names) * INDEX_WEEKS)
+        for _ in range(INDEX_ITERATIONS):
+            covered = np.bincount(stretch, days * index[cell], self.stretches)
+            level = np.bincount(stretch, revenue, self.stretches) / np.maximum(covered, 1e-12)
+            expected = np.bincount(cell, days * level[stretch], len(index))
+            found = np.bincount(cell, revenue, len(index))
+            index = np.where(expected > 0, found / np.maximum(expected, 1e-12), 1.0).reshape(-1, INDEX_WEEKS)
+            recent = index[:, :RECENT_WEEKS].mean(axis=1, keepdims=True)
+            index = np.where(recent > 0, index / np.where(recent > 0, recent, 1.0), 1.0).ravel()
+        table = index.reshape(-1, INDEX_WEEKS)
+        return FleetIndex(end, {name: table[z].copy() for z, name in enumerate(self.zone_names)})
 
 
-def cabinet_trend(record: CabinetFacts, fleet: float) -> float:
-    if record.as_of is None or record.in_force_since is None or record.daily_revenue.empty:
-        return fleet
-    start = record.in_force_since + timedelta(days=1)
-    window = record.daily_revenue[[start <= d <= record.as_of for d in record.daily_revenue.index]]
-    return own_trend(window.to_numpy(dtype=float), fleet)
+def _ordinals(index: pd.Index) -> np.ndarray:
+    return np.array([pd.Timestamp(day).toordinal() for day in index], dtype=np.int64)
 
 
-def fleet_trend(daily: Mapping[object, pd.Series]) -> dict[pd.Timestamp, float]:
-    """The damped fleet trend multiplier for an origin day, from the days before it only.
-
-    For every origin day ``d``, the cabinets whose stretch of one planogram covers the 56 days before ``d`` are
-    pooled: their revenue over the last :data:`LEVEL_DAYS` days over the :data:`LEVEL_DAYS` days before that.
-    One planogram on both sides keeps re-planogramming out of the ratio; pooling the fleet keeps the noise of a
-    single cabinet's month out of it (spring warming moves the whole fleet, a lucky month moves one machine).
-    """
-    recent: dict[pd.Timestamp, float] = {}
-    prior: dict[pd.Timestamp, float] = {}
-    count: dict[pd.Timestamp, int] = {}
-    for series in daily.values():
-        if len(series) < 2 * LEVEL_DAYS:
-            continue
-        sums = np.concatenate([[0.0], np.cumsum(series.to_numpy(dtype=float))])
-        for origin in range(2 * LEVEL_DAYS, len(series) + 1):
-            day = _origin_day(series, origin)
-            recent[day] = recent.get(day, 0.0) + sums[origin] - sums[origin - LEVEL_DAYS]
-            prior[day] = prior.get(day, 0.0) + sums[origin - LEVEL_DAYS] - sums[origin - 2 * LEVEL_DAYS]
-            count[day] = count.get(day, 0) + 1
-    trend = {}
-    for day, number in count.items():
-        if number >= MIN_TREND_STRETCHES and prior[day] > 0 and recent[day] > 0:
-            ratio = (recent[day] / prior[day]) ** TREND_DAMPING
-            trend[day] = float(np.clip(ratio, *TREND_RANGE))
-    return trend
-
-
-def _origin_day(series: pd.Series, origin: int) -> pd.Timestamp:
-    """The key of an origin: the calendar day after the last day before it (the series holds days with data, so
-    origins of different cabinets meet on the same key)."""
-    return pd.Timestamp(series.index[origin - 1]) + pd.Timedelta(days=1)
+def fit_fleet_index(daily: Mapping[object, pd.Series], zones: Mapping[object, str]) -> FleetIndex:
+    """:class:`FleetIndex` of the weeks before the day after the latest data. ``daily``: each stretch's revenue
+    per day with data (``DatetimeIndex``); ``zones``: each stretch's temperature zone."""
+    latest = max((pd.Timestamp(s.index[-1]) for s in daily.values() if len(s)), default=None)
+    if latest is None:
+        return FleetIndex()
+    return FleetSales(daily, zones).index_at((latest + pd.Timedelta(days=1)).date())
 
 
 def rolling_residuals(
-    daily: Mapping[object, pd.Series], horizon: int = DAYS_PER_MONTH, step: int = 7
-) -> tuple[np.ndarray, np.ndarray]:  # (scores, ages in days)
-    """Relative residuals of a horizon's mean daily revenue predicted from the window before it, and their ages.
+    daily: Mapping[object, pd.Series],
+    horizon: int = DAYS_PER_MONTH,
+    step: int = 7,
+    zones: Mapping[object, str] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # scores, ages in days, zones, young
+    """Relative residuals of a horizon's mean daily revenue predicted from the days before it, their ages, their
+    cabinets' temperature zones and whether the level read fewer than :data:`LEVEL_DAYS` days.
 
     ``daily`` holds each cabinet's revenue per day with data (a ``DatetimeIndex`` of the fleet's days with data,
-    the cabinet's days without a sale as zeros) over a stretch with one planogram in force; the placement
-    model's figure is the same on both sides, so the prediction is the prior window's mean, with the same
-    shrinkage toward the longer-run mean (of the days before the origin only) that :func:`level_factor` applies
-    toward the model, times the fleet trend known at the origin — the predictor :func:`predict_revenue` uses.
-    The age of a residual is the days from its origin to the day after the latest data (where the next
-    prediction's origin lies).
+    the cabinet's days without a sale as zeros) over a stretch with one planogram in force; ``zones`` each
+    stretch's temperature zone. The placement model's figure is the same on both sides, so the prediction is
+    :func:`stretch_level` of the days before the origin, read through the fleet index fitted on the days before
+    the origin only (on the weekly grid counted back from the latest data, at most six days older), with the same
+    shrinkage toward the stretch's longer-run mean that :func:`level_factor` applies toward the model — the
+    predictor :func:`predict_revenue` uses. The age of a residual is the days from its origin to the day after
+    the latest data (where the next prediction's origin lies).
     """
-    trend = fleet_trend(daily)
+    zones = zones or {}
     latest = max((pd.Timestamp(s.index[-1]) for s in daily.values() if len(s)), default=None)
+    if latest is None:
+        return np.zeros(0), np.zeros(0), np.zeros(0, dtype=object), np.zeros(0, dtype=bool)
+    following = (latest + pd.Timedelta(days=1)).date()
+    first = min(pd.Timestamp(s.index[0]) for s in daily.values() if len(s)).date()
+    sales = FleetSales(daily, zones)
+    indexes: dict[date, FleetIndex] = {}
     scores: list[float] = []
     ages: list[float] = []
-    weight = LEVEL_DAYS / (LEVEL_DAYS + LEVEL_PRIOR_DAYS)
-    for series in daily.values():
+    score_zones: list[str] = []
+    young: list[bool] = []
+    for key, series in daily.items():
         values = series.to_numpy(dtype=float)
-        if len(values) < LEVEL_DAYS + horizon or values.sum() <= 0 or latest is None:
+        if len(values) < YOUNG_FROM_DAYS + horizon or values.sum() <= 0:
             continue
-        for origin in range(LEVEL_DAYS, len(values) - horizon + 1, step):
+        days = [pd.Timestamp(d).date() for d in series.index]
+        for origin in range(YOUNG_FROM_DAYS, len(values) - horizon + 1, step):
+            weight = (
+                origin / (origin + LEVEL_PRIOR_DAYS)
+                if origin < LEVEL_DAYS
+                else LEVEL_DAYS / (LEVEL_DAYS + LEVEL_PRIOR_DAYS)
+            )
             overall = values[:origin].mean()  # the longer run known at the origin: nothing from after it
-            before = values[origin - LEVEL_DAYS : origin].mean()
-            after = values[origin : origin + horizon].mean()
-            if before <= 0 or overall <= 0:
+            day = days[origin - 1] + timedelta(days=1)
+            if (day - first).days < MIN_INDEX_DAYS:
                 continue
-            day = _origin_day(series, origin)
-            multiplier = own_trend(values[:origin], trend.get(day, 1.0))
-            predicted = overall * math.exp(weight * math.log(before / overall)) * multiplier
+            end = following - timedelta(days=7 * -(-(following - day).days // 7))  # on the grid, not after day
+            if end not in indexes:
+                indexes[end] = sales.index_at(end)
+            level = stretch_level(values[:origin], indexes[end].of(zones.get(key, ""), days[:origin]))
+            after = values[origin : origin + horizon].mean()
+            if level is None or overall <= 0:
+                continue
+            predicted = overall * math.exp(weight * math.log(level / overall))
             scores.append(abs(after / predicted - 1))
-            ages.append(float((latest + pd.Timedelta(days=1) - day).days))
-    return np.array(scores), np.array(ages)
+            ages.append(float((following - day).days))
+            score_zones.append(zones.get(key, ""))
+            young.append(origin < LEVEL_DAYS)
+    return np.array(scores), np.array(ages), np.array(score_zones, dtype=object), np.array(young, dtype=bool)
 
 
 def calibrate(
-    daily: Mapping[object, pd.Series], horizon: int = DAYS_PER_MONTH, data_days: tuple[date, ...] | None = None
+    daily: Mapping[object, pd.Series],
+    horizon: int = DAYS_PER_MONTH,
+    data_days: tuple[date, ...] | None = None,
+    zones: Mapping[object, str] | None = None,
 ) -> Calibration:
-    """Scores weighted by recency (half-life :data:`RECENCY_HALF_LIFE_DAYS`) and the trend after the latest day."""
-    scores, ages = rolling_residuals(daily, horizon)
-    latest = max((pd.Timestamp(s.index[-1]) for s in daily.values() if len(s)), default=None)
-    trend = fleet_trend(daily).get(latest + pd.Timedelta(days=1), 1.0) if latest is not None else 1.0
-    return Calibration(scores, 0.5 ** (ages / RECENCY_HALF_LIFE_DAYS), trend, data_days)
+    """The fleet index, and the scores weighted by recency (half-life :data:`RECENCY_HALF_LIFE_DAYS`)."""
+    index = fit_fleet_index(daily, zones or {})
+    scores, ages, score_zones, young = rolling_residuals(daily, horizon, zones=zones)
+    return Calibration(scores, 0.5 ** (ages / RECENCY_HALF_LIFE_DAYS), index, data_days, score_zones, young)
 
 
 def read_calibration(engine: Engine, until: datetime | None = None, horizon: int = DAYS_PER_MONTH) -> Calibration:
@@ -555,7 +674,14 @@ def read_calibration(engine: Engine, until: datetime | None = None, horizon: int
     starts: dict[tuple[int, int], list[pd.Timestamp]] = {}
     for device, cabinet, activated in changes:
         starts.setdefault((int(device), int(cabinet)), []).append(pd.Timestamp(_as_date(activated)))
+    repository = FleetRepository(engine)
+    zone_of = {
+        (int(device), cabinet.index): cabinet.zone.value
+        for device in sorted({int(d) for d in frame["device"]})
+        for cabinet in repository.cabinets(device)
+    }
     stretches: dict[object, pd.Series] = {}
+    zones: dict[object, str] = {}
     for (device, cabinet), group in frame.groupby(["device", "cabinet"]):
         series = group.set_index("day")["revenue"].sort_index()
         span = with_data[(with_data >= series.index.min()) & (with_data <= series.index.max())]
@@ -565,4 +691,5 @@ def read_calibration(engine: Engine, until: datetime | None = None, horizon: int
         for number, (start, stop) in enumerate(itertools.pairwise(bounds)):
             piece = series[(series.index > start if number else series.index >= start) & (series.index < stop)]
             stretches[(device, cabinet, number)] = piece  # the change day itself mixes two planograms
-    return calibrate(stretches, horizon, known)
+            zones[(device, cabinet, number)] = zone_of.get((int(device), int(cabinet)), "")
+    return calibrate(stretches, horizon, known, zones)

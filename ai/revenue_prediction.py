@@ -230,7 +230,7 @@ def compare_planograms(
         facts = read_cabinet_facts(
             services.engine, cabinet.device_id, cabinet.index, days_with_data=calibration.data_days
         )
-    level = baseline_level(scorer, cabinet, catalogue, facts)
+    level = baseline_level(scorer, cabinet, catalogue, facts, calibration.index)
     changed = changed_positions(baseline, proposed)
     before = predict_revenue(scorer, cabinet, baseline, catalogue, facts, calibration, level=level)
     after = predict_revenue(scorer, cabinet, proposed, catalogue, facts, calibration, level=level, changed=changed)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -16,9 +15,9 @@ from sqlalchemy.orm import Session
 from ai.revenue_model import (
     Calibration,
     expected_sales,
-    fleet_trend,
-    own_trend,
+    fit_fleet_index,
     restock_gaps,
+    stretch_level,
     substitute_factors,
 )
 from ai.revenue_prediction import answer, compare_planograms, comparison_body
@@ -201,15 +200,38 @@ def test_recent_residuals_weigh_more_in_the_conformal_quantile() -> None:
     assert older == pytest.approx(0.05)  # the recent large residuals barely count when they are the old ones
 
 
-def test_the_fleet_trend_is_damped_and_uses_only_the_days_before_the_origin() -> None:
-    days = pd.date_range("2026-01-01", periods=56)
-    rising = {k: pd.Series(np.r_[np.full(28, 10.0), np.full(28, 12.1)], index=days) for k in range(3)}
-    trend = fleet_trend(rising)
-    assert trend[days[-1] + pd.Timedelta(days=1)] == pytest.approx(1.1)  # sqrt(12.1 / 10)
-    assert fleet_trend({0: rising[0]}) == {}  # one cabinet is not a fleet
+def test_each_temperature_zone_gets_the_width_of_its_own_cabinets_errors() -> None:
+    scores = np.concatenate([np.linspace(0.01, 0.10, 50), np.linspace(0.05, 0.50, 50), np.full(5, 0.9)])
+    zones = np.array(["ambient"] * 50 + ["frozen"] * 50 + ["refrigerated"] * 5, dtype=object)
+    calibration = Calibration(scores, zones=zones)
+    snacks, freezer = calibration.half_width(0.10, "ambient"), calibration.half_width(0.10, "frozen")
+    assert snacks == pytest.approx(0.01 + 45 * 0.09 / 49)  # the 46th smallest of 50 (ceil(51 × 0.9))
+    assert freezer > 4 * snacks
+    # too few scores of its own: the fleet's width, as without a zone
+    assert calibration.half_width(0.10, "refrigerated") == calibration.half_width(0.10)
 
 
-def test_a_cabinet_with_a_long_record_shares_the_trend_with_the_fleet() -> None:
-    assert own_trend(np.full(30, 10.0), 1.1) == pytest.approx(1.1)  # too short: the fleet's alone
-    rising = np.r_[np.full(28, 10.0), np.full(28, 12.1)]
-    assert own_trend(rising, 1.0) == pytest.approx(math.sqrt(1.1))
+def test_the_fleet_index_is_the_weekly_pattern_the_cabinets_of_a_zone_share() -> None:
+    days = pd.date_range("2026-01-05", periods=56)  # eight whole weeks, the last ending the day before "end"
+    weekly = np.repeat([0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.2, 1.1], 7)  # oldest week first
+    levels = {("a", 0): 10.0, ("b", 0): 40.0, ("c", 0): 25.0}
+    daily = {key: pd.Series(level * weekly, index=days) for key, level in levels.items()}
+    daily[("d", 0)] = pd.Series(np.full(56, 5.0), index=days)  # a snack cabinet: flat, its own zone
+    zones = {("a", 0): "refrigerated", ("b", 0): "refrigerated", ("c", 0): "refrigerated", ("d", 0): "ambient"}
+    index = fit_fleet_index(daily, zones)
+    assert index.end == date(2026, 3, 2)
+    chilled = index.of("refrigerated", [d.date() for d in days])
+    # the shared pattern, scaled so the last four weeks average 1 (their mean is 1.2)
+    assert chilled == pytest.approx(weekly / 1.2, rel=1e-3)
+    assert index.of("ambient", [d.date() for d in days]) == pytest.approx(np.ones(56))
+    assert index.of("frozen", [date(2026, 2, 1)]) == pytest.approx([1.0])  # a zone never sold from counts 1
+    assert index.of("refrigerated", [date(2025, 6, 1)]) == pytest.approx([1.0])  # before the fitted weeks
+
+
+def test_the_level_reads_the_whole_stretch_through_the_fleet_index() -> None:
+    index = np.repeat([0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.2, 1.1], 7) / 1.2
+    values = 30.0 * index  # a cabinet that moves exactly with its fleet: its level now is 30 (the index ~1)
+    assert stretch_level(values, index) == pytest.approx(30.0 * index[-28:].mean())
+    noisy = values * np.where(np.arange(56) % 2, 1.2, 0.8)  # day-to-day noise averages out over the stretch
+    assert stretch_level(noisy, index) == pytest.approx(stretch_level(values, index), rel=0.01)
+    assert stretch_level(np.zeros(56), index) is None  # nothing sold: no level, the model's figure stands
