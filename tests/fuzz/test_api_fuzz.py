@@ -8,7 +8,10 @@ first trains the placement model and signs the user in, so the database's data i
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,3 +127,31 @@ def test_a_product_or_slot_listed_twice_is_refused_naming_both_places(fleet: Fle
     assert f"slot {slots[0]['position']!r} is listed 2 times ({where})" in answered.body["error"], answered.body[
         "error"
     ]
+
+
+def test_a_recorded_prediction_names_products_by_id_only(fleet: Fleet) -> None:
+    """A product's name is whatever an operator typed; ``ai_predictions`` keeps ids and the dashboard's figures."""
+    answered = check_answer(
+        "predict-revenue", encoded(fleet.valid["predict-revenue"]), fleet.context, fleet.database, fleet.memory_at_start
+    )
+    assert answered.code == ExitCode.DONE
+    names = [name for (name,) in _rows(fleet.database, "SELECT name FROM products")]
+    stored_input, stored_result = _rows(
+        fleet.database, "SELECT input_data, prediction_result FROM ai_predictions ORDER BY id DESC LIMIT 1"
+    )[0]
+    shown = {product["name"] for product in answered.body["predictions"]["proposed"]["top_products"]}
+    assert shown and shown <= set(names)  # the answer itself names them
+    assert not [name for name in names if name in stored_result or name in stored_input]
+    result, request = json.loads(stored_result), json.loads(stored_input)
+    stored, returned = result["predictions"], answered.body["predictions"]
+    assert [p["product_id"] for p in stored["proposed"]["top_products"]] == [
+        p["product_id"] for p in returned["proposed"]["top_products"]
+    ]
+    assert stored["baseline"]["daily_revenue"] == returned["baseline"]["daily_revenue"]
+    assert result["model_metadata"]["as_of"] and result["predictions"]["break_even_analysis"]["horizon_days"] == 30
+    assert request["proposed_planogram"]["slots"] == fleet.valid["predict-revenue"]["proposed_planogram"]["slots"]
+
+
+def _rows(database: Path, query: str) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(database)) as connection:
+        return connection.execute(query).fetchall()
