@@ -430,13 +430,19 @@ def placement_figures(services: Services, report: ModelReport) -> None:
     from ai.placement_backtest import ZONE_WEIGHTS, run_placement_backtest
 
     result = run_placement_backtest(services.engine)
-    for figure, label in ((result.freezers, "freezer cabinets"), (result.others, "other cabinets")):
+    weeks = f"{result.origins} × {result.holdout_days} days held out; fixed weights: {ZONE_WEIGHTS}"
+    machines = f"{result.folds} folds of machines held out, each ranked by a model fitted without it"
+    for figure, label, note in (
+        (result.freezers, "freezer cabinets, held-out weeks", weeks),
+        (result.others, "other cabinets, held-out weeks", weeks),
+        (result.machine_freezers, "freezer cabinets, held-out machines", machines),
+        (result.machine_others, "other cabinets, held-out machines", machines),
+    ):
         report.figures.append(
             Figure(
                 "placement", f"rank ρ, {label}", figure.versions, figure.model, figure.baseline,
-                "velocity × fixed zone weights",
-                f"{result.origins} × {result.holdout_days} days held out; fixed weights: {ZONE_WEIGHTS}"
-                if figure.versions else "no held-out layouts", higher_is_better=True,
+                "velocity × fixed zone weights", note if figure.versions else "no held-out layouts",
+                higher_is_better=True,
             )
         )  # fmt: skip
 

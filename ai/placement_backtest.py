@@ -10,13 +10,18 @@ whole fleet before the cut-off) × :data:`ZONE_WEIGHTS`, the fixed eye-level wei
 by hand. Spearman ρ is taken per planogram version and averaged, freezer cabinets apart from the rest: the
 4 × 4 shape is seen only in freezers, so their row and column effects have the least evidence behind them.
 
+Held-out machines: the devices are also dealt into :data:`FOLDS` folds, and each fold's cabinets are ranked by
+a model fitted on the other machines alone, against what their slots sold over their whole history; the
+baseline's velocity is then the other machines' too. This is the cabinet the model has never seen: a machine
+known only by its location type.
+
 The model never reads the simulator's planted truth here; the AI tests compare the same rankings with it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -36,6 +41,8 @@ from storage.database import Engine
 
 HOLDOUT_DAYS = 28
 ORIGINS = 3
+FOLDS = 3
+"""Held-out machines: the fleet's devices dealt into three folds, each ranked by a model fitted without it."""
 """Three held-out stretches of four weeks each, back from the latest sale: a freezer layout is a handful of
 16-slot cabinets, and one stretch gave too few rankings to tell a real difference from luck."""
 SECONDS_PER_DAY = 86_400
@@ -75,17 +82,27 @@ class RankingFigure:
 
 @dataclass(frozen=True)
 class PlacementBacktest:
+    """Held-out weeks (``freezers``, ``others``) and held-out machines (``machine_freezers``, ``machine_others``)."""
+
     freezers: RankingFigure
     others: RankingFigure
     holdout_days: int
     origins: int
     rankings: list[dict[str, object]]
     """One row per held-out planogram version: device, cabinet, zone, its slots' products and places, both
-    rankings and both ρ (the tests compare the rankings with the simulator's planted truth)."""
+    rankings and both ρ (the tests compare the rankings with the simulator's planted truth); ``design`` says
+    which back-test it belongs to ("weeks" or "machines")."""
+    machine_freezers: RankingFigure = RankingFigure("freezer", 0, float("nan"), float("nan"))
+    machine_others: RankingFigure = RankingFigure("other", 0, float("nan"), float("nan"))
+    folds: int = 0
 
 
 def run_placement_backtest(
-    engine: Engine, holdout_days: int = HOLDOUT_DAYS, origins: int = ORIGINS, progress: Progress | None = None
+    engine: Engine,
+    holdout_days: int = HOLDOUT_DAYS,
+    origins: int = ORIGINS,
+    progress: Progress | None = None,
+    folds: int = FOLDS,
 ) -> PlacementBacktest:
     """For each of ``origins`` cut-offs ``holdout_days`` apart, counted back from the latest sale: fit on the
     history before the cut-off, rank the slots of every planogram version on sale in the ``holdout_days`` after
@@ -109,7 +126,35 @@ def run_placement_backtest(
             model = fit_placement_model(before, "back-test", f"until {cutoff}")
             rankings += [{**r, "origin": origin} for r in _rank_held_out(model, before, after)]
             after = before
-    return PlacementBacktest(_figure("freezer", rankings), _figure("other", rankings), holdout_days, origins, rankings)
+    weeks = [{**r, "design": "weeks"} for r in rankings]
+    report(80, "Placement back-test: held-out machines")
+    machines = [{**r, "design": "machines"} for r in _held_out_machines(engine, full, folds)] if folds > 1 else []
+    return PlacementBacktest(
+        _figure("freezer", weeks), _figure("other", weeks), holdout_days, origins, weeks + machines,
+        _figure("freezer", machines), _figure("other", machines), folds,
+    )  # fmt: skip
+
+
+def _held_out_machines(engine: Engine, full: PlacementHistory, folds: int) -> list[dict[str, object]]:
+    """Devices dealt into ``folds``; each fold's machines are ranked by a model fitted on the other machines alone
+    (their spans and their baskets), against what each slot of theirs sold per demand-day over its whole span.
+    The model knows a held-out machine only by its location type, as it knows a machine added tomorrow."""
+    devices = full.device_ids
+    folds = min(folds, len(devices))
+    out: list[dict[str, object]] = []
+    for fold in range(folds if folds > 1 else 0):
+        held = np.arange(len(devices)) % folds == fold
+        history = read_placement_history(engine, basket_device_ids=devices[~held])
+        on_held = held[history.spans["device"].to_numpy()]
+        training = replace(history, spans=history.spans[~on_held].reset_index(drop=True))
+        if training.spans["units"].sum() == 0:
+            continue
+        model = fit_placement_model(training, "back-test", f"without fold {fold + 1}")
+        spans = history.spans[on_held & (history.spans["exposure_days"] >= MIN_EXPOSURE_DAYS).to_numpy()]
+        spans = spans.reset_index(drop=True)
+        out += [{**r, "fold": fold + 1} for r in _rank(model, history, training, spans, spans["units"],
+                                                        spans["exposure_days"])]  # fmt: skip
+    return out
 
 
 def _figure(group: str, rankings: list[dict[str, object]]) -> RankingFigure:
@@ -135,13 +180,27 @@ def _rank_held_out(model: PlacementModel, history: PlacementHistory, full: Place
     spans["held_units"] = spans["units"] - spans["units_before"]
     spans["held_days"] = spans["exposure_days"] - spans["exposure_days_before"]
     spans = spans[spans["held_days"] >= MIN_EXPOSURE_DAYS].reset_index(drop=True)
+    return _rank(model, full, history, spans, spans["held_units"], spans["held_days"])
+
+
+def _rank(
+    model: PlacementModel,
+    features: PlacementHistory,
+    training: PlacementHistory,
+    spans: pd.DataFrame,
+    units: pd.Series,
+    days: pd.Series,
+) -> list[dict[str, object]]:
+    """Per planogram version among ``spans``: ρ of the model's ranking and of the baseline's (velocity over
+    ``training``) with the slots' held-out ``units`` per demand-day on sale (``days``)."""
     if spans.empty:
         return []
-    ours = _model_log_rate(model, full, spans)
-    theirs = np.log(_fleet_velocity(history, spans["product"].to_numpy())) + np.log(
+    full = features
+    ours = _model_log_rate(model, features, spans)
+    theirs = np.log(_fleet_velocity(training, spans["product"].to_numpy())) + np.log(
         zone_weight(spans["rows"].to_numpy(), spans["row"].to_numpy())
     )
-    observed = (spans["held_units"] / spans["held_days"]).to_numpy()
+    observed = (units / days).to_numpy()
     out = []
     for version, rows in spans.groupby("planogram_id").indices.items():
         if len(rows) < MIN_SLOTS or np.ptp(observed[rows]) == 0:

@@ -4,6 +4,8 @@ weights, freezers and the rest alike, judged by held-out sales and by the plante
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
@@ -51,8 +53,10 @@ def test_the_fixed_zone_weights_favour_eye_level_and_the_bottom_row_least() -> N
 
 
 def test_the_model_ranks_held_out_slots_better_than_velocity_times_fixed_weights(held_out: PlacementBacktest) -> None:
-    for figure in (held_out.freezers, held_out.others):
-        print(f"{figure.group}: {figure.versions} layouts, ρ model {figure.model:.3f}, baseline {figure.baseline:.3f}")
+    figures = (held_out.freezers, held_out.others, held_out.machine_freezers, held_out.machine_others)
+    for design, figure in zip(("weeks", "weeks", "machines", "machines"), figures, strict=True):
+        print(f"{figure.group}, held-out {design}: {figure.versions} layouts, ρ model {figure.model:.3f}, "
+              f"baseline {figure.baseline:.3f}")  # fmt: skip
         assert figure.versions > 0
         assert figure.model >= figure.baseline
 
@@ -61,10 +65,10 @@ def test_the_held_out_rankings_agree_with_the_planted_truth(demo_fleet: DemoFlee
     """Evaluation only: the planted slot rates (base demand × row × column multiplier) of the same slots."""
     base = demo_fleet.truth("base_demand")
     rows_truth, columns_truth = demo_fleet.truth("row_multipliers"), demo_fleet.truth("column_multipliers")
-    for frozen in (True, False):
+    for design, frozen in itertools.product(("weeks", "machines"), (True, False)):
         ours, theirs = [], []
         for ranking in held_out.rankings:
-            if (ranking["zone"] == "frozen") != frozen:
+            if (ranking["zone"] == "frozen") != frozen or ranking["design"] != design:
                 continue
             planted = [
                 base[str(ranking["device_id"])][str(p)] * rows_truth[str(n)][r] * columns_truth[str(m)][c]
@@ -73,7 +77,7 @@ def test_the_held_out_rankings_agree_with_the_planted_truth(demo_fleet: DemoFlee
             ]  # fmt: skip
             ours.append(spearmanr(ranking["model_log_rate"], planted).statistic)
             theirs.append(spearmanr(ranking["baseline_log_rate"], planted).statistic)
-        print(f"{'freezers' if frozen else 'others'}: ρ with planted, model {np.mean(ours):.3f}, "
+        print(f"{'freezers' if frozen else 'others'}, held-out {design}: ρ with planted, model {np.mean(ours):.3f}, "
               f"baseline {np.mean(theirs):.3f}")  # fmt: skip
         assert np.mean(ours) >= np.mean(theirs)
 
@@ -81,8 +85,10 @@ def test_the_held_out_rankings_agree_with_the_planted_truth(demo_fleet: DemoFlee
 def test_check_models_reports_the_placement_back_test_freezers_apart(demo_fleet: DemoFleet) -> None:
     report = ModelReport(demo_fleet.url)
     placement_figures(Services(demo_fleet.url, engine=demo_fleet.engine), report)
-    freezers, others = report.figures
-    assert "freezer" in freezers.measure and "other" in others.measure
+    assert [f.measure.split(", ", 1)[1] for f in report.figures] == [
+        "freezer cabinets, held-out weeks", "other cabinets, held-out weeks",
+        "freezer cabinets, held-out machines", "other cabinets, held-out machines",
+    ]  # fmt: skip
     assert all(f.higher_is_better and f.cases > 0 and f.ours >= f.baseline for f in report.figures)
     rows = [line for line in report.table().splitlines() if line.startswith("placement")]
-    assert len(rows) == 2 and all("beats baseline" in row and "velocity × fixed zone weights" in row for row in rows)
+    assert len(rows) == 4 and all("beats baseline" in row and "velocity × fixed zone weights" in row for row in rows)
