@@ -120,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_designer_on_cvd(context, args.cvd or args.db)
     from widgets.app import run_designer
 
-    return run_designer(context, build_demo=context.uses_demo_database and not context.folders.demo_database.exists())
+    demo = context.folders.demo_database  # an empty one (a first open killed before its schema) is built anew
+    return run_designer(context, build_demo=context.uses_demo_database and not (demo.exists() and demo.stat().st_size))
 
 
 READING = {"api", "export", "backtest", "check-models", "experiment list", "experiment status", "sync status", "audit"}

@@ -53,7 +53,10 @@ class Access(StrEnum):
     WRITE = "write"
     """It changes an existing database: a file that cannot be written is refused (``READ_ONLY``)."""
     CREATE = "create"
-    """It may create the database and its folder (``demo``, a first ``sync pull``, the designer)."""
+    """It may create the database and its folder (``demo``, a first ``sync pull``, the designer); an existing
+    empty (0-byte) file is still refused: it may be a file the person did not mean."""
+    BUILD = "build"
+    """The demo build's own new file, which it claimed empty beside the target: that empty file is the database."""
 
 
 _run_access = Access.CREATE
@@ -218,7 +221,7 @@ def _check_file(file: Path, url: str, access: Access) -> bool:
     if file.exists() and not file.is_file():
         raise DatabaseProblem(f"{file} is a folder, not a database file; choose a .sqlite file")
     if not file.exists():
-        if access is not Access.CREATE:
+        if access not in (Access.CREATE, Access.BUILD):
             missing = "" if file.parent.is_dir() else f" (the folder {file.parent} does not exist either)"
             raise DatabaseProblem(
                 f"there is no database at {file}: the file does not exist{missing}, and nothing was created. "
@@ -235,8 +238,8 @@ def _check_file(file: Path, url: str, access: Access) -> bool:
         file.parent.mkdir(parents=True, exist_ok=True)
         return False
     if file.stat().st_size == 0:
-        if access is Access.CREATE and _writable(file) and _writable(file.parent):
-            return False  # an empty file is a new SQLite database to the designer and the demo build
+        if access is Access.BUILD:
+            return False
         raise DatabaseProblem(
             f"{file} is empty (0 bytes): it is not a Planogram Studio database, and it was left untouched. Name "
             f"the database file with --db, or build one there: python main.py demo --db {file}"

@@ -136,7 +136,7 @@ def _build_file(
     building = _claim_sibling(file)
     claim = _hold_while_building(building)
     try:
-        engine = prepare_database(f"sqlite:///{building}", access=Access.CREATE)
+        engine = prepare_database(f"sqlite:///{building}", access=Access.BUILD)
         try:
             with engine.connect() as connection:
                 connection.exec_driver_sql("PRAGMA synchronous=OFF")  # a crash discards this file anyway
