@@ -421,3 +421,20 @@ def test_a_build_still_running_is_left_alone(folder: Path) -> None:
 
     assert sorted(file.name for file in removed) == sorted([dead.name, f"{dead.name}-wal", f"{dead.name}-shm"])
     assert [file.name for file in folder.iterdir()] == [running.name]
+
+
+def test_a_pull_into_an_empty_file_leaves_it_empty(
+    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even a command that may create its database never writes into an existing empty file."""
+    cvd = folder / "cvd.sqlite"
+    write_cvd_database(f"sqlite:///{cvd}")
+    empty = folder / "wc.sqlite"
+    empty.write_bytes(b"")
+    before = snapshot(folder)
+
+    code, out, _ = run(["sync", "pull", "--cvd", str(cvd), "--db", str(empty)], capsys, monkeypatch)
+
+    assert code == ExitCode.BAD_INPUT
+    assert f"{empty} is empty (0 bytes)" in error_of(out)
+    assert snapshot(folder) == before
