@@ -82,9 +82,11 @@ def clip(value: object, limit: int = MAX_ECHO_CHARS) -> str:
 # --- reading and parsing ------------------------------------------------------------------------------
 
 
-def read_limited(stream: IO[str], limits: Limits = REQUEST_LIMITS) -> bytes | str:
+def read_limited(stream: IO[str] | None, limits: Limits = REQUEST_LIMITS) -> bytes | str:
     """At most ``max_bytes + 1`` bytes of the stream (its binary buffer when it has one): never the whole of
-    an endless or gigabyte-sized input."""
+    an endless or gigabyte-sized input. A closed standard input (``sys.stdin`` is None) reads as nothing."""
+    if stream is None:
+        return b""
     buffer = getattr(stream, "buffer", None)
     if buffer is not None:
         return bytes(buffer.read(limits.max_bytes + 1))

@@ -136,6 +136,7 @@ def test_the_body_is_read_and_refused_by_its_byte_size() -> None:
     assert len(raw) == MAX_REQUEST_BYTES + 1  # never the whole of a huge input
     assert f"more than {MAX_REQUEST_BYTES:,} bytes, the limit (MAX_REQUEST_BYTES)" in refusal(raw)
     assert "not UTF-8 text (byte 1 cannot be read)" in refusal(b"{\xff}")
+    assert read_limited(None) == b""  # python started with standard input closed
     assert gate_request("\ufeff{}".encode(), batch=False) == {}  # a byte-order mark is not the request's
     many_bytes = "é" * (MAX_REQUEST_BYTES // 2 + 1)  # fewer characters than the limit, more bytes
     assert "more than" in refusal(json.dumps(many_bytes, ensure_ascii=False))
