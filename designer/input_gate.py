@@ -65,6 +65,9 @@ class Limits:
     what: str = "the request"
     bytes_limit: str = "MAX_REQUEST_BYTES"
     """How the byte limit is named in the README (the constant's name for requests)."""
+    top_entries: str = "is a batch of {count:,} requests"
+    """What an array at the top is, in the refusal (an imported file's is a bare list of slot entries)."""
+    batch_limit: str = "MAX_BATCH"
     fix: str = "send a smaller request (split a batch into several calls)"
 
 
@@ -120,8 +123,8 @@ def nesting_depth(text: str) -> int:
     On the UTF-8 bytes (no byte of a multi-byte character is a quote, a backslash or a bracket): strings are cut
     out, every byte but the four brackets is deleted, and the running sum of +1/−1 is taken at C speed.
     """
-    if text.count("[") + text.count("{") <= 1:
-        return text.count("[") + text.count("{")
+    if "[" not in text and "{" not in text:
+        return 0
     brackets = _STRING.sub(b"", text.encode("utf-8", "surrogatepass")).translate(None, _NOT_BRACKETS)
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
@@ -235,8 +238,8 @@ def structure_problems(document: object, limits: Limits = REQUEST_LIMITS) -> lis
         elif isinstance(value, list) and not place:
             if len(value) > limits.max_batch:
                 problems.append(
-                    f"{limits.what} is a batch of {len(value):,} requests; the limit is {limits.max_batch:,} "
-                    "(MAX_BATCH). Fix: split it into several calls"
+                    f"{limits.what} {limits.top_entries.format(count=len(value))}; the limit is "
+                    f"{limits.max_batch:,} ({limits.batch_limit}). Fix: split it into several calls"
                 )
                 continue
             stack.extend((f"[{index}]", item) for index, item in reversed(list(enumerate(value))))

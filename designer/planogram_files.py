@@ -507,7 +507,14 @@ def planogram_from_json(
     """A JSON planogram as :func:`planogram_to_json` writes it (or a bare list of slot entries)."""
     try:
         # the input gate: depth, size and numbers bounded before parsing (a 10,000-deep file overflowed the stack)
-        limits = Limits(MAX_FILE_BYTES, max_text=2_000, what="the file", bytes_limit="MAX_FILE_BYTES")
+        limits = Limits(
+            MAX_FILE_BYTES,
+            max_text=2_000,
+            what="the file",
+            bytes_limit="MAX_FILE_BYTES",
+            top_entries="holds {count:,} slot entries",
+            batch_limit="MAX_ITEMS",
+        )
         document = load_json(text, limits)
     except InputRefused as refused:
         found = [str(problem).partition(". Fix: ")[0] for problem in refused.problems]
