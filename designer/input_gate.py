@@ -25,7 +25,7 @@ from typing import IO
 from designer.command_outcomes import RequestInvalid
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
-"""A request body: a full 1,000-request batch on a 6 × 6 cabinet is about 1.5 MB."""
+"""A request body: a full 1,000-request batch, each with a 6 × 6 cabinet's 36 slots, is 2.2 MB."""
 MAX_DEPTH = 20
 """Nested arrays and objects: the deepest request (a batch of placements with their slots) needs 5."""
 MAX_ITEMS = 1_000
