@@ -50,24 +50,27 @@ MIN_SLOTS = 4
 """A planogram version with fewer filled slots than this has no ranking worth a correlation."""
 MIN_EXPOSURE_DAYS = 3.0
 """A slot on sale for less than this many demand-days says too little about what it sells to rank it."""
-EYE_LEVEL_WEIGHT = 1.5
-TOP_ROW_WEIGHT = 1.0
-BOTTOM_ROW_WEIGHT = 0.7
-OTHER_ROW_WEIGHT = 1.0
-ZONE_WEIGHTS = "rows B and C (eye level) × 1.5, the bottom row × 0.7, every other row and every column × 1"
+BAND_WEIGHTS = {"eye": 1.0, "reach": 0.85, "stoop": 0.65, "floor": 0.5}
+"""CVD's fixed zone weights (the CVD app's eye / reach / stoop / floor levels)."""
+ZONE_WEIGHTS = (
+    "CVD's zone weights: eye level (rows B, C) 1.0, reach (A, D) 0.85, stoop (E) 0.65, floor (F and lower) 0.5; "
+    "every column alike"
+)
 """The fixed rule of thumb, in words, for the report."""
 
 Progress = Callable[[int, str], None]
 
 
 def zone_weight(rows: np.ndarray, row: np.ndarray) -> np.ndarray:
-    """The fixed weight of each slot's row: eye level (B, C) first, the bottom row last, columns all alike."""
-    rows, row = np.asarray(rows), np.asarray(row)
-    weight = np.full(row.shape, OTHER_ROW_WEIGHT, dtype=float)
-    weight[row == 0] = TOP_ROW_WEIGHT
-    weight[(row == 1) | (row == 2)] = EYE_LEVEL_WEIGHT
-    weight[(row == rows - 1) & (rows > 3)] = BOTTOM_ROW_WEIGHT
-    return weight
+    """The fixed weight of each slot's row by CVD's levels, counted from the top shelf (A): B and C at eye level,
+    A and D within reach, E a stoop, F and below the floor. Columns all alike."""
+    row = np.asarray(row)
+    band = np.select(
+        [(row == 1) | (row == 2), (row == 0) | (row == 3), row == 4],
+        [BAND_WEIGHTS["eye"], BAND_WEIGHTS["reach"], BAND_WEIGHTS["stoop"]],
+        BAND_WEIGHTS["floor"],
+    )
+    return band.astype(float)
 
 
 @dataclass(frozen=True)

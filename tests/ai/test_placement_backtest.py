@@ -47,9 +47,9 @@ def test_a_shape_without_evidence_of_its_own_keeps_the_fleet_profile() -> None:
         assert shape == pytest.approx(expected)
 
 
-def test_the_fixed_zone_weights_favour_eye_level_and_the_bottom_row_least() -> None:
-    weights = zone_weight(np.full(4, 4), np.arange(4))
-    assert list(weights) == [1.0, 1.5, 1.5, 0.7]
+def test_the_fixed_zone_weights_are_cvd_s_eye_reach_stoop_floor_levels() -> None:
+    weights = zone_weight(np.full(7, 7), np.arange(7))
+    assert list(weights) == [0.85, 1.0, 1.0, 0.85, 0.65, 0.5, 0.5]
 
 
 def test_the_model_ranks_held_out_slots_better_than_velocity_times_fixed_weights(held_out: PlacementBacktest) -> None:
