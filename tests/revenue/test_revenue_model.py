@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ai.revenue_model import (
+    MAX_DEPARTURE,
     Calibration,
     expected_sales,
     fit_fleet_index,
@@ -231,7 +232,11 @@ def test_the_fleet_index_is_the_weekly_pattern_the_cabinets_of_a_zone_share() ->
 def test_the_level_reads_the_whole_stretch_through_the_fleet_index() -> None:
     index = np.repeat([0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.2, 1.1], 7) / 1.2
     values = 30.0 * index  # a cabinet that moves exactly with its fleet: its level now is 30 (the index ~1)
-    assert stretch_level(values, index) == pytest.approx(30.0 * index[-28:].mean())
+    assert stretch_level(values, index, 0.0) == pytest.approx(30.0 * index[-28:].mean())
     noisy = values * np.where(np.arange(56) % 2, 1.2, 0.8)  # day-to-day noise averages out over the stretch
-    assert stretch_level(noisy, index) == pytest.approx(stretch_level(values, index), rel=0.01)
+    assert stretch_level(noisy, index, 0.0) == pytest.approx(stretch_level(values, index, 0.0), rel=0.01)
     assert stretch_level(np.zeros(56), index) is None  # nothing sold: no level, the model's figure stands
+    # with weight 1 the trailing month alone; and never further than MAX_DEPARTURE from it
+    assert stretch_level(noisy, index, 1.0) == pytest.approx(noisy[-28:].mean())
+    fallen = np.r_[np.full(28, 60.0), np.full(28, 20.0)]  # the site emptied a month ago
+    assert stretch_level(fallen, np.ones(56), 0.0) == pytest.approx(20.0 * MAX_DEPARTURE)
