@@ -10,7 +10,7 @@ from designer.cabinets import Cabinet, TemperatureZone
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Catalogue, Product
-from widgets.canvas.cabinet_view import SHARPEN_BATCH, ZOOM_SETTLE_MS, CabinetView, SlotItem
+from widgets.canvas.cabinet_view import SHARPEN_BATCH, ZOOM_SETTLE_MS, ZOOM_STEP_FRESH, CabinetView, SlotItem
 
 CATALOGUE = Catalogue([Product(1, "Orange Juice", "juice", 2.5), Product(2, "Salted Peanuts", "nuts", 1.25)])
 
@@ -87,7 +87,7 @@ def test_a_zoom_out_step_that_uncovers_many_slots_draws_only_a_frames_worth_and_
     monkeypatch.setattr(SlotItem, "_render_pixmap", counting)
     view.zoom_by(1 / 2.5)  # one step back out: dozens of slots come into view at once
     view.viewport().repaint()
-    assert len(rendered) <= SHARPEN_BATCH
+    assert len(rendered) <= ZOOM_STEP_FRESH
     qtbot.wait(ZOOM_SETTLE_MS * 3 + 16 * 20)
     shown = view.mapToScene(view.viewport().rect()).boundingRect()
     visible = {item.position for item in view.slot_items() if item.sceneBoundingRect().intersects(shown)}

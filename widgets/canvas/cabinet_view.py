@@ -71,6 +71,7 @@ ZOOM_STEP = 1.25
 ZOOM_SETTLE_MS = 150
 """A zoom gesture's steps reuse each slot's pixmap, scaled; this long after the last step slots are redrawn crisp."""
 SHARPEN_BATCH = 16
+ZOOM_STEP_FRESH = 6  # slots a zoom step may draw from scratch (~0.6 ms each with text): the step stays well in a frame
 """Visible slots redrawn crisp per frame once a gesture settles: all of them at once would be a 25 ms frame."""
 
 
@@ -232,7 +233,7 @@ class ZoomStep:
     """
 
     def __init__(self) -> None:
-        self.fresh_left = SHARPEN_BATCH
+        self.fresh_left = ZOOM_STEP_FRESH
 
     def take(self) -> bool:
         self.fresh_left -= 1
@@ -690,7 +691,7 @@ class CabinetView(QGraphicsView):
         if self.zoom > 0:
             self._fits_window = False
             self._zooming(True)
-            self._zoom_step.fresh_left = SHARPEN_BATCH
+            self._zoom_step.fresh_left = ZOOM_STEP_FRESH
             self._zoom_settled.start()
             self.scale(target / self.zoom, target / self.zoom)
 
