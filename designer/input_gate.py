@@ -333,9 +333,12 @@ SLOT_UNIT_FIELDS = ("quantity", "capacity", "par_level")
 
 
 def slot_entry_problems(entries: object, field: str) -> list[str]:
-    """What the designer's slot checks cannot hold: stock beyond :data:`MAX_SLOT_UNITS`, product ids beyond
-    :data:`MAX_ID`, a position listed twice. Entries that are not objects, and mistyped values, are left for the
-    designer's own checks to word."""
+    """What the designer's slot checks do not bound: stock above :data:`MAX_SLOT_UNITS`, a position listed twice.
+
+    Entries that are not objects, mistyped values, negative stock and unknown products are left for the
+    designer's own checks (:mod:`designer.validation`), which word them per slot as the editor does; ids beyond
+    :data:`MAX_ID` never get past :func:`load_json`.
+    """
     if not isinstance(entries, list):
         return []
     problems: list[str] = []
@@ -346,15 +349,10 @@ def slot_entry_problems(entries: object, field: str) -> list[str]:
         place = f"{field}[{index}]"
         for key in SLOT_UNIT_FIELDS:
             value = entry.get(key)
-            if isinstance(value, int) and not isinstance(value, bool):
-                problem = whole_number_problem(value, f"{place}.{key}", 0, MAX_SLOT_UNITS)
-                if problem:
-                    problems.append(problem)
-        product = entry.get("product_id")
-        if isinstance(product, int) and not isinstance(product, bool):
-            problem = id_problem(product, f"{place}.product_id")
-            if problem:
-                problems.append(problem)
+            if isinstance(value, int) and not isinstance(value, bool) and value > MAX_SLOT_UNITS:
+                problems.append(
+                    f"{place}.{key} {value:,} is more than {MAX_SLOT_UNITS:,}. Fix: send 0 to {MAX_SLOT_UNITS:,}"
+                )
         position = entry.get("position")
         positions.append(position.strip().upper() if isinstance(position, str) else ("not a position", index))
     problems.extend(repeated_problems(positions, field, "slot "))
