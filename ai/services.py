@@ -89,7 +89,8 @@ class Services:
         if file is not None and not file.exists():
             raise ServiceUnavailable(
                 f"there is no database at {file}; pass --db with an existing database, or build the demo fleet "
-                f"there with: python main.py demo --db {file}"
+                f"there with: python main.py demo --db {file}",
+                ExitCode.NO_DATABASE,
             )
         try:
             return prepare_database(self.database_url)

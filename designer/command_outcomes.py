@@ -26,8 +26,8 @@ class ExitCode(IntEnum):
     """The designer found no display to open its window on (it says so in one line); the same status as
     CANCELLED, of which it is an alias: in both the window never did its work, and scripts already read 1 so."""
     BAD_INPUT = 2
-    """Bad arguments or request, or a database that is missing (file or folder), empty (0 bytes), not a SQLite file
-    or not ours; nothing was changed or created."""
+    """Bad arguments or request, or a database that is not ours (a folder, a foreign schema); nothing was changed or
+    created."""
     REFUSED = 3
     """The acting user's role may not do this (``--user`` chooses who acts)."""
     UNREACHABLE = 4
@@ -46,6 +46,11 @@ class ExitCode(IntEnum):
     NEWER_VERSION = 9
     """The database was written by a newer version of Planogram Studio (a schema this one does not know); it was
     left untouched: update the app."""
+    NO_DATABASE = 10
+    """There is no database at the path given (no file, or not even its folder) and the command only reads or
+    writes one: nothing was created. Name an existing one, or build one (``demo``, ``sync pull``)."""
+    NOT_A_DATABASE = 11
+    """The file given is empty (0 bytes) or not a SQLite file at all; it was left untouched."""
 
 
 PROBLEMS_NAMED = 10

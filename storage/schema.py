@@ -226,7 +226,8 @@ def _check_file(file: Path, url: str, access: Access) -> bool:
             raise DatabaseProblem(
                 f"there is no database at {file}: the file does not exist{missing}, and nothing was created. "
                 f"Name an existing database with --db, or make one there: python main.py demo --db {file} (a demo "
-                f"fleet), or python main.py sync pull --cvd URL --db {file} (a working copy of a CVD database)"
+                f"fleet), or python main.py sync pull --cvd URL --db {file} (a working copy of a CVD database)",
+                ExitCode.NO_DATABASE,
             )
         folder = next(parent for parent in file.parents if parent.exists())
         if not _writable(folder):
@@ -242,14 +243,16 @@ def _check_file(file: Path, url: str, access: Access) -> bool:
             return False
         raise DatabaseProblem(
             f"{file} is empty (0 bytes): it is not a Planogram Studio database, and it was left untouched. Name "
-            f"the database file with --db, or build one there: python main.py demo --db {file}"
+            f"the database file with --db, or build one there: python main.py demo --db {file}",
+            ExitCode.NOT_A_DATABASE,
         )
     with file.open("rb") as opened:
         start = opened.read(len(SQLITE_HEADER))
     if start != SQLITE_HEADER:
         raise DatabaseProblem(
             f"{display_url(url)} is not a readable database: it is not a SQLite file (it begins {start[:12]!r}), "
-            "and it was left untouched. Name the database file with --db, or restore this one from a backup"
+            "and it was left untouched. Name the database file with --db, or restore this one from a backup",
+            ExitCode.NOT_A_DATABASE,
         )
     if _writable(file) and _writable(file.parent):
         return False

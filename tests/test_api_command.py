@@ -168,11 +168,11 @@ def test_help_is_answered_before_any_database_or_folder_is_opened(
 def test_a_missing_database_is_reported_and_not_created(tmp_path: Path, fleet: Path, run_api: Api) -> None:
     missing = tmp_path / "nowhere.sqlite"
     code, body, _ = run_api("realtime-analysis", "--db", str(missing), stdin=json.dumps(placement(fleet)))
-    assert code == 2 and "no database" in body["error"] and not missing.exists()
+    assert code == 10 and "no database" in body["error"] and not missing.exists()  # ExitCode.NO_DATABASE
 
 
 def test_a_corrupt_database_is_reported_without_a_traceback(tmp_path: Path, fleet: Path, run_api: Api) -> None:
     corrupt = tmp_path / "corrupt.sqlite"
     corrupt.write_bytes(b"this is not a database" * 100)
     code, body, _ = run_api("realtime-analysis", "--db", str(corrupt), stdin=json.dumps(placement(fleet)))
-    assert code == 2 and "not a readable database" in body["error"]
+    assert code == 11 and "not a readable database" in body["error"]  # ExitCode.NOT_A_DATABASE

@@ -196,7 +196,7 @@ def run_designer(context: AppContext, *, build_demo: bool) -> int:
             raise
         start.close()
         QMessageBox.critical(None, "Cannot open database", str(problem))
-        return ExitCode.BAD_INPUT
+        return ExitCode(problem.exit_code)
     times.mark(DATABASE_READY)
     if start.abandoned:  # closed while opening: the person no longer wants the designer
         context.close()

@@ -141,7 +141,7 @@ def test_a_cabinet_with_nothing_approved_has_no_planogram_file_to_export(
 def test_a_missing_database_is_named_not_created(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     missing = tmp_path / "nowhere.sqlite"
 
-    assert run("--device", "1", "--out", str(tmp_path / "x.pdf"), "--db", str(missing)) == 2
+    assert run("--device", "1", "--out", str(tmp_path / "x.pdf"), "--db", str(missing)) == 10  # NO_DATABASE
 
     assert f"there is no database at {missing}" in capsys.readouterr().err
     assert not missing.exists()
@@ -171,4 +171,4 @@ def test_main_py_export_end_to_end(
 
     assert done == 0, done_err
     assert json.loads(done_out)["content_hashes"]["1_0"] in read_pdf_text(out)
-    assert refused == 2 and "there is no database" in refused_err
+    assert refused == 10 and "there is no database" in refused_err  # ExitCode.NO_DATABASE

@@ -119,14 +119,14 @@ def test_cancelling_the_first_run_quits_with_a_message(
     assert not (tmp_path / "demo.sqlite").exists()
 
 
-def test_an_unreadable_database_at_start_gives_a_message_and_status_2(
+def test_an_unreadable_database_at_start_gives_a_message_and_its_status(
     qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     garbage = tmp_path / "broken.sqlite"
     garbage.write_bytes(bytes(range(256)) * 64)
     shown: list[tuple[str, str]] = []
     monkeypatch.setattr(QMessageBox, "critical", lambda _parent, title, text, *_: shown.append((title, text)))
-    assert run_designer(AppContext.create(database=f"sqlite:///{garbage}"), build_demo=False) == 2
+    assert run_designer(AppContext.create(database=f"sqlite:///{garbage}"), build_demo=False) == 11  # NOT_A_DATABASE
     assert shown[0][0] == "Cannot open database"
     assert "broken.sqlite is not a readable database" in shown[0][1]
 

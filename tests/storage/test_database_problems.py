@@ -328,7 +328,7 @@ def test_an_empty_or_non_sqlite_file_is_never_written(
 
     code, out, _ = run([*argv, "--db", str(odd)], capsys, monkeypatch, stdin)
 
-    assert code == ExitCode.BAD_INPUT
+    assert code == ExitCode.NOT_A_DATABASE
     assert words in error_of(out) and "left untouched" in error_of(out)
     assert snapshot(folder) == before
 
@@ -349,7 +349,7 @@ def test_a_missing_folder_is_never_created_by_a_reading_command(
 
     code, out, _ = run([*argv, "--db", str(missing)], capsys, monkeypatch, stdin)
 
-    assert code == ExitCode.BAD_INPUT
+    assert code == ExitCode.NO_DATABASE
     assert f"there is no database at {missing}" in error_of(out)
     assert list(folder.iterdir()) == []
 
@@ -361,7 +361,7 @@ def test_export_from_a_missing_folder_creates_nothing(
 
     code, _, err = run([*EXPORT, "--out", str(tmp_path / "x.json"), "--db", str(missing)], capsys, monkeypatch)
 
-    assert code == ExitCode.BAD_INPUT
+    assert code == ExitCode.NO_DATABASE
     assert f"there is no database at {missing}" in err and "does not exist" in err
     assert list(folder.iterdir()) == []
 
@@ -435,6 +435,6 @@ def test_a_pull_into_an_empty_file_leaves_it_empty(
 
     code, out, _ = run(["sync", "pull", "--cvd", str(cvd), "--db", str(empty)], capsys, monkeypatch)
 
-    assert code == ExitCode.BAD_INPUT
+    assert code == ExitCode.NOT_A_DATABASE
     assert f"{empty} is empty (0 bytes)" in error_of(out)
     assert snapshot(folder) == before

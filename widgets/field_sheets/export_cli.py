@@ -48,7 +48,13 @@ class ExportFormat(StrEnum):
 
 
 class ExportRefused(ValueError):
-    """An export that cannot be made as asked; the message names the problem and the fix. Nothing was written."""
+    """An export that cannot be made as asked; the message names the problem and the fix. Nothing was written.
+
+    ``exit_code`` is the status the command ends with (``BAD_INPUT`` unless the problem has its own)."""
+
+    def __init__(self, message: str, exit_code: ExitCode = ExitCode.BAD_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,7 +448,8 @@ def _check_database(url: str) -> None:
     file = sqlite_file(url)
     if file is not None and not file.is_file():
         raise ExportRefused(
-            f"there is no database at {file}; name one with --db, or build the demo with 'main.py demo --db {file}'"
+            f"there is no database at {file}; name one with --db, or build the demo with 'main.py demo --db {file}'",
+            ExitCode.NO_DATABASE,
         )
 
 
@@ -482,7 +489,7 @@ def run_export(args: argparse.Namespace, context: AppContext) -> ExitCode:
             context.close()
     except ExportRefused as refusal:
         print(f"planogram-studio export: error: {refusal}", file=sys.stderr)
-        return ExitCode.BAD_INPUT
+        return ExitCode(refusal.exit_code)
     except PermissionDenied as refused:
         print(f"planogram-studio export: error: {refused}; or export as another user with --user NAME", file=sys.stderr)
         return ExitCode.REFUSED

@@ -42,7 +42,7 @@ def run_designer_on_cvd(context: AppContext, cvd_url: str) -> int:
     except DatabaseProblem as problem:
         start.close()
         QMessageBox.critical(None, APP_TITLE, str(problem))
-        return ExitCode.BAD_INPUT
+        return ExitCode(problem.exit_code)
     if start.abandoned:  # closed while opening: the person no longer wants the designer
         working.close()
         return ExitCode.CANCELLED
