@@ -33,6 +33,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -570,6 +571,22 @@ def write_cvd_database(url: str, fleet: CvdFleet | None = None) -> CvdFleet:
     finally:
         engine.dispose()
     return fleet
+
+
+def pulled_working_copy(folder: Path) -> str:
+    """A generated CVD database in ``folder``, pulled into a working copy beside it; the copy's URL."""
+    from storage.cvd.pull import pull
+    from storage.engine import make_engine
+    from storage.schema import prepare_database
+
+    write_cvd_database(f"sqlite:///{folder / 'cvd.sqlite'}")
+    cvd_engine = make_engine(f"sqlite:///{folder / 'cvd.sqlite'}")
+    url = f"sqlite:///{folder / 'working.sqlite'}"
+    working = prepare_database(url)
+    pull(cvd_engine, working)
+    cvd_engine.dispose()
+    working.dispose()
+    return url
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,23 +8,13 @@ import pytest
 from pytestqt.qtbot import QtBot
 from windows import keyless_window
 
-from storage.cvd.pull import pull
-from storage.engine import make_engine
-from storage.schema import prepare_database
-from tests.cvd_builder import write_cvd_database
+from tests.cvd_builder import pulled_working_copy
 
 
 @pytest.fixture
 def pulled_copy(tmp_path: Path) -> str:
     """A working copy pulled from a generated CVD database: CVD records each layout from its last change only."""
-    write_cvd_database(f"sqlite:///{tmp_path / 'cvd.sqlite'}")
-    cvd = make_engine(f"sqlite:///{tmp_path / 'cvd.sqlite'}")
-    url = f"sqlite:///{tmp_path / 'working.sqlite'}"
-    working = prepare_database(url)
-    pull(cvd, working)
-    cvd.dispose()
-    working.dispose()
-    return url
+    return pulled_working_copy(tmp_path)
 
 
 def test_a_pulled_device_says_its_layouts_are_assumed_and_which_sales_no_slot_holds(

@@ -10,11 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from ai.model_store import ModelStore
 from ai.services import Services
-from storage.cvd.pull import pull
-from storage.engine import make_engine
 from storage.fleet import FleetRepository
 from storage.schema import prepare_database
-from tests.cvd_builder import write_cvd_database
+from tests.cvd_builder import pulled_working_copy
 from widgets.analysis.comparison import ComparisonWindow
 
 
@@ -51,12 +49,8 @@ def test_the_comparison_names_what_its_figures_rest_on_for_a_device_pulled_from_
     qtbot: QtBot, tmp_path: Path
 ) -> None:
     """The response's data-quality warnings (layouts assumed since the first sale, unplaced sales) are on screen."""
-    write_cvd_database(f"sqlite:///{tmp_path / 'cvd.sqlite'}")
-    cvd = make_engine(f"sqlite:///{tmp_path / 'cvd.sqlite'}")
-    url = f"sqlite:///{tmp_path / 'working.sqlite'}"
+    url = pulled_working_copy(tmp_path)
     engine = prepare_database(url)
-    pull(cvd, engine)
-    cvd.dispose()
     pulled = Services(url, ModelStore(tmp_path / "models"), engine=engine)
     cabinet = pulled.cabinet(1, 1)
     baseline = FleetRepository(engine).active_planogram(1, 1)
