@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import main
+from designer.command_outcomes import ExitCode
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict]:
@@ -89,7 +90,7 @@ def test_malformed_arguments_exit_2(argv: list[str], words: str, capsys: pytest.
 
 def test_a_missing_database_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, body = _run(["experiment", "list", "--db", str(tmp_path / "none.sqlite")], capsys)
-    assert code == 2 and "does not exist" in body["error"]
+    assert code == ExitCode.NO_DATABASE and "does not exist" in body["error"]
     assert not (tmp_path / "none.sqlite").exists()
 
 
