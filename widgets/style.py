@@ -102,6 +102,11 @@ def tint(colour: QColor, amount: float) -> QColor:
     )
 
 
+def warning_line(warning: str) -> str:
+    """A data-quality warning as a line on screen: marked ⚠ and starting with a capital, like a sentence."""
+    return f"⚠ {warning[:1].upper()}{warning[1:]}"
+
+
 _STYLE_SHEET = """
 QMainWindow, QDialog { background: #f3f5f8; }
 QLabel#deviceTitle { font-size: 17pt; font-weight: 600; color: #1f2933; }

@@ -64,7 +64,7 @@ def test_the_comparison_names_what_its_figures_rest_on_for_a_device_pulled_from_
     qtbot.waitUntil(lambda: window.body is not None or window.error is not None, timeout=60_000)
     assert window.error is None
     text = window.risks.text()
-    assert "⚠ cabinets 0, 1 and 2: CVD records their layouts only from" in text
+    assert "⚠ Cabinets 0, 1 and 2: CVD records their layouts only from" in text
     assert "are in none of its layouts" in text
     window.close()
     QThreadPool.globalInstance().waitForDone(5_000)

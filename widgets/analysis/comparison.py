@@ -49,6 +49,7 @@ from ai.services import Services
 from designer.cabinets import Cabinet
 from designer.planograms import Planogram
 from designer.products import Catalogue
+from widgets import style
 from widgets.analysis.screen_fit import fit_to_screen
 from widgets.canvas.cabinet_view import CabinetView, slot_rect
 from widgets.workers import BackgroundJobs, JobState
@@ -302,7 +303,7 @@ class ComparisonWindow(QMainWindow):
             "No risks found."
         ]
         warnings = (self.body.get("data_quality") or {}).get("warnings", [])
-        lines += [f"<span style='color:#7a4b00'>⚠ {escape(warning)}</span>" for warning in warnings]
+        lines += [f"<span style='color:#7a4b00'>{escape(style.warning_line(warning))}</span>" for warning in warnings]
         lines.append(
             f"<span style='color:#5f6b7a'>Model {meta['model_version']} · confidence {meta['confidence_score']:.2f}"
             f" · data quality {meta['data_quality_score']:.2f} · as of {meta.get('as_of')}</span>"

@@ -45,6 +45,7 @@ from designer.planograms import Planogram, PlanogramStatus
 from designer.products import Catalogue
 from designer.recovery import RecoveryJournal
 from designer.roles import Action
+from widgets import style
 from widgets.analysis.actions import AnalysisActions
 from widgets.analysis.suggestion_feedback import SuggestionFeedback
 from widgets.canvas.cabinet_editing import EditableCabinetView
@@ -161,7 +162,7 @@ class DeviceHeader(QWidget):
 
     def show_data_quality(self, warnings: list[str]) -> None:
         """Say, above the cabinets, what the scores and revenue figures of this device assume (nothing: hidden)."""
-        self.quality.setText("\n".join(f"⚠ {warning[:1].upper()}{warning[1:]}" for warning in warnings))
+        self.quality.setText("\n".join(style.warning_line(warning) for warning in warnings))
         self.quality.setToolTip("The placement scores, revenue and forecasts of this device are computed anyway; "
                                 "these are the data they rest on that CVD does not record.")  # fmt: skip
         self.quality.setVisible(bool(warnings))
