@@ -119,6 +119,10 @@ class PlanogramSlotRecord(Base):
     par_level: Mapped[int] = mapped_column(Integer, default=8)
     # What this slot sells at when it differs from the catalogue (CVD's planogram_slots.price); NULL follows it.
     price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)
+    # The machine's selection code when it is not the default (row then column); CVD has no such column.
+    selection_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # What cards pay when it differs from cash (``price``); NULL pays the cash price. Kept locally, not in CVD.
+    card_price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)
 
     planogram: Mapped[PlanogramRecord] = relationship(back_populates="slots")
 
