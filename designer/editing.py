@@ -16,13 +16,14 @@ from designer.cabinets import Cabinet, suitable_zones, zone_accepts
 from designer.planograms import Planogram, Slot
 from designer.positions import Position
 from designer.products import Catalogue
-from designer.validation import check_stock, slot_price
+from designer.validation import check_stock, selection_code_clashes, slot_card_price, slot_price, slot_selection_code
 
 DEFAULT_PAR_SHARE = 0.75
 
 
 class KeepPrice(Enum):
-    """``set_slot_details(price=KEEP_PRICE)`` leaves the price alone (None already means "the catalogue's")."""
+    """``set_slot_details(price=KEEP_PRICE)`` leaves the price (or card price, or selection code) alone: None
+    already means "the default" (the catalogue's price, the cash price, the position's code)."""
 
     KEEP = "keep"
 
@@ -108,7 +109,11 @@ def place_product(context: EditContext, planogram: Planogram, position: Position
         f"{verb} {name} in {position.label}",
         planogram,
         # A new product sells at its catalogue price until the merchandiser sets one for this slot.
-        {position: replace(slot, product_id=product_id, quantity=quantity, par_level=par_level, price=None)},
+        {
+            position: replace(
+                slot, product_id=product_id, quantity=quantity, par_level=par_level, price=None, card_price=None
+            )
+        },
     )
 
 
@@ -122,14 +127,21 @@ def move_slot(context: EditContext, planogram: Planogram, source: Position, targ
     if source == target:
         raise EditRefused("drop on another slot to move")
     other = planogram.slot_at(target)
-    moved = replace(moving, position=target)
+    moved = _moved(moving, other)
     if other.is_empty:
-        after: dict[Position, Slot | None] = {target: moved, source: None}
+        left = None if moving.selection_code is None else Slot(source, selection_code=moving.selection_code)
+        after: dict[Position, Slot | None] = {target: moved, source: left}
         text = f"Move {_name(context, moving)} from {source.label} to {target.label}"
     else:
-        after = {target: moved, source: replace(other, position=source)}
+        after = {target: moved, source: _moved(other, moving)}
         text = f"Swap {source.label} and {target.label}"
     return _edit(text, planogram, after)
+
+
+def _moved(slot: Slot, onto: Slot) -> Slot:
+    """``slot``'s product and prices at ``onto``'s position, under ``onto``'s selection code: codes belong to the
+    machine's positions, so a product moved to another slot is sold under that slot's code."""
+    return replace(slot, position=onto.position, selection_code=onto.selection_code)
 
 
 def clear_slots(context: EditContext, planogram: Planogram, positions: Iterable[Position]) -> SlotEdit:
@@ -151,10 +163,15 @@ def set_slot_details(
     capacity: int | None = None,
     par_level: int | None = None,
     price: float | KeepPrice | None = KEEP_PRICE,
+    card_price: float | KeepPrice | None = KEEP_PRICE,
+    selection_code: str | KeepPrice | None = KEEP_PRICE,
 ) -> SlotEdit:
-    """The inspector: change quantity, capacity, par level or price of one slot, as one undo step.
+    """The inspector: change quantity, capacity, par level, cash or card price or selection code of one slot, as
+    one undo step.
 
-    ``price`` None (or the catalogue's own price) makes the slot follow the catalogue again.
+    ``price`` None (or the catalogue's own price) makes the slot follow the catalogue again; ``card_price`` None
+    (or the cash price) makes cards pay the cash price; ``selection_code`` None (or blank, or the default) gives
+    the slot its position's default code. A code another slot of the cabinet uses is refused.
     """
     _check_inside(context, position)
     slot = planogram.slot_at(position)
@@ -164,10 +181,24 @@ def set_slot_details(
         capacity=slot.capacity if capacity is None else capacity,
         par_level=slot.par_level if par_level is None else par_level,
         price=slot.price if price is KEEP_PRICE else _own_price(context, slot, price),
+        selection_code=slot.selection_code
+        if selection_code is KEEP_PRICE
+        else _own_code(context, slot, selection_code),
     )
+    if card_price is not KEEP_PRICE:
+        changed = replace(changed, card_price=_own_card_price(context, changed, card_price))
+    elif changed.card_price is not None and changed.card_price == _cash_price(context, changed):
+        changed = replace(changed, card_price=None)  # the cash price came up to the card's: one price again
     problems = check_stock(changed)
     if problems:
         raise EditRefused(f"{problems[0].problem}; {problems[0].fix}")
+    if changed.selection_code != slot.selection_code:
+        edited = Planogram.from_slots(planogram.device_id, planogram.cabinet_index, planogram.slots.values())
+        edited.slots[position] = changed
+        clashes = selection_code_clashes(edited, context.cabinet, last=position)
+        clash = next((problem for problem in clashes if problem.slot == position.label), None)
+        if clash is not None:
+            raise EditRefused(f"{clash.problem}; {clash.fix}")
     if changed == slot:
         raise EditRefused(f"{position.label} already has these values")
     return _edit(f"Edit {position.label}", planogram, {position: changed})
@@ -180,6 +211,32 @@ def _own_price(context: EditContext, slot: Slot, price: float | None) -> float |
     if slot.product_id is None:
         raise EditRefused(f"{slot.position.label} is empty; place a product before pricing the slot")
     own, problem = slot_price(price, slot.product_id, context.catalogue, slot.position.label)
+    if problem:
+        raise EditRefused(f"{problem.problem}; {problem.fix}")
+    return own
+
+
+def _own_code(context: EditContext, slot: Slot, code: str | None) -> str | None:
+    """The code a slot keeps: None where it is its position's default, so the default still follows the position."""
+    own, problem = slot_selection_code(code, slot.position, context.cabinet.index, slot.position.label)
+    if problem:
+        raise EditRefused(f"{problem.problem}; {problem.fix}")
+    return own
+
+
+def _cash_price(context: EditContext, slot: Slot) -> float | None:
+    if slot.product_id is None or slot.product_id not in context.catalogue:
+        return slot.price
+    return slot.cash_price(context.catalogue[slot.product_id].price)
+
+
+def _own_card_price(context: EditContext, slot: Slot, price: float | None) -> float | None:
+    """The card price a slot keeps: None where it equals the cash price, so cards follow cash again."""
+    if price is None:
+        return None
+    if slot.product_id is None:
+        raise EditRefused(f"{slot.position.label} is empty; place a product before pricing the slot")
+    own, problem = slot_card_price(price, _cash_price(context, slot), slot.product_id, slot.position.label)
     if problem:
         raise EditRefused(f"{problem.problem}; {problem.fix}")
     return own
@@ -217,7 +274,9 @@ def copy_planogram(context: EditContext, planogram: Planogram, source: Planogram
             _check_fits(context, slot.product_id)
         except EditRefused as refusal:
             raise EditRefused(f"{slot.position.label}: {refusal}") from None
-    return _replace_all(f"Copy planogram from {source_cabinet.planogram_id}", planogram, source)
+    return _replace_all(
+        f"Copy planogram from {source_cabinet.planogram_id}", planogram, _keeping_codes(source, planogram)
+    )
 
 
 def revert_to(context: EditContext, planogram: Planogram, version: Planogram) -> SlotEdit:
@@ -238,14 +297,20 @@ def fill_empty_slots(context: EditContext, planogram: Planogram, proposal: Itera
             raise EditRefused(f"{slot.position.label} is no longer empty; propose the fill again")
         assert slot.product_id is not None
         _check_fits(context, slot.product_id)
-        after[slot.position] = slot
+        after[slot.position] = replace(slot, selection_code=planogram.slot_at(slot.position).selection_code)
     if not after:
         raise EditRefused("there are no empty slots to fill")
     return _edit(f"Fill {len(after)} empty slot{'s' if len(after) != 1 else ''}", planogram, after)
 
 
-def replace_layout(context: EditContext, planogram: Planogram, proposed: Planogram, text: str) -> SlotEdit:
-    """Replace the whole layout with a validated proposal (a file, a personalisation) as one undoable edit."""
+def replace_layout(
+    context: EditContext, planogram: Planogram, proposed: Planogram, text: str, *, codes_from_proposal: bool = False
+) -> SlotEdit:
+    """Replace the whole layout with a validated proposal (a file, a personalisation) as one undoable edit.
+
+    The cabinet keeps its selection codes unless ``codes_from_proposal`` (a file, which carries its own)."""
+    if not codes_from_proposal:
+        proposed = _keeping_codes(proposed, planogram)
     for slot in proposed.filled_slots():
         _check_inside(context, slot.position)
         assert slot.product_id is not None
@@ -257,7 +322,7 @@ def replace_layout(context: EditContext, planogram: Planogram, proposed: Planogr
 
 def import_layout(context: EditContext, planogram: Planogram, imported: Planogram) -> SlotEdit:
     """Load a validated planogram file into this cabinet (saving makes it a version)."""
-    return replace_layout(context, planogram, imported, "Import planogram file")
+    return replace_layout(context, planogram, imported, "Import planogram file", codes_from_proposal=True)
 
 
 def set_par_levels(context: EditContext, planogram: Planogram, par_levels: Mapping[int, int]) -> SlotEdit:
@@ -291,11 +356,13 @@ def place_together(context: EditContext, planogram: Planogram, product_ids: Iter
         if source == target:
             continue
         moving, other = working[source], working.get(target)
-        working[target] = replace(moving, position=target)
-        if other is None:
-            del working[source]
+        working[target] = _moved(moving, other or Slot(target))
+        if other is not None:
+            working[source] = _moved(other, moving)
+        elif moving.selection_code is not None:
+            working[source] = Slot(source, selection_code=moving.selection_code)
         else:
-            working[source] = replace(other, position=source)
+            del working[source]
     changed = {p for p in set(working) | set(planogram.slots) if working.get(p) != planogram.slots.get(p)}
     if not changed:
         raise EditRefused("these products already stand side by side")
@@ -308,6 +375,17 @@ def restore_unsaved(context: EditContext, planogram: Planogram, recovered: Plano
     if (recovered.device_id, recovered.cabinet_index) != (planogram.device_id, planogram.cabinet_index):
         raise EditRefused(f"the recovered edits belong to cabinet {recovered.planogram_id}, not this one")
     return _replace_all("Restore unsaved edits", planogram, recovered)
+
+
+def _keeping_codes(source: Planogram, planogram: Planogram) -> Planogram:
+    """``source``'s products and prices under ``planogram``'s selection codes (the machine's numbering stays)."""
+    slots = {p: replace(slot, selection_code=planogram.slot_at(p).selection_code) for p, slot in source.slots.items()}
+    for position, slot in planogram.slots.items():
+        if slot.selection_code is not None and position not in slots:
+            slots[position] = Slot(position, selection_code=slot.selection_code)
+    return Planogram(
+        source.device_id, source.cabinet_index, slots, source.name, source.status, source.version, source.id
+    )
 
 
 def _replace_all(text: str, planogram: Planogram, source: Planogram) -> SlotEdit:

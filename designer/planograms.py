@@ -19,8 +19,11 @@ class PlanogramStatus(StrEnum):
 class Slot:
     """One selection of the machine. ``product_id`` None means the slot is empty.
 
-    ``price`` is what this slot sells at when it differs from the catalogue (CVD keeps a price per slot, so
-    the same crisps may cost more in a hospital cooler); None follows the product's catalogue price.
+    ``price`` is the cash price when it differs from the catalogue (CVD keeps a price per slot, so the same
+    crisps may cost more in a hospital cooler); None follows the product's catalogue price. ``card_price`` is
+    what cards pay when it differs from cash (None: the cash price). ``selection_code`` is the code a customer
+    keys in when it is not the default one (:func:`default_selection_code`); it belongs to the machine's
+    position, not to the product, so it stays where it is when products move.
     """
 
     position: Position
@@ -29,6 +32,8 @@ class Slot:
     capacity: int = 10
     par_level: int = 8
     price: float | None = None
+    selection_code: str | None = None
+    card_price: float | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -41,12 +46,34 @@ class Slot:
             return 0.0
         return max(0.0, min(1.0, self.quantity / self.capacity))
 
-    def effective_price(self, catalogue_price: float) -> float:
-        """What the machine charges here: the slot's own price, else the catalogue's (the one rule for it)."""
+    def cash_price(self, catalogue_price: float) -> float:
+        """What the machine charges for cash here: the slot's own price, else the catalogue's (the one rule)."""
         return catalogue_price if self.price is None else self.price
 
+    effective_price = cash_price  # the name models and older callers know the cash price by
+
+    def card_price_or_cash(self, catalogue_price: float) -> float:
+        """What cards pay here: the slot's card price, else its cash price."""
+        return self.cash_price(catalogue_price) if self.card_price is None else self.card_price
+
+    def effective_selection_code(self, cabinet_index: int = 0) -> str:
+        """The code a customer keys in for this slot: its own, else the default for its position."""
+        return self.selection_code or default_selection_code(self.position, cabinet_index)
+
     def cleared(self) -> Slot:
-        return replace(self, product_id=None, quantity=0, price=None)
+        """No product, so no price of its own; the selection code stays with the machine's position."""
+        return replace(self, product_id=None, quantity=0, price=None, card_price=None)
+
+
+def default_selection_code(position: Position, cabinet_index: int = 0) -> str:
+    """The common snack-machine numbering: row number then column number, both from 1 (A1 → "11", D8 → "48",
+    A10 → "110", J20 → "1020"); with at most 10 rows and 20 columns no two positions of a cabinet share one.
+
+    A device's cabinets share one selection space, so a further cabinet's codes name it first: cabinet index 1
+    (the second cabinet) gives "2-11" for A1. A machine numbered otherwise gets its codes typed in the inspector.
+    """
+    code = f"{position.row + 1}{position.column + 1}"
+    return code if cabinet_index == 0 else f"{cabinet_index + 1}-{code}"
 
 
 @dataclass(slots=True)
@@ -82,6 +109,10 @@ class Planogram:
     def product_ids(self) -> set[int]:
         return {slot.product_id for slot in self.filled_slots() if slot.product_id is not None}
 
+    def selection_code(self, position: Position) -> str:
+        """The code the machine sells ``position`` under, in this cabinet."""
+        return self.slot_at(position).effective_selection_code(self.cabinet_index)
+
 
 def slot_to_dict(slot: Slot) -> dict[str, object]:
     return {
@@ -91,6 +122,8 @@ def slot_to_dict(slot: Slot) -> dict[str, object]:
         "capacity": slot.capacity,
         "par_level": slot.par_level,
         "price": slot.price,
+        "selection_code": slot.selection_code,
+        "card_price": slot.card_price,
     }
 
 
@@ -118,6 +151,8 @@ def planogram_from_dict(data: dict[str, object]) -> Planogram:
             int(entry.get("capacity", 10)),  # type: ignore[call-overload]
             int(entry.get("par_level", 8)),  # type: ignore[call-overload]
             None if entry.get("price") is None else float(entry["price"]),  # type: ignore[arg-type]
+            entry.get("selection_code"),  # type: ignore[arg-type]
+            None if entry.get("card_price") is None else float(entry["card_price"]),  # type: ignore[arg-type]
         )
         for entry in data.get("slots", [])  # type: ignore[union-attr]
     ]

@@ -6,11 +6,12 @@ request) are checked before they become a :class:`Planogram`, so malformed input
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from designer.cabinets import Cabinet, suitable_zones, zone_accepts
-from designer.planograms import Planogram, Slot
+from designer.planograms import Planogram, Slot, default_selection_code
 from designer.positions import Position, PositionError
 from designer.products import Catalogue
 
@@ -92,29 +93,104 @@ def check_temperature(slot: Slot, cabinet: Cabinet, catalogue: Catalogue) -> Pro
 MAX_SLOT_PRICE = 100.0  # dollars; far above any vend in the CVD sample ($6.50), low enough to catch 150 for 1.50
 
 
-def check_price(price: float | None, label: str | None) -> Problem | None:
-    """A slot's own price: None follows the catalogue; otherwise a sum of dollars the machine can charge."""
+def check_price(price: float | None, label: str | None, what: str = "price") -> Problem | None:
+    """A slot's own (cash or card) price: None follows its default; otherwise dollars the machine can charge."""
     if price is None:
         return None
     if isinstance(price, bool) or not isinstance(price, int | float) or price != price:
-        return Problem(label, f"price {price!r} is not a number", "enter the price in dollars, e.g. 1.50")
+        return Problem(label, f"{what} {price!r} is not a number", f"enter the {what} in dollars, e.g. 1.50")
     if price < 0:
-        return Problem(label, f"price ${price:,.2f} is negative", "enter zero or a positive price, e.g. 1.50")
+        return Problem(label, f"{what} ${price:,.2f} is negative", f"enter zero or a positive {what}, e.g. 1.50")
     if price > MAX_SLOT_PRICE:
         return Problem(
             label,
-            f"price ${price:,.2f} is more than ${MAX_SLOT_PRICE:,.2f}, the most a slot may charge",
-            "enter the price in dollars (1.50, not 150)",
+            f"{what} ${price:,.2f} is more than ${MAX_SLOT_PRICE:,.2f}, the most a slot may charge",
+            f"enter the {what} in dollars (1.50, not 150)",
         )
     return None
+
+
+MAX_SELECTION_CODE = 16  # characters, as planogram_slots.selection_code stores it; DEX PA101 codes are shorter
+_SELECTION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]*$")
+
+
+def check_selection_code(code: object, label: str | None) -> Problem | None:
+    """A code a customer can key in: letters, digits and hyphens, as machines print them on the selection strip."""
+    if code is None:
+        return None
+    if not isinstance(code, str):
+        return Problem(label, f"selection code {code!r} is not text", 'write the code as text, e.g. "11" or "A1"')
+    if not _SELECTION_CODE.match(code.strip().upper()):
+        return Problem(
+            label,
+            f"selection code {code!r} is not a code a keypad can enter",
+            "use letters and digits only, e.g. 11, 110 or A1",
+        )
+    if len(code.strip()) > MAX_SELECTION_CODE:
+        return Problem(
+            label,
+            f"selection code {code!r} is longer than {MAX_SELECTION_CODE} characters",
+            "use the code printed on the machine's selection strip",
+        )
+    return None
+
+
+def slot_selection_code(
+    value: object, position: Position, cabinet_index: int, label: str
+) -> tuple[str | None, Problem | None]:
+    """A slot's own selection code from a file or the inspector: blank or the default one keeps the default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    problem = check_selection_code(value, label)
+    if problem:
+        return None, problem
+    code = str(value).strip().upper()
+    return (None if code == default_selection_code(position, cabinet_index) else code), None
+
+
+def selection_code_clashes(
+    planogram: Planogram,
+    cabinet: Cabinet,
+    others: Iterable[tuple[Planogram, Cabinet]] = (),
+    *,
+    last: Position | None = None,
+) -> list[Problem]:
+    """Slots of ``planogram`` whose selection code another slot already uses, in its cabinet (empty positions
+    too: the keypad still reaches them) or in ``others``, the device's other cabinets, which share one selection
+    space: the machine would vend one of them for both. ``last`` is checked after the rest, so a clash with a
+    slot just edited names that slot."""
+    taken: dict[str, str] = {}
+    for other, other_cabinet in others:
+        if other_cabinet.index == cabinet.index:
+            continue
+        for position in other_cabinet.positions():
+            taken.setdefault(other.selection_code(position), f"{position.label} in cabinet {other_cabinet.index}")
+    positions = [position for position in cabinet.positions() if position != last]
+    problems = []
+    for position in positions + ([last] if last is not None else []):
+        code = planogram.selection_code(position)
+        if code in taken:
+            problems.append(
+                Problem(
+                    position.label,
+                    f"selection code {code} is also the code of {taken[code]}",
+                    "give each slot of the machine its own selection code in the inspector",
+                )
+            )
+        else:
+            taken[code] = position.label
+    return problems
 
 
 def check_stock(slot: Slot) -> list[Problem]:
     label = slot.position.label
     problems: list[Problem] = []
-    price = check_price(slot.price, label)
-    if price:
-        problems.append(price)
+    for price in (check_price(slot.price, label), check_price(slot.card_price, label, "card price")):
+        if price:
+            problems.append(price)
+    code = check_selection_code(slot.selection_code, label)
+    if code:
+        problems.append(code)
     if slot.capacity < 0 or slot.quantity < 0 or slot.par_level < 0:
         problems.append(
             Problem(label, "quantity, capacity and par level cannot be negative", "enter zero or a positive number")
@@ -168,7 +244,7 @@ def validate_planogram(planogram: Planogram, cabinet: Cabinet, catalogue: Catalo
         temperature = check_temperature(slot, cabinet, catalogue)
         if temperature:
             problems.append(temperature)
-    return problems
+    return problems + selection_code_clashes(planogram, cabinet)
 
 
 def _whole_number(entry: Mapping[str, object], key: str, default: int, label: str) -> tuple[int, Problem | None]:
@@ -199,6 +275,20 @@ def slot_price(
     return price, None
 
 
+def slot_card_price(
+    value: object, cash_price: float | None, product_id: object, label: str
+) -> tuple[float | None, Problem | None]:
+    """A slot's card price: absent, null or the cash price itself pay the cash price (``cash_price`` None: the
+    cash price is not known here, so any valid card price is kept)."""
+    if value is None or product_id is None:
+        return None, None
+    problem = check_price(value, label, "card price")  # type: ignore[arg-type]
+    if problem:
+        return None, problem
+    price = round(float(value), 2)  # type: ignore[arg-type]
+    return (None if cash_price is not None and price == round(cash_price, 2) else price), None
+
+
 def slots_from_entries(
     entries: Iterable[Mapping[str, object]],
     cabinet: Cabinet,
@@ -209,8 +299,9 @@ def slots_from_entries(
 ) -> list[Slot]:
     """Turn raw slot entries into slots, or raise :class:`PlanogramInvalid` with every problem.
 
-    An entry is ``{"position", "product_id", "quantity", "capacity", "par_level", "price"}``; a missing or
-    null ``product_id`` is an empty slot when ``allow_empty`` (the CVD app's ``EMPTY_SLOT``).
+    An entry is ``{"position", "product_id", "quantity", "capacity", "par_level", "price", "selection_code",
+    "card_price"}`` (``price`` the cash price); a missing or null ``product_id`` is an empty slot when
+    ``allow_empty`` (the CVD app's ``EMPTY_SLOT``).
     With a ``warnings`` list the entries are a layout as the operator has it (to analyse, not to load): stock
     above capacity and products outside their temperature zone are added there instead of refused.
     """
@@ -249,11 +340,18 @@ def slots_from_entries(
         capacity, capacity_problem = _whole_number(entry, "capacity", max(quantity, 10), label)
         par_level, par_problem = _whole_number(entry, "par_level", min(8, capacity), label)
         price, price_problem = slot_price(entry.get("price"), product_id, catalogue, label)
-        found = [p for p in (quantity_problem, capacity_problem, par_problem, price_problem) if p]
+        code, code_problem = slot_selection_code(entry.get("selection_code"), position, cabinet.index, label)
+        found = [p for p in (quantity_problem, capacity_problem, par_problem, price_problem, code_problem) if p]
         if found:
             problems.extend(found)
             continue
-        slot = Slot(position, product_id, quantity, capacity, par_level, price)  # type: ignore[arg-type]
+        catalogue_price = catalogue[product_id].price if isinstance(product_id, int) else None
+        cash = price if price is not None else catalogue_price
+        card, card_problem = slot_card_price(entry.get("card_price"), cash, product_id, label)
+        if card_problem:
+            problems.append(card_problem)
+            continue
+        slot = Slot(position, product_id, quantity, capacity, par_level, price, code, card)  # type: ignore[arg-type]
         noted = problems if warnings is None else warnings
         fill = check_fill(slot)
         problems.extend(problem for problem in check_stock(slot) if problem not in fill)
@@ -262,6 +360,7 @@ def slots_from_entries(
         if temperature:
             noted.append(temperature)
         slots.append(slot)
+    problems.extend(selection_code_clashes(Planogram.from_slots(cabinet.device_id, cabinet.index, slots), cabinet))
     if problems:
         raise PlanogramInvalid(problems)
     return slots

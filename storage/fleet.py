@@ -103,6 +103,8 @@ def planogram_from_record(record: PlanogramRecord) -> Planogram:
             slot.capacity,
             slot.par_level,
             None if slot.price is None else float(slot.price),
+            slot.selection_code,
+            None if slot.card_price is None else float(slot.card_price),
         )
         for slot in record.slots
     ]

@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from designer.planograms import Planogram, PlanogramStatus
 from designer.roles import Action
+from designer.validation import PlanogramInvalid, selection_code_clashes
 from storage.audit import record as audit_record
 from storage.cvd.queue import enqueue_activation
 from storage.engine import session_factory
-from storage.fleet import planogram_from_record, slot_price_column
+from storage.fleet import cabinet_from_record, planogram_from_record, slot_price_column
 from storage.stored_time import stored_now
-from storage.tables import PlanogramRecord, PlanogramSlotRecord, User
+from storage.tables import CabinetRecord, PlanogramRecord, PlanogramSlotRecord, User
 from storage.users import require_user, sign_in
 
 
@@ -110,6 +111,8 @@ class PlanogramVersions:
                         capacity=slot.capacity,
                         par_level=slot.par_level,
                         price=slot_price_column(slot.price),
+                        selection_code=slot.selection_code,
+                        card_price=slot_price_column(slot.card_price),
                     )
                     for slot in (planogram.slots[p] for p in sorted(planogram.slots))
                 ],
@@ -133,6 +136,7 @@ class PlanogramVersions:
 
     @staticmethod
     def _activate(session: Session, record: PlanogramRecord, user_id: int | None, now: datetime) -> None:
+        _check_selection_codes(session, record)
         session.execute(
             update(PlanogramRecord)
             .where(
@@ -148,6 +152,38 @@ class PlanogramVersions:
         record.updated_at = now
         _audit(session, user_id, "planogram.activate", {"planogram": record.id, "version": record.version})
         enqueue_activation(session, record)  # a cabinet pulled from CVD: the push waits in the queue from now on
+
+
+class SelectionCodesClash(PlanogramInvalid):
+    """Activating would give two slots of one machine the same selection code; nothing was activated."""
+
+    def __str__(self) -> str:
+        listed = "; ".join(str(problem) for problem in self.problems)
+        return f"two slots of this machine would share a selection code: {listed}"
+
+
+def _check_selection_codes(session: Session, record: PlanogramRecord) -> None:
+    """A device's cabinets share one keypad: the version to activate must not reuse a code that the device's
+    other cabinets run (their active versions) or that another of its own slots has."""
+    cabinets = {
+        cabinet.cabinet_index: cabinet_from_record(cabinet)
+        for cabinet in session.scalars(select(CabinetRecord).where(CabinetRecord.device_id == record.device_id))
+    }
+    cabinet = cabinets.get(record.cabinet_index)
+    if cabinet is None:  # a version of a cabinet the device no longer has: nothing to number against
+        return
+    others = session.scalars(
+        select(PlanogramRecord).where(
+            PlanogramRecord.device_id == record.device_id,
+            PlanogramRecord.cabinet_index != record.cabinet_index,
+            PlanogramRecord.status == PlanogramStatus.ACTIVE.value,
+        )
+    )
+    running = [(planogram_from_record(other), cabinets[other.cabinet_index]) for other in others
+               if other.cabinet_index in cabinets]  # fmt: skip
+    problems = selection_code_clashes(planogram_from_record(record), cabinet, running)
+    if problems:
+        raise SelectionCodesClash(problems)
 
 
 def _audit(session: Session, user_id: int | None, action: str, details: dict[str, object]) -> None:
