@@ -9,6 +9,7 @@
     python main.py check-models [--db URL]      sanity report: back-tests vs baselines, sanity checks (5: one fails)
     python main.py experiment create|status|complete|list …   A/B experiments across devices, JSON out
     python main.py sync pull|push|status|both --cvd URL [--db WORKING_COPY]
+    python main.py audit import FILE... [--device ID_OR_ASSET] | link MACHINE --device X | undo IMPORT | machines
 
 This module only parses and dispatches. It builds the one application context of the run
 (:class:`storage.app_context.AppContext`: folders, settings, key store, database, who acts) and hands it to
@@ -34,6 +35,7 @@ from ai.experiments_command import add_experiment_parser, run_experiment
 from designer.command_outcomes import ExitCode
 from storage.cvd.sync_command import add_sync_parser, run_sync
 from storage.demo_command import add_demo_parser, run_demo
+from storage.machine_audit_command import add_audit_parser, run_audit
 from widgets.field_sheets.export_cli import add_export_parser, run_export
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ COMMANDS: dict[str, tuple[AddParser, Handler]] = {
     "check-models": (add_check_models_parser, run_check_models),
     "experiment": (add_experiment_parser, run_experiment),
     "sync": (add_sync_parser, run_sync),
+    "audit": (add_audit_parser, run_audit),
 }
 """Each command: how its arguments are added, and the handler that runs it with the run's context."""
 
@@ -124,7 +127,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_designer(context, build_demo=context.uses_demo_database and not (demo.exists() and demo.stat().st_size))
 
 
-READING = {"api", "export", "backtest", "check-models", "experiment list", "experiment status", "sync status", "audit"}
+READING = {
+    "api",
+    "export",
+    "backtest",
+    "check-models",
+    "experiment list",
+    "experiment status",
+    "sync status",
+    "audit machines",
+    "audit report",
+}
 """Commands that only read the database: they never create it or its folder, and run on a read-only file
 (without their audit row). The others change it; ``demo``, a first ``sync pull`` and the designer may create it."""
 CREATING = {"demo", "sync pull", "sync both"}
@@ -163,7 +176,11 @@ def run_on_database(args: argparse.Namespace, context: AppContext, run: Handler)
 
 def _action(args: argparse.Namespace) -> str | None:
     """The subcommand's action (``experiment list``, ``sync status``), if it has one."""
-    return getattr(args, "experiment_action", None) or getattr(args, "direction", None)
+    return (
+        getattr(args, "experiment_action", None)
+        or getattr(args, "direction", None)
+        or getattr(args, "audit_action", None)
+    )
 
 
 def _say(command: str, message: str) -> None:
