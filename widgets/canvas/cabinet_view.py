@@ -137,6 +137,11 @@ def name_font() -> QFont:
     return _font(14, QFont.Weight.DemiBold)
 
 
+def code_font() -> QFont:
+    """The selection code's chip beside the position: small, as machines print it on the selection strip."""
+    return _font(11, QFont.Weight.Bold)
+
+
 def detail_font() -> QFont:
     return _font(12)
 
@@ -197,16 +202,46 @@ class DropHint(Enum):
     REFUSE = "refuse"
 
 
+CODE_CHIP_WIDTH = 58.0  # at most; a longer code is elided (the tooltip and the inspector show it whole)
+CODE_CHIP_PADDING = 4.0
+
+
 @lru_cache(maxsize=8192)
-def _laid_out(name: str, category: str, price: str, label: str) -> tuple[tuple[str, ...], str, str]:
-    """Text measured once per product and label, not once per slot: a 10×20 cabinet repeats products."""
+def _laid_out(
+    name: str, category: str, price: str, label: str, code: str, card: str
+) -> tuple[tuple[str, ...], str, str, str]:
+    """Text measured once per product, label and code, not once per slot: a 10×20 cabinet repeats products.
+
+    The top line holds the position, the selection code's chip and the cash price; the category line gives
+    room to the card price at its right when cards pay something else."""
     inner = SLOT_WIDTH - 2 * SLOT_PADDING
-    price_width = inner - QFontMetricsF(label_font()).horizontalAdvance(label) - 8
+    price_width = inner - _label_width(label, code) - 8
+    card_width = QFontMetricsF(detail_font()).horizontalAdvance(card) + 6 if card else 0.0
     return (
         tuple(wrap_in_two_lines(name, name_font(), inner)),
-        QFontMetricsF(detail_font()).elidedText(category, Qt.TextElideMode.ElideRight, inner),
+        QFontMetricsF(detail_font()).elidedText(category, Qt.TextElideMode.ElideRight, inner - card_width),
         QFontMetricsF(price_font()).elidedText(price, Qt.TextElideMode.ElideRight, price_width),
+        _code_text(code),
     )
+
+
+@lru_cache(maxsize=8192)
+def _code_text(code: str) -> str:
+    return QFontMetricsF(code_font()).elidedText(
+        code, Qt.TextElideMode.ElideRight, CODE_CHIP_WIDTH - 2 * CODE_CHIP_PADDING
+    )
+
+
+def _code_chip(label: str, code: str) -> QRectF:
+    """Where the selection code's chip stands: just right of the position label, on the top line."""
+    left = SLOT_PADDING + QFontMetricsF(label_font()).horizontalAdvance(label) + 5
+    width = QFontMetricsF(code_font()).horizontalAdvance(_code_text(code)) + 2 * CODE_CHIP_PADDING
+    return QRectF(left, LABEL_TOP + 3, width, 15.0)
+
+
+def _label_width(label: str, code: str) -> float:
+    """The top line's left part: the position label and the code's chip."""
+    return _code_chip(label, code).right() - SLOT_PADDING
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +250,10 @@ class SlotText:
 
     name_lines: list[str]
     category: str
-    price: str
+    price: str  # the cash price
     stock: str
     own_price: bool = False  # the slot sells at its own price, not the catalogue's: drawn in the accent colour
+    card: str = ""  # "card $1.60" where cards pay another price than cash; drawn at the category line's right
     over_capacity: bool = False  # more stock than the slot holds (CVD allows it): the stock is marked in red
 
 
@@ -243,9 +279,10 @@ class ZoomStep:
 class SlotItem(QGraphicsObject):
     """One slot of the grid. ``position`` is fixed; the content changes with :meth:`set_content`."""
 
-    def __init__(self, position: Position, slot: Slot, product: Product | None) -> None:
+    def __init__(self, position: Position, slot: Slot, product: Product | None, cabinet_index: int = 0) -> None:
         super().__init__()
         self.position = position
+        self.cabinet_index = cabinet_index  # the default selection code names a device's further cabinets
         self.slot = slot
         self.product = product
         self._text: SlotText | None = None
@@ -295,29 +332,41 @@ class SlotItem(QGraphicsObject):
         self.update()
 
     def _lay_out_text(self, slot: Slot, product: Product | None) -> SlotText:
+        card = ""
         if product is None:
             name, category, price = f"Product {slot.product_id}", "not in the catalogue", "—"
         else:
             name, category = product.name, style.category_text(product.category)
-            price = format_price(slot.effective_price(product.price))
-        name_lines, category_text, price_text = _laid_out(name, category, price, self.position.label)
+            price = format_price(slot.cash_price(product.price))
+            if slot.card_price is not None:
+                card = f"card {format_price(slot.card_price_or_cash(product.price))}"
+        name_lines, category_text, price_text, _code = _laid_out(
+            name, category, price, self.position.label, self.selection_code, card
+        )
         over = slot.quantity > slot.capacity
         return SlotText(
             name_lines=list(name_lines), category=category_text, price=price_text,
             stock=f"{'⚠ ' if over else ''}{slot.quantity}/{slot.capacity}", own_price=slot.price is not None,
-            over_capacity=over,
+            card=card, over_capacity=over,
         )  # fmt: skip
 
+    @property
+    def selection_code(self) -> str:
+        """The code a customer keys in for this slot."""
+        return self.slot.effective_selection_code(self.cabinet_index)
+
     def _tool_tip(self) -> str:
-        label = self.position.label
+        label = f"{self.position.label} (selection {self.selection_code})"
         if self.slot.is_empty:
             return f"{label} — empty slot"
         name = self.product.name if self.product else f"Product {self.slot.product_id} (not in the catalogue)"
         lines = [f"{label} — {name}"]
         if self.product is not None:
-            price = format_price(self.slot.effective_price(self.product.price))
+            price = format_price(self.slot.cash_price(self.product.price))
             if self.slot.price is not None:
                 price += f" in this slot (catalogue {format_price(self.product.price)})"
+            card = self.slot.card_price_or_cash(self.product.price)
+            price = f"cash {price} · card {format_price(card)}" if self.slot.card_price is not None else price
             lines.append(f"{style.category_text(self.product.category)} · {price}")
         lines.append(f"{self.slot.quantity} of {self.slot.capacity} in stock · par level {self.slot.par_level}")
         lines += [f"⚠ {problem.problem}: {problem.fix}" for problem in check_fill(self.slot)]
@@ -432,6 +481,7 @@ class SlotItem(QGraphicsObject):
         painter.drawText(
             self._label_rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.position.label
         )
+        self._paint_code(painter)
         painter.setFont(empty_font())
         painter.drawText(QRectF(0, 0, SLOT_WIDTH, SLOT_HEIGHT), Qt.AlignmentFlag.AlignCenter, "empty")
 
@@ -452,6 +502,7 @@ class SlotItem(QGraphicsObject):
         painter.setFont(label_font())
         label_rect = self._label_rect()
         painter.drawText(label_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.position.label)
+        self._paint_code(painter)
         painter.setPen(style.ACCENT if text.own_price else style.TEXT)
         painter.setFont(price_font())
         painter.drawText(label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text.price)
@@ -469,12 +520,22 @@ class SlotItem(QGraphicsObject):
             top += line_height
         painter.setPen(style.MUTED_TEXT)
         painter.setFont(detail_font())
-        painter.drawText(
-            QRectF(inner_left, NAME_TOP + 2 * line_height + 3, inner_width, 15.0),
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            text.category,
-        )
+        detail_rect = QRectF(inner_left, NAME_TOP + 2 * line_height + 3, inner_width, 15.0)
+        painter.drawText(detail_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text.category)
+        if text.card:
+            painter.setPen(style.ACCENT)
+            painter.drawText(detail_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text.card)
         self._paint_fill_bar(painter, text.stock)
+
+    def _paint_code(self, painter: QPainter) -> None:
+        """The selection code in an outlined chip beside the position: what the customer keys in."""
+        code = self.selection_code
+        chip = _code_chip(self.position.label, code)
+        painter.setPen(QPen(style.MUTED_TEXT, 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(chip, 3, 3)
+        painter.setFont(code_font())
+        painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, _code_text(code))
 
     def _paint_fill_bar(self, painter: QPainter, stock: str | None) -> None:
         """The stock gauge with its par mark; ``stock`` (e.g. "7/10") printed beside it unless None."""
@@ -622,7 +683,7 @@ class CabinetView(QGraphicsView):
         for position in cabinet.positions():
             slot = planogram.slot_at(position)
             product = catalogue.get(slot.product_id) if slot.product_id is not None else None
-            item = SlotItem(position, slot, product)
+            item = SlotItem(position, slot, product, cabinet.index)
             item.zoom_step = self._zoom_step
             scene.addItem(item)
             self._slots[position] = item

@@ -385,7 +385,7 @@ def slot_map_scene(sheet: CabinetSheet) -> QGraphicsScene:
         if line is not None:
             slot = replace(slot, quantity=line.expected_on_hand)
         product = sheet.catalogue.get(slot.product_id) if slot.product_id is not None else None
-        item = SlotItem(position, slot, product)
+        item = SlotItem(position, slot, product, sheet.cabinet.index)
         item.setCacheMode(QGraphicsItem.CacheMode.NoCache)  # no pixmaps: safe off the GUI thread, vector in a PDF
         scene.addItem(item)
         if line is not None and line.load > 0:

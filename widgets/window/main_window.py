@@ -289,6 +289,7 @@ class MainWindow(QMainWindow):
         self.inspector.details_requested.connect(self._inspector_details)
         self.inspector.capacity_requested.connect(self._inspector_capacity)
         self.inspector.price_reset_requested.connect(self._inspector_price_reset)
+        self.inspector.card_price_reset_requested.connect(self._inspector_card_price_reset)
         self.inspector.clear_requested.connect(self.clear_selected_slots)
         self.palette.product_activated.connect(self._place_into_selection)
         self._show_notice("Reading the fleet…")
@@ -744,7 +745,7 @@ class MainWindow(QMainWindow):
     def _selection_changed(self, view: EditableCabinetView, positions: list) -> None:  # type: ignore[type-arg]
         if view is self.current_cabinet_view():
             slots = [view.editor.planogram.slot_at(position) for position in positions]
-            self.inspector.show_selection(slots, self.catalogue, view.read_only)
+            self.inspector.show_selection(slots, self.catalogue, view.read_only, view.editor.cabinet.index)
 
     def _modified_changed(self, modified: bool) -> None:
         self.setWindowModified(modified)
@@ -785,7 +786,9 @@ class MainWindow(QMainWindow):
         if view is not None and view.selected_positions():
             view.clear_selected()
 
-    def _inspector_details(self, quantity: int, capacity: int, par_level: int, price: float | None) -> None:
+    def _inspector_details(
+        self, quantity: int, capacity: int, par_level: int, price: float | None, card: float | None, code: str | None
+    ) -> None:
         view = self.current_editable_view()
         if view is None or len(view.selected_positions()) != 1:
             return
@@ -793,9 +796,16 @@ class MainWindow(QMainWindow):
         kept = KEEP_PRICE if price is None else price  # an empty slot has no price to set
         view.attempt_edit(
             lambda c, p: set_slot_details(
-                c, p, position, quantity=quantity, capacity=capacity, par_level=par_level, price=kept
+                c, p, position, quantity=quantity, capacity=capacity, par_level=par_level, price=kept,
+                card_price=KEEP_PRICE if card is None else card, selection_code=KEEP_PRICE if code is None else code,
             )
-        )
+        )  # fmt: skip
+
+    def _inspector_card_price_reset(self) -> None:
+        view = self.current_editable_view()
+        if view is not None and len(view.selected_positions()) == 1:
+            (position,) = view.selected_positions()
+            view.attempt_edit(lambda c, p: set_slot_details(c, p, position, card_price=None))
 
     def _inspector_price_reset(self) -> None:
         view = self.current_editable_view()
