@@ -11,14 +11,17 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QItemSelectionModel,
     QModelIndex,
+    QObject,
     QPersistentModelIndex,
+    QPoint,
     QSortFilterProxyModel,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -172,6 +175,7 @@ class DeviceList(QWidget):
     """Filter box, location-type choice and the device table; tells which device the user picked."""
 
     device_selected = Signal(int)
+    files_dropped = Signal(int, list)  # a device's id and the local files dropped on its row (machine audits)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -220,7 +224,17 @@ class DeviceList(QWidget):
         self.filter_edit.textChanged.connect(self._filter_changed)
         self.location_type_combo.currentIndexChanged.connect(self._location_type_changed)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.table.viewport().setAcceptDrops(True)
+        self._file_drops = _FileDrops(self)
+        self.table.viewport().installEventFilter(self._file_drops)
         self._update_count()
+
+    def device_at_point(self, point: QPoint) -> int | None:
+        """The id of the device whose row is under ``point`` (viewport coordinates), if any."""
+        index = self.table.indexAt(point)
+        if not index.isValid():
+            return None
+        return self.model.device_at(self.proxy.mapToSource(index).row()).id
 
     def set_devices(self, devices: Sequence[DeviceSummary], location_types: Sequence[str]) -> None:
         """Show a new fleet; the filter text stays, the location type resets if the new fleet lacks it."""
@@ -304,3 +318,32 @@ class DeviceList(QWidget):
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         noun = "device" if total == 1 else "devices"
         self.count_label.setText(f"{total} {noun}" if shown == total else f"Showing {shown} of {total} {noun}")
+
+
+class _FileDrops(QObject):
+    """Files dragged from the file manager onto a device's row: the row under the pointer takes them."""
+
+    def __init__(self, devices: DeviceList) -> None:
+        super().__init__(devices)
+        self.devices = devices
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            assert isinstance(event, QDragEnterEvent | QDragMoveEvent)
+            target = self.devices.device_at_point(event.position().toPoint())
+            if event.mimeData().hasUrls() and target is not None:
+                event.acceptProposedAction()
+            else:
+                event.ignore()
+            return True
+        if event.type() == QEvent.Type.Drop:
+            assert isinstance(event, QDropEvent)
+            target = self.devices.device_at_point(event.position().toPoint())
+            paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+            if target is None or not paths:
+                event.ignore()
+                return True
+            event.acceptProposedAction()
+            self.devices.files_dropped.emit(target, paths)
+            return True
+        return super().eventFilter(watched, event)

@@ -48,6 +48,7 @@ from designer.roles import Action
 from widgets import style
 from widgets.analysis.actions import AnalysisActions
 from widgets.analysis.suggestion_feedback import SuggestionFeedback
+from widgets.audits.actions import AuditActions
 from widgets.canvas.cabinet_editing import EditableCabinetView
 from widgets.canvas.cabinet_view import CabinetView
 from widgets.canvas.history_overlay import HistoryOverlay, Overlay
@@ -313,6 +314,8 @@ class MainWindow(QMainWindow):
         self.feedback.failed.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.assistant.suggestion_decided.connect(self.feedback.record)
         self.field_sheets = FieldSheetActions(services, on_screen)
+        self.audits = AuditActions(services, on_screen)
+        self.device_list.files_dropped.connect(self._files_dropped_on_device)
         self.explanations = ClaudeExplanations(services, on_screen, scorer)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.explanations.dock)
         self.tabifyDockWidget(self.history_dock, self.explanations.dock)
@@ -364,7 +367,8 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
         file_actions = [self.roles.sign_in_action, self.open_action, *self.sync.actions(), None]
-        self.file_menu = self._menu("&File", [*file_actions, *self.field_sheets.actions(), None, self.quit_action])
+        imports = [*self.field_sheets.actions(), self.audits.import_action]
+        self.file_menu = self._menu("&File", [*file_actions, *imports, None, self.quit_action])
 
         group = self.session.undo_group
         self.undo_action = group.create_undo_action(self, "Undo")
@@ -385,7 +389,8 @@ class MainWindow(QMainWindow):
         self.discard_action = self._action("&Discard unsaved changes", "", self.discard_current)
         analysis, explanations = self.analysis, self.explanations
         saving = [self.save_action, self.activate_action, None, self.history_action, self.discard_action, None]
-        asking = [analysis.compare_action, explanations.explain_action, explanations.photo_action]
+        asking = [analysis.compare_action, self.audits.check_action, explanations.explain_action,
+                  explanations.photo_action]  # fmt: skip
         self.planogram_menu = self._menu("&Planogram", [*saving, *asking, analysis.personalize_action])
 
         self.fit_action = QAction("&Fit to window", self)
@@ -429,7 +434,8 @@ class MainWindow(QMainWindow):
     def _gate_actions(self) -> None:
         """Actions the signed-in user's role may not take are disabled and say why (see widgets.window.sign_in)."""
         roles, sheets, analysis, explanations = self.roles, self.field_sheets, self.analysis, self.explanations
-        for action in (self.clear_action, self.copy_action, self.fill_action, self.save_action, sheets.import_action):
+        editing = (self.clear_action, self.copy_action, self.fill_action, self.save_action, sheets.import_action)
+        for action in (*editing, self.audits.import_action):
             roles.gate(action, Action.EDIT)
         roles.gate(self.activate_action, Action.ACTIVATE)
         for action in (sheets.export_action, sheets.route_action):
@@ -439,6 +445,19 @@ class MainWindow(QMainWindow):
             roles.gate(action, Action.RUN_AI)
         self.statusBar().addPermanentWidget(roles.label)
         roles.user_changed.connect(self._user_changed)
+
+    def _files_dropped_on_device(self, device_id: int, paths: list[str]) -> None:
+        """Machine audits dropped on a device's row are imported for that device; anything else is named."""
+        from widgets.audits.actions import is_audit_file
+
+        audits = [path for path in paths if is_audit_file(path)]
+        others = [Path(path).name for path in paths if not is_audit_file(path)]
+        if others:
+            self.statusBar().showMessage(f"Not a machine audit (.txt, .dex, .eva_dts): {', '.join(others[:3])}", 8000)
+        if audits and not self.roles.why_not(Action.EDIT):
+            self.audits.import_files(audits, device_id)
+        elif audits:
+            self.statusBar().showMessage(f"Importing audits: {self.roles.why_not(Action.EDIT)}", 8000)
 
     def open_settings(self) -> None:
         """Tools → Settings…: the run's settings and key store, Claude's key test and this month's spend."""
