@@ -184,7 +184,7 @@ def _pair(planned: object, machine: object) -> str:
     """ "planned/machine", or one figure when they agree."""
     a = _money(planned) if isinstance(planned, Decimal | type(None)) else str(planned)
     b = _money(machine) if isinstance(machine, Decimal | type(None)) else str(machine)
-    return a if a == b else f"{a}/{b}"
+    return a if a == b or b == "—" else f"{a}/{b}"  # the machine not saying is no difference
 
 
 def _row_json(row: SelectionCheck) -> dict[str, object]:

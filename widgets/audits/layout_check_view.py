@@ -48,11 +48,13 @@ def _money(value: object) -> str:
 
 
 def _both(planned: object, machine: object, money: bool = True) -> str:
-    """ "plan → machine" when they differ, one figure when they agree."""
+    """ "plan → machine" when they differ; one figure when they agree or the machine does not say."""
     shown = (
         (_money(planned), _money(machine)) if money else tuple("—" if v is None else str(v) for v in (planned, machine))
     )
-    return shown[0] if shown[0] == shown[1] else f"{shown[0]} → {shown[1]}"
+    if machine is None or shown[0] == shown[1]:
+        return shown[0]
+    return f"{shown[0]} → {shown[1]}"
 
 
 def row_cells(row: SelectionCheck) -> list[str]:
