@@ -27,7 +27,19 @@ from designer.validation import PlanogramInvalid, Problem, slots_from_entries
 
 FORMAT = "planogram-studio/planogram"
 FORMAT_VERSION = 1
-CSV_COLUMNS = ("position", "product_id", "product_name", "price", "quantity", "capacity", "par_level")
+CSV_COLUMNS = (
+    "position",
+    "product_id",
+    "product_name",
+    "cash_price",
+    "quantity",
+    "capacity",
+    "par_level",
+    "selection_code",
+    "card_price",
+)
+PRICE_COLUMNS = ("cash_price", "card_price")
+OLD_CASH_PRICE = "price"  # files exported before card prices name the cash price so; they import as before
 REQUIRED_CSV_COLUMNS = ("position", "product_id")
 STAMP_CSV_COLUMNS = ("version", "status")  # which version an exported file holds; read back, never imported
 DRAFT_STAMP = "DRAFT — not approved"
@@ -77,7 +89,7 @@ class PlanogramFileInvalid(PlanogramInvalid):
 
 def content_hash(planogram: Planogram) -> str:
     """A short fingerprint of what was approved: which product stands where, at which capacity, par level and
-    (where the slot has its own) price.
+    (where the slot has its own) cash price, card price and selection code.
 
     Covers the planogram id, the version and the filled slots. Stock quantities are left out on purpose:
     they change at every visit while the approved layout does not. Empty slots count as absent, so a slot
@@ -88,7 +100,7 @@ def content_hash(planogram: Planogram) -> str:
         "version": planogram.version,
         "slots": [
             # a slot's own price is part of what was approved; catalogue-priced slots hash as before prices existed
-            [slot.position.label, slot.product_id, slot.capacity, slot.par_level, *_own_price(slot)]
+            [slot.position.label, slot.product_id, slot.capacity, slot.par_level, *_own_price(slot), *_own_extras(slot)]
             for slot in planogram.filled_slots()
         ],
     }
@@ -98,6 +110,13 @@ def content_hash(planogram: Planogram) -> str:
 
 def _own_price(slot: Slot) -> list[float]:
     return [] if slot.price is None else [round(slot.price, 2)]
+
+
+def _own_extras(slot: Slot) -> list[object]:
+    """A card price and a selection code of the slot's own; slots with neither hash as before they existed."""
+    if slot.card_price is None and slot.selection_code is None:
+        return []
+    return [{"card": None if slot.card_price is None else round(slot.card_price, 2), "code": slot.selection_code}]
 
 
 def version_label(planogram: Planogram) -> str:
@@ -121,7 +140,8 @@ def not_approved_stamp(planogram: Planogram) -> str | None:
 
 
 def _slot_rows(planogram: Planogram, catalogue: Catalogue) -> list[dict[str, object]]:
-    """The stored slots in reading order, with the product's name and the price the slot sells at."""
+    """The stored slots in reading order, with the product's name, the selection code the machine sells it under
+    and the prices it sells at for cash and by card (what to set on the machine, defaults included)."""
     rows = []
     for entry in planogram_to_dict(planogram)["slots"]:  # type: ignore[attr-defined]
         product = catalogue.get(entry["product_id"]) if entry["product_id"] is not None else None
@@ -131,10 +151,12 @@ def _slot_rows(planogram: Planogram, catalogue: Catalogue) -> list[dict[str, obj
                 "position": entry["position"],
                 "product_id": entry["product_id"],
                 "product_name": product.name if product else None,
-                "price": round(slot.effective_price(product.price), 2) if product else None,
+                "cash_price": round(slot.cash_price(product.price), 2) if product else None,
                 "quantity": entry["quantity"],
                 "capacity": entry["capacity"],
                 "par_level": entry["par_level"],
+                "selection_code": planogram.selection_code(slot.position),
+                "card_price": round(slot.card_price_or_cash(product.price), 2) if product else None,
             }
         )
     return rows
@@ -168,8 +190,8 @@ def planogram_to_json(
 
 
 def planogram_to_csv(planogram: Planogram, catalogue: Catalogue, *, stamped: bool = False) -> str:
-    """One line per stored slot under the header ``position,product_id,product_name,price,…``; empty cells for
-    an empty slot's product. ``stamped`` adds the ``version`` and ``status`` columns, so a file handed to the
+    """One line per stored slot under the header ``position,product_id,product_name,cash_price,…``; empty cells for
+    an empty slot's product and prices. ``stamped`` adds the ``version`` and ``status`` columns, so a file handed to the
     field says on every line whether it holds the active version or a draft (the import skips them)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -179,9 +201,8 @@ def planogram_to_csv(planogram: Planogram, catalogue: Catalogue, *, stamped: boo
     writer.writerow(CSV_COLUMNS + (STAMP_CSV_COLUMNS if stamped else ()))
     stamp = [planogram.version, planogram.status.value] if stamped else []
     for row in _slot_rows(planogram, catalogue):
-        price = row["price"]
         cells = [
-            "" if row[column] is None else (f"{price:.2f}" if column == "price" else row[column])
+            "" if row[column] is None else (f"{row[column]:.2f}" if column in PRICE_COLUMNS else row[column])
             for column in CSV_COLUMNS
         ]
         cells[CSV_COLUMNS.index("product_name")] = neutralised(str(cells[CSV_COLUMNS.index("product_name")]))
@@ -380,8 +401,10 @@ def planogram_from_csv(
 ) -> Planogram:
     """CSV with a header row naming its columns (:data:`CSV_COLUMNS`; ``position`` and ``product_id`` required).
 
-    A blank ``product_id`` is an empty slot; blank numbers take the designer's defaults. A ``price`` other
-    than the catalogue's becomes the slot's own price; blank or the catalogue's own follows the catalogue.
+    A blank ``product_id`` is an empty slot; blank numbers take the designer's defaults. A ``cash_price`` (``price``
+    in files from before card prices) other than the catalogue's becomes the slot's own price; blank or the
+    catalogue's own follows the catalogue. A ``card_price`` blank or equal to the cash price pays the cash price;
+    a ``selection_code`` blank or equal to the position's default keeps the default.
     """
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -434,7 +457,8 @@ def planogram_from_csv(
 def _check_header(columns: list[str], line: int, source: str) -> None:
     problems = []
     expected = ", ".join(CSV_COLUMNS)
-    unknown = [column or "(blank)" for column in columns if column not in CSV_COLUMNS + STAMP_CSV_COLUMNS]
+    known = (*CSV_COLUMNS, *STAMP_CSV_COLUMNS, OLD_CASH_PRICE)
+    unknown = [column or "(blank)" for column in columns if column not in known]
     if unknown:
         names = ", ".join(repr(column) for column in unknown)
         problems.append(
@@ -443,6 +467,11 @@ def _check_header(columns: list[str], line: int, source: str) -> None:
             )
         )
     repeated = sorted({column for column in columns if columns.count(column) > 1 and column})
+    if OLD_CASH_PRICE in columns and "cash_price" in columns:
+        problems.append(
+            Problem(None, f"line {line}: columns 'price' and 'cash_price' both give the cash price",
+                    "keep cash_price (price is its old name)")
+        )  # fmt: skip
     if repeated:
         problems.append(
             Problem(
@@ -468,6 +497,8 @@ def _csv_entry(cells: dict[str, str], line: int) -> tuple[dict[str, object], lis
         "position": cells["position"],
         "product_name": as_written(cells.get("product_name", "")),
     }
+    if cells.get("selection_code", ""):
+        entry["selection_code"] = cells["selection_code"]
     problems = []
     for column in ("product_id", *NUMBER_COLUMNS):
         cell = cells.get(column, "")
@@ -487,18 +518,21 @@ def _csv_entry(cells: dict[str, str], line: int) -> tuple[dict[str, object], lis
             )
         else:
             entry[column] = number
-    price = cells.get("price", "")
-    if price != "":
+    for column in (OLD_CASH_PRICE, *PRICE_COLUMNS):
+        price = cells.get(column, "")
+        if price == "":
+            continue
         try:
-            entry["price"] = float(price.removeprefix("$"))
+            entry[_ENTRY_KEYS.get(column, column)] = float(price.removeprefix("$"))
         except ValueError:
             problems.append(
-                Problem(None, f"line {line}, column price: {price!r} is not a price", "write the price as 1.50")
+                Problem(None, f"line {line}, column {column}: {price!r} is not a price", "write the price as 1.50")
             )
     return entry, problems
 
 
-_SLOT_FIELDS = frozenset(CSV_COLUMNS)
+_SLOT_FIELDS = frozenset((*CSV_COLUMNS, OLD_CASH_PRICE))
+_ENTRY_KEYS = {"cash_price": "price"}  # the file's column → the slot entry's key (the slot's ``price`` is cash)
 
 
 def planogram_from_json(
@@ -562,7 +596,14 @@ def planogram_from_json(
                 )
             )
             continue
-        entry = {key: value for key, value in raw.items() if key != "product_name"}
+        if OLD_CASH_PRICE in raw and "cash_price" in raw:
+            problems.append(
+                Problem(
+                    None, f"{where}: both price and cash_price are given", "keep cash_price (price is its old name)"
+                )
+            )
+            continue
+        entry = {_ENTRY_KEYS.get(key, key): value for key, value in raw.items() if key != "product_name"}
         name_problem = _name_problem(f"{where}, field product_name", entry, raw.get("product_name"), catalogue)
         if name_problem:
             problems.append(name_problem)

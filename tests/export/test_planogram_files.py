@@ -65,7 +65,9 @@ def test_csv_export_has_the_agreed_header_and_imports_the_same_slots(approved, c
     cabinet, planogram, _ = approved
     text = planogram_to_csv(planogram, catalogue)
 
-    assert text.splitlines()[0] == "position,product_id,product_name,price,quantity,capacity,par_level"
+    assert text.splitlines()[0] == (
+        "position,product_id,product_name,cash_price,quantity,capacity,par_level,selection_code,card_price"
+    )
     assert tuple(text.splitlines()[0].split(",")) == CSV_COLUMNS
     assert read_planogram(text.encode(), cabinet, catalogue, kind="csv").slots == planogram.slots
 

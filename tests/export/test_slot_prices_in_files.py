@@ -48,10 +48,10 @@ def test_csv_and_json_of_999_cooler_show_doritos_at_three_dollars(
 
     csv_text = (tmp_path / "c.csv").read_text()
     rows = {row["position"]: row for row in csv.DictReader(io.StringIO(csv_text))}
-    assert (rows["B1"]["product_name"], rows["B1"]["price"]) == ("Doritos", "3.00")  # $1.50 in the catalogue
-    assert rows["A1"]["price"] == "2.50"  # catalogue-priced Coca-Cola
+    assert (rows["B1"]["product_name"], rows["B1"]["cash_price"]) == ("Doritos", "3.00")  # $1.50 in the catalogue
+    assert rows["A1"]["cash_price"] == rows["A1"]["card_price"] == "2.50"  # catalogue-priced Coca-Cola
     slots = {slot["position"]: slot for slot in json.loads((tmp_path / "c.json").read_text())["slots"]}
-    assert slots["B1"]["price"] == 3.0
+    assert slots["B1"]["cash_price"] == 3.0
     # importing back: CVD's stock exceeds capacity in some slots (a quirk: row D here), so import the two rows
     catalogue = fleet.catalogue()
     header, *lines = csv_text.splitlines()
