@@ -95,6 +95,29 @@ def read_audit_files(files: Iterable[AuditFile]) -> list[ParsedAudit]:
     return parsed
 
 
+def cvd_audit_files(cvd_url: str) -> list[AuditFile]:
+    """The raw reads a CVD database holds (``dex_reads.raw_content``), as files arriving at their upload time: CVD's
+    uploads import through the same path as files (its 23 sample uploads are 7 reads)."""
+    from sqlalchemy import text
+
+    from storage.cvd.mapping import cvd_time
+    from storage.engine import make_engine, normalise_url
+
+    engine = make_engine(normalise_url(cvd_url))
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, filename, raw_content, upload_timestamp FROM dex_reads ORDER BY id")
+            ).all()
+    finally:
+        engine.dispose()
+    return [
+        AuditFile(f"CVD dex_reads {upload} ({name})", raw, cvd_time(uploaded) if uploaded else stored_now(), upload)
+        for upload, name, raw, uploaded in rows
+        if raw
+    ]
+
+
 def parse_file(audit_file: AuditFile) -> ParsedAudit:
     read = parse_audit(audit_file.data)
     text, _codec = decode(audit_file.data)

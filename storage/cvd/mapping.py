@@ -41,6 +41,12 @@ sale_cash, created_at (aggregated)              in the layouts in force that day
 ``dex_reads`` + ``dex_pa_records``              ``cvd_dex_selections`` one row per selection record; linked to
 (per selection, cumulative counters)            the device whose asset equals the machine serial; the
                                                 per-slot history takes the differences between reads
+``dex_reads`` raw_content, upload_timestamp      also imported whole as machine audits (``audit import --cvd``,
+                                                :mod:`storage.machine_audits`), by the standard's fields and
+                                                once per read; our own imported reads are not pushed back:
+                                                a ``dex_reads`` row is the web app's upload, which its parser
+                                                fills ``dex_pa_records`` from, and a row we wrote would stand
+                                                unparsed or carry CVD's mis-mapped fields in our name
 ``audit_log`` (user_id, action, resource_type,  our ``audit_log`` rows (user mapped through link ``user``,
 resource_id, details, ip_address, created_at)   host → ip_address) are copied there once (``pushed_at``)
 =============================================  ==============================================================

@@ -236,3 +236,13 @@ def test_a_clock_running_ahead_is_not_believed(crane: AuditRead, tmp_path: Path)
         "after the file arrived (2025-08-01 12:00 UTC): the read is dated when the file arrived" in summary.warnings[-1]
     )
     engine.dispose()
+
+
+def test_cvds_own_uploads_import_through_the_same_path(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'fleet.sqlite'}"
+    fleet(url).dispose()
+    sample = str(cvd_sample_path())
+    status, body = run(capsys, "import", "--cvd", sample, "--db", url)
+    assert (status, body["files"], body["reads_new"], body["reads_already_imported"]) == (0, 23, 7, 16)
+    status, body = run(capsys, "import", "--cvd", sample, "--db", url)
+    assert (status, body["import_id"], body["reads_new"]) == (0, None, 0)
