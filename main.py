@@ -10,6 +10,7 @@
     python main.py experiment create|status|complete|list …   A/B experiments across devices, JSON out
     python main.py sync pull|push|status|both --cvd URL [--db WORKING_COPY]
     python main.py audit import FILE... [--device ID_OR_ASSET] | link MACHINE --device X | undo IMPORT | machines
+    python main.py sales import FILE [--format seed|MAPPING.json] [--device X] | undo IMPORT | imports
 
 This module only parses and dispatches. It builds the one application context of the run
 (:class:`storage.app_context.AppContext`: folders, settings, key store, database, who acts) and hands it to
@@ -36,6 +37,7 @@ from designer.command_outcomes import ExitCode
 from storage.cvd.sync_command import add_sync_parser, run_sync
 from storage.demo_command import add_demo_parser, run_demo
 from storage.machine_audit_command import add_audit_parser, run_audit
+from storage.sales_import_command import add_sales_parser, run_sales
 from widgets.field_sheets.export_cli import add_export_parser, run_export
 
 if TYPE_CHECKING:
@@ -59,6 +61,7 @@ COMMANDS: dict[str, tuple[AddParser, Handler]] = {
     "experiment": (add_experiment_parser, run_experiment),
     "sync": (add_sync_parser, run_sync),
     "audit": (add_audit_parser, run_audit),
+    "sales": (add_sales_parser, run_sales),
 }
 """Each command: how its arguments are added, and the handler that runs it with the run's context."""
 
@@ -137,10 +140,11 @@ READING = {
     "sync status",
     "audit machines",
     "audit report",
+    "sales imports",
 }
 """Commands that only read the database: they never create it or its folder, and run on a read-only file
 (without their audit row). The others change it; ``demo``, a first ``sync pull`` and the designer may create it."""
-CREATING = {"demo", "sync pull", "sync both"}
+CREATING = {"demo", "sync pull", "sync both", "sales import"}
 OPENED_BY_THEMSELVES = {"api", "demo", "sync pull", "sync both"}
 """Commands that open the database themselves (the api answers in its endpoint's error shape; the others may
 create it); every other command's database is opened, and checked, before it runs."""
@@ -180,6 +184,7 @@ def _action(args: argparse.Namespace) -> str | None:
         getattr(args, "experiment_action", None)
         or getattr(args, "direction", None)
         or getattr(args, "audit_action", None)
+        or getattr(args, "sales_action", None)
     )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 CVD_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "cvd" / "cvd_sample.sqlite"
+SEED_EXPORT = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "seed_eport_transactions_2022_jan-aug.csv"
 
 
 def in_ci() -> bool:
@@ -22,9 +23,19 @@ def in_ci() -> bool:
 
 def cvd_sample_path() -> Path:
     """The sample's path; skips the calling test when it is absent, or fails it in CI."""
-    if CVD_SAMPLE.is_file():
-        return CVD_SAMPLE
-    reason = f"the real CVD sample is not beside this checkout ({CVD_SAMPLE})"
+    return shared_file(CVD_SAMPLE, "the real CVD sample")
+
+
+def seed_export_path() -> Path:
+    """The real Seed / ePort transaction export's path; skips the calling test when it is absent, or fails it in CI."""
+    return shared_file(SEED_EXPORT, "the real Seed export")
+
+
+def shared_file(path: Path, what: str) -> Path:
+    """``path`` in ``../shared``; skips the calling test when it is absent, or fails it in CI."""
+    if path.is_file():
+        return path
+    reason = f"{what} is not beside this checkout ({path})"
     if in_ci():
         pytest.fail(f"{reason}; CI runs with ../shared beside the checkout", pytrace=False)
     pytest.skip(reason)
