@@ -115,7 +115,7 @@ def analyse(
                 "recommendation": _pair_advice(int(ids[a]), int(ids[b]), lift[a, b], slots, catalogue, zones),
             }
         )
-    body: dict[str, object] = {"success": True, "affinity_pairs": pairs}
+    body: dict[str, object] = {"success": True, "affinity_pairs": pairs, "baskets": basket_counts(sales)}
     body["product_clusters"] = clusters(metrics, sales, slots, catalogue, zones) if include_clusters else []
     body["anti_affinity"] = anti_affinity(engine, device_id, metrics, catalogue, name, start)
     reason = _why_no_pairs(sales, days, min_confidence) if not pairs else None
@@ -123,6 +123,15 @@ def analyse(
         body["reason"] = reason
     body["data_quality"] = data_quality([reason] if reason else [])
     return body
+
+
+def basket_counts(sales: pd.DataFrame) -> dict[str, int]:
+    """How many baskets the window holds and how many hold more than one product: only those say what is bought
+    together (a single vend, such as a cash sale, never does)."""
+    if sales.empty:
+        return {"total": 0, "with_more_than_one_item": 0}
+    products_per_basket = sales.groupby("transaction_id")["product_id"].nunique()
+    return {"total": len(products_per_basket), "with_more_than_one_item": int((products_per_basket >= 2).sum())}
 
 
 def _why_no_pairs(sales: pd.DataFrame, days: int, min_confidence: float) -> str:

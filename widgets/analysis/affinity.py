@@ -127,10 +127,12 @@ class AffinityView(QWidget):
         body, self._cabinets = found
         self.body = body
         pairs = body["affinity_pairs"]
+        baskets = body["baskets"]
         self.status.setText(
             f"Device {self.device_id}, {self.period.currentText()}: {len(pairs)} pairs with confidence ≥ "
             f"{self.min_confidence:.0%}, {len(body['product_clusters'])} clusters, "
-            f"{len(body['anti_affinity'])} substitute pairs"
+            f"{len(body['anti_affinity'])} substitute pairs · {baskets['with_more_than_one_item']:,} of "
+            f"{baskets['total']:,} baskets hold more than one item (only those count as bought together)"
         )
         self.pairs.setRowCount(len(pairs))
         for row, pair in enumerate(pairs):
