@@ -59,7 +59,7 @@ def stock_anchor(last_visit: datetime | None, quantities_stored_at: datetime | N
 
 @dataclass(frozen=True, slots=True)
 class PickLine:
-    """One slot on the pick list."""
+    """One slot on the pick list, with the code it sells under and its prices (to check on the machine)."""
 
     position: Position
     product_id: int
@@ -70,6 +70,14 @@ class PickLine:
     sold_since: int
     expected_on_hand: int
     load: int
+    selection_code: str = ""
+    cash_price: float | None = None  # None: the product is not in the catalogue
+    card_price: float | None = None
+
+    @property
+    def card_differs(self) -> bool:
+        """Cards pay another price than cash here: the sheet names both."""
+        return self.card_price is not None and self.card_price != self.cash_price
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +144,9 @@ def build_pick_list(
                 sold_since=sold,
                 expected_on_hand=on_hand,
                 load=units_to_load(slot, on_hand),
+                selection_code=planogram.selection_code(slot.position),
+                cash_price=slot.cash_price(product.price) if product else None,
+                card_price=slot.card_price_or_cash(product.price) if product else None,
             )
         )
     return PickList(planogram.device_id, planogram.cabinet_index, anchor, tuple(lines))

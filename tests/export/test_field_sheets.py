@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
@@ -38,6 +39,7 @@ from widgets.field_sheets.sheets import (
     device_document,
     page_image,
     pdf_bytes,
+    png_bytes,
     print_pages,
     route_document,
     route_pages,
@@ -69,19 +71,33 @@ def test_the_sheet_pdf_names_every_slots_product_and_carries_the_content_hash(
     assert "Loaded by" in text and "Signature" in text
 
 
-def test_each_pick_list_line_shows_par_on_hand_and_load(
+def test_each_pick_list_line_shows_its_code_par_on_hand_and_load_and_the_map_its_prices(
     demo_engine: Engine, catalogue: Catalogue, tmp_path: Path, read_pdf_text: PdfText
 ) -> None:
     sheet = cabinet_sheets(device_stock(demo_engine, 1), catalogue)[0]
+    assert sheet.planogram is not None and sheet.pick_list is not None
+    first = sheet.pick_list.lines[0]
+    cash = first.cash_price or 0.0
+    planogram = Planogram(sheet.planogram.device_id, sheet.planogram.cabinet_index, dict(sheet.planogram.slots))
+    planogram.slots[first.position] = replace(planogram.slots[first.position], selection_code="A1",
+                                              card_price=round(cash + 0.1, 2))  # fmt: skip
+    sheet = cabinet_sheets(device_stock(demo_engine, 1), catalogue, {sheet.cabinet.index: planogram})[0]
     out = tmp_path / "cabinet.pdf"
     out.write_bytes(pdf_bytes(device_document([sheet]), "test"))
+    if os.environ.get("CAPTURE_DIR"):  # for a person to look at
+        (Path(os.environ["CAPTURE_DIR"]) / "field_sheet_codes.png").write_bytes(png_bytes(sheet_pages(sheet)[0]))
 
     rows = {" ".join(line.split()) for line in read_pdf_text(out).splitlines()}
 
     assert sheet.pick_list is not None
     for line in sheet.pick_list.lines:
-        expected = f"{line.position.label} {line.product_name} {line.par_level} {line.expected_on_hand} {line.load}"
+        card = f" ${line.card_price:,.2f}" if line.card_differs else ""
+        expected = (
+            f"{line.position.label} {line.selection_code} {line.product_name}{card} {line.par_level} "
+            f"{line.expected_on_hand} {line.load}"
+        )
         assert any(expected in row for row in rows), expected
+    assert sheet.pick_list.lines[0].selection_code == "A1" and sheet.pick_list.lines[0].card_differs
     assert f"load {sheet.pick_list.total_load} units" in " ".join(rows)
 
 

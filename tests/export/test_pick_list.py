@@ -140,3 +140,13 @@ def test_field_data_is_anchored_on_the_latest_sale_not_the_clock(demo_engine: En
     assert first == again
     assert first.last_visit is not None and first.last_visit <= first.as_of  # type: ignore[operator]
     assert all(cabinet.anchor.moment == first.last_visit for cabinet in first.cabinets)
+
+
+def test_each_line_names_the_code_to_key_and_the_prices_to_check() -> None:
+    layout = planogram(Slot(A1, 1, 2, 10, 8, selection_code="A1"), Slot(A2, 2, 2, 10, 8, 1.6, card_price=1.7),
+                       cabinet_index=1)  # fmt: skip
+    lines = build_pick_list(layout, CATALOGUE, {}, StockAnchor(StockBasis.STORED_QUANTITIES, None)).lines
+    assert [(line.selection_code, line.cash_price, line.card_price, line.card_differs) for line in lines] == [
+        ("A1", 1.75, 1.75, False),
+        ("2-12", 1.6, 1.7, True),  # the second cabinet's default code names it
+    ]

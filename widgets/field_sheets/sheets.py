@@ -51,6 +51,7 @@ from widgets.canvas.cabinet_view import (
     SlotItem,
     ZoneBanner,
     cabinet_rect,
+    format_price,
     slot_rect,
 )
 
@@ -569,13 +570,17 @@ class _Row:
 
 
 _RIGHT = Qt.AlignmentFlag.AlignRight
+# The selection code beside the slot: what the driver keys in to test a vend. The cash price stands on the slot
+# map; a card price that differs is listed here too, since the map's load badge may cover it.
 _PICK_COLUMNS = (
-    _Column("SLOT", 0.10, bold=True),
-    _Column("PRODUCT", 0.46),
-    _Column("PAR", 0.09, _RIGHT),
-    _Column("ON HAND", 0.15, _RIGHT),
-    _Column("LOAD", 0.12, _RIGHT, bold=True),
-    _Column("", 0.08, _RIGHT, tick_box=True),
+    _Column("SLOT", 0.08, bold=True),
+    _Column("CODE", 0.08),
+    _Column("PRODUCT", 0.40),
+    _Column("CARD", 0.09, _RIGHT),
+    _Column("PAR", 0.06, _RIGHT),
+    _Column("ON HAND", 0.13, _RIGHT),
+    _Column("LOAD", 0.09, _RIGHT, bold=True),
+    _Column("", 0.07, _RIGHT, tick_box=True),
 )
 _TOTAL_COLUMNS = (
     _Column("CATEGORY", 0.20),
@@ -649,8 +654,9 @@ def _paint_pick_list(painter: QPainter, page: SheetPage, pick_list: PickList, re
         if not lines and block > 0:
             break
         rows = [
-            _Row((line.position.label, line.product_name, str(line.par_level), str(line.expected_on_hand),
-                  str(line.load), ""), muted=line.load <= 0)
+            _Row((line.position.label, line.selection_code, line.product_name,
+                  format_price(line.card_price) if line.card_differs else "",  # type: ignore[arg-type]
+                  str(line.par_level), str(line.expected_on_hand), str(line.load), ""), muted=line.load <= 0)
             for line in lines
         ]  # fmt: skip
         left = rect.left() + block * (block_width + BLOCK_GAP)
