@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, MetaData, inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from designer.command_outcomes import ExitCode
-from storage import llm_tables, machine_audit_tables, sales_import_tables, sync_tables, tables
+from storage import llm_tables, machine_audit_tables, sales_import_tables, sync_tables, tables, template_tables
 from storage.base import Base
 from storage.database import SQLITE_HEADER, DatabaseProblem, explain_failure
 from storage.engine import display_url, make_engine, normalise_url, sqlite_file
@@ -37,7 +37,7 @@ VERSION_TABLE = "alembic_version"
 _REVISION_LINE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
 # Each table module puts its tables on the one Base when imported; naming all five here is what makes
 # OUR_SCHEMA complete for everyone who needs every table (alembic's target, the demo writer, the tests).
-TABLE_MODULES = (tables, llm_tables, sync_tables, machine_audit_tables, sales_import_tables)
+TABLE_MODULES = (tables, llm_tables, sync_tables, machine_audit_tables, sales_import_tables, template_tables)
 OUR_SCHEMA: MetaData = Base.metadata
 
 

@@ -52,6 +52,8 @@ class Device(Base):
     location_name: Mapped[str] = mapped_column(String(160), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
     removed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # soft-deleted in CVD
+    model: Mapped[str | None] = mapped_column(String(80), nullable=True)  # CVD's devices.model (e.g. "Crane 187")
+    route_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)  # CVD's devices.route_id
 
     cabinets: Mapped[list[CabinetRecord]] = relationship(
         back_populates="device", order_by="CabinetRecord.cabinet_index", cascade="all, delete-orphan"

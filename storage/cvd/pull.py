@@ -173,6 +173,8 @@ def _pull_reference(source: Connection, session: Session, summary: PullSummary) 
         device.name = row["cooler"]
         device.asset_number = row["asset"]
         device.location_name = location
+        device.model = row["model"] or None  # CVD's own: to choose machines by model and route (templates)
+        device.route_id = row["route_id"]
         # a device deleted in CVD is kept (its sales and layouts still count) and marked read-only
         device.removed_at = None if row["deleted_at"] is None else cvd_time(row["deleted_at"])
         session.flush()

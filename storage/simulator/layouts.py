@@ -145,6 +145,16 @@ class DevicePlan:
     def change_time(self, cabinet: CabinetPlan) -> int:
         return int(self.visits[cabinet.change_visit])
 
+    @property
+    def model(self) -> str:
+        """The machine's model as CVD names one: its cabinets side by side (``Snacks + Cooler``)."""
+        return " + ".join(cabinet.name for cabinet in self.cabinets)
+
+    @property
+    def route_id(self) -> int:
+        """One route per region: a driver serves the machines of one area."""
+        return self.region + 1
+
 
 def device_base_demand(catalogue: ProductTable, location: LocationType, traffic: float) -> np.ndarray:
     """popularity × price effect × location preference × location traffic × device traffic."""

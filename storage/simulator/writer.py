@@ -166,6 +166,8 @@ class FleetWriter:
                     "asset_number": plan.asset_number,
                     "location_type": plan.location.name,
                     "location_name": plan.location_name,
+                    "model": plan.model,
+                    "route_id": plan.route_id,
                     "created_at": start - timedelta(days=plan.created_days_before_history) + timedelta(hours=9),
                 }
             ],
