@@ -367,7 +367,9 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
         file_actions = [self.roles.sign_in_action, self.open_action, *self.sync.actions(), None]
-        imports = [*self.field_sheets.actions(), self.audits.import_action]
+        self.import_sales_action = QAction("Import &sales…", self)
+        self.import_sales_action.triggered.connect(self.import_sales)
+        imports = [*self.field_sheets.actions(), self.audits.import_action, self.import_sales_action]
         self.file_menu = self._menu("&File", [*file_actions, *imports, None, self.quit_action])
 
         group = self.session.undo_group
@@ -458,6 +460,16 @@ class MainWindow(QMainWindow):
             self.audits.import_files(audits, device_id)
         elif audits:
             self.statusBar().showMessage(f"Importing audits: {self.roles.why_not(Action.EDIT)}", 8000)
+
+    def import_sales(self) -> None:
+        """File → Import sales…: a telemetry export (Seed/ePort CSV, or any CSV/XLSX by its columns)."""
+        from PySide6.QtWidgets import QFileDialog
+
+        from widgets.sales_import.dialog import SalesImportDialog
+
+        path, _ = QFileDialog.getOpenFileName(self, "Import sales", "", "Sales exports (*.csv *.xlsx);;All files (*)")
+        if path:
+            SalesImportDialog(self.repository.engine, Path(path), user_id=self.roles.user.id, parent=self).exec()
 
     def open_settings(self) -> None:
         """Tools → Settings…: the run's settings and key store, Claude's key test and this month's spend."""

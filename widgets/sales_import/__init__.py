@@ -1,0 +1,1 @@
+"""File → Import sales…: a telemetry export previewed, mapped, matched, imported with progress, and summarised."""
