@@ -6,6 +6,8 @@
     python main.py export --device ID [--cabinet I] --format pdf|png|csv|json --out FILE [--db URL]
     python main.py export --route 1,2,3 --out route.pdf [--db URL]
     python main.py backtest [--db URL]          revenue model: MAPE, RMSE and interval coverage on held-out data
+    python main.py backtest --forecast [--holdout 14]   forecast vs peers and the oracle: WAPE, MASE, bias
+    python main.py backtest --placement         held-out slot rankings (Spearman) vs fixed zone weights
     python main.py check-models [--db URL]      sanity report: back-tests vs baselines, sanity checks (5: one fails)
     python main.py experiment create|status|complete|list …   A/B experiments across devices, JSON out
     python main.py sync pull|push|status|both --cvd URL [--db WORKING_COPY]

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from widgets.analysis.affinity import AffinityView
-from widgets.analysis.forecast import PAR_COLUMN, ForecastView
+from widgets.analysis.forecast import MEAN_LABEL, MEDIAN_LABEL, PAR_COLUMN, ForecastView
 
 SHOTS = os.environ.get("FA_SCREENSHOTS")  # a folder: save what the views look like there
 
@@ -45,6 +45,19 @@ def test_forecast_view_fills_the_table_and_emits_edited_par_levels(qtbot, foreca
     assert emitted.args[0][product_id] == 17 and len(emitted.args[0]) == view.table.rowCount()
     cell.setText("lots")  # not a number: the suggestion comes back, nothing is emitted
     assert cell.text().isdigit()
+
+
+def test_the_chart_says_which_line_is_the_mean_and_which_the_median(qtbot, forecast_view):
+    view = forecast_view
+    labels = [label.text for _sample, label in view.legend.items]
+    assert MEAN_LABEL in labels and MEDIAN_LABEL in labels
+    days = view.result.body["forecasts"][0]["daily_forecasts"]
+    drawn = {
+        tuple(item.yData)
+        for item in view.plot.getPlotItem().listDataItems()
+        if getattr(item, "yData", None) is not None
+    }
+    assert tuple(float(d["median_units"]) for d in days) in drawn
 
 
 def test_affinity_view_lists_pairs_and_places_a_cluster(qtbot, fleet_engine):

@@ -36,6 +36,9 @@ from widgets.workers import BackgroundJobs, JobState
 
 HISTORY_DAYS = 28
 PAR_COLUMN = 4
+MEAN_LABEL = "expected a day (mean: adds up to the week)"
+MEDIAN_LABEL = "most likely a day (median: not to add up)"
+"""The chart names which figure is which: the mean for totals and stocking, the median for the day itself."""
 PRODUCT_WIDTH = 150
 """The product column's least width: longer names are shortened (the whole name is the cell's tooltip)."""
 
@@ -71,7 +74,10 @@ class ForecastView(QWidget):
         self.table.setHorizontalHeaderLabels(
             ["Product", "Units\n7 days", "7-day range\n(chance)", "Stock-out\nrisk", "Par"]
         )
-        self.table.horizontalHeaderItem(1).setToolTip("Expected units in the first 7 days: the sum of the days' means")
+        self.table.horizontalHeaderItem(1).setToolTip(
+            "Expected units in the first 7 days: the sum of the days' means (the days' medians, shown on the chart "
+            "as the most likely units a day, would add up too low)"
+        )
         self.table.horizontalHeaderItem(2).setToolTip(
             "The units the first 7 days will likely sell in total, and the model's probability that they fall in "
             "that range (whole units: a slow mover's range holds more than 80 %, and says how much)"
@@ -271,7 +277,10 @@ class ForecastView(QWidget):
         expected = self.plot.plot(
             x, mean, pen=pg.mkPen(style.ACCENT, width=2.5), symbol="o", symbolSize=5, symbolBrush=style.ACCENT
         )
-        self.legend.addItem(expected, "expected a day")
+        self.legend.addItem(expected, MEAN_LABEL)
+        median = np.array([d["median_units"] for d in days], dtype=float)
+        likely = self.plot.plot(x, median, pen=None, symbol="t1", symbolSize=9, symbolBrush=style.TEXT)
+        self.legend.addItem(likely, MEDIAN_LABEL)
         swatch = self.plot.plot([], [], pen=pg.mkPen(band.brush().color(), width=10))  # the band, in the legend
         self.legend.addItem(swatch, f"likely range a day: holds {chance:.0%} of days")
         self.plot.addItem(pg.InfiniteLine(-0.5, angle=90, pen=pg.mkPen(style.MUTED_TEXT, style=Qt.PenStyle.DashLine)))
