@@ -415,7 +415,10 @@ def _install_layout(
     user_id: int | None = None,
     activated: datetime | None = None,
 ) -> PlanogramRecord:
-    """CVD's layout becomes the cabinet's active version; the previous active one is archived, never lost."""
+    """CVD's layout becomes the cabinet's active version; the previous active one is archived, never lost.
+
+    What CVD does not keep stays as the previous active version had it (:func:`_kept_locally`)."""
+    previous = active_record(session, cabinet)
     session.execute(
         update(PlanogramRecord)
         .where(
@@ -440,16 +443,45 @@ def _install_layout(
         updated_at=now,
         activated_at=activated or now,  # when it stood in the cabinet; created_at is when it was pulled
         created_by=user_id,  # who synced it in; the layout itself is CVD's
-        slots=[
-            PlanogramSlotRecord(
-                position=position, product_id=product, quantity=quantity, capacity=cap, par_level=par, price=price
-            )
-            for position, product, quantity, cap, par, price in sorted(slots, key=lambda slot: slot[0])
-        ],
+        slots=_kept_locally(
+            session,
+            previous,
+            [
+                PlanogramSlotRecord(
+                    position=position, product_id=product, quantity=quantity, capacity=cap, par_level=par, price=price
+                )
+                for position, product, quantity, cap, par, price in sorted(slots, key=lambda slot: slot[0])
+            ],
+        ),
     )
     session.add(record)
     session.flush()
     return record
+
+
+def _kept_locally(
+    session: Session, previous: PlanogramRecord | None, slots: list[PlanogramSlotRecord]
+) -> list[PlanogramSlotRecord]:
+    """``slots`` (CVD's layout) with what only this working copy keeps, from the version they replace: each
+    position's selection code (the machine's numbering, whatever CVD changed), and a card price where the same
+    product stays in the slot and cards still pay other than cash. A position CVD leaves empty keeps its code."""
+    before = {slot.position: slot for slot in previous.slots} if previous is not None else {}
+    for slot in slots:
+        old = before.pop(slot.position, None)
+        if old is None:
+            continue
+        slot.selection_code = old.selection_code
+        if old.card_price is not None and old.product_id == slot.product_id and slot.product_id is not None:
+            product = session.get(ProductRecord, slot.product_id)
+            cash = slot.price if slot.price is not None else (product.price if product is not None else None)
+            slot.card_price = None if cash is not None and Decimal(old.card_price) == Decimal(cash) else old.card_price
+    coded = [old for old in before.values() if old.selection_code is not None]
+    empty = [
+        PlanogramSlotRecord(position=old.position, product_id=None, quantity=0, capacity=old.capacity,
+                            par_level=old.par_level, selection_code=old.selection_code)
+        for old in coded
+    ]  # fmt: skip
+    return sorted(slots + empty, key=lambda slot: slot.position)
 
 
 # --- sales and DEX -----------------------------------------------------------------------------------------
