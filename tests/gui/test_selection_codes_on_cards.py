@@ -97,3 +97,22 @@ def test_a_cabinet_with_codes_and_card_prices_reads_clearly(window: MainWindow, 
     image = view.viewport().grab().toImage()
     out = Path(os.environ.get("CAPTURE_DIR", tmp_path)) / "cabinet_selection_codes.png"
     assert image.save(str(out)) and out.stat().st_size > 0
+
+
+def test_activating_a_code_the_other_cabinet_runs_is_refused_naming_both_slots(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *a: warnings.append(text))
+    window.cabinet_tabs.setCurrentIndex(1)  # the device's second cabinet (a cooler): its A1 is "2-11"
+    view = _view(window)
+    assert view.editor.cabinet.index == 1 and view.slot_item(A1).selection_code == "2-11"  # type: ignore[union-attr]
+    view.select([A1])
+    window.inspector.selection_code.setText("11")  # the snack cabinet's A1
+    window.inspector.apply.click()
+    assert view.slot_item(A1).selection_code == "11"  # type: ignore[union-attr]
+
+    window.activate_current()
+
+    assert len(warnings) == 1 and "selection code 11 is also the code of A1 in cabinet 0" in warnings[0]
+    assert view.editor.is_modified  # nothing was saved or activated

@@ -45,6 +45,7 @@ from designer.planograms import Planogram, PlanogramStatus
 from designer.products import Catalogue
 from designer.recovery import RecoveryJournal
 from designer.roles import Action
+from designer.validation import Problem, selection_code_clashes
 from widgets import style
 from widgets.analysis.actions import AnalysisActions
 from widgets.analysis.suggestion_feedback import SuggestionFeedback
@@ -876,12 +877,22 @@ class MainWindow(QMainWindow):
         if editor is None:
             return
         problems = self.session.problems(editor)
+        problems += [problem for problem in self._selection_code_clashes(editor) if problem not in problems]
         if problems:
             listed = "\n".join(f"• {problem}" for problem in problems[:12])
             more = f"\n… and {len(problems) - 12} more" if len(problems) > 12 else ""
             QMessageBox.warning(self, "Cannot activate", f"Fix these first:\n\n{listed}{more}")
             return
         self.session.save(editor, activate=True)
+
+    def _selection_code_clashes(self, editor: CabinetEditor) -> list[Problem]:
+        """The device's cabinets share one keypad: codes this cabinet would share with another's active version
+        (the store refuses them too; said here first, with the rest of what to fix)."""
+        layout = self.layout_on_screen
+        if layout is None or layout.device.id != editor.cabinet.device_id:
+            return []
+        others = [(layout.planogram_for(cabinet), cabinet) for cabinet in layout.cabinets]
+        return selection_code_clashes(editor.planogram, editor.cabinet, others)
 
     def _saved(self, key: object) -> None:
         editor = self.session.editors.get(key)  # type: ignore[arg-type]
