@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
@@ -94,20 +95,22 @@ def slot_price_column(price: float | None) -> Decimal | None:
     return None if price is None else Decimal(str(price)).quantize(CENT)
 
 
+def slot_from_record(slot: Any) -> Slot:
+    """A stored slot (an ORM record or a row of the same columns) as the designer's :class:`Slot`."""
+    return Slot(
+        Position.parse(slot.position),
+        slot.product_id,
+        slot.quantity,
+        slot.capacity,
+        slot.par_level,
+        None if slot.price is None else float(slot.price),
+        slot.selection_code,
+        None if slot.card_price is None else float(slot.card_price),
+    )
+
+
 def planogram_from_record(record: PlanogramRecord) -> Planogram:
-    slots = [
-        Slot(
-            Position.parse(slot.position),
-            slot.product_id,
-            slot.quantity,
-            slot.capacity,
-            slot.par_level,
-            None if slot.price is None else float(slot.price),
-            slot.selection_code,
-            None if slot.card_price is None else float(slot.card_price),
-        )
-        for slot in record.slots
-    ]
+    slots = [slot_from_record(slot) for slot in record.slots]
     return Planogram.from_slots(
         record.device_id,
         record.cabinet_index,

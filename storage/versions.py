@@ -84,45 +84,9 @@ class PlanogramVersions:
 
     def save(self, planogram: Planogram, *, user_id: int | None = None, activate: bool = False) -> Planogram:
         """Store ``planogram`` as the cabinet's next version: a draft unless ``activate`` (whatever its status says)."""
-        now = stored_now()
         with self._sessions.begin() as session:
             require_user(session, user_id, Action.ACTIVATE if activate else Action.EDIT)
-            latest = session.scalar(
-                select(func.max(PlanogramRecord.version)).where(
-                    PlanogramRecord.device_id == planogram.device_id,
-                    PlanogramRecord.cabinet_index == planogram.cabinet_index,
-                )
-            )
-            status = PlanogramStatus.ACTIVE if activate else None  # never from the document: drafts stay drafts
-            record = PlanogramRecord(
-                device_id=planogram.device_id,
-                cabinet_index=planogram.cabinet_index,
-                name=planogram.name,
-                status=(status or PlanogramStatus.DRAFT).value,
-                version=(latest or 0) + 1,
-                created_at=now,
-                updated_at=now,
-                created_by=user_id,
-                slots=[
-                    PlanogramSlotRecord(
-                        position=slot.position.label,
-                        product_id=slot.product_id,
-                        quantity=slot.quantity,
-                        capacity=slot.capacity,
-                        par_level=slot.par_level,
-                        price=slot_price_column(slot.price),
-                        selection_code=slot.selection_code,
-                        card_price=slot_price_column(slot.card_price),
-                    )
-                    for slot in (planogram.slots[p] for p in sorted(planogram.slots))
-                ],
-            )
-            session.add(record)
-            session.flush()
-            _audit(session, user_id, "planogram.save", {"planogram": record.id, "version": record.version})
-            if status is PlanogramStatus.ACTIVE:
-                self._activate(session, record, user_id, now)
-            return planogram_from_record(record)
+            return planogram_from_record(store_version(session, planogram, user_id=user_id, activate=activate))
 
     def activate(self, planogram_id: int, *, user_id: int | None = None) -> Planogram:
         """Make a stored version the one the machine runs."""
@@ -135,7 +99,9 @@ class PlanogramVersions:
             return planogram_from_record(record)
 
     @staticmethod
-    def _activate(session: Session, record: PlanogramRecord, user_id: int | None, now: datetime) -> None:
+    def _activate(
+        session: Session, record: PlanogramRecord, user_id: int | None, now: datetime, *, audit: bool = True
+    ) -> None:
         _check_selection_codes(session, record)
         session.execute(
             update(PlanogramRecord)
@@ -150,8 +116,68 @@ class PlanogramVersions:
         record.status = PlanogramStatus.ACTIVE.value
         record.activated_at = now
         record.updated_at = now
-        _audit(session, user_id, "planogram.activate", {"planogram": record.id, "version": record.version})
+        if audit:
+            _audit(session, user_id, "planogram.activate", {"planogram": record.id, "version": record.version})
         enqueue_activation(session, record)  # a cabinet pulled from CVD: the push waits in the queue from now on
+
+
+def store_version(
+    session: Session,
+    planogram: Planogram,
+    *,
+    user_id: int | None,
+    activate: bool = False,
+    now: datetime | None = None,
+    audit: bool = True,
+) -> PlanogramRecord:
+    """Add ``planogram`` as its cabinet's next version in ``session`` (the caller checked the role): the one way a
+    version is written, whether one cabinet is saved or a fleet operation writes a thousand in one transaction.
+    ``audit`` False leaves the audit to the caller (a fleet operation audits itself once)."""
+    now = now or stored_now()
+    latest = session.scalar(
+        select(func.max(PlanogramRecord.version)).where(
+            PlanogramRecord.device_id == planogram.device_id,
+            PlanogramRecord.cabinet_index == planogram.cabinet_index,
+        )
+    )
+    status = PlanogramStatus.ACTIVE if activate else None  # never from the document: drafts stay drafts
+    record = PlanogramRecord(
+        device_id=planogram.device_id,
+        cabinet_index=planogram.cabinet_index,
+        name=planogram.name,
+        status=(status or PlanogramStatus.DRAFT).value,
+        version=(latest or 0) + 1,
+        created_at=now,
+        updated_at=now,
+        created_by=user_id,
+        slots=[
+            PlanogramSlotRecord(
+                position=slot.position.label,
+                product_id=slot.product_id,
+                quantity=slot.quantity,
+                capacity=slot.capacity,
+                par_level=slot.par_level,
+                price=slot_price_column(slot.price),
+                selection_code=slot.selection_code,
+                card_price=slot_price_column(slot.card_price),
+            )
+            for slot in (planogram.slots[p] for p in sorted(planogram.slots))
+        ],
+    )
+    session.add(record)
+    session.flush()
+    if audit:
+        _audit(session, user_id, "planogram.save", {"planogram": record.id, "version": record.version})
+    if status is PlanogramStatus.ACTIVE:
+        activate_version(session, record, user_id, now, audit=audit)
+    return record
+
+
+def activate_version(
+    session: Session, record: PlanogramRecord, user_id: int | None, now: datetime, *, audit: bool = True
+) -> None:
+    """Make ``record`` its cabinet's active version (archiving the one before) and queue it for CVD."""
+    PlanogramVersions._activate(session, record, user_id, now, audit=audit)
 
 
 class SelectionCodesClash(PlanogramInvalid):
