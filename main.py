@@ -13,6 +13,8 @@
     python main.py sync pull|push|status|both --cvd URL [--db WORKING_COPY]
     python main.py audit import FILE... [--device ID_OR_ASSET] | link MACHINE --device X | undo IMPORT | machines
     python main.py sales import FILE [--format seed|MAPPING.json] [--device X] | undo IMPORT | imports
+    python main.py serve [--db URL] [--host 127.0.0.1] [--port 8765] [--workers N] [--certfile F --keyfile F]
+    python main.py token --user NAME [--db URL]   an access token for serve (this machine's signing key)
 
 This module only parses and dispatches. It builds the one application context of the run
 (:class:`storage.app_context.AppContext`: folders, settings, key store, database, who acts) and hands it to
@@ -35,6 +37,8 @@ from ai.api_command import add_api_parser, run_api
 from ai.backtest_command import add_backtest_parser, run_backtest
 from ai.check_models_command import add_check_models_parser, run_check_models
 from ai.experiments_command import add_experiment_parser, run_experiment
+from ai.serve_command import add_serve_parser, run_serve
+from ai.token_command import add_token_parser, run_token
 from designer.command_outcomes import ExitCode
 from storage.cvd.sync_command import add_sync_parser, run_sync
 from storage.demo_command import add_demo_parser, run_demo
@@ -64,6 +68,8 @@ COMMANDS: dict[str, tuple[AddParser, Handler]] = {
     "sync": (add_sync_parser, run_sync),
     "audit": (add_audit_parser, run_audit),
     "sales": (add_sales_parser, run_sales),
+    "serve": (add_serve_parser, run_serve),
+    "token": (add_token_parser, run_token),
 }
 """Each command: how its arguments are added, and the handler that runs it with the run's context."""
 
@@ -143,6 +149,7 @@ READING = {
     "audit machines",
     "audit report",
     "sales imports",
+    "token",
 }
 """Commands that only read the database: they never create it or its folder, and run on a read-only file
 (without their audit row). The others change it; ``demo``, a first ``sync pull`` and the designer may create it."""

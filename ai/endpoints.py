@@ -184,6 +184,16 @@ def run_endpoint(
     The request is read only for a known endpoint, and passes the input gate before any service is opened: a
     refused request changes nothing and is not audited (it names no device that could be trusted).
     """
+    from ai.services import Services
+
+    return answer_endpoint(name, read_request, lambda: Services.for_run(context))
+
+
+def answer_endpoint(
+    name: str | None, read_request: Callable[[], bytes | str], open_services: Callable[[], Services]
+) -> tuple[ExitCode, object]:
+    """:func:`run_endpoint` on services the caller opens: the ``api`` command's own, or the HTTP service's warm
+    ones acting for the request's user. One implementation behind both, so they answer alike."""
     endpoint = ENDPOINTS.get(name or "")
     if endpoint is None:
         return ExitCode.BAD_INPUT, unknown_endpoint(name)
@@ -197,10 +207,10 @@ def run_endpoint(
         problem = "no request arrived on standard input" if empty else f"the request is not JSON ({error})"
         fix = "send one JSON object, or an array of them" if endpoint.batch else "send one JSON object"
         return ExitCode.BAD_INPUT, endpoint.error(f"{problem}. Fix: {fix}")
-    from ai.services import Services, ServiceUnavailable
+    from ai.services import ServiceUnavailable
     from designer.roles import PermissionDenied
 
-    services = Services.for_run(context)
+    services = open_services()
     try:
         with services.ai_run(endpoint.name, *request_ids(payload)):
             answer = endpoint.answer(payload, services)

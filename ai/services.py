@@ -9,6 +9,7 @@ problem and the fix, never a traceback, and a missing SQLite file is never creat
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -72,6 +73,8 @@ class Services:
         if placement_scorer is not None:
             self.__dict__["placement_scorer"] = placement_scorer
         self._cabinets: dict[int, dict[int, Cabinet]] = {}
+        self.source = "api"
+        """Where the requests come from, as the audit says it: the ``api`` command, or ``http`` (the service)."""
 
     @classmethod
     def for_run(cls, context: AppContext) -> Services:
@@ -82,6 +85,13 @@ class Services:
             login=context.login,
             labour_cost_per_slot=context.settings.current.labour_cost_per_slot,
         )
+
+    def acting_as(self, user: SignedInUser) -> Services:
+        """The same opened database, catalogue, cabinets and models, answering for ``user``: the HTTP service keeps
+        one warm :class:`Services` per worker and hands each request a copy for the user its token names."""
+        clone = copy.copy(self)
+        clone.__dict__["user"] = user
+        return clone
 
     @cached_property
     def engine(self) -> Engine:
@@ -132,7 +142,7 @@ class Services:
             with self.reading():
                 record_ai_run(
                     self.engine, user.id, feature, device_ids, cabinet_indexes,
-                    outcome=outcome, response_time_ms=elapsed_ms, source="api",
+                    outcome=outcome, response_time_ms=elapsed_ms, source=self.source,
                 )  # fmt: skip
 
     def open(self) -> None:

@@ -89,11 +89,15 @@ def write_json(body: object, *, indent: int | None = None, to: TextIO | None = N
     NaN and ±Infinity are not JSON (a strict reader refuses ``NaN``): a figure that is not finite is written
     as null, so a reader sees "no figure" rather than a document it cannot read.
     """
+    print(json_text(body, indent=indent), file=to or sys.stdout)
+
+
+def json_text(body: object, *, indent: int | None = None) -> str:
+    """``body`` as strict JSON text (what :func:`write_json` prints and the HTTP service answers)."""
     try:
-        text = json.dumps(body, indent=indent, default=str, allow_nan=False)
+        return json.dumps(body, indent=indent, default=str, allow_nan=False)
     except ValueError:
-        text = json.dumps(finite_or_null(body), indent=indent, default=str, allow_nan=False)
-    print(text, file=to or sys.stdout)
+        return json.dumps(finite_or_null(body), indent=indent, default=str, allow_nan=False)
 
 
 def finite_or_null(value: object) -> object:

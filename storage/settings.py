@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 
 from designer.claude_tasks import DEFAULT_MODELS, DEFAULT_MONTHLY_CAP_USD, AnswerFormat, LlmSettings, ModelChoice, Task
+from designer.rate_limits import RateLimits
 
 SETTINGS_VERSION = 2  # 2: the export folder; a version-1 file loads with it unset
 SETTINGS_FILE = "settings.json"
@@ -36,6 +37,7 @@ class AppSettings:
     llm: LlmSettings = field(default_factory=LlmSettings)
     labour_cost_per_slot: float = DEFAULT_LABOUR_COST_PER_SLOT
     export_folder: str | None = None  # where the last export went, offered first next time (None: not yet)
+    rate_limits: RateLimits = field(default_factory=RateLimits)  # per user, at `serve` (the seed's numbers)
     version: int = SETTINGS_VERSION
 
 
@@ -63,6 +65,9 @@ def check(settings: AppSettings) -> AppSettings:
         raise SettingsProblem("the monthly spending cap cannot be negative (0 stops all Claude calls)")
     if settings.labour_cost_per_slot < 0:
         raise SettingsProblem("the labour cost per slot cannot be negative")
+    limits_problem = settings.rate_limits.problem()
+    if limits_problem is not None:
+        raise SettingsProblem(limits_problem)
     return settings
 
 
@@ -71,6 +76,11 @@ def to_json(settings: AppSettings) -> dict[str, Any]:
         "version": SETTINGS_VERSION,
         "labour_cost_per_slot": settings.labour_cost_per_slot,
         "export_folder": settings.export_folder,
+        "rate_limits": {
+            "realtime_per_minute": settings.rate_limits.realtime_per_minute,
+            "predictions_per_minute": settings.rate_limits.predictions_per_minute,
+            "training_per_hour": settings.rate_limits.training_per_hour,
+        },
         "llm": {
             "enabled": settings.llm.enabled,
             "monthly_cap_usd": settings.llm.monthly_cap_usd,
@@ -154,10 +164,21 @@ def from_json(raw: object) -> AppSettings:
             ),
             labour_cost_per_slot=float(raw.get("labour_cost_per_slot", DEFAULT_LABOUR_COST_PER_SLOT)),
             export_folder=export_folder or None,
+            rate_limits=_rate_limits(raw.get("rate_limits", {})),
         )
     except (TypeError, ValueError) as error:
         raise SettingsProblem(str(error)) from None
     return check(settings)
+
+
+def _rate_limits(raw: object) -> RateLimits:
+    if not isinstance(raw, dict):
+        raise SettingsProblem("'rate_limits' must be an object")
+    default = RateLimits()
+    numbers = {name: raw.get(name, getattr(default, name)) for name in RateLimits.__dataclass_fields__}
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in numbers.values()):
+        raise SettingsProblem("'rate_limits' holds whole numbers of requests")
+    return RateLimits(**numbers)
 
 
 class SettingsStore:

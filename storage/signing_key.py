@@ -1,0 +1,92 @@
+"""This machine's key for signing the HTTP service's access tokens: in the OS keyring, else a 0600 key file.
+
+Whoever holds the key can mint a token for any user, so it never leaves the machine: ``main.py serve`` and
+``main.py token`` read the same key (the service's workers all read it, so a token is valid on every worker).
+It lives in the keyring (service ``planogram-studio``, entry ``api-signing-key``) where there is one; on a box
+with no keyring backend it lives in ``api-signing.key`` in the user's config folder, readable by its owner only
+(mode 0600), and :attr:`SigningKey.where` says which. Deleting it (or the entry) revokes every token at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+import keyring.errors
+
+from storage.keys import SERVICE, keyring_usable
+
+ACCOUNT = "api-signing-key"
+KEY_FILE = "api-signing.key"
+KEY_BYTES = 32  # HS256 wants at least the hash's 256 bits
+log = logging.getLogger(__name__)
+
+
+class SigningKeyProblem(RuntimeError):
+    """The key cannot be read or kept; the message says where and what to do (it never contains the key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """The key's bytes (never printed) and where they are kept, in words for the README and ``serve``'s banner."""
+
+    secret: bytes
+    where: str
+
+    def __repr__(self) -> str:
+        return f"SigningKey(hidden, where={self.where!r})"
+
+
+def signing_key(config_folder: Path) -> SigningKey:
+    """The machine's signing key, made on first use: from the keyring when there is one, else the key file."""
+    if keyring_usable():
+        try:
+            stored = keyring.get_password(SERVICE, ACCOUNT)
+            if not stored:
+                stored = _encode(secrets.token_bytes(KEY_BYTES))
+                keyring.set_password(SERVICE, ACCOUNT, stored)
+            return SigningKey(_decode(stored, f"the keyring entry {SERVICE}/{ACCOUNT}"), "the system keyring")
+        except keyring.errors.KeyringError as error:
+            log.warning("the keyring could not keep the signing key (%s); using the key file", type(error).__name__)
+    return SigningKey(_from_file(config_folder / KEY_FILE), str(config_folder / KEY_FILE))
+
+
+def _from_file(path: Path) -> bytes:
+    """Read the key file, or create it with owner-only permissions (never readable by others, even for a moment)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            raise SigningKeyProblem(
+                f"{path} can be read by other users of this computer, so tokens signed with it cannot be trusted. "
+                f"Fix: delete it (a new key is made; tokens issued before stop working), or chmod 600 {path}"
+            ) from None
+        return _decode(path.read_text(encoding="ascii").strip(), str(path))
+    with os.fdopen(handle, "w", encoding="ascii") as file:
+        file.write(_encode(secrets.token_bytes(KEY_BYTES)) + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    return _decode(path.read_text(encoding="ascii").strip(), str(path))
+
+
+def _encode(secret: bytes) -> str:
+    return base64.urlsafe_b64encode(secret).decode("ascii")
+
+
+def _decode(text: str, where: str) -> bytes:
+    try:
+        secret = base64.urlsafe_b64decode(text.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        secret = b""
+    if len(secret) < KEY_BYTES:
+        raise SigningKeyProblem(
+            f"the signing key in {where} is damaged. Fix: delete it (a new one is made; tokens issued before stop "
+            "working)"
+        )
+    return secret
