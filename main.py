@@ -13,6 +13,8 @@
     python main.py sync pull|push|status|both --cvd URL [--db WORKING_COPY]
     python main.py audit import FILE... [--device ID_OR_ASSET] | link MACHINE --device X | undo IMPORT | machines
     python main.py sales import FILE [--format seed|MAPPING.json] [--device X] | undo IMPORT | imports
+    python main.py template save|list|versions|apply|undo|operations|proposals|accept|decline …   templates, JSON
+    python main.py template replace-product|price|par-levels … [--dry-run]   fleet-wide edits, undone as one
     python main.py serve [--db URL] [--host 127.0.0.1] [--port 8765] [--workers N] [--certfile F --keyfile F]
     python main.py token --user NAME [--db URL]   an access token for serve (this machine's signing key)
 
@@ -38,6 +40,7 @@ from ai.backtest_command import add_backtest_parser, run_backtest
 from ai.check_models_command import add_check_models_parser, run_check_models
 from ai.experiments_command import add_experiment_parser, run_experiment
 from ai.serve_command import add_serve_parser, run_serve
+from ai.template_command import add_template_parser, run_template
 from ai.token_command import add_token_parser, run_token
 from designer.command_outcomes import ExitCode
 from storage.cvd.sync_command import add_sync_parser, run_sync
@@ -68,6 +71,7 @@ COMMANDS: dict[str, tuple[AddParser, Handler]] = {
     "sync": (add_sync_parser, run_sync),
     "audit": (add_audit_parser, run_audit),
     "sales": (add_sales_parser, run_sales),
+    "template": (add_template_parser, run_template),
     "serve": (add_serve_parser, run_serve),
     "token": (add_token_parser, run_token),
 }
@@ -149,6 +153,10 @@ READING = {
     "audit machines",
     "audit report",
     "sales imports",
+    "template list",
+    "template versions",
+    "template operations",
+    "template proposals",
     "token",
 }
 """Commands that only read the database: they never create it or its folder, and run on a read-only file
@@ -194,6 +202,7 @@ def _action(args: argparse.Namespace) -> str | None:
         or getattr(args, "direction", None)
         or getattr(args, "audit_action", None)
         or getattr(args, "sales_action", None)
+        or getattr(args, "template_action", None)
     )
 
 

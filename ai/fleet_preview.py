@@ -238,6 +238,20 @@ def preview_par_levels(
     )
 
 
+def forecast_par_levels(services: Services) -> Callable[[int, list[int]], dict[int, int]]:
+    """Each product's suggested par level at a machine, from the demand forecast (``demand-forecast``'s
+    ``suggested_par_level``: a service level's units between two restocks, capped by what it ever sold then)."""
+    from ai.demand_forecast import ForecastRequest, forecast
+
+    def suggested(device_id: int, product_ids: list[int]) -> dict[int, int]:
+        request = ForecastRequest(device_id, product_ids, 7, {}, {}, {})
+        with services.reading():
+            body = forecast(services.engine, request, services.catalogue)
+        return {int(item["product_id"]): int(item["suggested_par_level"]) for item in body["forecasts"]}  # type: ignore[index, union-attr]
+
+    return suggested
+
+
 def _machines_and_layouts(
     services: Services, selection: MachineFilter
 ) -> list[tuple[MachineFacts, dict[int, Planogram]]]:
