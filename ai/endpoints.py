@@ -123,8 +123,10 @@ DEMAND_FORECAST = Endpoint(
         '  "external_data": {"weather_forecast": [{"date", "temperature_c", "precipitation_mm"}],\n'
         '                    "events": [{"date", "name", "expected_attendance"}], "holidays": [{"date", "name"}]}}\n'
         "  Forecast days start the day after the device's latest sale; forecast_days 1–90.\n"
-        'Response: {"success": true, "forecasts": [{"product_id", "product_name", "daily_forecasts": [{"date",\n'
-        '   "predicted_units", "confidence_interval" (80 %), "factors": {"base_demand", …_adjustment}}],\n'
+        'Response: {"success": true, "units_explained": {…}, "forecasts": [{"product_id", "product_name",\n'
+        '   "daily_forecasts": [{"date", "predicted_units" (the mean: add up for totals and stock),\n'
+        '   "median_units" (the median: the day itself, never added up), "confidence_interval" (80 %),\n'
+        '   "interval_probability", "factors": {"base_demand", …_adjustment}}], "week_interval",\n'
         '   "recommended_stock", "stockout_risk", "suggested_par_level"}], "aggregate_metrics": {…}}'
     ),
     handler="ai.demand_forecast:answer",
