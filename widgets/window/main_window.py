@@ -65,6 +65,7 @@ from widgets.panels.palette import ProductPalette
 from widgets.placement.assistant import PlacementAssistant
 from widgets.placement.score_panel import ScorePanel
 from widgets.sync.actions import SyncActions
+from widgets.templates.actions import TemplateActions
 from widgets.window.first_paint import after_next_paint
 from widgets.window.services import OnScreen, WindowServices
 from widgets.window.sign_in import RoleGate
@@ -323,6 +324,7 @@ class MainWindow(QMainWindow):
         self.inspector_dock.raise_()
         self.analysis = AnalysisActions(services, on_screen, self.session, scorer, self.feedback)
         self.analysis.explain_requested.connect(self.explanations.explain_comparison)
+        self.templates = TemplateActions(services, on_screen, self.analysis.services)
         self.sync = SyncActions(services, lambda: self.catalogue)
         self.statusBar().addPermanentWidget(self.sync.progress)
         self.statusBar().addPermanentWidget(self.sync.result)
@@ -394,7 +396,8 @@ class MainWindow(QMainWindow):
         saving = [self.save_action, self.activate_action, None, self.history_action, self.discard_action, None]
         asking = [analysis.compare_action, self.audits.check_action, explanations.explain_action,
                   explanations.photo_action]  # fmt: skip
-        self.planogram_menu = self._menu("&Planogram", [*saving, *asking, analysis.personalize_action])
+        fleet = [None, *self.templates.actions()]  # templates and fleet-wide changes
+        self.planogram_menu = self._menu("&Planogram", [*saving, *asking, analysis.personalize_action, *fleet])
 
         self.fit_action = QAction("&Fit to window", self)
         self.fit_action.setShortcut(QKeySequence("Ctrl+0"))

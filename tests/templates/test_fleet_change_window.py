@@ -1,0 +1,106 @@
+"""Planogram → Apply template…: a manager ticks every office machine, previews (each machine's changed slots and
+predicted revenue change with its interval, the totals), applies as drafts, and undoes in one step; a viewer
+cannot apply. pytest-qt, offscreen, on the demo fleet with real predictions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QMainWindow
+from pytestqt.qtbot import QtBot
+
+from ai.model_store import ModelStore
+from ai.services import Services
+from designer.templates import template_from_planogram
+from storage.fleet import FleetRepository
+from storage.fleet_operations import newest_layouts, operations, save_template
+from storage.schema import prepare_database
+from storage.templates import machines
+from storage.users import sign_in
+from widgets.templates.fleet_change import FleetChangeDialog
+from widgets.window.services import WindowServices
+from widgets.window.sign_in import RoleGate
+from widgets.workers import BackgroundJobs
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    yield
+    pool = QThreadPool.globalInstance()
+    pool.waitForDone(5_000)
+    assert pool.activeThreadCount() == 0, f"{pool.activeThreadCount()} worker thread(s) outlived the test"
+
+
+def open_dialog(qtbot: QtBot, database: Path, username: str, shared_data_home: Path) -> FleetChangeDialog:
+    url = f"sqlite:///{database}"
+    engine = prepare_database(url)
+    repository = FleetRepository(engine)
+    user = sign_in(engine, username, audit=False)
+    manager = sign_in(engine, "maria.manager", audit=False)
+    layout = repository.device_layout(3)  # the gym's snacks: a layout the office machines do not have yet
+    cabinet = layout.cabinets[0]
+    template, _ = save_template(
+        engine, template_from_planogram("Office snacks", cabinet, layout.planogram_for(cabinet)), user_id=manager.id
+    )
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    jobs = BackgroundJobs(window)
+    roles = RoleGate(window, jobs)
+    roles.show_user(user, engine)
+    said: list[str] = []
+    services = WindowServices(
+        window, jobs, roles, lambda text, _ms: said.append(text), lambda: None, lambda: repository
+    )  # type: ignore[arg-type, return-value]
+    store = ModelStore(shared_data_home / "planogram-studio" / "models")
+    dialog = FleetChangeDialog(
+        services,
+        lambda: Services(url, store, engine=engine, user=user),
+        [template],
+        machines(engine),
+        repository.catalogue(),
+    )
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_a_manager_previews_applies_and_undoes_a_template_on_every_office_machine(
+    qtbot: QtBot, fleet_database: Path, shared_data_home: Path
+) -> None:
+    dialog = open_dialog(qtbot, fleet_database, "maria.manager", shared_data_home)
+    assert not dialog.draft_button.isEnabled()  # nothing to apply before a preview
+    dialog.set_filter(location_type="office")
+    assert dialog.chosen_label.text() == "2 of 12 machines chosen"
+
+    preview = dialog.run_preview()
+    assert preview is not None
+    rows = {dialog.table.item(row, 0).text(): row for row in range(dialog.table.rowCount())}
+    assert set(rows) == {"Office Lobby 1", "Office Lobby 2"}
+    for row in rows.values():
+        assert "→" in dialog.table.item(row, 2).text()
+        assert "(" in dialog.table.item(row, 3).text() and " to " in dialog.table.item(row, 3).text()
+    assert "Predicted daily revenue change" in dialog.totals.text() and "90 % interval" in dialog.totals.text()
+    assert dialog.draft_button.isEnabled() and dialog.activate_button.isEnabled()
+
+    before = newest_layouts(dialog.window.repository().engine, [1, 7])
+    result = dialog.apply(activate=False)
+    assert result is not None and result.written == 2
+    assert "Applied as fleet operation" in dialog.totals.text()
+    assert dialog.undo_button.isEnabled()
+
+    undone = dialog.undo()
+    assert undone is not None and undone.written == 2
+    engine = dialog.window.repository().engine
+    assert newest_layouts(engine, [1, 7]) == before  # one step: both machines as they were
+    assert operations(engine)[0]["status"] == "undone"
+
+
+def test_a_viewer_sees_why_the_change_cannot_be_applied(
+    qtbot: QtBot, fleet_database: Path, shared_data_home: Path
+) -> None:
+    dialog = open_dialog(qtbot, fleet_database, "vera.viewer", shared_data_home)
+    assert not dialog.preview_button.isEnabled()
+    assert "manager or admin" in dialog.preview_button.toolTip()
+    assert not dialog.activate_button.isEnabled()
