@@ -20,6 +20,7 @@ from designer.pick_list import StockAnchor, stock_anchor
 from designer.planograms import Planogram, PlanogramStatus
 from designer.positions import Position
 from storage.fleet import DeviceSummary, FleetRepository
+from storage.fleet_operations import origins
 from storage.tables import PlanogramRecord, SaleRecord, SimulationTruth, StockoutRecord
 
 
@@ -42,6 +43,7 @@ class DeviceStock:
     as_of: datetime | None  # the latest sale; None when the machine has never sold anything
     last_visit: datetime | None
     cabinets: list[CabinetStock]
+    origins: dict[int, str] = field(default_factory=dict)  # planogram version id → "from template X v3"
 
 
 def restock_visits(engine: Engine) -> dict[int, list[datetime]]:
@@ -100,7 +102,7 @@ def device_stock(engine: Engine, device_id: int, visits: dict[int, list[datetime
                 for position, product_id, units in connection.execute(query):
                     sold[(Position.parse(position), product_id)] = int(units)
             cabinets.append(CabinetStock(cabinet, planogram, activated, anchor, sold))
-    return DeviceStock(layout.device, latest_sale, last_visit, cabinets)
+    return DeviceStock(layout.device, latest_sale, last_visit, cabinets, origins(engine, device_id=device_id))
 
 
 def route_stock(engine: Engine, device_ids: Iterable[int]) -> list[DeviceStock]:

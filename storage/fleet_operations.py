@@ -421,18 +421,23 @@ def operations(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
         ]
 
 
-def origins(engine: Engine, planogram_ids: Iterable[int]) -> dict[int, str]:
-    """Where each version came from, for field sheets and the history: ``from template Office snacks v3``, or the
-    fleet operation that wrote it. Versions written otherwise are absent."""
+def origins(engine: Engine, planogram_ids: Iterable[int] = (), *, device_id: int | None = None) -> dict[int, str]:
+    """Where each version came from (of ``planogram_ids``, or of every version of ``device_id``), for field sheets
+    and the history: ``from template Office snacks v3``, or the fleet operation that wrote it. Versions written
+    otherwise are absent."""
     ids = sorted(set(planogram_ids))
-    if not ids:
+    if not ids and device_id is None:
         return {}
     query = (
         select(FleetOperationChangeRecord.after_planogram_id, FleetOperationRecord, PlanogramTemplateRecord)
         .join(FleetOperationRecord, FleetOperationRecord.id == FleetOperationChangeRecord.operation_id)
         .outerjoin(PlanogramTemplateRecord, PlanogramTemplateRecord.id == FleetOperationRecord.template_id)
-        .where(FleetOperationChangeRecord.after_planogram_id.in_(ids))
+        .where(FleetOperationChangeRecord.after_planogram_id.is_not(None))
     )
+    if ids:
+        query = query.where(FleetOperationChangeRecord.after_planogram_id.in_(ids))
+    if device_id is not None:
+        query = query.where(FleetOperationChangeRecord.device_id == device_id)
     with session_factory(engine)() as session:
         return {
             planogram_id: _origin(operation, template) for planogram_id, operation, template in session.execute(query)

@@ -70,6 +70,7 @@ class CabinetSheet:
     pick_list: PickList | None
     catalogue: Catalogue
     number: int = 1  # this sheet's place among the machine's sheets (cabinet indexes may skip numbers)
+    origin: str | None = None  # "from template Office snacks v3 (fleet operation 12)": where the layout came from
 
     @property
     def content_hash(self) -> str | None:
@@ -110,6 +111,7 @@ def cabinet_sheets(
                 pick_list,
                 catalogue,
                 number,
+                stock.origins.get(planogram.id) if planogram is not None and planogram.id is not None else None,
             )
         )
     return sheets
@@ -475,13 +477,25 @@ def _paint_header(painter: QPainter, page: SheetPage, sheet: CabinetSheet, rect:
         MUTED,
         Qt.AlignmentFlag.AlignRight,
     )
+    place_width = rect.width() * (0.55 if sheet.origin else 1.0)
     _draw(
         painter,
-        QRectF(rect.left(), rect.top() + 78, rect.width(), 46),
+        QRectF(rect.left(), rect.top() + 78, place_width, 46),
         f"{device.asset_number}  ·  {device.location_name}",
         _font(32),
         MUTED,
+        fit=bool(sheet.origin),
     )
+    if sheet.origin:  # the template the layout came from, so the sheet and the manager's template can be matched
+        _draw(
+            painter,
+            QRectF(rect.left() + place_width, rect.top() + 78, rect.width() - place_width, 46),
+            f"Layout {sheet.origin}",
+            _font(26, QFont.Weight.Bold),
+            INK,
+            Qt.AlignmentFlag.AlignRight,
+            fit=True,
+        )
     zone = cabinet.zone.value.capitalize()
     cabinet_text = f"{cabinet.index} · {cabinet.name or zone} · {zone} · {cabinet.rows} rows × {cabinet.columns} cols"
     if planogram is None:
@@ -678,7 +692,8 @@ def _paint_signature(painter: QPainter, rect: QRectF, who: str = "Loaded by") ->
 
 def _sheet_footer(sheet: CabinetSheet) -> str:
     version = f"{sheet.version_label} · hash {sheet.content_hash}" if sheet.planogram is not None else "no planogram"
-    return f"Planogram Studio · {sheet.device.asset_number} · cabinet {sheet.cabinet.index} · {version}"
+    origin = f" · {sheet.origin}" if sheet.origin else ""
+    return f"Planogram Studio · {sheet.device.asset_number} · cabinet {sheet.cabinet.index} · {version}{origin}"
 
 
 def _paint_footer(painter: QPainter, page: SheetPage, text: str) -> None:
