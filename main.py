@@ -3,7 +3,7 @@
     python main.py [--db URL] [--cvd URL] [--user NAME]   the designer; --user works before any command too
     python main.py demo --db URL [--devices N] [--days D] [--seed S]
     python main.py api ENDPOINT [--db URL]      request JSON on stdin, response JSON on stdout
-    python main.py export --device ID [--cabinet I] --format pdf|png|csv|json --out FILE [--db URL]
+    python main.py export --device ID_OR_ASSET [--cabinet I] --format pdf|png|csv|json --out FILE [--db URL]
     python main.py export --route 1,2,3 --out route.pdf [--db URL]
     python main.py backtest [--db URL]          revenue model: MAPE, RMSE and interval coverage on held-out data
     python main.py backtest --forecast [--holdout 14]   forecast vs peers and the oracle: WAPE, MASE, bias

@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from designer.command_outcomes import ExitCode, RequestInvalid, write_error, write_json
+from storage.device_reference import DEVICES_HELP, device_list
 
 if TYPE_CHECKING:
     from storage.app_context import AppContext
@@ -55,12 +56,13 @@ def add_experiment_parser(subparsers: argparse._SubParsersAction) -> argparse.Ar
     actions = parser.add_subparsers(dest="experiment_action", parser_class=type(parser), required=True)
     create = actions.add_parser("create", help="split devices into control and treatment and start an experiment")
     create.add_argument("--name", required=True, help="what is tested, e.g. 'eye-level snacks'")
-    create.add_argument("--devices", type=_ids, required=True, metavar="IDS", help="device ids, e.g. 1,2,3,4")
+    create.add_argument("--devices", type=device_list, required=True, metavar="ID_OR_ASSET,...", help=DEVICES_HELP)
     create.add_argument("--start", type=_day, required=True, metavar="YYYY-MM-DD", help="first day of the treatment")
     create.add_argument("--end", type=_day, metavar="YYYY-MM-DD", help="last day (default: open until completed)")
     create.add_argument("--split", choices=SPLITS, default="stratified",
                         help="randomised, stratified by location type (default), or chosen")  # fmt: skip
-    create.add_argument("--treatment-devices", type=_ids, default=[], metavar="IDS", help="for --split chosen")
+    create.add_argument("--treatment-devices", type=device_list, default=[], metavar="ID_OR_ASSET,...",
+                        help=f"for --split chosen: {DEVICES_HELP}")  # fmt: skip
     create.add_argument("--treatment-planograms", type=_ids, default=[], metavar="IDS",
                         help="planogram version ids to activate on the treatment devices")  # fmt: skip
     create.add_argument("--metrics", type=_metrics, default=list(METRICS), metavar="LIST",
@@ -101,6 +103,7 @@ def run_experiment(args: argparse.Namespace, context: AppContext) -> ExitCode:
 def _run(args: argparse.Namespace, context: AppContext) -> dict[str, object]:
     from ai import experiment_tracking as experiments
     from ai.experiments import Assignment, Metric
+    from storage.device_reference import devices_named
     from storage.users import sign_in
 
     engine = _open(context)
@@ -115,17 +118,17 @@ def _run(args: argparse.Namespace, context: AppContext) -> dict[str, object]:
     metrics = {"revenue": Metric.REVENUE, "units": Metric.UNITS, "stockouts": Metric.STOCKOUTS}
     plan = experiments.ExperimentPlan(
         name=args.name,
-        device_ids=args.devices,
+        device_ids=devices_named(engine, args.devices),
         start=args.start,
         end=args.end,
         assignment=Assignment(args.split),
-        treatment_devices=args.treatment_devices,
+        treatment_devices=devices_named(engine, args.treatment_devices),
         treatment_planograms=args.treatment_planograms,
         metrics=[metrics[name] for name in args.metrics],
         seed=args.seed,
     )
     if plan.assignment is Assignment.CHOSEN and not plan.treatment_devices:
-        raise RequestInvalid("--split chosen needs --treatment-devices (the ids that get the treatment)")
+        raise RequestInvalid("--split chosen needs --treatment-devices (the devices that get the treatment)")
     return {"experiment": experiments.create_experiment(engine, plan, user_id=user.id)}
 
 

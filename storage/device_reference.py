@@ -1,23 +1,51 @@
-"""The one way a command names a device: its id or its asset number (``--device 3`` or ``--device 999``).
+"""The one way a command names a device: its id or its asset number (``--device 3`` or ``--device 999``), and
+several as a comma-separated list of either (``--devices 1,999,asset:3``, ``--route …``).
 
 Asset numbers are often digits (CVD's sample: 999, 666, 5436), so a text that is both one device's id and another's
-asset number is ambiguous and refused, with the way out: ``id:3`` or ``asset:3``.
+asset number is ambiguous and refused, with the way out: ``id:3`` or ``asset:3``. The command parsers import this
+module to build their arguments, so it loads SQLAlchemy only when a name is looked up (``main.py --help`` stays quick).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+import argparse
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from designer.command_outcomes import RequestInvalid
-from storage.tables import Device
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 ID_PREFIX = "id:"
 ASSET_PREFIX = "asset:"
+DEVICE_HELP = "the device: its id or its asset number (id:N or asset:X when one could be read as the other)"
+DEVICES_HELP = "devices by id or asset number, separated by commas (id:N or asset:X where one reads as the other)"
+
+
+def device_list(text: str) -> list[str]:
+    """An argparse type: device ids or asset numbers separated by commas, each resolved later by
+    :func:`devices_named` (the database is opened after the arguments are read)."""
+    names = [part.strip() for part in text.split(",")]
+    if not names or not all(names):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of devices; write ids or asset numbers separated by commas, e.g. 1,2,999"
+        )
+    return names
+
+
+def devices_named(engine: Engine, texts: Iterable[str]) -> list[int]:
+    """The ids of the devices ``texts`` name, in order (each as :func:`device_named` reads it)."""
+    return [device_named(engine, text) for text in texts]
 
 
 def device_named(engine: Engine, text: str) -> int:
     """The id of the device ``text`` names (an id, an asset number, or either prefixed); :class:`RequestInvalid`
     naming the devices there are when none or two match."""
+    from sqlalchemy import select
+
+    from storage.tables import Device
+
     said = text.strip()
     wanted_id: int | None = None
     wanted_asset: str | None = None

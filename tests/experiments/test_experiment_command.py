@@ -51,10 +51,21 @@ def test_create_status_complete_round_trip(database: str, capsys: pytest.Capture
     assert [e["id"] for e in listed["experiments"]] == [experiment["id"]]
 
 
+def test_devices_are_named_by_id_or_asset_number(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, made = _run(["experiment", "create", "--db", database, "--name", "by asset", "--devices",
+                       "VM-000001,2,asset:VM-000003,id:4", "--start", "2026-06-01", "--split", "chosen",
+                       "--treatment-devices", "VM-000002,4"], capsys)  # fmt: skip
+    assert code == 0, made
+    experiment = made["experiment"]
+    assert sorted(experiment["treatment_group"]["device_ids"]) == [2, 4]
+    assert sorted(experiment["control_group"]["device_ids"]) == [1, 3]
+
+
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["create", "--name", "x", "--devices", "1,99", "--start", "2026-06-01"], "do not exist"),
+        (["create", "--name", "x", "--devices", "1,99", "--start", "2026-06-01"], "device 99 is not in this database"),
+        (["create", "--name", "x", "--devices", "1,a", "--start", "2026-06-01"], "device a is not in this database"),
         (["create", "--name", "x", "--devices", "1", "--start", "2026-06-01"], "at least two devices"),
         (["create", "--name", "x", "--devices", "1,2", "--start", "2026-06-01", "--end", "2026-05-01"], "before"),
         (["create", "--name", "x", "--devices", "1,2", "--start", "2026-06-01", "--split", "chosen"], "--treatment"),
@@ -76,7 +87,7 @@ def test_bad_input_exits_2_with_the_reason(
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["create", "--name", "x", "--devices", "1,a", "--start", "2026-06-01"], "comma-separated"),
+        (["create", "--name", "x", "--devices", "1,,2", "--start", "2026-06-01"], "is not a list of devices"),
         (["create", "--name", "x", "--devices", "1,2", "--start", "June"], "YYYY-MM-DD"),
         (["create", "--name", "x", "--devices", "1,2", "--start", "2026-06-01", "--metrics", "joy"], "choose from"),
     ],

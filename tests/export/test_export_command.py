@@ -54,6 +54,18 @@ def test_a_device_pdf_is_written_and_summarised_as_json(
     assert all(code in read_pdf_text(out) for code in summary["content_hashes"].values())
 
 
+def test_a_device_is_named_by_its_asset_number_as_well_as_its_id(
+    demo_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    by_asset, by_id = tmp_path / "by-asset.csv", tmp_path / "by-id.csv"
+
+    assert run("--device", "VM-000002", "--cabinet", "0", "--out", str(by_asset), "--db", demo_url) == 0
+    assert run("--device", "2", "--cabinet", "0", "--out", str(by_id), "--db", demo_url) == 0
+
+    assert by_asset.read_bytes() == by_id.read_bytes()
+    assert len(capsys.readouterr().out.splitlines()) > 1
+
+
 def test_the_format_follows_the_file_name_and_the_top_level_db_is_honoured(
     demo_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -72,7 +84,7 @@ def test_a_route_pdf_is_one_file_with_the_totals_last(
 ) -> None:
     out = tmp_path / "route.pdf"
 
-    assert run("--route", "2,3,1", "--out", str(out), "--db", demo_url) == 0
+    assert run("--route", "2,VM-000003,id:1", "--out", str(out), "--db", demo_url) == 0  # ids or asset numbers
 
     text = read_pdf_text(out)
     assert text.rindex("Route totals") > text.rindex("ROUTE STOP 3 OF 3")
@@ -83,7 +95,10 @@ def test_a_route_pdf_is_one_file_with_the_totals_last(
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
-        (["--device", "99", "--out", "{tmp}/x.pdf"], "device 99 is not in this database; its devices are 1–3"),
+        (
+            ["--device", "99", "--out", "{tmp}/x.pdf"],
+            "device 99 is not in this database (no device has that id or asset number); its devices are 1 (asset",
+        ),
         (
             ["--device", "1", "--cabinet", "7", "--out", "{tmp}/x.pdf"],
             "device 1 has no cabinet 7; its cabinets are 0, 1, 2",
@@ -97,10 +112,11 @@ def test_a_route_pdf_is_one_file_with_the_totals_last(
         (["--route", "1,2", "--out", "{tmp}/x.png"], "a route is exported as one PDF, not PNG"),
         (["--route", "1,2", "--cabinet", "0", "--out", "{tmp}/x.pdf"], "leave out the cabinet"),
         (["--route", "1,1", "--out", "{tmp}/x.pdf"], "a device appears twice on the route"),
-        (["--route", "1,x", "--out", "{tmp}/x.pdf"], "'1,x' is not a list of device ids"),
+        (["--route", "1,x", "--out", "{tmp}/x.pdf"], "device x is not in this database"),
+        (["--route", "1,,2", "--out", "{tmp}/x.pdf"], "'1,,2' is not a list of devices"),
         (["--device", "1", "--route", "2", "--out", "{tmp}/x.pdf"], "not allowed with argument --device"),
         (["--out", "{tmp}/x.pdf"], "one of the arguments --device --route is required"),
-        (["--device", "0", "--out", "{tmp}/x.pdf"], "0 is not a device id"),
+        (["--device", "0", "--out", "{tmp}/x.pdf"], "device 0 is not in this database"),
         (["--device", "1"], "the following arguments are required: --out"),
     ],
 )
@@ -153,7 +169,7 @@ def test_help_documents_the_rules() -> None:
 
     text = export.format_help()
 
-    for rule in ("--route ID,ID,...", "png, csv, json", "--cabinet", "exit status", "extension of --out"):
+    for rule in ("--route ID_OR_ASSET,...", "png, csv, json", "--cabinet", "exit status", "extension of --out"):
         assert rule in text
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from designer.command_outcomes import ExitCode, write_json
 from designer.planogram_files import DeviceIdentity, planogram_to_csv, planogram_to_json
 from designer.roles import Action, PermissionDenied, Role
+from storage.device_reference import DEVICE_HELP, DEVICES_HELP, device_list
 
 if TYPE_CHECKING:
     from storage.app_context import AppContext
@@ -339,8 +340,9 @@ def _png_name(path: Path, number: int) -> Path:
 
 _RULES = """\
 what is exported:
-  --device ID            one machine: the PDF holds a sheet per cabinet (only cabinet I with --cabinet I)
-  --route ID,ID,...      several machines in driving order: one PDF with every cabinet's sheet, then the
+  --device ID_OR_ASSET   one machine, by id or asset number: the PDF holds a sheet per cabinet (only cabinet I
+                         with --cabinet I); id:N or asset:X when one could be read as the other
+  --route ID_OR_ASSET,...  several machines in driving order: one PDF with every cabinet's sheet, then the
                          route totals (units per product to pack on the van); PDF only, no --cabinet
   png, csv, json         hold one cabinet: name it with --cabinet unless the machine has only one;
                          a sheet longer than a page gives FILE, FILE-2.png, ...
@@ -374,13 +376,6 @@ def _whole_number(what: str, minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def _route(text: str) -> tuple[int, ...]:
-    parts = [part.strip() for part in text.split(",")]
-    if not all(part.isdigit() and int(part) > 0 for part in parts):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of device ids; write them like 1,2,3")
-    return tuple(int(part) for part in parts)
-
-
 def _format(text: str) -> ExportFormat:
     try:
         return ExportFormat(text.strip().lower())
@@ -399,8 +394,10 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     target = parser.add_mutually_exclusive_group(required=True)
-    target.add_argument("--device", metavar="ID", type=_whole_number("device id", 1), help="the machine to export")
-    target.add_argument("--route", metavar="ID,ID,...", type=_route, help="machines in driving order (PDF)")
+    target.add_argument("--device", metavar="ID_OR_ASSET", help=f"the machine to export: {DEVICE_HELP}")
+    target.add_argument(
+        "--route", metavar="ID_OR_ASSET,...", type=device_list, help=f"machines in driving order (PDF): {DEVICES_HELP}"
+    )
     parser.add_argument(
         "--cabinet", metavar="I", type=_whole_number("cabinet index", 0), help="one cabinet of the device (from 0)"
     )
@@ -425,8 +422,9 @@ def add_export_parser(subparsers: argparse._SubParsersAction) -> argparse.Argume
     return parser
 
 
-def request_from_args(args: argparse.Namespace) -> ExportRequest:
-    """The parsed arguments as a request; the format comes from ``--out``'s extension when not given."""
+def request_from_args(args: argparse.Namespace, device_id: Callable[[str], int]) -> ExportRequest:
+    """The parsed arguments as a request; the format comes from ``--out``'s extension when not given, each device
+    named (an id or an asset number) is looked up by ``device_id``."""
     out = Path(args.out).expanduser()
     export_format = args.format
     if export_format is None:
@@ -437,9 +435,19 @@ def request_from_args(args: argparse.Namespace) -> ExportRequest:
                 f"the file name {out.name!r} does not say which format to write; add --format pdf, png, csv or json"
             ) from None
     route = args.route is not None
-    device_ids = tuple(args.route) if route else (args.device,)
+    device_ids = tuple(device_id(name) for name in (args.route if route else [args.device]))
     version = getattr(args, "planogram_version", None)
     return ExportRequest(export_format, device_ids, args.cabinet, route, out, version, bool(getattr(args, "draft", 0)))
+
+
+def _device_named(engine: Engine, name: str) -> int:
+    from designer.command_outcomes import RequestInvalid
+    from storage.device_reference import device_named
+
+    try:
+        return device_named(engine, name)
+    except RequestInvalid as unknown:
+        raise ExportRefused(str(unknown)) from None
 
 
 def _check_database(url: str) -> None:
@@ -473,13 +481,13 @@ def run_export(args: argparse.Namespace, context: AppContext) -> ExitCode:
 
     try:
         check_output_path(Path(args.out).expanduser())
-        request = request_from_args(args)
         _check_database(context.database_url)
         try:
             engine = context.engine
         except DatabaseProblem as problem:
             raise ExportRefused(str(problem)) from None
         try:
+            request = request_from_args(args, lambda name: _device_named(engine, name))
             user = context.user
             user.require(Action.EXPORT)
             if request.format in (ExportFormat.PDF, ExportFormat.PNG):
