@@ -36,8 +36,8 @@ from widgets.workers import BackgroundJobs, JobState
 
 HISTORY_DAYS = 28
 PAR_COLUMN = 4
-MEAN_LABEL = "expected a day (mean: adds up to the week)"
-MEDIAN_LABEL = "most likely a day (median: not to add up)"
+MEAN_LABEL = "mean a day (adds up to the week)"
+MEDIAN_LABEL = "median a day (most likely)"
 """The chart names which figure is which: the mean for totals and stocking, the median for the day itself."""
 PRODUCT_WIDTH = 150
 """The product column's least width: longer names are shortened (the whole name is the cell's tooltip)."""
