@@ -31,15 +31,15 @@ class SalesImportRecord(Base):
 
 
 class SalesImportLineRecord(Base):
-    """One imported line: its fingerprint (unique), the sale it became, and its basket as the export named it."""
+    """One imported line, keyed by the sale it became: its fingerprint (unique) and its basket as the export named
+    it. Keyed by the sale so an import writes one index fewer per line and undo finds each sale's line at once."""
 
     __tablename__ = "sales_import_lines"
     __table_args__ = (Index("idx_sales_import_lines_basket", "device_id", "basket"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"), primary_key=True)
     import_id: Mapped[int] = mapped_column(ForeignKey("sales_imports.id", ondelete="CASCADE"), index=True)
     fingerprint: Mapped[bytes] = mapped_column(LargeBinary(16), unique=True)
-    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"), nullable=True)
     device_id: Mapped[int] = mapped_column(Integer)
     basket: Mapped[str] = mapped_column(String(64), default="")
     payment: Mapped[str] = mapped_column(String(12), default="")  # cash | card | as the export said

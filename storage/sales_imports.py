@@ -1,119 +1,60 @@
 """Telemetry sales into the database: one file per import, all of it or none of it, taken back as a whole.
 
-* :func:`plan_import` matches the export's machines and products to ours (exactly, else a close name the person
-  confirms: pending proposals stop the import), reads each coil through the machine's rule and selection codes, and
-  says which lines are new; :func:`import_sales` stores a plan as ordinary ``sales`` rows in one transaction.
-* :func:`undo_import` removes an import's sales and the devices, planograms and products it created.
+* :func:`plan_import` matches the export's machines and products to ours (:mod:`storage.sales_import_matching`:
+  exactly, else a close name the person confirms; pending proposals stop the import), places each line on a slot
+  (:mod:`storage.sales_import_placing`: the coil through the machine's selection codes, else its coil rule) and says
+  which lines are new; it only reads.
+* :func:`import_sales` stores a plan as ordinary ``sales`` rows in one transaction
+  (:mod:`storage.sales_import_storing`), :func:`undo_import` takes an import back whole.
 
 Rules the summary states: a day-only sale is stored at :data:`NOON` in the export's time zone (the mapping's, else
-this computer's), in UTC. A coil names the slot whose selection code it carries in the planogram in force then
-(:mod:`designer.machine_audits.selection_slots`); failing that, the slot its machine's coil rule gives. A new
-machine gets a device, one ambient cabinet per door shaped by the coils seen (rows × columns) and an active
-planogram holding each coil's latest product under the coil's selection code. Baskets keep the export's
-transaction: its lines share one new ``transaction_id`` (allocated above every one in use); lines without one are
-each their own basket.
+this computer's), in UTC; how coils name slots; which machines and products were matched, how, or created.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, tzinfo
-from decimal import Decimal
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete, func, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, delete, select
 
 from designer.command_outcomes import RequestInvalid
-from designer.planograms import default_selection_code
-from designer.positions import MAX_COLUMNS, MAX_ROWS, Position
-from designer.sales_exports import CoilRule, MatchProposal, ParsedExport, RefusedRow, SaleLine, infer_coil_rule
-from designer.sales_exports.matching import exact_matches, propose_matches
+from designer.sales_exports import CoilRule, MatchProposal, ParsedExport, RefusedRow
 from storage.audit import record
-from storage.audit_sales import _SlotFinder as SlotFinder
+from storage.audit_sales import SlotFinder
 from storage.engine import session_factory
-from storage.sales_import_tables import SalesImportLineRecord, SalesImportMachineRecord, SalesImportRecord
-from storage.stored_time import stored_now
-from storage.tables import (
-    CabinetRecord,
-    Device,
-    PlanogramRecord,
-    PlanogramSlotRecord,
-    ProductRecord,
-    SaleRecord,
+from storage.sales_import_matching import MachinePlan, Matches, match_machines, match_products
+from storage.sales_import_placing import NOON, Moments, Placed, cabinet_shapes, place_lines
+from storage.sales_import_storing import (
+    Progress,
+    already_imported,
+    create_devices,
+    create_products,
+    insert_sales,
+    remember_machines,
+    remove_import,
 )
+from storage.sales_import_tables import SalesImportRecord
+from storage.stored_time import stored_now
 
-NOON = time(12, 0)
-"""Where in its day a sale the export dates by day only is placed (before local time is turned into UTC)."""
-CHUNK = 500
-"""Fingerprints and baskets looked up per query (well under every database's bound-parameter limit)."""
-NEW_LOCATION_TYPE = "other"
-NEW_ZONE = "ambient"
-UNCATEGORISED = "uncategorised"
-
-Progress = Callable[[str, int, int], None]
-"""``progress(step, done, of)``; it may raise to stop (nothing is stored until the last step)."""
-
-
-@dataclass(frozen=True)
-class Matches:
-    """The person's answer to proposals: export name → our id, or None to create a new record."""
-
-    devices: Mapping[str, int | None] = field(default_factory=dict)
-    products: Mapping[str, int | None] = field(default_factory=dict)
-    accept_all: bool = False
-    refuse_all: bool = False
-
-    def answer(self, proposal: MatchProposal) -> tuple[bool, int | None]:
-        """Whether the proposal is answered, and the id it resolves to (None: create)."""
-        chosen = self.devices if proposal.kind == "device" else self.products
-        if proposal.name in chosen:
-            return True, chosen[proposal.name]
-        if self.accept_all:
-            return True, proposal.match_id
-        if self.refuse_all:
-            return True, None
-        return False, None
-
-    @classmethod
-    def from_json(cls, data: object, *, where: str = "the matches file") -> Matches:
-        if not isinstance(data, dict):
-            raise RequestInvalid(f"{where} is not an object {{'devices': {{name: id or null}}, 'products': …}}")
-        parts: dict[str, dict[str, int | None]] = {}
-        for kind in ("devices", "products"):
-            given = data.get(kind, {})
-            if not isinstance(given, dict) or not all(v is None or type(v) is int for v in given.values()):
-                raise RequestInvalid(f"{where}: '{kind}' maps each export name to one of our ids, or null to create")
-            parts[kind] = {str(name): value for name, value in given.items()}
-        return cls(parts["devices"], parts["products"])
-
-
-@dataclass
-class MachinePlan:
-    machine: str
-    device_id: int | None  # None: created on import
-    how: str  # remembered | asked (--device) | asset number | name | confirmed | created
-    rule: CoilRule
-    rule_source: str  # remembered | corrected | inferred
-    shape: dict[int, tuple[int, int]] = field(default_factory=dict)  # new machine: cabinet → (rows, columns)
-
-    def as_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "machine": self.machine,
-            "device_id": self.device_id,
-            "matched_by": self.how,
-            "coil_rule": {**self.rule.to_json(), "source": self.rule_source, "reads": self.rule.describe()},
-        }
-        if self.shape:
-            body["cabinets_inferred"] = [
-                {"cabinet_index": index, "rows": rows, "columns": columns}
-                for index, (rows, columns) in sorted(self.shape.items())
-            ]
-        return body
+__all__ = [
+    "NOON",
+    "ImportPlan",
+    "ImportSummary",
+    "Matches",
+    "ProposalsPending",
+    "RowsRefused",
+    "import_sales",
+    "imports",
+    "plan_import",
+    "proposals_json",
+    "undo_import",
+]
 
 
 @dataclass
@@ -125,7 +66,7 @@ class ImportPlan:
     products: dict[str, int | None]  # None: created
     product_how: dict[str, str]
     proposals: list[MatchProposal]
-    new_lines: list[tuple[SaleLine, int, str]]  # line, cabinet index, position label
+    new_lines: list[Placed]  # line, cabinet index, position label
     already_present: int
     refused: list[RefusedRow]
     time_zone: str
@@ -200,57 +141,18 @@ def plan_import(
     """Match, map and check the export against the database; reads only."""
     matches = matches or Matches()
     zone, zone_name = _zone(time_zone)
-    names = parsed.machines()
-    if device_id is not None and len(names) > 1:
-        raise RequestInvalid(
-            f"--device names one device but the file holds {len(names)} machines ({', '.join(names[:5])}); "
-            "import without --device, or split the file"
-        )
-    coils = parsed.coils_by_machine()
+    proposals: list[MatchProposal] = []
     with session_factory(engine)() as session:
-        remembered = {row.machine_name: row for row in session.scalars(select(SalesImportMachineRecord))}
-        devices = {d.id: d.name for d in session.scalars(select(Device).where(Device.removed_at.is_(None)))}
-        assets = dict(session.execute(select(Device.asset_number, Device.id)).all())
-        keys = {line.machine: line.device_key for line in parsed.lines}
-        machines: dict[str, MachinePlan] = {}
-        proposals: list[MatchProposal] = []
-        by_name = exact_matches(names, devices)
-        unmatched = []
-        for name in names:
-            inferred = infer_coil_rule(coils[name])
-            known = remembered.get(name)
-            rule = (coil_rules or {}).get(name)
-            rule_source = "corrected" if rule else "remembered" if known else "inferred"
-            rule = rule or (CoilRule(known.door_digits, known.first_column) if known else inferred)
-            if device_id is not None:
-                found, how = device_id, "asked (--device)"
-            elif known is not None:
-                found, how = known.device_id, "remembered"
-            elif keys.get(name) and keys[name] in assets:
-                found, how = assets[keys[name]], "asset number"
-            elif name in by_name:
-                found, how = by_name[name], "name"
-            else:
-                found, how = None, "created"
-                unmatched.append(name)
-            machines[name] = MachinePlan(name, found, how, rule, rule_source)
-        for proposal in propose_matches("device", unmatched, devices):
-            proposals.append(proposal)
-            answered, chosen = matches.answer(proposal)
-            plan = machines[proposal.name]
-            if not answered:
-                plan.device_id, plan.how = 0, "proposed"
-            elif chosen is not None:
-                plan.device_id, plan.how = chosen, "confirmed"
-        for name, chosen in matches.devices.items():
-            if name in machines and machines[name].how == "created" and chosen is not None:
-                machines[name].device_id, machines[name].how = chosen, "confirmed"
-        products, product_how = _match_products(session, parsed, matches, proposals)
-        finder = {m.device_id: SlotFinder(session, m.device_id) for m in machines.values() if m.device_id}
-        shapes = {m.device_id: _shapes(session, m.device_id) for m in machines.values() if m.device_id}
-        new_lines, refused = _place_lines(parsed.lines, machines, finder, shapes, zone)
-        known_prints = _known_fingerprints(session, [line.fingerprint for line, _, _ in new_lines])
-    fresh = [entry for entry in new_lines if entry[0].fingerprint not in known_prints]
+        machines = match_machines(
+            session, parsed, device_id=device_id, matches=matches, coil_rules=coil_rules, proposals=proposals
+        )
+        products, product_how = match_products(session, parsed, matches, proposals)
+        known = {m.device_id for m in machines.values() if m.device_id}
+        finders = {device: SlotFinder(session, device) for device in known}
+        shapes = {device: cabinet_shapes(session, device) for device in known}
+        placed, refused = place_lines(parsed.lines, machines, finders, shapes, Moments(zone))
+        present = already_imported(session.connection(), [line.fingerprint for line, _, _ in placed])
+    fresh = [entry for entry in placed if entry[0].fingerprint not in present] if present else placed
     return ImportPlan(
         parsed,
         machines,
@@ -258,122 +160,11 @@ def plan_import(
         product_how,
         proposals,
         fresh,
-        len(new_lines) - len(fresh),
+        len(placed) - len(fresh),
         sorted(parsed.refused + refused, key=lambda row: row.line_number),
         zone_name,
         zone,
     )
-
-
-def _match_products(
-    session: Session, parsed: ParsedExport, matches: Matches, proposals: list[MatchProposal]
-) -> tuple[dict[str, int | None], dict[str, str]]:
-    ours = {p.id: p.name for p in session.scalars(select(ProductRecord).where(ProductRecord.is_system.is_(False)))}
-    names = sorted({line.product for line in parsed.lines})
-    exact = exact_matches(names, ours)
-    products: dict[str, int | None] = {name: exact.get(name) for name in names}
-    how = {name: "name" if name in exact else "created" for name in names}
-    for proposal in propose_matches("product", [n for n in names if n not in exact], ours):
-        proposals.append(proposal)
-        answered, chosen = matches.answer(proposal)
-        if not answered:
-            products[proposal.name], how[proposal.name] = 0, "proposed"
-        elif chosen is not None:
-            products[proposal.name], how[proposal.name] = chosen, "confirmed"
-    for name, chosen in matches.products.items():
-        if how.get(name) == "created" and chosen is not None:
-            products[name], how[name] = chosen, "confirmed"
-    return products, how
-
-
-def _shapes(session: Session, device_id: int) -> dict[int, tuple[int, int]]:
-    return {
-        c.cabinet_index: (c.rows, c.columns)
-        for c in session.scalars(select(CabinetRecord).where(CabinetRecord.device_id == device_id))
-    }
-
-
-def selection_code_of(rule: CoilRule, coil: str) -> str:
-    """The selection code a coil carries on its machine: the coil without its door digits, a further door's
-    prefixed as the planograms' default codes are ("2-48")."""
-    cabinet = rule.cabinet_index(coil)
-    selection = rule.selection(coil)
-    return selection if cabinet == 0 else f"{cabinet + 1}-{selection}"
-
-
-def sale_moment(line: SaleLine, zone: tzinfo) -> datetime:
-    """The stored (UTC) time of a line: its own time, else :data:`NOON`, on its day in ``zone``."""
-    local = datetime.combine(line.sold_on, line.sold_time or NOON, tzinfo=zone)
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def _place_lines(
-    lines: Sequence[SaleLine],
-    machines: Mapping[str, MachinePlan],
-    finders: Mapping[int | None, SlotFinder],
-    shapes: Mapping[int | None, dict[int, tuple[int, int]]],
-    zone: tzinfo,
-) -> tuple[list[tuple[SaleLine, int, str]], list[RefusedRow]]:
-    """Each line's cabinet and slot; lines whose coil names no slot of their machine are refused."""
-    placed: list[tuple[SaleLine, int, str]] = []
-    refused: list[RefusedRow] = []
-    spots: dict[tuple[str, str], tuple[int, Position | None]] = {}
-    moments: dict[date, datetime] = {}
-    for line in lines:
-        plan = machines[line.machine]
-        finder = finders.get(plan.device_id) if plan.device_id else None
-        if finder is not None and finder.versions:
-            moment = moments.get(line.sold_on) if line.sold_time is None else None
-            if moment is None:
-                moment = sale_moment(line, zone)
-                if line.sold_time is None:
-                    moments[line.sold_on] = moment
-            slot = finder.at(moment, selection_code_of(plan.rule, line.coil))
-            if slot is not None:
-                placed.append((line, slot.cabinet_index, slot.position.label))
-                continue
-        key = (line.machine, line.coil)
-        if key not in spots:
-            spots[key] = (plan.rule.cabinet_index(line.coil), plan.rule.position(line.coil))
-        cabinet, position = spots[key]
-        shape = shapes.get(plan.device_id, {}).get(cabinet) if plan.device_id else None
-        if position is None:
-            refused.append(
-                RefusedRow(
-                    line.line_number, f"coil {line.coil} names no slot by the rule {plan.rule.describe(line.coil)}"
-                )
-            )
-        elif plan.device_id and shape is None:
-            refused.append(
-                RefusedRow(
-                    line.line_number,
-                    f"coil {line.coil} names cabinet {cabinet}, which device "
-                    f"{plan.device_id} does not have; correct the coil rule of {line.machine!r}",
-                )
-            )
-        elif shape is not None and not (position.row < shape[0] and position.column < shape[1]):
-            refused.append(
-                RefusedRow(
-                    line.line_number,
-                    f"coil {line.coil} names slot {position.label}, outside "
-                    f"cabinet {cabinet} ({shape[0]}×{shape[1]}) of device {plan.device_id}",
-                )
-            )
-        else:
-            placed.append((line, cabinet, position.label))
-    return placed, refused
-
-
-def _known_fingerprints(session: Session, prints: Sequence[bytes]) -> set[bytes]:
-    known: set[bytes] = set()
-    for start in range(0, len(prints), CHUNK):
-        part = list(prints[start : start + CHUNK])
-        known.update(
-            session.scalars(
-                select(SalesImportLineRecord.fingerprint).where(SalesImportLineRecord.fingerprint.in_(part))
-            )
-        )
-    return known
 
 
 def import_sales(
@@ -390,14 +181,13 @@ def import_sales(
         raise ProposalsPending(plan.pending)
     if plan.refused and not skip_refused:
         raise RowsRefused(plan.refused)
-    zone = plan.zone
     created: dict[str, list[int]] = {"devices": [], "products": [], "planograms": []}
     if not plan.new_lines:
         return ImportSummary(None, plan, 0, created)
-    now = stored_now()
+    moments = Moments(plan.zone)
     with session_factory(engine).begin() as session:
         batch = SalesImportRecord(
-            imported_at=now,
+            imported_at=stored_now(),
             user_id=user_id,
             source=plan.parsed.source[:60],
             file_name=file_name[:255],
@@ -405,11 +195,12 @@ def import_sales(
             created="{}",
         )
         session.add(batch)
+        session.flush()  # from here this transaction holds SQLite's write lock: the ids it allocates stay free
+        products = create_products(session, plan, created)
+        devices = create_devices(session, plan, created, moments, products)
+        remember_machines(session, plan, devices, batch.id)
         session.flush()
-        products = _create_products(session, plan, created)
-        devices = _create_devices(session, plan, created, zone, products)
-        _remember_machines(session, plan, devices, batch.id)
-        added = _insert_sales(session, plan, devices, products, batch.id, zone, progress)
+        added = insert_sales(session.connection(), plan.new_lines, devices, products, batch.id, moments, progress)
         batch.created = json.dumps(created)
         record(
             session,
@@ -451,226 +242,6 @@ class RowsRefused(RequestInvalid):
         )
 
 
-def _create_products(session: Session, plan: ImportPlan, created: dict[str, list[int]]) -> dict[str, int]:
-    prices: dict[str, Counter[Decimal]] = defaultdict(Counter)
-    categories: dict[str, str] = {}
-    for line, _, _ in plan.new_lines:
-        prices[line.product][line.unit_price] += 1
-        if line.category:
-            categories.setdefault(line.product, line.category)
-    ids: dict[str, int] = {}
-    for name, known in plan.products.items():
-        if known:
-            ids[name] = known
-        elif name in prices:
-            record_ = ProductRecord(
-                name=name[:160],
-                category=categories.get(name, UNCATEGORISED)[:60],
-                price=prices[name].most_common(1)[0][0],
-            )
-            session.add(record_)
-            session.flush()
-            ids[name] = record_.id
-            created["products"].append(record_.id)
-    return ids
-
-
-def _create_devices(
-    session: Session, plan: ImportPlan, created: dict[str, list[int]], zone: tzinfo, products: Mapping[str, int]
-) -> dict[str, int]:
-    """New machines' devices, cabinets shaped by their coils, and a planogram of each coil's latest product."""
-    ids: dict[str, int] = {}
-    by_machine: dict[str, list[tuple[SaleLine, int, str]]] = defaultdict(list)
-    for entry in plan.new_lines:
-        by_machine[entry[0].machine].append(entry)
-    taken = set(session.scalars(select(Device.asset_number)))
-    for name, machine in plan.machines.items():
-        if machine.device_id:
-            ids[name] = machine.device_id
-            continue
-        entries = by_machine.get(name, [])
-        if not entries:
-            continue
-        first = entries[0][0]
-        asset = _free_asset(first.device_key or name, taken)
-        device = Device(
-            name=name[:120], asset_number=asset, location_type=NEW_LOCATION_TYPE, location_name=first.location[:160]
-        )
-        session.add(device)
-        session.flush()
-        ids[name] = device.id
-        created["devices"].append(device.id)
-        latest: dict[tuple[int, str], tuple[date, str, str]] = {}
-        for line, cabinet, label in entries:
-            key = (cabinet, label)
-            if key not in latest or line.sold_on >= latest[key][0]:
-                latest[key] = (line.sold_on, line.product, line.coil)
-        shape: dict[int, tuple[int, int]] = {}
-        for cabinet, label in latest:
-            position = Position.parse(label)
-            rows, columns = shape.get(cabinet, (1, 1))
-            shape[cabinet] = (max(rows, position.row + 1), max(columns, position.column + 1))
-        machine.shape = shape
-        start = min(sale_moment(line, zone) for line, _, _ in entries)
-        for cabinet, (rows, columns) in sorted(shape.items()):
-            session.add(
-                CabinetRecord(
-                    device_id=device.id,
-                    cabinet_index=cabinet,
-                    rows=min(rows, MAX_ROWS),
-                    columns=min(columns, MAX_COLUMNS),
-                    temperature_zone=NEW_ZONE,
-                )
-            )
-            planogram = PlanogramRecord(
-                device_id=device.id,
-                cabinet_index=cabinet,
-                name="as imported",
-                status="active",
-                version=1,
-                activated_at=start,
-                created_at=start,
-                updated_at=start,
-            )
-            session.add(planogram)
-            session.flush()
-            created["planograms"].append(planogram.id)
-            for (slot_cabinet, label), (_, product, coil) in sorted(latest.items()):
-                if slot_cabinet != cabinet:
-                    continue
-                code = selection_code_of(machine.rule, coil)
-                default = default_selection_code(Position.parse(label), cabinet)
-                session.add(
-                    PlanogramSlotRecord(
-                        planogram_id=planogram.id,
-                        position=label,
-                        product_id=products[product],
-                        quantity=0,
-                        selection_code=None if code == default else code,
-                    )
-                )
-        session.flush()
-    return ids
-
-
-def _free_asset(wanted: str, taken: set[str]) -> str:
-    asset, n = wanted[:40], 2
-    while asset in taken:
-        asset, n = f"{wanted[:34]}-{n}", n + 1
-    taken.add(asset)
-    return asset
-
-
-def _remember_machines(session: Session, plan: ImportPlan, devices: Mapping[str, int], import_id: int) -> None:
-    known = {row.machine_name: row for row in session.scalars(select(SalesImportMachineRecord))}
-    for name, machine in plan.machines.items():
-        if name not in devices:
-            continue
-        row = known.get(name)
-        if row is None:
-            session.add(
-                SalesImportMachineRecord(
-                    machine_name=name[:160],
-                    device_id=devices[name],
-                    door_digits=machine.rule.door_digits,
-                    first_column=machine.rule.first_column,
-                    import_id=import_id,
-                )
-            )
-        else:
-            row.device_id, row.door_digits, row.first_column = (
-                devices[name],
-                machine.rule.door_digits,
-                machine.rule.first_column,
-            )
-
-
-def _insert_sales(
-    session: Session,
-    plan: ImportPlan,
-    devices: Mapping[str, int],
-    products: Mapping[str, int],
-    import_id: int,
-    zone: tzinfo,
-    progress: Progress | None,
-) -> int:
-    transactions = _transactions(session, plan, devices)
-    moments: dict[tuple[date, time | None], datetime] = {}
-    total = len(plan.new_lines)
-    step = 20_000
-    done = 0
-    for start in range(0, total, step):
-        part = plan.new_lines[start : start + step]
-        rows = []
-        for line, cabinet, label in part:
-            key = (line.sold_on, line.sold_time)
-            moment = moments.get(key)
-            if moment is None:
-                moment = moments[key] = sale_moment(line, zone)
-            device = devices[line.machine]
-            rows.append(
-                {
-                    "device_id": device,
-                    "cabinet_index": cabinet,
-                    "position": label,
-                    "product_id": products[line.product],
-                    "sold_at": moment,
-                    "quantity": line.quantity,
-                    "unit_price": line.unit_price,
-                    "transaction_id": transactions[(device, line.basket)]
-                    if line.basket
-                    else transactions[line.fingerprint],
-                }
-            )
-        ids = session.scalars(insert(SaleRecord).returning(SaleRecord.id, sort_by_parameter_order=True), rows).all()
-        session.execute(
-            insert(SalesImportLineRecord),
-            [
-                {
-                    "import_id": import_id,
-                    "fingerprint": line.fingerprint,
-                    "sale_id": sale_id,
-                    "device_id": devices[line.machine],
-                    "basket": line.basket[:64],
-                    "payment": line.payment[:12],
-                }
-                for (line, _, _), sale_id in zip(part, ids, strict=True)
-            ],
-        )
-        done += len(part)
-        if progress is not None:
-            progress("storing sales", done, total)
-    return done
-
-
-def _transactions(session: Session, plan: ImportPlan, devices: Mapping[str, int]) -> dict[Any, int]:
-    """A transaction id per basket (an earlier import's for a basket it began) and per basket-less line; new ones
-    above every id in use, so they never join another sale's basket."""
-    wanted = {(devices[line.machine], line.basket) for line, _, _ in plan.new_lines if line.basket}
-    found: dict[Any, int] = {}
-    by_device: dict[int, list[str]] = defaultdict(list)
-    for device, basket in wanted:
-        by_device[device].append(basket)
-    for device, baskets in by_device.items():
-        for start in range(0, len(baskets), CHUNK):
-            rows = session.execute(
-                select(SalesImportLineRecord.basket, SaleRecord.transaction_id)
-                .join(SaleRecord, SaleRecord.id == SalesImportLineRecord.sale_id)
-                .where(
-                    SalesImportLineRecord.device_id == device,
-                    SalesImportLineRecord.basket.in_(baskets[start : start + CHUNK]),
-                )
-            ).all()
-            found.update({(device, basket): transaction for basket, transaction in rows})
-    following = (session.scalar(select(func.max(SaleRecord.transaction_id))) or 0) + 1
-    for line, _, _ in plan.new_lines:
-        key: Any = (devices[line.machine], line.basket) if line.basket else line.fingerprint
-        if key not in found:
-            found[key] = following
-            following += 1
-    return found
-
-
 def undo_import(engine: Engine, import_id: int, *, user_id: int | None = None) -> dict[str, Any]:
     """Take import ``import_id`` back: its sales, and the devices, planograms and products it created that nothing
     else uses now."""
@@ -680,30 +251,7 @@ def undo_import(engine: Engine, import_id: int, *, user_id: int | None = None) -
             imports = sorted(session.scalars(select(SalesImportRecord.id)))
             listed = ", ".join(map(str, imports[-20:])) if imports else "none"
             raise RequestInvalid(f"there is no sales import {import_id}; the imports are {listed}")
-        created = json.loads(batch.created or "{}")
-        sale_ids = select(SalesImportLineRecord.sale_id).where(SalesImportLineRecord.import_id == import_id)
-        removed = session.execute(delete(SaleRecord).where(SaleRecord.id.in_(sale_ids))).rowcount
-        session.execute(delete(SalesImportLineRecord).where(SalesImportLineRecord.import_id == import_id))
-        devices = [
-            d
-            for d in created.get("devices", [])
-            if not session.scalar(select(func.count(SaleRecord.id)).where(SaleRecord.device_id == d))
-        ]
-        session.execute(delete(SalesImportMachineRecord).where(SalesImportMachineRecord.device_id.in_(devices)))
-        planograms = select(PlanogramRecord.id).where(PlanogramRecord.device_id.in_(devices))
-        session.execute(delete(PlanogramSlotRecord).where(PlanogramSlotRecord.planogram_id.in_(planograms)))
-        session.execute(delete(PlanogramRecord).where(PlanogramRecord.device_id.in_(devices)))
-        session.execute(delete(CabinetRecord).where(CabinetRecord.device_id.in_(devices)))
-        session.execute(delete(Device).where(Device.id.in_(devices)))
-        products = [
-            p
-            for p in created.get("products", [])
-            if not session.scalar(select(func.count(SaleRecord.id)).where(SaleRecord.product_id == p))
-            and not session.scalar(
-                select(func.count(PlanogramSlotRecord.id)).where(PlanogramSlotRecord.product_id == p)
-            )
-        ]
-        session.execute(delete(ProductRecord).where(ProductRecord.id.in_(products)))
+        removed, devices, products = remove_import(session, import_id, json.loads(batch.created or "{}"))
         session.execute(delete(SalesImportRecord).where(SalesImportRecord.id == import_id))
         record(
             session,
@@ -712,8 +260,8 @@ def undo_import(engine: Engine, import_id: int, *, user_id: int | None = None) -
             {
                 "import_id": import_id,
                 "sales_removed": removed,
-                "devices_removed": len(devices),
-                "products_removed": len(products),
+                "devices_removed": devices,
+                "products_removed": products,
             },
             resource_type="sales_import",
             resource_id=import_id,
@@ -722,8 +270,8 @@ def undo_import(engine: Engine, import_id: int, *, user_id: int | None = None) -
         "success": True,
         "import_id": import_id,
         "sales_removed": removed,
-        "devices_removed": len(devices),
-        "products_removed": len(products),
+        "devices_removed": devices,
+        "products_removed": products,
     }
 
 

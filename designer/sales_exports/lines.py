@@ -70,6 +70,13 @@ class ParsedExport:
     def machines(self) -> list[str]:
         return sorted({line.machine for line in self.lines})
 
+    def products(self) -> list[str]:
+        return sorted({line.product for line in self.lines})
+
+    def device_keys(self) -> dict[str, str]:
+        """Each machine's telemetry device id (its last line's)."""
+        return {line.machine: line.device_key for line in self.lines}
+
     def coils_by_machine(self) -> dict[str, set[str]]:
         seen: dict[str, set[str]] = {}
         for line in self.lines:
