@@ -348,7 +348,7 @@ def token_body(text: str, claims: access_tokens.AccessToken, now: datetime) -> d
         "success": True,
         "access_token": text,
         "token_type": "bearer",
-        "expires_in": int((claims.expires_at - now).total_seconds()),
+        "expires_in": round((claims.expires_at - now).total_seconds()),
         "expires_at": claims.expires_at.isoformat(),
         "user": claims.username,
         "jti": claims.jti,

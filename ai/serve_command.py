@@ -33,7 +33,21 @@ def add_serve_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentP
     serve.add_argument("--workers", type=int, default=1, help="worker processes (each loads the models once)")
     serve.add_argument("--certfile", type=Path, help="TLS certificate (PEM); needed to listen beyond this machine")
     serve.add_argument("--keyfile", type=Path, help="TLS private key (PEM) of --certfile")
+    serve.set_defaults(answer_without_context=refuse_before_opening)
     return serve
+
+
+def refuse_before_opening(args: argparse.Namespace) -> ExitCode | None:
+    """An address, port or worker count that cannot be served is refused before any database is opened."""
+    problem = listening_problem(args.host, args.certfile, args.keyfile)
+    if problem is None and not 1 <= args.workers <= 64:
+        problem = "--workers must be between 1 and 64"
+    if problem is None and not 0 <= args.port <= 65535:
+        problem = "--port must be between 0 and 65535"
+    if problem is None:
+        return None
+    write_error(problem)
+    return ExitCode.BAD_INPUT
 
 
 def listening_problem(host: str, certfile: Path | None, keyfile: Path | None) -> str | None:
@@ -62,14 +76,9 @@ def _is_loopback(host: str) -> bool:
 
 def run_serve(args: argparse.Namespace, context: AppContext) -> ExitCode:
     """Check the address and the database, make sure the signing key exists, then run uvicorn until stopped."""
-    problem = listening_problem(args.host, args.certfile, args.keyfile)
-    if problem is None and not 1 <= args.workers <= 64:
-        problem = "--workers must be between 1 and 64"
-    if problem is None and not 0 <= args.port <= 65535:
-        problem = "--port must be between 0 and 65535"
-    if problem is not None:
-        write_error(problem)
-        return ExitCode.BAD_INPUT
+    refused = refuse_before_opening(args)
+    if refused is not None:
+        return refused
     import os
 
     import uvicorn
