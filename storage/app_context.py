@@ -79,6 +79,11 @@ class DataFolders:
         return self.working_copies / working_copy_name(cvd_url)
 
     @property
+    def sales_mappings(self) -> Path:
+        """Column mappings of sales exports, one JSON file per source (``designer.sales_exports.saved_mappings``)."""
+        return self.config / "sales_mappings"
+
+    @property
     def settings_file(self) -> Path:
         return self.config / SETTINGS_FILE
 

@@ -7,6 +7,7 @@ passes the person's answers (the mapping, the confirmed names, whether refused r
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from designer.sales_exports import (
     open_table,
     parse_table,
 )
+from designer.sales_exports.saved_mappings import SavedMapping, SavedMappings, source_name
 from storage.sales_imports import ImportPlan, ImportSummary, Matches, import_sales, plan_import
 from widgets.dialogs.job_progress import Cancelled, run_with_progress
 from widgets.workers import JobState
@@ -46,11 +48,20 @@ PREVIEW_ROWS = 12
 class SalesImportDialog(QDialog):
     """Preview → check (matches, refusals) → import; each step says what it found in the person's words."""
 
-    def __init__(self, engine: Any, path: Path, *, user_id: int | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        engine: Any,
+        path: Path,
+        *,
+        user_id: int | None = None,
+        mappings: SavedMappings | None = None,
+        parent: QWidget | None = None,
+    ):
         super().__init__(parent)
-        self.engine, self.path, self.user_id = engine, path, user_id
+        self.engine, self.path, self.user_id, self.mappings = engine, path, user_id, mappings
         self.plan: ImportPlan | None = None
         self.summary: ImportSummary | None = None
+        self.checked_mapping: ColumnMapping | None = None  # the mapping the last Check read the file by
         self.setWindowTitle(f"Import sales — {path.name}")
         table = open_table(path)
         self.header = table.header
@@ -59,14 +70,33 @@ class SalesImportDialog(QDialog):
         ]
         layout = QVBoxLayout(self)
         seed = looks_like_seed(self.header)
+        self.saved: list[SavedMapping] = [] if seed or mappings is None else mappings.offered_for(self.header)
+        first = self.saved[0] if self.saved else None
         self.format_label = QLabel(
             "Cantaloupe Seed / ePort export: columns read as below"
             if seed
-            else "Not a Seed export: choose the column of each field (saved per source)"
+            else f"Columns read by the mapping saved for this export's header ({first.mapping.source})"
+            if first is not None and first.same_source
+            else "Not a Seed export: choose the column of each field (kept for exports with this header)"
         )
         layout.addWidget(self.format_label)
-        self.columns = self._column_choices(SEED if seed else None)
+        self.saved_choice = QComboBox()
+        self.saved_choice.addItem("(choose the columns below)", None)
+        for saved in self.saved:
+            self.saved_choice.addItem(
+                f"{saved.mapping.source}" + (" — saved for this header" if saved.same_source else ""), saved
+            )
+        self.saved_choice.setVisible(bool(self.saved))
+        layout.addWidget(self.saved_choice)
+        self.columns = self._column_choices(SEED if seed else first.mapping if first and first.same_source else None)
         layout.addWidget(self.columns)
+        if first is not None and first.same_source:
+            self.saved_choice.setCurrentIndex(1)
+        self.saved_choice.currentIndexChanged.connect(self._saved_chosen)
+        self.remember = QCheckBox("Remember these columns for exports with this header (on Import)")
+        self.remember.setChecked(True)
+        self.remember.setVisible(not seed and mappings is not None)
+        layout.addWidget(self.remember)
         self.preview = QTableWidget(len(self.preview_rows), len(self.header))
         self.preview.setHorizontalHeaderLabels(self.header)
         for row, cells in enumerate(self.preview_rows):
@@ -119,12 +149,32 @@ class SalesImportDialog(QDialog):
             grid.addWidget(combo, row, 2 * column + 1)
         return box
 
+    def _saved_chosen(self) -> None:
+        """A saved mapping picked from the list fills the column choices (the person may still change them)."""
+        saved = self.saved_choice.currentData()
+        if isinstance(saved, SavedMapping):
+            self._show_columns(saved.mapping)
+
+    def _show_columns(self, mapping: ColumnMapping) -> None:
+        for name, combo in self.choices.items():
+            present = [column for column in mapping.columns.get(name, ()) if column in self.header]
+            combo.setCurrentIndex(combo.findData(present[0]) if present else 0)
+
     def mapping(self) -> ColumnMapping:
-        """The mapping as chosen: the Seed layout (with its fall-back columns) when the file is one and unchanged."""
+        """The mapping as chosen: the Seed layout (with its fall-back columns) when the file is one and unchanged;
+        a saved mapping's other settings (source name, date formats, statuses, time zone) kept when one is chosen."""
         chosen = {name: (combo.currentData(),) for name, combo in self.choices.items() if combo.currentData()}
         if looks_like_seed(self.header) and all(chosen.get(n, ("",))[0] in SEED.columns.get(n, ()) for n in chosen):
             return SEED
-        return ColumnMapping("mapping", chosen)
+        saved = self.saved_choice.currentData()
+        if isinstance(saved, SavedMapping):
+            kept = {
+                name: columns
+                for name, columns in saved.mapping.columns.items()
+                if chosen.get(name, ("",))[0] in columns and chosen[name][0] == _first_present(columns, self.header)
+            }
+            return replace(saved.mapping, columns={**chosen, **kept})
+        return ColumnMapping(source_name(self.path), chosen)
 
     def check(self) -> None:
         """Read the whole file and plan the import (in a worker: a large file takes seconds)."""
@@ -142,6 +192,7 @@ class SalesImportDialog(QDialog):
 
         try:
             self.plan = run_with_progress(self, "Import sales", "Reading the file…", job)
+            self.checked_mapping = mapping
         except Cancelled:
             self.findings.setText("Check cancelled; nothing was stored.")
             return
@@ -232,12 +283,28 @@ class SalesImportDialog(QDialog):
             self.findings.setText(f"⚠ {invalid}")
             return
         body = self.summary.as_json()
+        kept = self._remember_mapping()
         self.findings.setText(
             f"Imported {body['sales_added']:,} sales (import {body['import_id']}); {body['already_present']:,} were "
             f"already there, {len(body['refused']):,} rows left out; {body['devices_created']} devices and "
-            f"{body['products_created']} products created. {body['sold_at_rule']}."
+            f"{body['products_created']} products created. {body['sold_at_rule']}." + kept
         )
         self.import_button.setEnabled(False)
+
+    def _remember_mapping(self) -> str:
+        """Save the mapping the import read the file by, for exports with this header; says where (or why not)."""
+        mapping = self.checked_mapping
+        if self.mappings is None or mapping is None or mapping is SEED or not self.remember.isChecked():
+            return ""
+        try:
+            path = self.mappings.save(mapping, self.header)
+        except OSError as problem:
+            return f"\n⚠ The columns could not be kept for next time ({problem})."
+        return f"\nColumns kept for exports with this header: {path} (also usable as sales import --format)."
+
+
+def _first_present(columns: tuple[str, ...], header: list[str]) -> str:
+    return next((column for column in columns if column in header), "")
 
 
 def _guess(field: str, header: list[str]) -> tuple[str, ...]:

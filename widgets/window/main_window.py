@@ -469,11 +469,14 @@ class MainWindow(QMainWindow):
         """File → Import sales…: a telemetry export (Seed/ePort CSV, or any CSV/XLSX by its columns)."""
         from PySide6.QtWidgets import QFileDialog
 
+        from designer.sales_exports.saved_mappings import SavedMappings
         from widgets.sales_import.dialog import SalesImportDialog
 
         path, _ = QFileDialog.getOpenFileName(self, "Import sales", "", "Sales exports (*.csv *.xlsx);;All files (*)")
         if path:
-            SalesImportDialog(self.repository.engine, Path(path), user_id=self.roles.user.id, parent=self).exec()
+            mappings = SavedMappings(self.context.folders.sales_mappings)
+            SalesImportDialog(self.repository.engine, Path(path), user_id=self.roles.user.id, mappings=mappings,
+                              parent=self).exec()  # fmt: skip
 
     def open_settings(self) -> None:
         """Tools → Settings…: the run's settings and key store, Claude's key test and this month's spend."""
