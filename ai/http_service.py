@@ -54,7 +54,7 @@ from storage.users import SignedInUser, user_by_id
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Awaitable
 
-    from sqlalchemy import Engine
+    from storage.database import Engine
 
 CONFIG_VARIABLE = "PLANOGRAM_SERVICE_CONFIG"
 """How ``main.py serve`` hands its settings to the workers uvicorn starts (JSON of :class:`ServiceConfig`)."""
