@@ -19,11 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from designer.command_outcomes import ExitCode, write_error, write_json
+from storage.device_reference import DEVICE_HELP
 
 if TYPE_CHECKING:
     from storage.app_context import AppContext
 
-DEVICE_HELP = "the device: its id or its asset number (id:N or asset:X when one could be read as the other)"
+__all__ = ["DEVICE_HELP", "add_audit_parser", "run_audit"]
 
 
 def add_audit_parser(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]

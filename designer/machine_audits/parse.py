@@ -257,7 +257,12 @@ class _Reader:
 def parse_audit(data: str | bytes) -> AuditRead:
     """The whole read in ``data`` (a file's bytes or text), or :class:`AuditInvalid` and nothing."""
     text, codec = decode(data)
-    lines = source_lines(text)
+    return parse_source_lines(source_lines(text), codec)
+
+
+def parse_source_lines(lines: list[SourceLine], codec: str) -> AuditRead:
+    """The read in a file's DEX lines (:func:`designer.machine_audits.lines.source_lines` of its text, ``codec``
+    the one :func:`~designer.machine_audits.lines.decode` gave): for the importer, which hashes the same lines."""
     if not lines:
         raise AuditInvalid(1, "", None, "a DEX audit starting with DXS", "an empty file")
     return _Parse(lines, codec).run()

@@ -74,11 +74,10 @@ class PaidCounters:
 
     @classmethod
     def of(cls, read: AuditRead) -> PaidCounters:
-        counters = read.counters
         return cls(
             read_at=read.read_at,
             read_counter=read_counter(read),
-            resets=None if counters is None else _resets(counters.resets_since_init, counters.reads_with_reset),
+            resets=read_resets(read),
             currency=read.currency,
             decimals=read.decimals,
             paid={name: selection.paid for name, selection in read.selections.items()},
@@ -93,8 +92,13 @@ def read_counter(read: AuditRead) -> int | None:
     return counters.reads_since_init if counters.reads_since_init is not None else counters.reads_with_reset
 
 
-def _resets(resets_since_init: int | None, reads_with_reset: int | None) -> int | None:
-    return resets_since_init if resets_since_init is not None else reads_with_reset
+def read_resets(read: AuditRead) -> int | None:
+    """How often the machine's interim counters were reset (``EA310``, else ``EA301``): a reset between two reads
+    shows as this growing."""
+    counters = read.counters
+    if counters is None:
+        return None
+    return counters.resets_since_init if counters.resets_since_init is not None else counters.reads_with_reset
 
 
 @dataclass(frozen=True, slots=True)

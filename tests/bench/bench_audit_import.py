@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -76,23 +77,42 @@ def main() -> None:
         print(f"wrote {len(paths):,} files in {time.perf_counter() - started:.1f} s (not timed)")
         engine = prepare_database(f"sqlite:///{root / 'bench.sqlite'}")
         load = os.getloadavg()[0]
+        cpu = _cpu()
         started = time.perf_counter()
         arrived = datetime.now(UTC).replace(tzinfo=None)
         files = [AuditFile(path.name, path.read_bytes(), arrived) for path in paths]
-        read_at = time.perf_counter()
+        read_at, read_cpu = time.perf_counter(), _cpu()
         parsed = read_audit_files(files)
-        parsed_at = time.perf_counter()
+        parsed_at, parsed_cpu = time.perf_counter(), _cpu()
         summary = import_audits(engine, parsed)
-        done = time.perf_counter()
+        done, done_cpu = time.perf_counter(), _cpu()
         engine.dispose()
     total = done - started
     verdict = "OK" if total < BUDGET_S else "OVER BUDGET"
-    print(f"load average {load:.1f} on {os.cpu_count()} cores")
-    print(f"read {read_at - started:.1f} s, parse {parsed_at - read_at:.1f} s, store + sales {done - parsed_at:.1f} s")
+    print(f"load average {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end, on {os.cpu_count()} cores")
+    print(
+        f"wall: read {read_at - started:.1f} s, parse {parsed_at - read_at:.1f} s, "
+        f"store + sales {done - parsed_at:.1f} s"
+    )
+    print(
+        f"CPU (this process + parse workers): read {_spent(cpu, read_cpu)}, parse {_spent(read_cpu, parsed_cpu)}, "
+        f"store + sales {_spent(parsed_cpu, done_cpu)}"
+    )
     print(
         f"{len(paths):,} files → {summary.reads_new:,} reads, {summary.sales_periods:,} selection-periods: "
         f"{total:.1f} s  budget < {BUDGET_S:.0f} s  {verdict}"
     )
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process and of its finished children (the parse workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def _spent(before: tuple[float, float], after: tuple[float, float]) -> str:
+    own, workers = after[0] - before[0], after[1] - before[1]
+    return f"{own:.1f} s" + (f" + {workers:.1f} s in workers" if workers else "")
 
 
 if __name__ == "__main__":

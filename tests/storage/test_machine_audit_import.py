@@ -246,3 +246,15 @@ def test_cvds_own_uploads_import_through_the_same_path(tmp_path: Path, capsys: p
     assert (status, body["files"], body["reads_new"], body["reads_already_imported"]) == (0, 23, 7, 16)
     status, body = run(capsys, "import", "--cvd", sample, "--db", url)
     assert (status, body["import_id"], body["reads_new"]) == (0, None, 0)
+
+
+def test_a_large_batch_parsed_in_worker_processes_reads_as_in_this_one(crane: AuditRead) -> None:
+    """The import parses large batches in worker processes: the same reads come back, in order, and a bad file
+    still refuses the whole batch naming file, line and field."""
+    later = advanced(crane, sold_plan(crane, 3))
+    files = [as_file(crane, "a.dex"), as_file(later, "b.dex"), as_file(advanced(later, sold_plan(crane, 5)), "c.dex")]
+    assert read_audit_files(files, workers=2) == read_audit_files(files, workers=1)
+    broken = AuditFile("bad.dex", audit_to_text(crane).replace("PA1*101*125", "PA1*101*1X5").encode(), ARRIVED)
+    with pytest.raises(AuditFilesInvalid) as refused:
+        read_audit_files([*files, broken], workers=2)
+    assert "bad.dex: line" in str(refused.value) and "PA102" in str(refused.value)
