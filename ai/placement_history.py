@@ -9,7 +9,11 @@ demand. Because planograms change part-way through history, the same product is 
 that is what makes placement effects learnable.
 
 Sales are read once, in chunks (memory stays flat on a 1000-machine fleet), and give the units per
-span, each device's hour-of-week rhythm, and the baskets for co-purchase lift.
+span, each device's hour-of-week rhythm, and the baskets for co-purchase lift. Machine audits add the units
+each selection sold between two reads where no sales row of the device covers that period (the rule of
+:mod:`storage.audit_sales`, so no vend counts twice): a period's units go to the span of the slot that carried
+its selection code at the period's end, and the period's end counts as a sale for the device's "as of". They
+carry no time of day or basket, so the rhythm and the lift stay the sales rows' alone.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from ai.demand_clock import HOURS_PER_WEEK, DemandClock, hour_of_week, seconds_s
 from ai.placement_features import NEIGHBOUR_STEPS, NO_PRODUCT, index_of
 from ai.training_stop import TrainingCancelled
 from designer.positions import ROW_LETTERS, Position, PositionError
+from storage.audit_sales import audit_sales_frame
 from storage.database import Engine
 from storage.fleet_history import last_sale_id, placement_reference, sales_chunks, slot_stockouts
 
@@ -207,6 +212,31 @@ def _tally_sales(
     return tally
 
 
+def _audit_units(
+    audited: pd.DataFrame, spans: pd.DataFrame, device_ids: np.ndarray, latest: np.ndarray, until: int | None
+) -> np.ndarray:
+    """Units per span from machine audit periods (:func:`storage.audit_sales.audit_sales_frame`), each given to
+    the span of its slot in the planogram version in force at the period's end; ``latest`` (each device's "as of")
+    moves on to the end of its last period. Before ``until`` only: a period it cuts counts its share of the time."""
+    units = np.zeros(len(spans))
+    if audited.empty:
+        return units
+    start = seconds_since_monday(pd.to_datetime(audited["period_start"]).to_numpy())
+    end = seconds_since_monday(pd.to_datetime(audited["period_end"]).to_numpy())
+    share = np.ones(len(audited))
+    if until is not None:
+        share = np.clip((until - start) / np.maximum(end - start, 1), 0.0, 1.0)
+        end = np.minimum(end, until)
+    device = index_of(device_ids, audited["device_id"].to_numpy())
+    counted = (device >= 0) & (share > 0)
+    np.maximum.at(latest, device[counted], end[counted])
+    periods = audited.assign(counted_units=audited["units"].to_numpy() * share)[counted]
+    slots = spans[["planogram_id", "position"]].assign(span=np.arange(len(spans)))
+    hits = periods.astype({"planogram_id": "int64"}).merge(slots, on=["planogram_id", "position"])
+    np.add.at(units, hits["span"].to_numpy(), hits["counted_units"].to_numpy())
+    return units
+
+
 def _stockout_days(
     engine: Engine, spans: pd.DataFrame, keys: _Keys, product_ids: np.ndarray, clock: DemandClock
 ) -> np.ndarray:
@@ -331,12 +361,13 @@ def read_placement_history(
     _check(should_stop)
 
     report(62, "Measuring exposure and stock-outs")
+    audited_units = _audit_units(audit_sales_frame(engine), spans, device_ids, tally.latest, until)
     latest = tally.latest[spans["device"].to_numpy()]
     still_open = spans["end"].to_numpy() == OPEN_END
     spans["end"] = np.where(still_open, latest + 1, spans["end"].to_numpy())
     if until is not None:
         spans["end"] = np.minimum(spans["end"].to_numpy(), until)
-    spans["units"] = tally.units
+    spans["units"] = tally.units + audited_units
     spans = spans[spans["end"] > spans["start"]].reset_index(drop=True)
     clock = DemandClock.from_sales(tally.hours)
     device = spans["device"].to_numpy()

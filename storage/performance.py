@@ -3,6 +3,11 @@
 The window is anchored on the device's latest sale (not the wall clock). Each day of the active
 planogram gets one row with the cabinet's totals and, in ``heat_map_data``, the per-slot figures the
 designer's history overlays show; rolling up again replaces those days' rows (the seed's UNIQUE key).
+
+Machine audits count beside the sales rows where none of those rows covers their period
+(:mod:`storage.audit_sales`' rule): a device known only by its DEX reads shows per-slot units and revenue too.
+A period's units and value are spread evenly over its time, so a window or a day holds the share of the period
+that falls in it; the window then ends at the later of the latest sale and the latest read.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, and_, delete, func, select
 from sqlalchemy.orm import Session
 
+from storage.audit_sales import slot_sales
 from storage.tables import PlanogramPerformance, PlanogramRecord, SaleRecord, StockoutRecord
 
 WINDOW_DAYS = 28
@@ -33,8 +39,16 @@ class SlotHistory:
 
 def roll_up(engine: Engine, device_id: int, cabinet_index: int, days: int = WINDOW_DAYS) -> SlotHistory:
     """Compute the window's per-slot history and store the daily roll-ups of the active planogram."""
+    audited = [
+        period
+        for period in slot_sales(engine, device_id, beside_sales_rows=True)
+        if period.cabinet_index == cabinet_index and period.position is not None
+    ]
     with Session(engine) as session, session.begin():
         latest = session.scalar(select(func.max(SaleRecord.sold_at)).where(SaleRecord.device_id == device_id))
+        if audited:
+            last_read = max(period.period_end for period in audited)
+            latest = last_read if latest is None else max(latest, last_read)
         if latest is None:
             return SlotHistory(days, {}, {}, {})
         since = latest - timedelta(days=days)
@@ -66,6 +80,15 @@ def roll_up(engine: Engine, device_id: int, cabinet_index: int, days: int = WIND
             by_day[str(day)][position].update(units=float(sold), revenue=round(float(cash), 2))
             units[position] += float(sold)
             revenue[position] += float(cash)
+        for period in audited:
+            for day, share in _daily_shares(period.period_start, period.period_end, since, latest):
+                position = str(period.position)
+                sold, cash = period.units * share, float(period.value.amount) * share
+                figures = by_day[day][position]
+                figures["units"] = round(figures.get("units", 0.0) + sold, 2)
+                figures["revenue"] = round(figures.get("revenue", 0.0) + cash, 2)
+                units[position] += sold
+                revenue[position] += cash
         for day, position, count in outs:
             by_day[str(day)][position]["stockouts"] = int(count)
             stockouts[position] += int(count)
@@ -84,6 +107,23 @@ def roll_up(engine: Engine, device_id: int, cabinet_index: int, days: int = WIND
         {p: round(v / days, 2) for p, v in units.items()},
         dict(stockouts),
     )
+
+
+def _daily_shares(start: datetime, end: datetime, since: datetime, until: datetime) -> list[tuple[str, float]]:
+    """Each day (ISO date) of the period ``start``–``end`` inside the window ``since``–``until``, and the share of
+    the period's time that falls on it."""
+    length = (end - start).total_seconds()
+    if length <= 0:
+        return []
+    shares = []
+    moment = max(start, since)
+    last = min(end, until)
+    while moment < last:
+        next_day = datetime.combine(moment.date() + timedelta(days=1), datetime.min.time())
+        stop = min(next_day, last)
+        shares.append((moment.date().isoformat(), (stop - moment).total_seconds() / length))
+        moment = stop
+    return shares
 
 
 def _store(session: Session, planogram_id: int, by_day: dict[str, dict[str, dict[str, float]]]) -> None:
