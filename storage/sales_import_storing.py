@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from designer.planograms import default_selection_code
 from designer.positions import MAX_COLUMNS, MAX_ROWS, Position
-from storage.bulk_rows import BulkRows, allocate_ids, placeholders
+from storage.bulk_rows import BulkRows, allocate_ids, indexes_built_after, placeholders
 from storage.sales_import_placing import NOON, Moments, Placed, moment_of, selection_code_of
 from storage.sales_import_tables import SalesImportLineRecord, SalesImportMachineRecord
 from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord, SaleRecord
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 LOOKUP_CHUNK = 900
 """Values per ``IN (…)`` look-up: under SQLite's oldest bound-parameter limit (999)."""
+READ_ALL_FACTOR = 4
+"""Up to this many stored fingerprints per line of the file, all are read in one pass rather than looked up in
+chunks (a million-line file imported again is checked in seconds)."""
 BATCH = 50_000
 """Lines stored per batch: progress (and Cancel) every batch, memory bounded."""
 SQLITE_CACHE_KIB = 256 * 1024
@@ -64,6 +67,11 @@ def already_imported(connection: Connection, prints: Sequence[bytes]) -> set[byt
     table = SalesImportLineRecord.__table__
     if not prints or not connection.scalar(select(exists().select_from(table))):
         return set()
+    held = int(connection.scalar(select(func.count()).select_from(table)) or 0)
+    if held <= READ_ALL_FACTOR * len(prints):
+        wanted = set(prints)
+        every = connection.exec_driver_sql(f"SELECT fingerprint FROM {table.name}").scalars()
+        return {found for found in map(bytes, every) if found in wanted}
     known: set[bytes] = set()
     for start in range(0, len(prints), LOOKUP_CHUNK):
         part = list(prints[start : start + LOOKUP_CHUNK])
@@ -241,37 +249,38 @@ def insert_sales(
         fingerprints = BulkRows(connection, SalesImportLineRecord.__table__, LINE_COLUMNS)
         stored_at: dict[Any, Any] = {}
         total, done = len(lines), 0
-        for start in range(0, total, BATCH):
-            sale_rows = []
-            line_rows = []
-            for sale_id, (line, cabinet, label) in zip(
-                sale_ids[start : start + BATCH], lines[start : start + BATCH], strict=True
-            ):
-                when = (line.sold_on, line.sold_time)
-                moment = stored_at.get(when)
-                if moment is None:
-                    moment = stored_at[when] = sales.stored("sold_at", moments.of(line))
-                device = devices[line.machine]
-                basket = line.basket
-                sale_rows.append(
-                    (
-                        sale_id,
-                        device,
-                        cabinet,
-                        label,
-                        products[line.product],
-                        moment,
-                        line.quantity,
-                        sales.stored("unit_price", line.unit_price),
-                        transactions[(device, basket) if basket else line.fingerprint],
+        with indexes_built_after(connection, (SaleRecord.__table__, SalesImportLineRecord.__table__), total):
+            for start in range(0, total, BATCH):
+                sale_rows = []
+                line_rows = []
+                for sale_id, (line, cabinet, label) in zip(
+                    sale_ids[start : start + BATCH], lines[start : start + BATCH], strict=True
+                ):
+                    when = (line.sold_on, line.sold_time)
+                    moment = stored_at.get(when)
+                    if moment is None:
+                        moment = stored_at[when] = sales.stored("sold_at", moments.of(line))
+                    device = devices[line.machine]
+                    basket = line.basket
+                    sale_rows.append(
+                        (
+                            sale_id,
+                            device,
+                            cabinet,
+                            label,
+                            products[line.product],
+                            moment,
+                            line.quantity,
+                            sales.stored("unit_price", line.unit_price),
+                            transactions[(device, basket) if basket else line.fingerprint],
+                        )
                     )
-                )
-                line_rows.append((sale_id, import_id, line.fingerprint, device, basket[:64], line.payment[:12]))
-            sales.insert(sale_rows)
-            fingerprints.insert(line_rows)
-            done += len(sale_rows)
-            if progress is not None:
-                progress("storing sales", done, total)
+                    line_rows.append((sale_id, import_id, line.fingerprint, device, basket[:64], line.payment[:12]))
+                sales.insert(sale_rows)
+                fingerprints.insert(line_rows)
+                done += len(sale_rows)
+                if progress is not None:
+                    progress("storing sales", done, total)
         return done
 
 

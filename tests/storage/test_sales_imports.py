@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 
 from designer.sales_exports import CoilRule, read_export
 from storage.engine import session_factory
@@ -24,6 +24,7 @@ from storage.tables import (
 from tests.sales_exports.seed_files import seed_row, write_seed
 
 ZONE = "America/New_York"
+INDEXED = ("sales", "sales_import_lines")
 
 
 def _import(engine, path: Path, **options):  # type: ignore[no-untyped-def]
@@ -179,3 +180,33 @@ def test_a_database_from_the_previous_schema_gains_the_import_tables_and_keeps_i
         assert connection.scalar(text("SELECT version_num FROM alembic_version")) == head_revision()
         assert connection.scalar(text("SELECT count(*) FROM sales")) == 1
         assert connection.scalar(text("SELECT count(*) FROM sales_import_lines")) == 0
+
+
+def test_an_import_cancelled_while_storing_leaves_nothing_and_the_tables_keep_their_indexes(
+    database_url: str, tmp_path: Path
+) -> None:
+    engine = prepare_database(database_url)
+    path = write_seed(
+        tmp_path / "s.csv", [seed_row(basket=str(1000 + n), coil=f"1{n % 4 + 1}{n % 9}") for n in range(40)]
+    )
+    plan = plan_import(engine, read_export(path), time_zone=ZONE)
+
+    def cancel(step: str, done: int, of: int) -> None:
+        raise KeyboardInterrupt("Cancel pressed")
+
+    indexes_before = {table: {i["name"] for i in inspect(engine).get_indexes(table)} for table in INDEXED}
+    with pytest.raises(KeyboardInterrupt):
+        import_sales(engine, plan, progress=cancel)
+    assert _count(engine, SaleRecord) == 0 and _count(engine, Device) == 0
+    assert {table: {i["name"] for i in inspect(engine).get_indexes(table)} for table in INDEXED} == indexes_before
+    assert import_sales(engine, plan_import(engine, read_export(path), time_zone=ZONE)).sales_added == 40
+    assert {table: {i["name"] for i in inspect(engine).get_indexes(table)} for table in INDEXED} == indexes_before
+
+
+def test_a_later_export_overlapping_a_larger_one_adds_only_its_new_lines(database_url: str, tmp_path: Path) -> None:
+    engine = prepare_database(database_url)
+    rows = [seed_row(basket=str(2000 + n), coil=f"1{n % 4 + 1}{n % 9}", kind="Cash") for n in range(30)]
+    _import(engine, write_seed(tmp_path / "january.csv", rows))
+    later = _import(engine, write_seed(tmp_path / "overlap.csv", [rows[3], seed_row(basket="9999", coil="141")]))
+    assert (later.sales_added, later.plan.already_present) == (1, 1)
+    assert _count(engine, SaleRecord) == 31
