@@ -17,6 +17,8 @@
     python main.py template replace-product|price|par-levels … [--dry-run]   fleet-wide edits, undone as one
     python main.py serve [--db URL] [--host 127.0.0.1] [--port 8765] [--workers N] [--certfile F --keyfile F]
     python main.py token --user NAME [--db URL]   an access token for serve (this machine's signing key)
+    On a database protected by CVD passwords a command asks --user's password at the terminal, or reads a token
+    from $PLANOGRAM_TOKEN; without either it is refused (exit 3). See ai/headless_sign_in.py.
 
 This module only parses and dispatches. It builds the one application context of the run
 (:class:`storage.app_context.AppContext`: folders, settings, key store, database, who acts) and hands it to
@@ -124,6 +126,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return answered
         context = build_context(args)
         try:
+            context = sign_in_headless(args, context)
+        except PermissionError as refused:  # storage.credentials.SignInRefused: a protected database, no proof
+            _say(args.command, str(refused))
+            return ExitCode.REFUSED
+        try:
             return run_on_database(args, context, run)
         finally:
             context.close()
@@ -165,6 +172,15 @@ CREATING = {"demo", "sync pull", "sync both", "sales import"}
 OPENED_BY_THEMSELVES = {"api", "demo", "sync pull", "sync both"}
 """Commands that open the database themselves (the api answers in its endpoint's error shape; the others may
 create it); every other command's database is opened, and checked, before it runs."""
+
+
+def sign_in_headless(args: argparse.Namespace, context: AppContext) -> AppContext:
+    """On a database protected by CVD passwords: the context of the person a password or token proves, else
+    :class:`PermissionError` (exit 3); any other database acts as ``--user`` says (:mod:`ai.headless_sign_in`)."""
+    from ai.headless_sign_in import who_acts
+
+    name = " ".join(str(part) for part in (args.command, _action(args)) if part)
+    return who_acts(name, context, os.environ)
 
 
 def run_on_database(args: argparse.Namespace, context: AppContext, run: Handler) -> int:

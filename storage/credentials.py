@@ -86,6 +86,9 @@ def stored_credentials(engine: Engine, login: str) -> StoredCredentials | None:
     """The credentials of the user named ``login`` (username, or email where CVD keeps one); None when no such
     user is in the working copy."""
     name = login.strip()
+    pulled = pulled_credentials(engine, name)
+    if pulled is not None:
+        return pulled
     with session_factory(engine)() as session:
         source = cvd_source(session)
         if source is None:
@@ -101,6 +104,58 @@ def stored_credentials(engine: Engine, login: str) -> StoredCredentials | None:
         active = cvd_row["is_active"] is None or bool(cvd_row["is_active"])
         locked = _as_utc(cvd_row.get("locked_until"))
         return StoredCredentials(local_id, cvd_row["username"], cvd_row["password_hash"] or None, active, locked)
+
+
+def pulled_credentials(engine: Engine, login: str) -> StoredCredentials | None:
+    """The credentials the last pull copied into the working copy (username first, else email), so sign-in works
+    offline; None when no user there carries a usable hash (then CVD itself is asked, as before migration 0014)."""
+    with session_factory(engine)() as session:
+        users = session.scalars(select(User).where(or_(User.username == login, User.email == login))).all()
+    user = next((u for u in users if u.username == login), None) or next(iter(users), None)
+    if user is None or not usable_hash(user.password_hash):
+        return None
+    locked = user.cvd_locked_until.replace(tzinfo=UTC) if user.cvd_locked_until else None
+    return StoredCredentials(user.id, user.username, user.password_hash, bool(user.is_active), locked)
+
+
+def usable_hash(value: str | None) -> bool:
+    """A werkzeug ``method$salt$digest`` value; CVD's sample ships ``redacted`` in its place, which checks nothing."""
+    return bool(value) and str(value).count("$") == 2 and bool(str(value).split("$", 1)[0])
+
+
+def is_protected(engine: Engine) -> bool:
+    """True when the database's users carry password hashes (pulled from CVD): sign-in then asks for a password.
+    A database with none (the demo, a new local one) is *unprotected*: a user is picked, as before."""
+    with session_factory(engine)() as session:
+        hashes = session.scalars(select(User.password_hash).where(User.password_hash.is_not(None))).all()
+    return any(usable_hash(value) for value in hashes)
+
+
+def existing_database(url: str) -> Engine | None:
+    """An engine on the database at ``url`` when it exists and has our users table (SQLite opened read-only);
+    None otherwise: nothing is created, and the command that runs next explains any problem itself."""
+    from sqlalchemy import inspect
+
+    from storage.engine import make_engine, sqlite_file
+
+    file = sqlite_file(url)
+    if file is not None and (not file.is_file() or file.stat().st_size == 0):
+        return None
+    engine = make_engine(url, read_only=file is not None)
+    try:
+        columns = {column["name"] for column in inspect(engine).get_columns("users")}
+    except SQLAlchemyError:
+        columns = set()
+    if "password_hash" not in columns:
+        engine.dispose()
+        return None
+    return engine
+
+
+def cvd_lock_time(value: object) -> datetime | None:
+    """CVD's ``locked_until`` as the naive UTC time the working copy stores (None: not locked)."""
+    moment = _as_utc(value)
+    return None if moment is None else moment.replace(tzinfo=None)
 
 
 def known_user(engine: Engine, username: str) -> StoredCredentials | None:

@@ -40,6 +40,10 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="viewer")  # viewer|driver|manager|admin
     ai_features_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())  # CVD's switch-off
+    # pulled from CVD (migration 0014): sign-in works offline; None on a local database (it is "unprotected")
+    email: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(Text, nullable=True)  # CVD's werkzeug hash, never a password
+    cvd_locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # a lock CVD set
 
 
 class Device(Base):

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Engine, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, func, insert, literal_column, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from designer.cabinets import TemperatureZone
@@ -130,6 +130,7 @@ def _pull_reference(source: Connection, session: Session, summary: PullSummary) 
         session.flush()
         user_links.put(row["id"], user.id, key=row["username"], updated_at=cvd_text(row["updated_at"]))
         summary.users += 1
+    pull_credentials(source, session, user_links)
 
     location_links = Links(session, "location")
     location_names: dict[int, str] = {}
@@ -206,6 +207,34 @@ def _pull_reference(source: Connection, session: Session, summary: PullSummary) 
         session.flush()
         cabinet_links.put(row["id"], cabinet.id, key=type_name)
         summary.cabinets += 1
+
+
+def pull_credentials(source: Connection, session: Session, user_links: Links) -> bool:
+    """Copy each CVD user's email, password hash and CVD lock into the working copy (sign-in works offline, and a
+    password changed in CVD takes effect at this pull); False, changing nothing, where the server lets this login
+    read only names and roles (on PostgreSQL only admins read hashes: there the server's login is the identity).
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.credentials import cvd_lock_time
+
+    people = cvd.users.c
+    for extra in ([literal_column("locked_until")], []):  # an older CVD has no lockout columns
+        try:
+            with source.begin_nested():
+                rows = source.execute(select(people.id, people.email, people.password_hash, *extra)).mappings().all()
+        except SQLAlchemyError:
+            continue
+        for row in rows:
+            local_id = user_links.local(row["id"])
+            user = session.get(User, local_id) if local_id else None
+            if user is not None:
+                user.email = row["email"] or None
+                user.password_hash = row["password_hash"] or None
+                user.cvd_locked_until = cvd_lock_time(row.get("locked_until"))
+        session.flush()
+        return True
+    return False
 
 
 def _linked(session: Session, links: Links, model: type[T], cvd_id: int, same_thing: ColumnElement[bool]) -> T | None:

@@ -17,9 +17,21 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict]:  #
     return code, json.loads(capsys.readouterr().out)
 
 
+def _password_typed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pulled copy is protected by CVD's hashes: the person types their generated password at the prompt."""
+    import ai.headless_sign_in
+
+    monkeypatch.setattr(ai.headless_sign_in, "ask_at_terminal", lambda login: f"{login}-password")
+
+
 def test_pull_then_push_an_activation_reports_both(
-    capsys: pytest.CaptureFixture[str], cvd_file: Path, tmp_path: Path, cvd_fleet: CvdFleet
+    capsys: pytest.CaptureFixture[str],
+    cvd_file: Path,
+    tmp_path: Path,
+    cvd_fleet: CvdFleet,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    _password_typed(monkeypatch)
     working = str(tmp_path / "laptop.sqlite")
     code, pulled = _run(capsys, "sync", "pull", "--cvd", str(cvd_file), "--db", working)
     assert code == 0 and pulled["pulled"]["devices"] == cvd_fleet.devices
@@ -39,13 +51,16 @@ def test_pull_then_push_an_activation_reports_both(
     assert pushed["audit_copied"] >= 2  # the save and the activation, now in CVD's audit_log
 
 
-def test_a_viewer_may_pull_but_not_push(capsys: pytest.CaptureFixture[str], cvd_file: Path, tmp_path: Path) -> None:
+def test_a_viewer_may_pull_but_not_push(
+    capsys: pytest.CaptureFixture[str], cvd_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _password_typed(monkeypatch)
     working = str(tmp_path / "laptop.sqlite")
     _run(capsys, "sync", "pull", "--cvd", str(cvd_file), "--db", working)
 
-    code, body = _run(capsys, "--user", "viewer3", "sync", "push", "--cvd", str(cvd_file), "--db", working)
+    code, body = _run(capsys, "--user", "viewer7", "sync", "push", "--cvd", str(cvd_file), "--db", working)
 
-    assert code == 3 and body["success"] is False and "viewer" in body["error"]
+    assert code == 3 and body["success"] is False and "signed in as a viewer" in body["error"]
 
 
 def test_a_file_that_is_not_cvd_is_named_in_the_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
