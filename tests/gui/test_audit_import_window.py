@@ -106,3 +106,30 @@ def test_audit_files_dropped_on_a_device_row_are_imported_for_that_device(
             next(d.name for d in window.repository.devices() if d.id == target)
         )
         window.audits.dialog.close()
+
+
+def test_the_samples_23_real_uploads_import_through_the_window_as_7_reads(
+    qtbot: QtBot, fleet_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, answered: list[str]
+) -> None:
+    """The CVD sample's DEX uploads written out as the files a handheld leaves, chosen in File → Import machine
+    audit…: 7 distinct reads of 7 machines (one upload repeated 16 times over), each new machine asked for once."""
+    import sqlite3
+
+    from tests.shared_sample import cvd_sample_path
+
+    with sqlite3.connect(cvd_sample_path()) as connection:
+        uploads = connection.execute("SELECT id, filename, raw_content FROM dex_reads ORDER BY id").fetchall()
+    paths = []
+    for upload, name, raw in uploads:
+        path = tmp_path / f"{upload:02d}-{Path(name).stem}.txt"
+        path.write_text(raw, newline="")
+        paths.append(str(path))
+    assert len(paths) == 23
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(lambda *_a, **_k: (paths, "")))
+    with keyless_window(qtbot, fleet_url, monkeypatch) as window:
+        summary = window.audits.import_chosen()
+        assert summary is not None
+        assert (summary.reads_new, summary.reads_already_imported, len(summary.machines)) == (7, 16, 7)
+        assert sum("is new" in question for question in answered) == 7  # each machine linked once
+        assert window.audits.import_files(paths) is not None
+        assert answered[-1].startswith("0 new read(s), 23 already imported")
