@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import DateTime, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
+from storage.sealed_columns import SealedText
 
 
 class LlmCallRecord(Base):
@@ -46,6 +47,6 @@ class LlmCacheRecord(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the redacted request
     task: Mapped[str] = mapped_column(String(40))
     model: Mapped[str] = mapped_column(String(80))
-    answer: Mapped[str] = mapped_column(Text)  # the validated answer, JSON
+    answer: Mapped[str] = mapped_column(SealedText)  # the validated answer, JSON, sealed at rest
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)

@@ -44,19 +44,31 @@ class SigningKey:
 
 def signing_key(config_folder: Path) -> SigningKey:
     """The machine's signing key, made on first use: from the keyring when there is one, else the key file."""
+    return machine_key(config_folder, ACCOUNT, KEY_FILE, "tokens issued before stop working")
+
+
+def machine_key(config_folder: Path, account: str, file_name: str, loss: str, *, create: bool = True) -> SigningKey:
+    """A secret of this machine (the token signing key, the AI data key): the keyring entry ``account`` where there
+    is a keyring, else ``file_name`` in ``config_folder`` (mode 0600); made on first use unless ``create`` is False
+    (then a missing key raises). ``loss`` says what a new key costs, for the messages that suggest one."""
     if keyring_usable():
         try:
-            stored = keyring.get_password(SERVICE, ACCOUNT)
+            stored = keyring.get_password(SERVICE, account)
+            if not stored and not create:
+                raise SigningKeyProblem(f"there is no key in the keyring entry {SERVICE}/{account}")
             if not stored:
                 stored = _encode(secrets.token_bytes(KEY_BYTES))
-                keyring.set_password(SERVICE, ACCOUNT, stored)
-            return SigningKey(_decode(stored, f"the keyring entry {SERVICE}/{ACCOUNT}"), "the system keyring")
+                keyring.set_password(SERVICE, account, stored)
+            return SigningKey(_decode(stored, f"the keyring entry {SERVICE}/{account}", loss), "the system keyring")
         except keyring.errors.KeyringError as error:
-            log.warning("the keyring could not keep the signing key (%s); using the key file", type(error).__name__)
-    return SigningKey(_from_file(config_folder / KEY_FILE), str(config_folder / KEY_FILE))
+            log.warning("the keyring could not keep the key %s (%s); using the key file", account, type(error).__name__)
+    path = config_folder / file_name
+    if not create and not path.exists():
+        raise SigningKeyProblem(f"there is no key file {path}")
+    return SigningKey(_from_file(path, loss), str(path))
 
 
-def _from_file(path: Path) -> bytes:
+def _from_file(path: Path, loss: str) -> bytes:
     """Read the key file, or create it with owner-only permissions (never readable by others, even for a moment)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -64,29 +76,26 @@ def _from_file(path: Path) -> bytes:
     except FileExistsError:
         if os.name == "posix" and path.stat().st_mode & 0o077:
             raise SigningKeyProblem(
-                f"{path} can be read by other users of this computer, so tokens signed with it cannot be trusted. "
-                f"Fix: delete it (a new key is made; tokens issued before stop working), or chmod 600 {path}"
+                f"{path} can be read by other users of this computer, so what it protects cannot be trusted. "
+                f"Fix: chmod 600 {path}, or delete it (a new key is made; {loss})"
             ) from None
-        return _decode(path.read_text(encoding="ascii").strip(), str(path))
+        return _decode(path.read_text(encoding="ascii").strip(), str(path), loss)
     with os.fdopen(handle, "w", encoding="ascii") as file:
         file.write(_encode(secrets.token_bytes(KEY_BYTES)) + "\n")
         file.flush()
         os.fsync(file.fileno())
-    return _decode(path.read_text(encoding="ascii").strip(), str(path))
+    return _decode(path.read_text(encoding="ascii").strip(), str(path), loss)
 
 
 def _encode(secret: bytes) -> str:
     return base64.urlsafe_b64encode(secret).decode("ascii")
 
 
-def _decode(text: str, where: str) -> bytes:
+def _decode(text: str, where: str, loss: str) -> bytes:
     try:
         secret = base64.urlsafe_b64decode(text.encode("ascii"))
     except (ValueError, UnicodeEncodeError):
         secret = b""
     if len(secret) < KEY_BYTES:
-        raise SigningKeyProblem(
-            f"the signing key in {where} is damaged. Fix: delete it (a new one is made; tokens issued before stop "
-            "working)"
-        )
+        raise SigningKeyProblem(f"the key in {where} is damaged. Fix: delete it (a new one is made; {loss})")
     return secret

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.base import Base
+from storage.sealed_columns import SealedText
 
 # --- CVD core -----------------------------------------------------------------------------------
 
@@ -192,7 +193,7 @@ class SimulationTruth(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-# --- The seed's AI tables, verbatim ------------------------------------------------------------
+# --- The seed's AI tables, verbatim (their payload columns sealed at rest: storage.sealed_columns) --------
 
 
 class AiPrediction(Base):
@@ -203,8 +204,8 @@ class AiPrediction(Base):
     prediction_type: Mapped[str] = mapped_column(String(50))  # 'revenue', 'demand', 'affinity'
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id"))
     cabinet_index: Mapped[int | None] = mapped_column(Integer, default=0, server_default="0")
-    input_data: Mapped[str] = mapped_column(Text)
-    prediction_result: Mapped[str] = mapped_column(Text)
+    input_data: Mapped[str] = mapped_column(SealedText)
+    prediction_result: Mapped[str] = mapped_column(SealedText)
     confidence_score: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
     model_version: Mapped[str | None] = mapped_column(String(20))
     response_time_ms: Mapped[int | None] = mapped_column(Integer)
@@ -219,14 +220,14 @@ class AiExperiment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     experiment_name: Mapped[str] = mapped_column(String(100))
     experiment_type: Mapped[str | None] = mapped_column(String(50))
-    device_ids: Mapped[str | None] = mapped_column(Text)
-    control_group: Mapped[str | None] = mapped_column(Text)
-    treatment_group: Mapped[str | None] = mapped_column(Text)
+    device_ids: Mapped[str | None] = mapped_column(SealedText)
+    control_group: Mapped[str | None] = mapped_column(SealedText)
+    treatment_group: Mapped[str | None] = mapped_column(SealedText)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str | None] = mapped_column(String(20), default="active", server_default="active")
-    metrics_tracked: Mapped[str | None] = mapped_column(Text)
-    results: Mapped[str | None] = mapped_column(Text)
+    metrics_tracked: Mapped[str | None] = mapped_column(SealedText)
+    results: Mapped[str | None] = mapped_column(SealedText)
     created_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.current_timestamp())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -239,8 +240,8 @@ class AiFeedback(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     prediction_id: Mapped[int | None] = mapped_column(ForeignKey("ai_predictions.id"))
     feedback_type: Mapped[str | None] = mapped_column(String(20))
-    user_feedback: Mapped[str | None] = mapped_column(Text)
-    actual_outcome: Mapped[str | None] = mapped_column(Text)
+    user_feedback: Mapped[str | None] = mapped_column(SealedText)
+    actual_outcome: Mapped[str | None] = mapped_column(SealedText)
     accuracy_score: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
     created_at: Mapped[datetime | None] = mapped_column(DateTime, server_default=func.current_timestamp())
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

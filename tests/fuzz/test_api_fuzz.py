@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from designer.command_outcomes import ExitCode
 from storage.app_context import AppContext, DataFolders
 from storage.keys import KeyStore
+from storage.sealed_columns import current_seal
 from storage.simulator import build_demo_fleet
 from tests.fuzz.hostile_requests import (
     EXAMPLES,
@@ -138,9 +139,8 @@ def test_a_recorded_prediction_names_products_by_id_only(fleet: Fleet) -> None:
     )
     assert answered.code == ExitCode.DONE
     names = [name for (name,) in _rows(fleet.database, "SELECT name FROM products")]
-    stored_input, stored_result = _rows(
-        fleet.database, "SELECT input_data, prediction_result FROM ai_predictions ORDER BY id DESC LIMIT 1"
-    )[0]
+    sealed = _rows(fleet.database, "SELECT input_data, prediction_result FROM ai_predictions ORDER BY id DESC LIMIT 1")
+    stored_input, stored_result = (current_seal().open(value) for value in sealed[0])  # sealed at rest (issue 22)
     shown = {product["name"] for product in answered.body["predictions"]["proposed"]["top_products"]}
     assert shown and shown <= set(names)  # the answer itself names them
     assert not [name for name in names if name in stored_result or name in stored_input]
