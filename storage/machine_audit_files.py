@@ -14,6 +14,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -133,12 +134,16 @@ def read_audit_files(files: Sequence[AuditFile], *, workers: int | None = None) 
     """Every file parsed, in order, or :class:`AuditFilesInvalid` naming each one that is not a whole audit.
 
     ``workers`` processes parse the batch (None: one per core from :data:`POOL_FROM_FILES` files on, else this
-    process; 1: this process). Workers are spawned, not forked: the designer calls this from a worker thread."""
+    process; 1: this process). They are forked from a process with one thread (the commands: no start-up cost), and
+    spawned from one with more (the designer calls this from a worker thread, and forking a threaded process can
+    copy a lock held by another thread); a spawned worker imports the program's main module again, so a script
+    calling this must guard its work with ``if __name__ == "__main__"``, as ``main.py`` does."""
     if workers is None:
         workers = (os.cpu_count() or 1) if len(files) >= POOL_FROM_FILES else 1
     if workers > 1 and len(files) > 1:
         tasks = [files[start : start + FILES_PER_TASK] for start in range(0, len(files), FILES_PER_TASK)]
-        context = multiprocessing.get_context("spawn")
+        forkable = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if forkable else "spawn")
         with ProcessPoolExecutor(min(workers, len(tasks)), mp_context=context, initializer=_worker_start) as pool:
             outcomes = [outcome for task in pool.map(_parse_task, tasks) for outcome in task]
     else:

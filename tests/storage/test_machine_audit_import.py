@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -253,7 +254,13 @@ def test_a_large_batch_parsed_in_worker_processes_reads_as_in_this_one(crane: Au
     still refuses the whole batch naming file, line and field."""
     later = advanced(crane, sold_plan(crane, 3))
     files = [as_file(crane, "a.dex"), as_file(later, "b.dex"), as_file(advanced(later, sold_plan(crane, 5)), "c.dex")]
-    assert read_audit_files(files, workers=2) == read_audit_files(files, workers=1)
+    in_this_process = read_audit_files(files, workers=1)
+    assert read_audit_files(files, workers=2) == in_this_process  # forked: this process has one thread
+    from_a_thread: list[object] = []  # as the designer calls it: workers are spawned then
+    worker = threading.Thread(target=lambda: from_a_thread.append(read_audit_files(files, workers=2)))
+    worker.start()
+    worker.join()
+    assert from_a_thread == [in_this_process]
     broken = AuditFile("bad.dex", audit_to_text(crane).replace("PA1*101*125", "PA1*101*1X5").encode(), ARRIVED)
     with pytest.raises(AuditFilesInvalid) as refused:
         read_audit_files([*files, broken], workers=2)
