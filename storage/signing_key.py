@@ -91,7 +91,7 @@ def _encode(secret: bytes) -> str:
     return base64.urlsafe_b64encode(secret).decode("ascii")
 
 
-def _decode(text: str, where: str, loss: str) -> bytes:
+def _decode(text: str, where: str, loss: str = "tokens issued before stop working") -> bytes:
     try:
         secret = base64.urlsafe_b64decode(text.encode("ascii"))
     except (ValueError, UnicodeEncodeError):
