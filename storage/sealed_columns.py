@@ -89,18 +89,37 @@ def is_sealed(value: str | None) -> bool:
 _lock = threading.Lock()
 
 
-@cache
-def _seal_for(folder: Path) -> Seal:
+def _ai_data_secret(folder: Path) -> bytes:
     try:
-        return Seal(machine_key(folder, KEY_ACCOUNT, KEY_FILE, LOSS).secret)
+        return machine_key(folder, KEY_ACCOUNT, KEY_FILE, LOSS).secret
     except SigningKeyProblem as problem:
         raise AiDataKeyLost(str(problem)) from None
+
+
+@cache
+def _seal_for(folder: Path) -> Seal:
+    return Seal(_ai_data_secret(folder))
 
 
 def current_seal() -> Seal:
     """This user's seal, made (with its key) on first use and kept for the process."""
     with _lock:
         return _seal_for(user_config_folder())
+
+
+@cache
+def _model_key_for(folder: Path) -> bytes:
+    import hashlib
+    import hmac
+
+    return hmac.new(_ai_data_secret(folder), b"planogram-studio model integrity", hashlib.sha256).digest()
+
+
+def model_integrity_key() -> bytes:
+    """The key that signs saved model files: derived from the AI data key (one secret to keep; losing it makes
+    saved models foreign, and they are retrained)."""
+    with _lock:
+        return _model_key_for(user_config_folder())
 
 
 def ai_data_key_location() -> str:
