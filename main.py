@@ -17,6 +17,7 @@
     python main.py template replace-product|price|par-levels … [--dry-run]   fleet-wide edits, undone as one
     python main.py serve [--db URL] [--host 127.0.0.1] [--port 8765] [--workers N] [--certfile F --keyfile F]
     python main.py token --user NAME [--db URL]   an access token for serve (this machine's signing key)
+    python main.py privacy export-user|delete-user USER | dpia [--out FILE] | reset-ai-data   a person's data, DPIA
     On a database protected by CVD passwords a command asks --user's password at the terminal, or reads a token
     from $PLANOGRAM_TOKEN; without either it is refused (exit 3). See ai/headless_sign_in.py.
 
@@ -41,6 +42,7 @@ from ai.api_command import add_api_parser, run_api
 from ai.backtest_command import add_backtest_parser, run_backtest
 from ai.check_models_command import add_check_models_parser, run_check_models
 from ai.experiments_command import add_experiment_parser, run_experiment
+from ai.privacy_command import add_privacy_parser, run_privacy
 from ai.serve_command import add_serve_parser, run_serve
 from ai.template_command import add_template_parser, run_template
 from ai.token_command import add_token_parser, run_token
@@ -76,6 +78,7 @@ COMMANDS: dict[str, tuple[AddParser, Handler]] = {
     "template": (add_template_parser, run_template),
     "serve": (add_serve_parser, run_serve),
     "token": (add_token_parser, run_token),
+    "privacy": (add_privacy_parser, run_privacy),
 }
 """Each command: how its arguments are added, and the handler that runs it with the run's context."""
 
@@ -165,6 +168,8 @@ READING = {
     "template operations",
     "template proposals",
     "token",
+    "privacy export-user",
+    "privacy dpia",
 }
 """Commands that only read the database: they never create it or its folder, and run on a read-only file
 (without their audit row). The others change it; ``demo``, a first ``sync pull`` and the designer may create it."""
@@ -180,6 +185,8 @@ def sign_in_headless(args: argparse.Namespace, context: AppContext) -> AppContex
     from ai.headless_sign_in import who_acts
 
     name = " ".join(str(part) for part in (args.command, _action(args)) if part)
+    if getattr(args, "experiment_user", None):  # `experiment … --user NAME` names who acts, as --user does
+        context, args.experiment_user = context.as_user(args.experiment_user), None
     return who_acts(name, context, os.environ)
 
 
@@ -219,6 +226,7 @@ def _action(args: argparse.Namespace) -> str | None:
         or getattr(args, "audit_action", None)
         or getattr(args, "sales_action", None)
         or getattr(args, "template_action", None)
+        or getattr(args, "privacy_action", None)
     )
 
 

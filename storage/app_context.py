@@ -156,9 +156,12 @@ class AppContext:
         Opened as the running command allows (``storage.schema.opening_for``, set by ``main.py``): a command that
         only reads never creates it and opens a read-only file read-only; the designer may create it.
         """
+        from storage.retention import on_start
         from storage.schema import prepare_database
 
-        return prepare_database(self.database_url)
+        engine = prepare_database(self.database_url)
+        on_start(engine, self.settings.current.data_protection, self.clock())  # retention purge (issue 22)
+        return engine
 
     def close(self) -> None:
         """Dispose of the engine if it was opened (the next use opens it again)."""

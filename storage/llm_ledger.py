@@ -129,12 +129,20 @@ class LlmLedger:
                 return None
             return row.answer
 
-    def store_answer(self, key: str, task: str, model: str, answer: str, now: datetime, expires: datetime) -> None:
+    def store_answer(
+        self, key: str, task: str, model: str, answer: str, now: datetime, expires: datetime, user_id: int | None = None
+    ) -> None:
         with Session(self._engine) as session, session.begin():
             session.execute(delete(LlmCacheRecord).where(LlmCacheRecord.expires_at <= _naive(now)))
             session.merge(
                 LlmCacheRecord(
-                    key=key, task=task, model=model, answer=answer, created_at=_naive(now), expires_at=_naive(expires)
+                    key=key,
+                    task=task,
+                    model=model,
+                    answer=answer,
+                    created_at=_naive(now),
+                    expires_at=_naive(expires),
+                    user_id=user_id,
                 )
             )
 

@@ -48,5 +48,6 @@ class LlmCacheRecord(Base):
     task: Mapped[str] = mapped_column(String(40))
     model: Mapped[str] = mapped_column(String(80))
     answer: Mapped[str] = mapped_column(SealedText)  # the validated answer, JSON, sealed at rest
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # who asked (a person's data: issue 22)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)

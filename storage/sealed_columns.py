@@ -155,13 +155,25 @@ def sealed_columns() -> list[Any]:
 
 
 def seal_plaintext(engine: Engine) -> int:
-    """Seal the values an older release wrote in the clear; how many were sealed (0 once all are)."""
+    """Seal the values an older release wrote in the clear; how many were sealed (0 once all are, and then
+    nothing is written: one look per column for a value in the clear)."""
+    raw = Text()  # the stored text itself, past the seal
+    with engine.connect() as connection:
+        columns = [
+            column
+            for column in sealed_columns()
+            if connection.execute(
+                select(column.cast(raw)).where(column.is_not(None), ~column.cast(raw).startswith(PREFIX)).limit(1)
+            ).first()
+            is not None
+        ]
     sealed = 0
+    if not columns:
+        return sealed
     with engine.begin() as connection:
-        for column in sealed_columns():
+        for column in columns:
             table = column.table
             key = list(table.primary_key.columns)
-            raw = Text()  # the stored text itself, past the seal
             rows = connection.execute(
                 select(*key, column.cast(raw)).where(column.is_not(None), ~column.cast(raw).startswith(PREFIX))
             ).all()

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 
 from designer.claude_tasks import DEFAULT_MODELS, DEFAULT_MONTHLY_CAP_USD, AnswerFormat, LlmSettings, ModelChoice, Task
+from designer.data_protection import DataProtection
 from designer.rate_limits import RateLimits
 
 SETTINGS_VERSION = 2  # 2: the export folder; a version-1 file loads with it unset
@@ -38,6 +39,7 @@ class AppSettings:
     labour_cost_per_slot: float = DEFAULT_LABOUR_COST_PER_SLOT
     export_folder: str | None = None  # where the last export went, offered first next time (None: not yet)
     rate_limits: RateLimits = field(default_factory=RateLimits)  # per user, at `serve` (the seed's numbers)
+    data_protection: DataProtection = field(default_factory=DataProtection)  # retention and idle lock (issue 22)
     version: int = SETTINGS_VERSION
 
 
@@ -65,7 +67,7 @@ def check(settings: AppSettings) -> AppSettings:
         raise SettingsProblem("the monthly spending cap cannot be negative (0 stops all Claude calls)")
     if settings.labour_cost_per_slot < 0:
         raise SettingsProblem("the labour cost per slot cannot be negative")
-    limits_problem = settings.rate_limits.problem()
+    limits_problem = settings.rate_limits.problem() or settings.data_protection.problem()
     if limits_problem is not None:
         raise SettingsProblem(limits_problem)
     return settings
@@ -80,6 +82,11 @@ def to_json(settings: AppSettings) -> dict[str, Any]:
             "realtime_per_minute": settings.rate_limits.realtime_per_minute,
             "predictions_per_minute": settings.rate_limits.predictions_per_minute,
             "training_per_hour": settings.rate_limits.training_per_hour,
+        },
+        "data_protection": {
+            "predictions_days": settings.data_protection.predictions_days,
+            "llm_log_days": settings.data_protection.llm_log_days,
+            "idle_lock_minutes": settings.data_protection.idle_lock_minutes,
         },
         "llm": {
             "enabled": settings.llm.enabled,
@@ -165,6 +172,7 @@ def from_json(raw: object) -> AppSettings:
             labour_cost_per_slot=float(raw.get("labour_cost_per_slot", DEFAULT_LABOUR_COST_PER_SLOT)),
             export_folder=export_folder or None,
             rate_limits=_rate_limits(raw.get("rate_limits", {})),
+            data_protection=_data_protection(raw.get("data_protection", {})),
         )
     except (TypeError, ValueError) as error:
         raise SettingsProblem(str(error)) from None
@@ -179,6 +187,15 @@ def _rate_limits(raw: object) -> RateLimits:
     if not all(isinstance(value, int) and not isinstance(value, bool) for value in numbers.values()):
         raise SettingsProblem("'rate_limits' holds whole numbers of requests")
     return RateLimits(**numbers)
+
+
+def _data_protection(raw: object) -> DataProtection:
+    if not isinstance(raw, dict):
+        raise SettingsProblem("'data_protection' must be an object")
+    default = DataProtection()
+    return DataProtection(
+        **{name: raw.get(name, getattr(default, name)) for name in DataProtection.__dataclass_fields__}
+    )
 
 
 class SettingsStore:

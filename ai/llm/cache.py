@@ -52,11 +52,13 @@ class AnswerCache:
         self._remember(key, now + self.ttl, answer)
         return answer
 
-    def put(self, key: str, task: str, model: str, answer: dict[str, Any], now: datetime) -> None:
+    def put(
+        self, key: str, task: str, model: str, answer: dict[str, Any], now: datetime, user_id: int | None = None
+    ) -> None:
         expires = now + self.ttl
         self._remember(key, expires, answer)
         if self._ledger is not None:
-            self._ledger.store_answer(key, task, model, json.dumps(answer, sort_keys=True), now, expires)
+            self._ledger.store_answer(key, task, model, json.dumps(answer, sort_keys=True), now, expires, user_id)
 
     def clear_memory(self) -> None:
         with self._lock:

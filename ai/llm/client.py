@@ -354,7 +354,7 @@ class ClaudeClient:
                 self._record(task.value, choice.model, "malformed", analysis_id, usage, cost, started)
                 raise ClaudeUnavailable(Reason.MALFORMED_ANSWER, str(rejected)) from None
             self._record(task.value, choice.model, "answered", analysis_id, usage, cost, started)
-            self.cache.put(key_hash, task.value, choice.model, answer.model_dump(), self._clock.now())
+            self.cache.put(key_hash, task.value, choice.model, answer.model_dump(), self._clock.now(), self.user_id)
             self._audit(
                 "llm.answer",
                 {

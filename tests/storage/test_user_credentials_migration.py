@@ -31,3 +31,20 @@ def test_users_of_the_previous_release_keep_their_roles_and_the_database_stays_u
     assert not is_protected(upgraded)
     assert sign_in(upgraded, "ana").role.value == "admin"
     upgraded.dispose()
+
+
+def test_claude_answers_cached_by_the_previous_release_stay_cached_with_no_owner(database_url: str) -> None:
+    old = prepare_database(database_url, revision="0014_user_credentials")
+    with old.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO llm_cache (key, task, model, answer, created_at, expires_at) "
+                "VALUES ('k1', 'what_if', 'claude', '{}', '2026-01-01 08:00:00', '2026-01-02 08:00:00')"
+            )
+        )
+    old.dispose()
+
+    upgraded = prepare_database(database_url)
+    with upgraded.begin() as connection:
+        assert tuple(connection.execute(text("SELECT key, user_id FROM llm_cache")).one()) == ("k1", None)
+    upgraded.dispose()
