@@ -35,13 +35,13 @@ from designer.roles import Action
 from designer.templates import Template, copied, slot_layout
 from storage.audit import record as audit_record
 from storage.engine import session_factory
-from storage.fleet import FleetRepository, planogram_from_record, slot_from_record
+from storage.fleet import FleetRepository, planogram_from_record, read_planograms
 from storage.stored_time import stored_now
-from storage.tables import Device, PlanogramRecord, PlanogramSlotRecord, User
+from storage.tables import Device, PlanogramRecord, User
 from storage.template_tables import FleetOperationChangeRecord, FleetOperationRecord, PlanogramTemplateRecord
 from storage.templates import TemplateLibrary, machines
 from storage.users import require_user
-from storage.versions import SelectionCodesClash, store_version
+from storage.versions import store_versions
 
 Cabinet = tuple[int, int]  # (device id, cabinet index)
 TEMPLATE_KINDS = ("template", "template_update")
@@ -115,40 +115,7 @@ def _newest_layouts(session: Session, device_ids: Iterable[int] | None) -> dict[
     for key in set(active) | set(drafts):
         shown, draft = active.get(key), drafts.get(key)
         chosen[key] = draft if draft is not None and (shown is None or draft.version > shown.version) else shown
-    return _planograms(session, {key: row for key, row in chosen.items() if row is not None})
-
-
-def _planograms(session: Session, rows: Mapping[Cabinet, Any]) -> dict[Cabinet, Planogram]:
-    """Planograms of the chosen version rows, their slots read in one query per thousand versions."""
-    slots: dict[int, list[Slot]] = defaultdict(list)
-    ids = sorted(row.id for row in rows.values())
-    for start in range(0, len(ids), 1000):
-        for slot in session.execute(
-            select(
-                PlanogramSlotRecord.planogram_id,
-                PlanogramSlotRecord.position,
-                PlanogramSlotRecord.product_id,
-                PlanogramSlotRecord.quantity,
-                PlanogramSlotRecord.capacity,
-                PlanogramSlotRecord.par_level,
-                PlanogramSlotRecord.price,
-                PlanogramSlotRecord.selection_code,
-                PlanogramSlotRecord.card_price,
-            ).where(PlanogramSlotRecord.planogram_id.in_(ids[start : start + 1000]))
-        ):
-            slots[slot.planogram_id].append(slot_from_record(slot))
-    return {
-        key: Planogram.from_slots(
-            row.device_id,
-            row.cabinet_index,
-            slots[row.id],
-            name=row.name,
-            status=PlanogramStatus(row.status),
-            version=row.version,
-            id=row.id,
-        )
-        for key, row in rows.items()
-    }
+    return read_planograms(session, {key: row for key, row in chosen.items() if row is not None})
 
 
 def current_by_machine(layouts: Mapping[Cabinet, Planogram]) -> dict[int, dict[int, Planogram]]:
@@ -213,6 +180,7 @@ def _write_changes(
     proposal_rows: Mapping[Cabinet, FleetOperationChangeRecord] | None = None,
 ) -> None:
     newest = _newest_layouts(session, {change.machine.device_id for change in changes})
+    reasons: dict[Cabinet, str | None] = {}
     for change in changes:
         key = (change.machine.device_id, change.cabinet_index)
         reason = change.refusal
@@ -220,20 +188,30 @@ def _write_changes(
             if proposal_rows is None:
                 continue  # unchanged machines are shown in the preview, not recorded
             reason = "already as the template says"
+        now_there = newest.get(key)
+        if reason is None and (now_there.id if now_there else None) != (change.before.id if change.before else None):
+            reason = "the cabinet has a newer version than the preview started from; preview again"
+        reasons[key] = reason
+    writing = [c for c in changes if (c.machine.device_id, c.cabinet_index) in reasons
+               and reasons[(c.machine.device_id, c.cabinet_index)] is None]  # fmt: skip
+    written, clashes = store_versions(
+        session,
+        [change.after for change in writing],
+        user_id=user_id,
+        activate=activate,
+        now=now,  # type: ignore[misc]
+    )
+    reasons.update(clashes)
+    for change in changes:
+        key = (change.machine.device_id, change.cabinet_index)
+        if key not in reasons:
+            continue
+        reason = reasons[key]
         row = (proposal_rows or {}).get(key) or FleetOperationChangeRecord(
             operation_id=operation.id, device_id=key[0], cabinet_index=key[1], state="refused"
         )
         if row.id is None:
             session.add(row)
-        now_there = newest.get(key)
-        if reason is None and (now_there.id if now_there else None) != (change.before.id if change.before else None):
-            reason = "the cabinet has a newer version than the preview started from; preview again"
-        if reason is None:
-            try:
-                with session.begin_nested():
-                    record = store_version(session, change.after, user_id=user_id, activate=activate, now=now)  # type: ignore[arg-type]
-            except SelectionCodesClash as clash:
-                reason = str(clash)
         predicted = predictions.get(key)
         if predicted is not None:
             row.daily_change, row.change_lower, row.change_upper = (
@@ -248,11 +226,11 @@ def _write_changes(
         before = change.before or Planogram(*key)
         row.state = "applied"
         row.before_planogram_id = before.id
-        row.after_planogram_id = record.id
+        row.after_planogram_id = written[key]
         row.positions = positions_text(change.changed)
         row.before_slots = json.dumps([_slot_json(before, position) for position in change.changed])
         result.written += 1
-        result.planogram_ids.append(record.id)
+        result.planogram_ids.append(written[key])
     session.flush()
 
 
@@ -302,22 +280,31 @@ def undo_operation(engine: Engine, operation_id: int, *, user_id: int | None) ->
         if conflicts:
             raise UndoConflicts(conflicts)
         result = OperationResult(operation_id)
+        archived: list[int] = []
+        restoring: dict[bool, list[Planogram]] = {True: [], False: []}  # by whether the newest version is active
         for row in rows:
             now_there = newest[(row.device_id, row.cabinet_index)]
             if now_there.id == row.after_planogram_id and now_there.status is PlanogramStatus.DRAFT:
-                session.execute(
-                    update(PlanogramRecord)
-                    .where(PlanogramRecord.id == now_there.id)
-                    .values(status=PlanogramStatus.ARCHIVED.value, updated_at=now)
-                )
+                archived.append(now_there.id)  # type: ignore[arg-type]
             else:
                 restored = _restored(now_there, row)
                 restored.name = f"undo of fleet operation {operation_id}"
-                active = now_there.status is PlanogramStatus.ACTIVE
-                record = store_version(session, restored, user_id=user_id, activate=active, now=now)
-                result.planogram_ids.append(record.id)
+                restoring[now_there.status is PlanogramStatus.ACTIVE].append(restored)
             row.state = "undone"
             result.written += 1
+        for start in range(0, len(archived), 1000):
+            session.execute(
+                update(PlanogramRecord)
+                .where(PlanogramRecord.id.in_(archived[start : start + 1000]))
+                .values(status=PlanogramStatus.ARCHIVED.value, updated_at=now)
+            )
+        for active, planograms in restoring.items():
+            written, clashes = store_versions(session, planograms, user_id=user_id, activate=active, now=now)
+            if clashes:  # the slots as they were would clash with codes set since: say so, change nothing
+                raise UndoConflicts(
+                    [f"device {device} cabinet {cabinet + 1}: {why}" for (device, cabinet), why in clashes.items()]
+                )
+            result.planogram_ids.extend(written.values())
         operation.status, operation.undone_at, operation.undone_by = "undone", now, user_id
         details = {"title": operation.title, "cabinets": result.written}
         audit_record(session, user_id, "fleet.undo", details, resource_type="fleet_operation", resource_id=operation_id)
@@ -340,7 +327,7 @@ def _written_versions(session: Session, ids: Sequence[int]) -> dict[int, Planogr
                 ).where(PlanogramRecord.id.in_(ids[start : start + 1000]))
             )
         }
-        for (planogram_id, _), planogram in _planograms(session, rows).items():
+        for (planogram_id, _), planogram in read_planograms(session, rows).items():
             found[planogram_id] = planogram
     return found
 

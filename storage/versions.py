@@ -6,10 +6,13 @@ and saving it again; activation archives the previous active version. Each step 
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from designer.planograms import Planogram, PlanogramStatus
@@ -18,8 +21,9 @@ from designer.validation import PlanogramInvalid, selection_code_clashes
 from storage.audit import record as audit_record
 from storage.cvd.queue import enqueue_activation
 from storage.engine import session_factory
-from storage.fleet import cabinet_from_record, planogram_from_record, slot_price_column
+from storage.fleet import cabinet_from_record, planogram_from_record, read_planograms, slot_price_column
 from storage.stored_time import stored_now
+from storage.sync_tables import CvdLink
 from storage.tables import CabinetRecord, PlanogramRecord, PlanogramSlotRecord, User
 from storage.users import require_user, sign_in
 
@@ -171,6 +175,99 @@ def store_version(
     if status is PlanogramStatus.ACTIVE:
         activate_version(session, record, user_id, now, audit=audit)
     return record
+
+
+def store_versions(
+    session: Session,
+    planograms: Sequence[Planogram],
+    *,
+    user_id: int | None,
+    activate: bool,
+    now: datetime,
+) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], str]]:
+    """Many cabinets' next versions in one go (a fleet operation; the caller checked the role and audits once):
+    the same rows :func:`store_version` writes, in a few statements whatever the count. Activating archives each
+    cabinet's active version and queues CVD's cabinets, and refuses (writes nothing for) a cabinet whose version
+    would give two slots of its machine one selection code. Returns the new version ids and the refusals, by
+    (device id, cabinet index)."""
+    keys = [(p.device_id, p.cabinet_index) for p in planograms]
+    devices = sorted({device_id for device_id, _ in keys})
+    latest: dict[tuple[int, int], int] = {}
+    active: dict[tuple[int, int], list[Any]] = defaultdict(list)
+    cabinets: dict[tuple[int, int], Any] = {}
+    for start in range(0, len(devices), 500):
+        chunk = devices[start : start + 500]
+        stored = select(
+            PlanogramRecord.id, PlanogramRecord.device_id, PlanogramRecord.cabinet_index, PlanogramRecord.version,
+            PlanogramRecord.status, PlanogramRecord.name,
+        ).where(PlanogramRecord.device_id.in_(chunk))  # fmt: skip
+        for row in session.execute(stored):
+            key = (row.device_id, row.cabinet_index)
+            latest[key] = max(latest.get(key, 0), row.version)
+            if row.status == PlanogramStatus.ACTIVE.value:
+                active[key].append(row)
+        if activate:
+            for record in session.scalars(select(CabinetRecord).where(CabinetRecord.device_id.in_(chunk))):
+                cabinets[(record.device_id, record.cabinet_index)] = record
+    refusals: dict[tuple[int, int], str] = {}
+    if activate:
+        running = read_planograms(session, {key: rows[-1] for key, rows in active.items() if rows})
+        for planogram, key in zip(planograms, keys, strict=True):
+            if key not in cabinets:
+                continue
+            others = [(other, cabinet_from_record(cabinets[k])) for k, other in running.items()
+                      if k[0] == key[0] and k != key and k in cabinets]  # fmt: skip
+            problems = selection_code_clashes(planogram, cabinet_from_record(cabinets[key]), others)
+            if problems:
+                refusals[key] = str(SelectionCodesClash(problems))
+    writing = [(p, key) for p, key in zip(planograms, keys, strict=True) if key not in refusals]
+    if not writing:
+        return {}, refusals
+    status = (PlanogramStatus.ACTIVE if activate else PlanogramStatus.DRAFT).value
+    records = [
+        {
+            "device_id": key[0], "cabinet_index": key[1], "name": planogram.name, "status": status,
+            "version": latest.get(key, 0) + 1, "created_at": now, "updated_at": now, "created_by": user_id,
+            "activated_at": now if activate else None,
+        }
+        for planogram, key in writing
+    ]  # fmt: skip
+    ids = list(
+        session.scalars(insert(PlanogramRecord).returning(PlanogramRecord.id, sort_by_parameter_order=True), records)
+    )
+    session.execute(
+        insert(PlanogramSlotRecord),
+        [
+            {
+                "planogram_id": planogram_id, "position": slot.position.label, "product_id": slot.product_id,
+                "quantity": slot.quantity, "capacity": slot.capacity, "par_level": slot.par_level,
+                "price": slot_price_column(slot.price), "selection_code": slot.selection_code,
+                "card_price": slot_price_column(slot.card_price),
+            }
+            for (planogram, _key), planogram_id in zip(writing, ids, strict=True)
+            for slot in (planogram.slots[p] for p in sorted(planogram.slots))
+        ],
+    )  # fmt: skip
+    written = {key: planogram_id for (_planogram, key), planogram_id in zip(writing, ids, strict=True)}
+    if activate:
+        archived = [row.id for key in written for row in active.get(key, [])]
+        for start in range(0, len(archived), 1000):
+            session.execute(
+                update(PlanogramRecord)
+                .where(PlanogramRecord.id.in_(archived[start : start + 1000]))
+                .values(status=PlanogramStatus.ARCHIVED.value, updated_at=now)
+            )
+        linked = set(
+            session.scalars(
+                select(CvdLink.local_id).where(
+                    CvdLink.kind == "planogram", CvdLink.local_id.in_([cabinets[key].id for key in written])
+                )
+            )
+        )
+        for key, planogram_id in written.items():
+            if cabinets[key].id in linked:  # a cabinet pulled from CVD: its push waits in the queue from now on
+                enqueue_activation(session, session.get(PlanogramRecord, planogram_id))  # type: ignore[arg-type]
+    return written, refusals
 
 
 def activate_version(
