@@ -201,7 +201,14 @@ def run_designer(context: AppContext, *, build_demo: bool) -> int:
     if start.abandoned:  # closed while opening: the person no longer wants the designer
         context.close()
         return ExitCode.CANCELLED
-    window = open_main_window(context, times, start)
+    from widgets.window.access_guard import sign_in_on
+
+    admitted = sign_in_on(context.engine, context, start)  # the CVD password, when the database is protected
+    if admitted is None:
+        start.close()
+        context.close()
+        return ExitCode.CANCELLED
+    window = open_main_window(admitted, times, start)
     keep_long_lived_objects_out_of_gc(window)
     status = app.exec()
     window.deleteLater()

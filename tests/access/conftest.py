@@ -9,31 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.shared_sample import cvd_sample_path
+from tests.protected_sample import protected_sample
 
 
 @pytest.fixture(scope="session")
 def pulled_cvd(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample copy (cvd.sqlite) with known passwords and its pulled working copy (working.sqlite), made once."""
-    import sqlite3
-
-    from werkzeug.security import generate_password_hash
-
-    from storage.cvd.pull import pull
-    from storage.engine import make_engine
-    from storage.schema import prepare_database
-
     folder = tmp_path_factory.mktemp("access-cvd")
-    shutil.copyfile(cvd_sample_path(), folder / "cvd.sqlite")
-    with sqlite3.connect(folder / "cvd.sqlite") as cvd:
-        for (username,) in cvd.execute("SELECT username FROM users").fetchall():
-            known = generate_password_hash(f"{username}-password")
-            cvd.execute("UPDATE users SET password_hash = ? WHERE username = ?", (known, username))
-    cvd_engine = make_engine(f"sqlite:///{folder / 'cvd.sqlite'}")
-    working = prepare_database(f"sqlite:///{folder / 'working.sqlite'}")
-    pull(cvd_engine, working)
-    cvd_engine.dispose()
-    working.dispose()
+    protected_sample(folder)
     return folder
 
 

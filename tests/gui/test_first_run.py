@@ -151,7 +151,7 @@ def test_the_designer_opens_on_a_database_and_quits_cleanly(qtbot: QtBot, fleet_
         assert run_designer(AppContext.create(database=fleet_url), build_demo=False) == 0
     finally:
         guard.stop()
-    assert seen == ["t.sqlite — Planogram Studio"]
+    assert seen == ["t.sqlite (unprotected) — Planogram Studio"]
     assert QApplication.applicationName() == "Planogram Studio"
     assert QApplication.organizationName() == "Planogram Studio"
 

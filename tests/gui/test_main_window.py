@@ -59,7 +59,7 @@ def test_the_window_shows_device_1_products(window: MainWindow) -> None:
 
 
 def test_the_window_names_the_database_and_counts_the_devices(window: MainWindow, fleet_url: str) -> None:
-    assert window.shown_title() == "t.sqlite — Planogram Studio"
+    assert window.shown_title() == "t.sqlite (unprotected) — Planogram Studio"
     assert fleet_url.removeprefix("sqlite:///") in window.database_label.text()
     assert window.device_count_label.text() == "5 devices"
     assert (window.width(), window.height()) == DEFAULT_SIZE
@@ -163,7 +163,7 @@ def test_an_unreadable_database_gives_a_message_and_keeps_the_current_one(
     assert title == "Cannot open database"
     assert "garbage.sqlite" in text and "not a readable database" in text
     assert window.database_url == fleet_url
-    assert window.shown_title() == "t.sqlite — Planogram Studio"
+    assert window.shown_title() == "t.sqlite (unprotected) — Planogram Studio"
     assert window.device_count_label.text() == "5 devices"
     assert window.header.title.text() == "Lobby Snack Tower"
 
@@ -178,7 +178,7 @@ def test_file_open_switches_to_the_chosen_database(
     with qtbot.waitSignal(window.database_opened, timeout=10_000):
         window.open_action.trigger()
     qtbot.waitSignal(window.layout_shown, timeout=10_000).wait()
-    assert window.shown_title() == "depot.db — Planogram Studio"
+    assert window.shown_title() == "depot.db (unprotected) — Planogram Studio"
     assert "depot.db" in window.database_label.text()
     assert window.device_list.selected_device_id() == 1
 

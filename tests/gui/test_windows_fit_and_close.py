@@ -67,7 +67,7 @@ def test_the_view_menu_hides_and_shows_every_panel(qtbot: QtBot, window: MainWin
 def test_the_title_names_the_app_once(window: MainWindow) -> None:
     application()  # the names the designer runs with
     title = window.shown_title()
-    assert title == "demo.sqlite — Planogram Studio"
+    assert title == "demo.sqlite (unprotected) — Planogram Studio"  # the demo has no passwords
     # Qt appends the display name to a title unless it already ends with it: it then shows no second copy
     assert title.endswith(QGuiApplication.applicationDisplayName()) and title.count(APP_TITLE) == 1
 

@@ -66,6 +66,7 @@ from widgets.placement.assistant import PlacementAssistant
 from widgets.placement.score_panel import ScorePanel
 from widgets.sync.actions import SyncActions
 from widgets.templates.actions import TemplateActions
+from widgets.window.access_guard import AccessGuard
 from widgets.window.first_paint import after_next_paint
 from widgets.window.services import OnScreen, WindowServices
 from widgets.window.sign_in import RoleGate
@@ -238,6 +239,10 @@ class MainWindow(QMainWindow):
         right_layout.setContentsMargins(8, 8, 8, 4)
         right_layout.addWidget(self.header)
         self.roles = RoleGate(self, self.jobs)
+        self.access = AccessGuard(self, context, self.repository.engine)  # passwords, idle lock (issue 22)
+        self.roles.access = self.access
+        self.access.current_login = lambda: self.roles.user.username if self.roles.user else None
+        self.access.start_idle_lock()
         right_layout.addWidget(self.roles.banner)
         right_layout.addWidget(self.cabinet_area, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -714,6 +719,12 @@ class MainWindow(QMainWindow):
         )
 
     def _database_opened(self, repository: FleetRepository, context: AppContext) -> None:
+        admitted = self.access.admit(repository.engine, context)  # its password, when the database is protected
+        if admitted is None:
+            repository.engine.dispose()
+            self.statusBar().showMessage(f"Still using {self._shown_url()}", 5000)
+            return
+        context = admitted
         self.jobs.abandon(LOAD_DEVICE)
         self.jobs.abandon(READ_FLEET)
         previous = self.repository
@@ -754,8 +765,8 @@ class MainWindow(QMainWindow):
     def _show_database_names(self) -> None:
         short, shown = database_names(self.database_url)
         # ending with the application's display name, so the platform does not append it a second time
-        self.setWindowTitle(f"{short}[*] — {APP_TITLE}")
-        self.database_label.setText(f"Database: {shown}")
+        self.setWindowTitle(f"{short}[*]{self.access.title_note} — {APP_TITLE}")
+        self.database_label.setText(f"Database: {shown}{self.access.title_note}")
         self.database_label.setToolTip(shown)
 
     def _shown_url(self) -> str:
@@ -1144,6 +1155,7 @@ class MainWindow(QMainWindow):
             return
         self.session.modified_changed.disconnect(self._modified_changed)  # stacks go away with the window
         self.explanations.stop_explaining()
+        self.access.stop()
         self.jobs.shutdown()
         self.explanations.shutdown()  # after the workers are done: none of them is mid-call when the client closes
         self.repository.engine.dispose()

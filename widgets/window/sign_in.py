@@ -18,6 +18,7 @@ from widgets.workers import JobState
 if TYPE_CHECKING:
     from storage.database import Engine
     from storage.users import SignedInUser
+    from widgets.window.access_guard import AccessGuard
     from widgets.workers import BackgroundJobs
 
 BANNER_STYLE = "background: #fff4d6; color: #6b4a00; border: 1px solid #e8c46a; border-radius: 4px; padding: 6px;"
@@ -41,6 +42,7 @@ class RoleGate(QObject):
         self.window = window
         self.jobs = jobs
         self.user: SignedInUser | None = None
+        self.access: AccessGuard | None = None  # the window's: set when its database may be protected
         self._engine: Engine | None = None
         self._gated: list[tuple[QAction, Action, str]] = []
         self.label = QLabel("Signing in…")
@@ -100,6 +102,11 @@ class RoleGate(QObject):
         engine = self._engine
         if engine is None:
             return
+        if self.access is not None and self.access.is_protected:  # a password, never a pick from the list
+            chosen = self.access.choose("")
+            if chosen is not None:
+                self.sign_in(chosen.username)
+            return
         from storage.users import list_users
 
         def job(_state: JobState) -> list[SignedInUser]:
@@ -134,6 +141,8 @@ class RoleGate(QObject):
         from widgets.dialogs.users import UsersDialog
 
         if self.user is None or self._engine is None or not self.user.can(Action.MANAGE_USERS):
+            return
+        if self.access is not None and not self.access.confirm(self.user.username, "Managing users"):
             return
         dialog = UsersDialog(self._engine, self.user, self.jobs, self.window)
         dialog.exec()
