@@ -3,11 +3,20 @@ works on its own copy of the database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QMainWindow
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
 
+from storage.fleet import FleetRepository
 from storage.simulator import build_demo_fleet
+from storage.users import sign_in
+from widgets.window.services import WindowServices
+from widgets.window.sign_in import RoleGate
+from widgets.workers import BackgroundJobs
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +40,20 @@ def fleet_database(
     copy = tmp_path / "fleet.sqlite"
     copy.write_bytes(demo_fleet_file.read_bytes())
     return copy
+
+
+@pytest.fixture
+def window_services(qtbot: QtBot) -> Callable[[Engine, str], WindowServices]:
+    """What the main window lends its collaborators, built from plain parts for ``username`` on ``engine``'s
+    database (a bare main window as the parent, the real role gate)."""
+
+    def build(engine: Engine, username: str) -> WindowServices:
+        repository = FleetRepository(engine)
+        window = QMainWindow()
+        qtbot.addWidget(window)
+        jobs = BackgroundJobs(window)
+        roles = RoleGate(window, jobs)
+        roles.show_user(sign_in(engine, username, audit=False), engine)
+        return WindowServices(window, jobs, roles, lambda _text, _ms: None, lambda: None, lambda: repository)  # type: ignore[arg-type, return-value]
+
+    return build

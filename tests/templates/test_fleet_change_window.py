@@ -4,13 +4,13 @@ cannot apply. pytest-qt, offscreen, on the demo fleet with real predictions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QThreadPool
-from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
 
 from ai.model_store import ModelStore
 from ai.services import Services
@@ -22,8 +22,6 @@ from storage.templates import machines
 from storage.users import sign_in
 from widgets.templates.fleet_change import FleetChangeDialog
 from widgets.window.services import WindowServices
-from widgets.window.sign_in import RoleGate
-from widgets.workers import BackgroundJobs
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +32,13 @@ def no_leaked_threads() -> Iterator[None]:
     assert pool.activeThreadCount() == 0, f"{pool.activeThreadCount()} worker thread(s) outlived the test"
 
 
-def open_dialog(qtbot: QtBot, database: Path, username: str, shared_data_home: Path) -> FleetChangeDialog:
+def open_dialog(
+    qtbot: QtBot,
+    database: Path,
+    username: str,
+    shared_data_home: Path,
+    window_services: Callable[[Engine, str], WindowServices],
+) -> FleetChangeDialog:
     url = f"sqlite:///{database}"
     engine = prepare_database(url)
     repository = FleetRepository(engine)
@@ -45,15 +49,7 @@ def open_dialog(qtbot: QtBot, database: Path, username: str, shared_data_home: P
     template, _ = save_template(
         engine, template_from_planogram("Office snacks", cabinet, layout.planogram_for(cabinet)), user_id=manager.id
     )
-    window = QMainWindow()
-    qtbot.addWidget(window)
-    jobs = BackgroundJobs(window)
-    roles = RoleGate(window, jobs)
-    roles.show_user(user, engine)
-    said: list[str] = []
-    services = WindowServices(
-        window, jobs, roles, lambda text, _ms: said.append(text), lambda: None, lambda: repository
-    )  # type: ignore[arg-type, return-value]
+    services = window_services(engine, username)
     store = ModelStore(shared_data_home / "planogram-studio" / "models")
     dialog = FleetChangeDialog(
         services,
@@ -67,9 +63,9 @@ def open_dialog(qtbot: QtBot, database: Path, username: str, shared_data_home: P
 
 
 def test_a_manager_previews_applies_and_undoes_a_template_on_every_office_machine(
-    qtbot: QtBot, fleet_database: Path, shared_data_home: Path
+    qtbot: QtBot, fleet_database: Path, shared_data_home: Path, window_services: Callable[[Engine, str], WindowServices]
 ) -> None:
-    dialog = open_dialog(qtbot, fleet_database, "maria.manager", shared_data_home)
+    dialog = open_dialog(qtbot, fleet_database, "maria.manager", shared_data_home, window_services)
     assert not dialog.draft_button.isEnabled()  # nothing to apply before a preview
     dialog.set_filter(location_type="office")
     assert dialog.chosen_label.text() == "2 of 12 machines chosen"
@@ -98,9 +94,9 @@ def test_a_manager_previews_applies_and_undoes_a_template_on_every_office_machin
 
 
 def test_a_viewer_sees_why_the_change_cannot_be_applied(
-    qtbot: QtBot, fleet_database: Path, shared_data_home: Path
+    qtbot: QtBot, fleet_database: Path, shared_data_home: Path, window_services: Callable[[Engine, str], WindowServices]
 ) -> None:
-    dialog = open_dialog(qtbot, fleet_database, "vera.viewer", shared_data_home)
+    dialog = open_dialog(qtbot, fleet_database, "vera.viewer", shared_data_home, window_services)
     assert not dialog.preview_button.isEnabled()
     assert "manager or admin" in dialog.preview_button.toolTip()
     assert not dialog.activate_button.isEnabled()

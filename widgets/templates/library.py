@@ -104,6 +104,7 @@ class TemplateLibraryDialog(QDialog):
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
+        self.table.clearSelection()  # row 0 may be selected already, holding another template now: signal anew
         if self.shown:
             self.table.selectRow(0)
         else:
@@ -124,6 +125,7 @@ class TemplateLibraryDialog(QDialog):
             when = local_text(version.created_at) if version.created_at else ""
             self.versions.addItem(f"v{version.version} — {version.created_by or 'unknown'}, {when}")
         self.versions.setCurrentRow(0)
+        self._version_chosen(0)  # row 0 may have been current already: no signal, yet another template is shown
 
     def _version_chosen(self, row: int) -> None:
         if row < 0 or row >= len(getattr(self, "_versions", [])):
