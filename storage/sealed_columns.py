@@ -30,7 +30,7 @@ from designer.command_outcomes import ExitCode
 from storage.base import Base
 from storage.database import DatabaseProblem
 from storage.engine import APP_NAME
-from storage.signing_key import SigningKey, SigningKeyProblem, machine_key
+from storage.signing_key import SigningKeyProblem, machine_key
 
 KEY_ACCOUNT = "ai-data-key"
 KEY_FILE = "ai-data.key"
@@ -123,9 +123,11 @@ def model_integrity_key() -> bytes:
 
 
 def ai_data_key_location() -> str:
-    """Where the AI data key is kept, in words for Settings and the DPIA ("the system keyring" or the file path)."""
-    key: SigningKey = machine_key(user_config_folder(), KEY_ACCOUNT, KEY_FILE, LOSS)
-    return key.where
+    """Where the AI data key is kept (or will be, once sealing needs it), in words for Settings and the DPIA: "the
+    system keyring" or the file path. Nothing is read or made here."""
+    from storage.keys import keyring_usable
+
+    return "the system keyring" if keyring_usable() else str(user_config_folder() / KEY_FILE)
 
 
 class SealedText(TypeDecorator[str]):

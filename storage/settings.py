@@ -119,8 +119,9 @@ def changed_fields(before: AppSettings, after: AppSettings) -> list[str]:
 
 
 def is_ai_setting(name: str) -> bool:
-    """Claude's models, prices, cap and switch are AI settings (admin only); the labour cost is not."""
-    return name.startswith("llm.")
+    """Claude's models, prices, cap and switch, and how long AI data is kept, are AI settings (admin only); the
+    labour cost is not."""
+    return name.startswith(("llm.", "data_protection."))
 
 
 def from_json(raw: object) -> AppSettings:

@@ -47,15 +47,13 @@ def signing_key(config_folder: Path) -> SigningKey:
     return machine_key(config_folder, ACCOUNT, KEY_FILE, "tokens issued before stop working")
 
 
-def machine_key(config_folder: Path, account: str, file_name: str, loss: str, *, create: bool = True) -> SigningKey:
+def machine_key(config_folder: Path, account: str, file_name: str, loss: str) -> SigningKey:
     """A secret of this machine (the token signing key, the AI data key): the keyring entry ``account`` where there
-    is a keyring, else ``file_name`` in ``config_folder`` (mode 0600); made on first use unless ``create`` is False
-    (then a missing key raises). ``loss`` says what a new key costs, for the messages that suggest one."""
+    is a keyring, else ``file_name`` in ``config_folder`` (mode 0600); made on first use. ``loss`` says what a new
+    key costs, for the messages that suggest one."""
     if keyring_usable():
         try:
             stored = keyring.get_password(SERVICE, account)
-            if not stored and not create:
-                raise SigningKeyProblem(f"there is no key in the keyring entry {SERVICE}/{account}")
             if not stored:
                 stored = _encode(secrets.token_bytes(KEY_BYTES))
                 keyring.set_password(SERVICE, account, stored)
@@ -63,8 +61,6 @@ def machine_key(config_folder: Path, account: str, file_name: str, loss: str, *,
         except keyring.errors.KeyringError as error:
             log.warning("the keyring could not keep the key %s (%s); using the key file", account, type(error).__name__)
     path = config_folder / file_name
-    if not create and not path.exists():
-        raise SigningKeyProblem(f"there is no key file {path}")
     return SigningKey(_from_file(path, loss), str(path))
 
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -35,6 +36,7 @@ from PySide6.QtWidgets import (
 from ai.llm.client import KeyCheck
 from ai.llm.costs import money
 from designer.claude_tasks import AnswerFormat, ModelChoice, Task
+from designer.data_protection import DataProtection
 from designer.roles import Action, PermissionDenied
 from storage.keys import ApiKey, KeyLocation, KeyProblem, KeyStatus, KeyStore
 from storage.settings import AppSettings, SettingsProblem, SettingsStore
@@ -67,6 +69,14 @@ COLUMNS = (
 """Two-line headers keep the number columns narrow: every column fits the dialog without a scrollbar."""
 WARNING_STYLE = "background: #fff4d6; color: #6b4a00; border: 1px solid #e8c46a; border-radius: 4px; padding: 6px;"
 ERROR_STYLE = "color: #b3261e;"
+
+
+def _days(value: int, suffix: str, most: int = 3650) -> QSpinBox:
+    box = QSpinBox()
+    box.setRange(0, most)
+    box.setSuffix(suffix)
+    box.setValue(value)
+    return box
 
 
 def _plain(text: str = "") -> QLabel:
@@ -108,6 +118,7 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._claude_page(current, month_spent), "Claude")
         tabs.addTab(self._models_page(current), "Models and prices")
         tabs.addTab(self._costs_page(current), "Costs")
+        tabs.addTab(self._data_protection_page(current), "Data protection")
         self.error = _plain()
         self.error.setStyleSheet(ERROR_STYLE)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -133,7 +144,15 @@ class SettingsDialog(QDialog):
         self.ai_locked = reason
         if reason is None:
             return
-        for widget in (self.key_field, self.save_key_button, self.remove_key_button, self.cap, self.models):
+        protection = (self.predictions_days, self.llm_log_days, self.idle_lock)
+        for widget in (
+            self.key_field,
+            self.save_key_button,
+            self.remove_key_button,
+            self.cap,
+            self.models,
+            *protection,
+        ):
             widget.setEnabled(False)
             widget.setToolTip(reason)
         self.key_status.setText(f"{self.key_status.text()}\n{reason}.".strip())
@@ -243,6 +262,34 @@ class SettingsDialog(QDialog):
         form.addRow(_plain("Used to work out when a planogram change pays for itself (break-even)."))
         return page
 
+    def _data_protection_page(self, current: AppSettings) -> QWidget:
+        """Retention, the idle lock, and where the key that seals the AI data lives (issue 22)."""
+        from storage.sealed_columns import ai_data_key_location
+
+        page = QWidget()
+        keep = current.data_protection
+        self.predictions_days = _days(keep.predictions_days, " days")
+        self.llm_log_days = _days(keep.llm_log_days, " days")
+        self.idle_lock = _days(keep.idle_lock_minutes, " min", most=24 * 60)
+        where = ai_data_key_location()
+        self.ai_key_where = _plain(
+            "The AI data (predictions, experiments, feedback, Claude's cached answers) is encrypted in the database; "
+            + (
+                "its key is in this computer's keyring."
+                if where == "the system keyring"
+                else f"this computer has no keyring, so its key is the file {where}, readable only by you. "
+                "Back it up: without it the AI data cannot be read (python main.py privacy reset-ai-data clears it)."
+            )
+        )
+        form = QFormLayout(page)
+        form.addRow("Keep predictions and feedback", self.predictions_days)
+        form.addRow("Keep Claude's usage log and answers", self.llm_log_days)
+        form.addRow("Lock after no input for (0: never)", self.idle_lock)
+        form.addRow(_plain("Older rows are deleted when the app starts. The lock applies to password-protected "
+                           "databases."))  # fmt: skip
+        form.addRow(self.ai_key_where)
+        return page
+
     # --- the key --------------------------------------------------------------------------------------
 
     def _typed_key(self) -> ApiKey | None:
@@ -330,7 +377,10 @@ class SettingsDialog(QDialog):
                 answer_format=AnswerFormat(formats.currentData()),
             )
         llm = dataclasses.replace(current.llm, models=models, monthly_cap_usd=round(self.cap.value(), 2))
-        return dataclasses.replace(current, llm=llm, labour_cost_per_slot=round(self.labour.value(), 2))
+        keep = DataProtection(self.predictions_days.value(), self.llm_log_days.value(), self.idle_lock.value())
+        return dataclasses.replace(
+            current, llm=llm, labour_cost_per_slot=round(self.labour.value(), 2), data_protection=keep
+        )
 
     def accept(self) -> None:
         try:

@@ -1,4 +1,5 @@
-"""An admin's list of the database's users: change a role or switch AI features off, each change audited.
+"""An admin's list of the database's users: change a role or switch AI features off, each change audited; export
+or delete a person's data (``storage.personal_data``: the same as ``main.py privacy export-user|delete-user``).
 
 Reading and writing run in workers; the storage layer checks again that the one asking is an admin.
 """
@@ -14,8 +15,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
 COLUMNS = ("User", "Role", "AI features")
 READ = "read users"
 WRITE = "change users"
+PERSONAL_DATA = "a person's data"
 
 
 class UsersDialog(QDialog):
@@ -48,11 +54,22 @@ class UsersDialog(QDialog):
         self.jobs = jobs
         self.users: list[SignedInUser] = []
         self.changed_me = False
+        self.last_action = ""  # said after the list is read again
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().hide()
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)  # whose data to export/delete
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # rows are edited through their own controls
+        self.export_button = QPushButton("Export data…")
+        self.export_button.setToolTip("Everything held about the selected user, as a JSON file")
+        self.export_button.clicked.connect(lambda _checked=False: self.export_selected())
+        self.delete_button = QPushButton("Delete data…")
+        self.delete_button.setToolTip(
+            "Erase the selected user's predictions, feedback, cached Claude answers and personal fields "
+            "(sales stay); audited"
+        )
+        self.delete_button.clicked.connect(lambda _checked=False: self.delete_selected())
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.status = QLabel("Reading users…")
         self.status.setWordWrap(True)
@@ -67,6 +84,12 @@ class UsersDialog(QDialog):
         roles.setWordWrap(True)
         layout.addWidget(roles)
         layout.addWidget(self.table)
+        personal = QHBoxLayout()
+        personal.addWidget(QLabel("A person's data:"))
+        personal.addWidget(self.export_button)
+        personal.addWidget(self.delete_button)
+        personal.addStretch(1)
+        layout.addLayout(personal)
         layout.addWidget(self.status)
         layout.addWidget(self.buttons)
         self.resize(560, 360)
@@ -106,7 +129,7 @@ class UsersDialog(QDialog):
             ai.setChecked(user.ai_features_enabled)
             self.table.setCellWidget(row, 2, ai)
         note = " CVD owns these roles: the next sync brings CVD's back, so change them in CVD too." if source else ""
-        self.status.setText(f"{len(users)} users. Changes are written to the audit log.{note}")
+        self.status.setText(f"{len(users)} users. Changes are written to the audit log.{note}{self.last_action}")
 
     def wanted(self) -> list[tuple[int, Role | None, bool | None]]:
         """(user id, new role or None, new AI switch or None) for each row the admin changed."""
@@ -141,6 +164,63 @@ class UsersDialog(QDialog):
         self.status.setText("Saving…")
         self.jobs.start(WRITE, job, on_success=lambda _count: self.accept(), on_failure=self._failed)
 
+    def selected(self) -> SignedInUser | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.users[rows[0].row()] if rows and rows[0].row() < len(self.users) else None
+
+    def export_selected(self) -> None:
+        """Write everything held about the selected user to a JSON file the admin chooses."""
+        from storage.personal_data import export_person
+
+        user = self.selected()
+        if user is None:
+            self.status.setText("Select a user first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export a person's data", f"{user.username}.json", "JSON (*.json)")
+        if not path:
+            return
+        engine, admin = self.engine, self.admin
+
+        def job(_state: JobState) -> int:
+            import json
+
+            held = export_person(engine, admin.id, user.id)
+            with open(path, "w", encoding="utf-8") as file:
+                json.dump(held, file, indent=2, default=str)
+            return len(held["predictions"])
+
+        def done(count: int) -> None:
+            self.status.setText(f"{user.username}'s data exported to {path} ({count} predictions).")
+
+        self.jobs.start(PERSONAL_DATA, job, on_success=done, on_failure=self._failed)
+
+    def delete_selected(self) -> None:
+        """After a confirmation, erase the selected user's AI data and personal fields; the list is read again."""
+        from storage.personal_data import delete_person
+
+        user = self.selected()
+        if user is None:
+            self.status.setText("Select a user first.")
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete a person's data",
+            f"Erase {user.username}'s predictions, feedback, cached Claude answers and personal fields? Sales and "
+            "spending totals stay. This cannot be undone; it is written to the audit log.",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        engine, admin = self.engine, self.admin
+
+        def job(_state: JobState) -> int:
+            return delete_person(engine, admin.id, user.id).predictions
+
+        def done(count: int) -> None:
+            self.last_action = f" {user.username}'s data was deleted ({count} predictions)."
+            self.load()
+
+        self.jobs.start(PERSONAL_DATA, job, on_success=done, on_failure=self._failed)
+
     def _failed(self, error: Exception) -> None:
         self.buttons.setEnabled(True)
         self.status.setText(f"Not changed: {error}.")
@@ -148,4 +228,5 @@ class UsersDialog(QDialog):
     def done(self, result: int) -> None:
         self.jobs.abandon(READ)
         self.jobs.abandon(WRITE)
+        self.jobs.abandon(PERSONAL_DATA)
         super().done(result)

@@ -1,0 +1,44 @@
+"""Settings → Data protection: retention and the idle lock are saved; the page says where the AI data key lives."""
+
+from __future__ import annotations
+
+import keyring
+import pytest
+from keyring.backends.fail import Keyring as NoKeyring
+from pytestqt.qtbot import QtBot
+
+from ai.llm.client import ClaudeClient
+from storage.keys import KeyStore
+from storage.settings import SettingsStore
+from tests.memory_keyring import DictKeyring
+from widgets.dialogs.settings import SettingsDialog
+
+pytestmark = pytest.mark.usefixtures("no_leaked_threads")
+
+
+def test_retention_and_the_idle_lock_are_saved(
+    qtbot: QtBot, settings_store: SettingsStore, client: ClaudeClient, dict_keyring: DictKeyring
+) -> None:
+    dialog = SettingsDialog(settings_store, KeyStore(), client.test_key)
+    qtbot.addWidget(dialog)
+    assert "keyring" in dialog.ai_key_where.text()
+    dialog.predictions_days.setValue(30)
+    dialog.llm_log_days.setValue(7)
+    dialog.idle_lock.setValue(5)
+    dialog.accept()
+
+    saved = SettingsStore(settings_store.path).current.data_protection
+    assert (saved.predictions_days, saved.llm_log_days, saved.idle_lock_minutes) == (30, 7, 5)
+
+
+def test_without_a_keyring_the_page_names_the_key_file(
+    qtbot: QtBot, settings_store: SettingsStore, client: ClaudeClient
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(NoKeyring())
+    try:
+        dialog = SettingsDialog(settings_store, KeyStore(), client.test_key)
+        qtbot.addWidget(dialog)
+        assert "ai-data.key" in dialog.ai_key_where.text() and "readable only by you" in dialog.ai_key_where.text()
+    finally:
+        keyring.set_keyring(previous)
