@@ -41,6 +41,14 @@ def purge_expired(engine: Engine, keep: DataProtection, now: datetime) -> Purged
     """Delete what is older than the retention settings (``now`` is UTC); audited when anything went."""
     predictions_before = as_stored(now - timedelta(days=keep.predictions_days))
     llm_before = as_stored(now - timedelta(days=keep.llm_log_days))
+    expired = (
+        select(AiPrediction.id).where(AiPrediction.created_at < predictions_before),
+        select(LlmCallRecord.id).where(LlmCallRecord.created_at < llm_before),
+        select(LlmCacheRecord.key).where(LlmCacheRecord.created_at < llm_before),
+    )
+    with engine.connect() as connection:  # a look first: no write lock is taken when nothing is due
+        if all(connection.execute(query.limit(1)).first() is None for query in expired):
+            return Purged()
     with session_factory(engine).begin() as session:
         old = select(AiPrediction.id).where(AiPrediction.created_at < predictions_before)
         feedback = session.execute(delete(AiFeedback).where(AiFeedback.prediction_id.in_(old))).rowcount

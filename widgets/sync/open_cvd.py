@@ -46,7 +46,14 @@ def run_designer_on_cvd(context: AppContext, cvd_url: str) -> int:
     if start.abandoned:  # closed while opening: the person no longer wants the designer
         working.close()
         return ExitCode.CANCELLED
-    window = open_main_window(working, start=start)
+    from widgets.window.access_guard import sign_in_on
+
+    admitted = sign_in_on(working.engine, working, start)  # a copy already pulled carries CVD's passwords
+    if admitted is None:
+        start.close()
+        working.close()
+        return ExitCode.CANCELLED
+    window = open_main_window(admitted, start=start)
     window.sync.open_cvd(cvd_url)
     status = app.exec()
     window.deleteLater()
