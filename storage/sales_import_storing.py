@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, delete, exists, func, select
 from sqlalchemy.orm import Session
@@ -25,12 +25,10 @@ from sqlalchemy.orm import Session
 from designer.planograms import default_selection_code
 from designer.positions import MAX_COLUMNS, MAX_ROWS, Position
 from storage.bulk_rows import BulkRows, allocate_ids, indexes_built_after, placeholders
+from storage.sales_import_matching import MachinePlan
 from storage.sales_import_placing import NOON, Moments, Placed, moment_of, selection_code_of
 from storage.sales_import_tables import SalesImportLineRecord, SalesImportMachineRecord
 from storage.tables import CabinetRecord, Device, PlanogramRecord, PlanogramSlotRecord, ProductRecord, SaleRecord
-
-if TYPE_CHECKING:
-    from storage.sales_imports import ImportPlan
 
 LOOKUP_CHUNK = 900
 """Values per ``IN (…)`` look-up: under SQLite's oldest bound-parameter limit (999)."""
@@ -83,20 +81,22 @@ def already_imported(connection: Connection, prints: Sequence[bytes]) -> set[byt
     return known
 
 
-def create_products(session: Session, plan: ImportPlan, created: dict[str, list[int]]) -> dict[str, int]:
+def create_products(
+    session: Session, matched: Mapping[str, int | None], lines: Sequence[Placed], created: dict[str, list[int]]
+) -> dict[str, int]:
     """Our id of each product the new lines sold, creating those the plan creates (at their most frequent price)."""
-    ids: dict[str, int] = {name: known for name, known in plan.products.items() if known}
-    wanted = {name for name, known in plan.products.items() if not known}
+    ids: dict[str, int] = {name: known for name, known in matched.items() if known}
+    wanted = {name for name, known in matched.items() if not known}
     if not wanted:
         return ids
     prices: dict[str, Counter[Decimal]] = defaultdict(Counter)
     categories: dict[str, str] = {}
-    for line, _, _ in plan.new_lines:
+    for line, _, _ in lines:
         if line.product in wanted:
             prices[line.product][line.unit_price] += 1
             if line.category:
                 categories.setdefault(line.product, line.category)
-    for name in plan.products:
+    for name in matched:
         if name in prices:
             record_ = ProductRecord(
                 name=name[:160],
@@ -111,16 +111,21 @@ def create_products(session: Session, plan: ImportPlan, created: dict[str, list[
 
 
 def create_devices(
-    session: Session, plan: ImportPlan, created: dict[str, list[int]], moments: Moments, products: Mapping[str, int]
+    session: Session,
+    machines: Mapping[str, MachinePlan],
+    lines: Sequence[Placed],
+    created: dict[str, list[int]],
+    moments: Moments,
+    products: Mapping[str, int],
 ) -> dict[str, int]:
     """New machines' devices, cabinets shaped by their coils, and a planogram of each coil's latest product."""
-    ids: dict[str, int] = {name: m.device_id for name, m in plan.machines.items() if m.device_id}
-    new = {name for name, m in plan.machines.items() if not m.device_id}
+    ids: dict[str, int] = {name: m.device_id for name, m in machines.items() if m.device_id}
+    new = {name for name, m in machines.items() if not m.device_id}
     if not new:
         return ids
     latest: dict[str, dict[tuple[int, str], tuple[date, str, str]]] = defaultdict(dict)
     first: dict[str, Any] = {}
-    for line, cabinet, label in plan.new_lines:
+    for line, cabinet, label in lines:
         if line.machine not in new:
             continue
         first.setdefault(line.machine, line)
@@ -130,13 +135,13 @@ def create_devices(
         if held is None or line.sold_on >= held[0]:
             seen[key] = (line.sold_on, line.product, line.coil)
     starts: dict[str, Any] = {}
-    for line, _, _ in plan.new_lines:
+    for line, _, _ in lines:
         if line.machine in new:
             when = (line.sold_on, line.sold_time or NOON)
             if line.machine not in starts or when < starts[line.machine]:
                 starts[line.machine] = when
     taken = set(session.scalars(select(Device.asset_number)))
-    for name, machine in plan.machines.items():
+    for name, machine in machines.items():
         if name not in first:
             continue
         line = first[name]
@@ -207,10 +212,12 @@ def _free_asset(wanted: str, taken: set[str]) -> str:
     return asset
 
 
-def remember_machines(session: Session, plan: ImportPlan, devices: Mapping[str, int], import_id: int) -> None:
+def remember_machines(
+    session: Session, machines: Mapping[str, MachinePlan], devices: Mapping[str, int], import_id: int
+) -> None:
     """Each machine's device and coil rule, so the next import of the same machines reads them the same way."""
     known = {row.machine_name: row for row in session.scalars(select(SalesImportMachineRecord))}
-    for name, machine in plan.machines.items():
+    for name, machine in machines.items():
         if name not in devices:
             continue
         row = known.get(name)

@@ -196,9 +196,9 @@ def import_sales(
         )
         session.add(batch)
         session.flush()  # from here this transaction holds SQLite's write lock: the ids it allocates stay free
-        products = create_products(session, plan, created)
-        devices = create_devices(session, plan, created, moments, products)
-        remember_machines(session, plan, devices, batch.id)
+        products = create_products(session, plan.products, plan.new_lines, created)
+        devices = create_devices(session, plan.machines, plan.new_lines, created, moments, products)
+        remember_machines(session, plan.machines, devices, batch.id)
         session.flush()
         added = insert_sales(session.connection(), plan.new_lines, devices, products, batch.id, moments, progress)
         batch.created = json.dumps(created)
