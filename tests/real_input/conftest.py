@@ -57,10 +57,12 @@ def launch(virtual_screen: VirtualScreen, tmp_path: Path) -> Iterator[Launch]:
     """Start the designer with these arguments (private XDG folders under the test's tmp dir); stopped after."""
     running: list[RunningDesigner] = []
 
-    def start(arguments: Sequence[str]) -> RunningDesigner:
+    def start(arguments: Sequence[str], *, until: str = "a device") -> RunningDesigner:
+        """``until`` "a device" waits for one on screen; "a window" only for the window (a dialog may be up)."""
         designer = RunningDesigner(virtual_screen.name, arguments, tmp_path / "home", tmp_path / "designer.log")
         running.append(designer)
-        designer.wait_for_window()
+        if until == "a device":
+            designer.wait_for_window()
         return designer
 
     yield start

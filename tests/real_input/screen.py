@@ -26,7 +26,7 @@ START_TIMEOUT = 60.0
 
 State = dict[str, Any]
 Point = tuple[int, int]
-Launch = Callable[[Sequence[str]], "RunningDesigner"]  # the tests' fixture: start the designer with these arguments
+Launch = Callable[..., "RunningDesigner"]  # the tests' fixture: start the designer with these arguments (until=…)
 
 
 def missing_tools() -> list[str]:

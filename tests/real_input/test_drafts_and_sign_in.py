@@ -1,4 +1,5 @@
-"""Saving a draft and finding it after a restart; a manager who syncs with CVD stays signed in.
+"""Saving a draft and finding it after a restart; a manager who signs in with their CVD password stays signed in
+through a sync.
 
 Driven with real keys (Ctrl+S, Ctrl+Q, F5) on the real app; outcomes are read from the database.
 """
@@ -60,20 +61,20 @@ def pulls(database: Path) -> int:
 def test_a_manager_signed_in_stays_signed_in_after_f5(launch: Launch, cvd_database: Path, tmp_path: Path) -> None:
     cvd = tmp_path / "cvd.sqlite"
     cvd.write_bytes(cvd_database.read_bytes())
-    designer = launch(["--cvd", str(cvd), "--user", "night.clerk"])  # not a CVD user: read-only
-    state = designer.wait_until(lambda s: s["user"].startswith("Signed in: night.clerk"), "the clerk signed in")
-    assert state["banner"].startswith("Read-only")
-    working = Path(state["database_url"].removeprefix("sqlite:///"))
-
-    designer.focus()  # File → Sign in as… (Alt+F, G), then pick manager2 in the dialog
-    designer.hands.key("alt+f")
-    designer.hands.key("g")
-    designer.wait_until(lambda s: s["modal"] == "Sign in as", "the Sign in as dialog")
-    dialog = designer.hands.xdotool("search", "--sync", "--onlyvisible", "--name", "Sign in as").split()[0]
+    designer = launch(["--cvd", str(cvd), "--user", "night.clerk"], until="a window")  # not a CVD user
+    # the first pull brings CVD's password hashes: the copy is now protected, and the designer asks who signs in
+    designer.wait_until(lambda s: s["modal"] == "Sign in", "the password dialog once the pull protected the copy")
+    dialog = designer.hands.xdotool("search", "--sync", "--onlyvisible", "--name", "^Sign in$").split()[0]
     designer.hands.xdotool("windowfocus", "--sync", dialog)
+    designer.hands.key("shift+Tab")  # from the password field to the user field, which holds night.clerk
+    designer.hands.key("ctrl+a")
     designer.hands.xdotool("type", "--delay", "60", "manager2")
+    designer.hands.key("Tab")
+    designer.hands.xdotool("type", "--delay", "60", "manager2-password")
     designer.hands.key("Return")
     state = designer.wait_until(lambda s: s["user"].startswith("Signed in: manager2 (manager"), "manager2 signed in")
+    designer.wait_for_window()  # the window, its device on screen, takes the keyboard from here on
+    working = Path(state["database_url"].removeprefix("sqlite:///"))
     assert state["banner"] == ""
     clerk_sign_ins, pulled = sign_ins(working, "night.clerk"), pulls(working)
 
