@@ -45,3 +45,10 @@ def _unanswered_message_boxes_fail(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for kind in ("question", "information", "warning", "critical"):
         monkeypatch.setattr(QMessageBox, kind, unanswered(kind))
+
+    from widgets.dialogs.password import PasswordDialog
+
+    def unanswered_password(dialog: PasswordDialog) -> int:
+        raise AssertionError(f"an unanswered password dialog would block: {dialog.windowTitle()!r}")
+
+    monkeypatch.setattr(PasswordDialog, "exec", unanswered_password)  # tests.protected_sample.type_passwords answers

@@ -33,3 +33,26 @@ def protected_sample(folder: Path) -> tuple[Path, Path]:
     cvd_engine.dispose()
     working_engine.dispose()
     return cvd, working
+
+
+def type_passwords(monkeypatch, *attempts: tuple[str, str]) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every password dialog is filled as a person would: each (login, password) typed and Sign in pressed until
+    one is accepted (none given: the dialog is cancelled). Returns what the dialogs showed after each attempt."""
+    from PySide6.QtWidgets import QDialog
+
+    from widgets.dialogs.password import PasswordDialog
+
+    shown: list[str] = []
+
+    def exec_(dialog: PasswordDialog) -> int:
+        for login, password in attempts:
+            dialog.login.setText(login)
+            dialog.password.setText(password)
+            dialog.try_sign_in()
+            shown.append(dialog.refusal.text() if dialog.user is None else f"signed in {dialog.user.username}")
+            if dialog.user is not None:
+                return QDialog.DialogCode.Accepted
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(PasswordDialog, "exec", exec_)
+    return shown

@@ -9,12 +9,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from storage.app_context import AppContext, DataFolders
 from storage.keys import KeyStore
-from tests.protected_sample import protected_sample
+from tests.protected_sample import protected_sample, type_passwords
 from widgets.dialogs.password import PasswordDialog
 from widgets.window import access_guard
 from widgets.window.access_guard import IdleLock, password_check, sign_in_on
@@ -35,28 +34,10 @@ def context(protected_copy: Path, tmp_path: Path) -> AppContext:
     )
 
 
-def _answer_with(monkeypatch: pytest.MonkeyPatch, *attempts: tuple[str, str]) -> list[str]:
-    """The dialog, as a person fills it: each attempt typed and Sign in pressed; what it showed is kept."""
-    shown: list[str] = []
-
-    def exec_(dialog: PasswordDialog) -> int:
-        for login, password in attempts:
-            dialog.login.setText(login)
-            dialog.password.setText(password)
-            dialog.try_sign_in()
-            shown.append(dialog.refusal.text() if dialog.user is None else f"signed in {dialog.user.username}")
-            if dialog.user is not None:
-                return QDialog.DialogCode.Accepted
-        return QDialog.DialogCode.Rejected
-
-    monkeypatch.setattr(PasswordDialog, "exec", exec_)
-    return shown
-
-
 def test_the_right_password_signs_the_cvd_user_in_by_email(
     qtbot: QtBot, context: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shown = _answer_with(monkeypatch, ("manager2@example.invalid", "manager2-password"))
+    shown = type_passwords(monkeypatch, ("manager2@example.invalid", "manager2-password"))
     admitted = sign_in_on(context.engine, context, None)
     assert admitted is not None and admitted.login == "manager2" and shown == ["signed in manager2"]
     context.close()
@@ -66,7 +47,7 @@ def test_a_wrong_password_is_said_in_the_dialog_and_five_lock_the_account(
     qtbot: QtBot, context: AppContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     attempts = [("admin1", "guess")] * 5 + [("admin1", "admin1-password")]
-    shown = _answer_with(monkeypatch, *attempts)
+    shown = type_passwords(monkeypatch, *attempts)
     assert sign_in_on(context.engine, context, None) is None
     assert shown[0] == "wrong username or password"
     assert "locked" in shown[4] and "locked" in shown[5]
@@ -74,7 +55,7 @@ def test_a_wrong_password_is_said_in_the_dialog_and_five_lock_the_account(
 
 
 def test_a_switched_off_user_cannot_sign_in(qtbot: QtBot, context: AppContext, monkeypatch: pytest.MonkeyPatch) -> None:
-    shown = _answer_with(monkeypatch, ("viewer3", "viewer3-password"))
+    shown = type_passwords(monkeypatch, ("viewer3", "viewer3-password"))
     assert sign_in_on(context.engine, context, None) is None and "switched off" in shown[0]
     context.close()
 
@@ -90,14 +71,14 @@ def test_the_idle_lock_asks_the_password_again_and_closing_it_closes_the_window(
     window.show()
     check = password_check(context.engine, context.database_url, context.folders.data, lambda: now[0])
     lock = IdleLock(window, check, lambda: "driver4", minutes=15, clock=lambda: now[0])
-    shown = _answer_with(monkeypatch, ("driver4", "driver4-password"))
+    shown = type_passwords(monkeypatch, ("driver4", "driver4-password"))
 
     now[0] += timedelta(minutes=14)
     assert lock.check_idle() and shown == []  # not yet
     now[0] += timedelta(minutes=2)
     assert lock.check_idle() and shown == ["signed in driver4"]
 
-    _answer_with(monkeypatch)  # the person walks away: the lock is closed
+    type_passwords(monkeypatch)  # the person walks away: the lock is closed
     now[0] += timedelta(minutes=16)
     assert not lock.check_idle() and not window.isVisible()
     lock.stop()

@@ -25,6 +25,7 @@ from storage.fleet import FleetRepository
 from storage.schema import prepare_database
 from storage.tables import SaleRecord
 from tests.cvd_builder import generated_fleet
+from tests.protected_sample import type_passwords
 from tests.sync.helpers import add_cvd_sales, edit_and_activate, local_product
 from widgets.app import open_main_window
 from widgets.sync.conflicts import THEIRS_TEXT, ConflictDialog
@@ -43,9 +44,7 @@ def _sales(url: str) -> int:
     return int(count)
 
 
-def test_sync_now_shows_progress_and_cancel_stops_it_cleanly(
-    qtbot: QtBot, cvd_file: Path, tmp_path: Path
-) -> None:
+def test_sync_now_shows_progress_and_cancel_stops_it_cleanly(qtbot: QtBot, cvd_file: Path, tmp_path: Path) -> None:
     working = f"sqlite:///{tmp_path / 'working.sqlite'}"
     sync(str(cvd_file), working)
     cvd = make_engine(f"sqlite:///{cvd_file}")
@@ -108,9 +107,7 @@ def test_the_conflict_dialog_settles_a_layout_changed_on_both_sides(
     theirs.dispose()
 
 
-def test_a_viewer_is_told_why_sync_is_refused(
-    qtbot: QtBot, cvd_file: Path, tmp_path: Path
-) -> None:
+def test_a_viewer_is_told_why_sync_is_refused(qtbot: QtBot, cvd_file: Path, tmp_path: Path) -> None:
     working = f"sqlite:///{tmp_path / 'working.sqlite'}"
     sync(str(cvd_file), working)
     window = open_main_window(AppContext.create(database=working, login="viewer3"))
@@ -126,7 +123,10 @@ def test_a_viewer_is_told_why_sync_is_refused(
     QThreadPool.globalInstance().waitForDone(10_000)
 
 
-def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file: Path, tmp_path: Path) -> None:
+def test_open_cvd_database_pulls_it_and_shows_its_devices(
+    qtbot: QtBot, cvd_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = type_passwords(monkeypatch, ("manager2", "manager2-password"))  # the pull brings CVD's passwords
     empty = f"sqlite:///{tmp_path / 'empty.sqlite'}"
     context = AppContext.create(database=empty)
     window = open_main_window(context)
@@ -139,7 +139,8 @@ def test_open_cvd_database_pulls_it_and_shows_its_devices(qtbot: QtBot, cvd_file
 
     assert loaded.args == [generated_fleet().devices]
     assert window.database_url == f"sqlite:///{context.folders.working_copy(f'sqlite:///{cvd_file}')}"
-    assert window.context.login == context.login and window.context.settings is context.settings
+    assert shown == ["signed in manager2"]  # the pulled copy is protected: who acts signed in with a password
+    assert window.context.login == "manager2" and window.context.settings is context.settings
     assert window.sync.source == f"sqlite:///{cvd_file}" and window.sync.sync_action.isEnabled()
     window.close()
     QThreadPool.globalInstance().waitForDone(10_000)
@@ -155,9 +156,11 @@ def cvd_server_url(request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 def test_a_cvd_server_password_goes_to_the_keyring_and_the_server_opens(
-    qtbot: QtBot, cvd_server_url: str, tmp_path: Path, memory_keyring: object
+    qtbot: QtBot, cvd_server_url: str, tmp_path: Path, memory_keyring: object, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from storage.cvd.source import keyring_entry, without_password
+
+    type_passwords(monkeypatch, ("admin1", "admin1-password"))  # the server's hashes came with the pull
 
     cvd_url = cvd_server_url
 
@@ -180,6 +183,8 @@ def test_starting_on_a_cvd_file_opens_the_window_at_once_and_fills_it_from_the_p
     qtbot: QtBot, cvd_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import widgets.sync.open_cvd as sync_open
+
+    type_passwords(monkeypatch, ("manager2", "manager2-password"))  # asked once the pull protected the copy
 
     loads: list[int] = []
     windows = []
