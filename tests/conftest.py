@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,21 @@ def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     home = tmp_path_factory.mktemp("home")
     for variable, folder in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
         monkeypatch.setenv(variable, str(Path(home, folder)))
+
+
+@pytest.fixture(autouse=True)
+def _headless_keyring() -> Iterator[None]:
+    """Every test starts on a box with no keyring (keyring's 'fail' backend), as CI and the child processes tests
+    start are: otherwise keyring may pick the first test keyring class it finds registered (tests.memory_keyring)
+    for the whole run, and keys kept there (the AI data key) would differ from the key files child processes read.
+    Tests that want a keyring install one (``dict_keyring``, ``memory_keyring``)."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
 
 
 @pytest.fixture(autouse=True)
