@@ -15,7 +15,7 @@ from tests.cvd_builder import write_cvd_database
 
 def test_a_new_database_gets_the_current_schema(database_url: str) -> None:
     engine = prepare_database(database_url)
-    assert current_revision(engine) == head_revision() == "0014_user_credentials"
+    assert current_revision(engine) == head_revision() == "0015_llm_cache_user"
 
 
 def test_the_migrations_build_exactly_the_tables_the_code_declares(database_url: str) -> None:
