@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,25 @@ def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: py
     home = tmp_path_factory.mktemp("home")
     for variable, folder in (("XDG_DATA_HOME", "data"), ("XDG_CONFIG_HOME", "config"), ("XDG_CACHE_HOME", "cache")):
         monkeypatch.setenv(variable, str(Path(home, folder)))
+    _same_ai_data_key(Path(home, "config"))
+
+
+_AI_DATA_KEY = secrets.token_bytes(32)
+
+
+def _same_ai_data_key(config: Path) -> None:
+    """One person runs the whole suite: every test's private config folder holds the same AI data key file (0600),
+    so databases built once per session (and child processes) read the AI data sealed by another test."""
+    import base64
+    import os
+
+    from storage.sealed_columns import KEY_FILE
+
+    folder = config / "planogram-studio"
+    folder.mkdir(parents=True, exist_ok=True)
+    handle = os.open(folder / KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "w", encoding="ascii") as file:
+        file.write(base64.urlsafe_b64encode(_AI_DATA_KEY).decode("ascii") + "\n")
 
 
 @pytest.fixture(autouse=True)

@@ -79,16 +79,19 @@ def test_without_a_keyring_the_key_is_a_file_only_its_owner_reads(small_fleet: P
     assert key_file.stat().st_mode & 0o777 == 0o600
 
 
-def test_with_a_keyring_the_key_lives_there_and_no_key_file_is_written(
+def test_with_a_keyring_the_key_lives_there(
     small_fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import keyring
 
-    keyring.set_keyring(DictKeyring())  # the module's fixture puts the headless backend back afterwards
+    ring = DictKeyring()
+    keyring.set_keyring(ring)  # the module's fixture puts the headless backend back afterwards
+    sealed_columns._seal_for.cache_clear()
     _fleet_with_ai_data(small_fleet, tmp_path)
+    sealed_columns._seal_for.cache_clear()
 
     assert sealed_columns.ai_data_key_location() == "the system keyring"
-    assert not (sealed_columns.user_config_folder() / sealed_columns.KEY_FILE).exists()
+    assert ("planogram-studio", sealed_columns.KEY_ACCOUNT) in ring.passwords
 
 
 def test_a_lost_key_gives_a_clear_error_naming_the_way_back(small_fleet: Path, tmp_path: Path) -> None:
