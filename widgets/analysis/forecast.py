@@ -36,7 +36,7 @@ from widgets.workers import BackgroundJobs, JobState
 
 HISTORY_DAYS = 28
 PAR_COLUMN = 4
-MEAN_LABEL = "mean a day (adds up to the week)"
+MEAN_LABEL = "mean a day (sums to the week)"
 MEDIAN_LABEL = "median a day (most likely)"
 """The chart names which figure is which: the mean for totals and stocking, the median for the day itself."""
 PRODUCT_WIDTH = 150
@@ -95,9 +95,10 @@ class ForecastView(QWidget):
         self.plot.setLabel("left", "units / day")
         self.plot.showGrid(x=False, y=True, alpha=0.25)
         self.plot.getPlotItem().getViewBox().setDefaultPadding(0.06)
-        # the legend sits below the chart, in the plot's own layout, never over the bars
+        # the legend sits below the chart, in the plot's own layout, never over the bars; it spans the axis column
+        # too, so a narrow window with wide fonts still shows it whole
         self.legend = pg.LegendItem(colCount=1)
-        self.plot.getPlotItem().layout.addItem(self.legend, 4, 1)
+        self.plot.getPlotItem().layout.addItem(self.legend, 4, 0, 1, 3)
         self.plot.getAxis("bottom").setStyle(tickLength=-5)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -282,7 +283,7 @@ class ForecastView(QWidget):
         likely = self.plot.plot(x, median, pen=None, symbol="t1", symbolSize=9, symbolBrush=style.TEXT)
         self.legend.addItem(likely, MEDIAN_LABEL)
         swatch = self.plot.plot([], [], pen=pg.mkPen(band.brush().color(), width=10))  # the band, in the legend
-        self.legend.addItem(swatch, f"likely range a day: holds {chance:.0%} of days")
+        self.legend.addItem(swatch, f"likely range: holds {chance:.0%} of days")
         self.plot.addItem(pg.InfiniteLine(-0.5, angle=90, pen=pg.mkPen(style.MUTED_TEXT, style=Qt.PenStyle.DashLine)))
         ticks = [(i, (first + dt.timedelta(days=int(i))).strftime("%d %b")) for i in range(-HISTORY_DAYS, len(days), 7)]
         self.plot.getAxis("bottom").setTicks([ticks])
