@@ -7,7 +7,7 @@ imported only when called, so ``--help`` and unknown names answer at once. Every
 or anything is audited; each endpoint's reader then checks its own fields' ranges. Exit status
 (:class:`designer.command_outcomes.ExitCode`): 0 answered, 2 bad input (invalid request, malformed JSON,
 unknown endpoint, missing or unreadable database), 3 refused (the acting user — the application context's
-login — may not run AI features; the seed's 403).
+login — may not run AI features; the seed's 403), 12 over the user's rate limit (the seed's 429).
 Every answered or failed call is audited as ``ai.<endpoint>`` with its device/cabinet ids and time.
 """
 
@@ -188,14 +188,42 @@ def run_endpoint(
     """
     from ai.services import Services
 
-    return answer_endpoint(name, read_request, lambda: Services.for_run(context))
+    return answer_endpoint(name, read_request, lambda: Services.for_run(context), lambda e, s: charge(e, s, context))
+
+
+def charge(endpoint: Endpoint, services: Services, context: AppContext) -> str | None:
+    """Count one ``api`` request against the acting user's rate limits (the seed's, from Settings), shared with
+    every other ``api`` process and the HTTP service's workers; the refusal's message, or None when it may run.
+
+    A request that must train the placement model first (no saved model fits the data) spends a training too.
+    The designer's own calls (drag-over scores, previews) and back-tests never come through here.
+    """
+    from ai.model_store import data_fingerprint, database_identity
+    from designer.rate_limits import ENDPOINT_BUDGETS, TRAINS_PLACEMENT_MODEL, Budget
+    from storage.access_ledger import AccessLedger
+
+    spent = [ENDPOINT_BUDGETS[endpoint.name]]
+    if endpoint.name in TRAINS_PLACEMENT_MODEL and services.model_store is not None:
+        with services.reading():
+            fitted = services.model_store.load(services.database_url, data_fingerprint(services.engine))
+        if fitted is None:
+            spent.append(Budget.TRAINING)
+    ledger = AccessLedger.in_folder(context.folders.data, database_identity(services.database_url))
+    refused = ledger.charge(services.user.id, spent, context.settings.current.rate_limits, context.clock())
+    return None if refused is None else f"{refused.message()} (python main.py api exits {ExitCode.RATE_LIMITED})"
 
 
 def answer_endpoint(
-    name: str | None, read_request: Callable[[], bytes | str], open_services: Callable[[], Services]
+    name: str | None,
+    read_request: Callable[[], bytes | str],
+    open_services: Callable[[], Services],
+    charge: Callable[[Endpoint, Services], str | None] | None = None,
 ) -> tuple[ExitCode, object]:
     """:func:`run_endpoint` on services the caller opens: the ``api`` command's own, or the HTTP service's warm
-    ones acting for the request's user. One implementation behind both, so they answer alike."""
+    ones acting for the request's user. One implementation behind both, so they answer alike.
+
+    ``charge`` counts a valid request against the user's rate limits (the ``api`` command's; the HTTP service
+    counts before it reads the body) and says why it is refused; a refused request is answered by nothing else."""
     endpoint = ENDPOINTS.get(name or "")
     if endpoint is None:
         return ExitCode.BAD_INPUT, unknown_endpoint(name)
@@ -214,6 +242,9 @@ def answer_endpoint(
 
     services = open_services()
     try:
+        refusal = charge(endpoint, services) if charge is not None else None
+        if refusal is not None:
+            return ExitCode.RATE_LIMITED, endpoint.error(refusal)
         with services.ai_run(endpoint.name, *request_ids(payload)):
             answer = endpoint.answer(payload, services)
     except ServiceUnavailable as error:

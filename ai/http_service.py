@@ -219,10 +219,9 @@ def create_app(config: ServiceConfig, clock: Callable[[], datetime] = lambda: da
         spent = [budget]
         if budget is not Budget.TRAINING and warm.needs_training():
             spent.append(Budget.TRAINING)
-        for each in spent:
-            refused: OverLimit | None = ledger.count_call(user.id, each, limits(), clock())
-            if refused is not None:
-                raise Refusal(429, refused.message(), {"Retry-After": str(refused.retry_after_s)})
+        refused: OverLimit | None = ledger.charge(user.id, spent, limits(), clock())
+        if refused is not None:
+            raise Refusal(429, refused.message(), {"Retry-After": str(refused.retry_after_s)})
         return user
 
     async def body_of(request: Request) -> bytes:

@@ -51,6 +51,9 @@ class ExitCode(IntEnum):
     writes one: nothing was created. Name an existing one, or build one (``demo``, ``sync pull``)."""
     NOT_A_DATABASE = 11
     """The file given is empty (0 bytes) or not a SQLite file at all; it was left untouched."""
+    RATE_LIMITED = 12
+    """The acting user spent a rate limit (the seed's 429: realtime, predictions or training, set in Settings);
+    nothing was answered or counted: the message says in how many seconds to send it again."""
 
 
 PROBLEMS_NAMED = 10

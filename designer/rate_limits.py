@@ -34,6 +34,9 @@ ENDPOINT_BUDGETS: dict[str, Budget] = {
 """The budget each endpoint's request draws on (a batch is one request); a request that has to train the
 placement model first also spends one :attr:`Budget.TRAINING`."""
 
+TRAINS_PLACEMENT_MODEL = frozenset({"realtime-analysis", "predict-revenue", "personalize-location"})
+"""The endpoints that stand on the placement model, so train it first when no saved model fits the data."""
+
 
 @dataclass(frozen=True, slots=True)
 class RateLimits:

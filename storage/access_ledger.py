@@ -13,7 +13,7 @@ expired anyway, are dropped as new ones are written.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -94,6 +94,15 @@ class AccessLedger:
                     (self.database, user_id, budget.value, stamp),
                 )
         return refused
+
+    def charge(self, user_id: int, budgets: Sequence[Budget], limits: RateLimits, now: datetime) -> OverLimit | None:
+        """Count one request that spends each of ``budgets`` (its kind, and a training when it must train first),
+        or refuse it at the first budget that is full."""
+        for budget in budgets:
+            refused = self.count_call(user_id, budget, limits, now)
+            if refused is not None:
+                return refused
+        return None
 
     # --- revoked tokens -------------------------------------------------------------------------------------
 
