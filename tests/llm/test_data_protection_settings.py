@@ -1,4 +1,5 @@
-"""Settings → Data protection: retention and the idle lock are saved; the page says where the AI data key lives."""
+"""Settings → Access and data: retention, the idle lock and the rate limits are saved; the page says where the AI
+data key lives."""
 
 from __future__ import annotations
 
@@ -42,3 +43,21 @@ def test_without_a_keyring_the_page_names_the_key_file(
         assert "ai-data.key" in dialog.ai_key_where.text() and "readable only by you" in dialog.ai_key_where.text()
     finally:
         keyring.set_keyring(previous)
+
+
+def test_the_rate_limits_are_settings_that_the_api_command_reads(
+    qtbot: QtBot, settings_store: SettingsStore, client: ClaudeClient, dict_keyring: DictKeyring
+) -> None:
+    dialog = SettingsDialog(settings_store, KeyStore(), client.test_key)
+    qtbot.addWidget(dialog)
+    assert (dialog.realtime_limit.value(), dialog.predictions_limit.value(), dialog.training_limit.value()) == (
+        100,
+        20,
+        5,
+    ), "the seed's numbers by default"
+    dialog.realtime_limit.setValue(250)
+    dialog.training_limit.setValue(2)
+    dialog.accept()
+
+    saved = SettingsStore(settings_store.path).current.rate_limits
+    assert (saved.realtime_per_minute, saved.predictions_per_minute, saved.training_per_hour) == (250, 20, 2)

@@ -37,6 +37,7 @@ from ai.llm.client import KeyCheck
 from ai.llm.costs import money
 from designer.claude_tasks import AnswerFormat, ModelChoice, Task
 from designer.data_protection import DataProtection
+from designer.rate_limits import RateLimits
 from designer.roles import Action, PermissionDenied
 from storage.keys import ApiKey, KeyLocation, KeyProblem, KeyStatus, KeyStore
 from storage.settings import AppSettings, SettingsProblem, SettingsStore
@@ -118,7 +119,7 @@ class SettingsDialog(QDialog):
         tabs.addTab(self._claude_page(current, month_spent), "Claude")
         tabs.addTab(self._models_page(current), "Models and prices")
         tabs.addTab(self._costs_page(current), "Costs")
-        tabs.addTab(self._data_protection_page(current), "Data protection")
+        tabs.addTab(self._data_protection_page(current), "Access and data")
         self.error = _plain()
         self.error.setStyleSheet(ERROR_STYLE)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -263,7 +264,7 @@ class SettingsDialog(QDialog):
         return page
 
     def _data_protection_page(self, current: AppSettings) -> QWidget:
-        """Retention, the idle lock, and where the key that seals the AI data lives (issue 22)."""
+        """Retention, the idle lock, where the key that seals the AI data lives, and the per-user rate limits."""
         from storage.sealed_columns import ai_data_key_location
 
         page = QWidget()
@@ -288,6 +289,15 @@ class SettingsDialog(QDialog):
         form.addRow(_plain("Older rows are deleted when the app starts. The lock applies to password-protected "
                            "databases."))  # fmt: skip
         form.addRow(self.ai_key_where)
+        limits = current.rate_limits
+        self.realtime_limit = _days(limits.realtime_per_minute, " a minute", most=1_000_000)
+        self.predictions_limit = _days(limits.predictions_per_minute, " a minute", most=1_000_000)
+        self.training_limit = _days(limits.training_per_hour, " an hour", most=1_000_000)
+        form.addRow(_plain("Rate limits per user, for scripts and other programs (python main.py api and serve); "
+                           "the designer's own scoring, previews and back-tests are never limited."))  # fmt: skip
+        form.addRow("Realtime scores", self.realtime_limit)
+        form.addRow("Predictions and forecasts", self.predictions_limit)
+        form.addRow("Model trainings", self.training_limit)
         return page
 
     # --- the key --------------------------------------------------------------------------------------
@@ -378,8 +388,13 @@ class SettingsDialog(QDialog):
             )
         llm = dataclasses.replace(current.llm, models=models, monthly_cap_usd=round(self.cap.value(), 2))
         keep = DataProtection(self.predictions_days.value(), self.llm_log_days.value(), self.idle_lock.value())
+        limits = RateLimits(self.realtime_limit.value(), self.predictions_limit.value(), self.training_limit.value())
         return dataclasses.replace(
-            current, llm=llm, labour_cost_per_slot=round(self.labour.value(), 2), data_protection=keep
+            current,
+            llm=llm,
+            labour_cost_per_slot=round(self.labour.value(), 2),
+            data_protection=keep,
+            rate_limits=limits,
         )
 
     def accept(self) -> None:
