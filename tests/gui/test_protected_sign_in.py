@@ -96,3 +96,47 @@ def test_the_sign_in_dialog_as_the_person_sees_it(qtbot: QtBot, context: AppCont
     assert dialog.grab().save(str(tmp_path / "sign-in.png"))  # the README's picture is made the same way
     assert dialog.refusal.isVisible() and dialog.password.echoMode() == dialog.password.EchoMode.Password
     context.close()
+
+
+def test_admin_actions_ask_the_admins_password_again(
+    qtbot: QtBot, context: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tools → Users… and saving Settings are an admin's actions: on a protected database each asks the password
+    again, and a cancelled or wrong one leaves the users dialog closed and the settings unsaved."""
+    from widgets.dialogs.settings import SettingsDialog
+    from widgets.dialogs.users import UsersDialog
+    from widgets.app import open_main_window
+
+    type_passwords(monkeypatch, ("admin1", "admin1-password"))
+    admitted = sign_in_on(context.engine, context, None)
+    assert admitted is not None
+    window = open_main_window(admitted)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.roles.user is not None and window.roles.user.username == "admin1", timeout=20_000)
+
+    users_shown: list[str] = []
+    monkeypatch.setattr(UsersDialog, "exec", lambda dialog: users_shown.append("users") or 0)
+    asked = type_passwords(monkeypatch)  # the admin cancels the password dialog
+    window.roles.manage_users()
+    assert users_shown == []
+    asked = type_passwords(monkeypatch, ("admin1", "not-it"), ("admin1", "admin1-password"))
+    window.roles.manage_users()
+    assert users_shown == ["users"] and asked == ["wrong username or password", "signed in admin1"]
+
+    saved: list[str] = []
+
+    def change_labour_cost(dialog: SettingsDialog) -> int:
+        dialog.labour.setValue(4.25)
+        dialog.accept()
+        saved.append(dialog.error.text())
+        return 0
+
+    monkeypatch.setattr(SettingsDialog, "exec", change_labour_cost)
+    type_passwords(monkeypatch)
+    window.open_settings()
+    assert saved == ["Not saved: the password was not confirmed."]
+    assert admitted.settings.current.labour_cost_per_slot != 4.25
+    type_passwords(monkeypatch, ("admin1", "admin1-password"))
+    window.open_settings()
+    assert saved[-1] == "" and admitted.settings.current.labour_cost_per_slot == 4.25
+    window.close()

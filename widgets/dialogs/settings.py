@@ -103,9 +103,12 @@ class SettingsDialog(QDialog):
         user: SignedInUser | None = None,
         engine: Engine | None = None,
         parent: QWidget | None = None,
+        confirm: Callable[[str], bool] | None = None,
     ) -> None:
-        """With ``user`` and ``engine``, saving checks the role (AI settings: admin) and is audited."""
+        """With ``user`` and ``engine``, saving checks the role (AI settings: admin) and is audited; ``confirm``
+        (the window's, on a protected database) asks an admin's password again before an admin's save."""
         super().__init__(parent)
+        self._confirm = confirm
         self.setWindowTitle("Settings")
         self._settings = settings
         self._user = user
@@ -398,6 +401,11 @@ class SettingsDialog(QDialog):
         )
 
     def accept(self) -> None:
+        admin = self._user is not None and self._user.why_not(Action.AI_SETTINGS) is None
+        if admin and self._confirm is not None:
+            if not self._confirm("Changing the settings"):
+                self.error.setText("Not saved: the password was not confirmed.")
+                return
         try:
             if self._engine is None:
                 self._settings.save(self.edited_settings())

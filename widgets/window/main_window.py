@@ -490,7 +490,8 @@ class MainWindow(QMainWindow):
         claude = self.explanations.claude
         dialog = SettingsDialog(self.context.settings, self.context.keys, claude.test_key,
                                 month_spent=claude.month_spent, jobs=self.jobs, user=self.roles.user,
-                                engine=self.repository.engine, parent=self)  # fmt: skip
+                                engine=self.repository.engine, parent=self,
+                                confirm=lambda what: self.access.confirm(self.roles.user.username, what))  # fmt: skip
         dialog.exec()
 
     def _user_changed(self, user: SignedInUser) -> None:
