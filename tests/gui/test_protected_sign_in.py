@@ -103,9 +103,9 @@ def test_admin_actions_ask_the_admins_password_again(
 ) -> None:
     """Tools → Users… and saving Settings are an admin's actions: on a protected database each asks the password
     again, and a cancelled or wrong one leaves the users dialog closed and the settings unsaved."""
+    from widgets.app import open_main_window
     from widgets.dialogs.settings import SettingsDialog
     from widgets.dialogs.users import UsersDialog
-    from widgets.app import open_main_window
 
     type_passwords(monkeypatch, ("admin1", "admin1-password"))
     admitted = sign_in_on(context.engine, context, None)

@@ -402,10 +402,9 @@ class SettingsDialog(QDialog):
 
     def accept(self) -> None:
         admin = self._user is not None and self._user.why_not(Action.AI_SETTINGS) is None
-        if admin and self._confirm is not None:
-            if not self._confirm("Changing the settings"):
-                self.error.setText("Not saved: the password was not confirmed.")
-                return
+        if admin and self._confirm is not None and not self._confirm("Changing the settings"):
+            self.error.setText("Not saved: the password was not confirmed.")
+            return
         try:
             if self._engine is None:
                 self._settings.save(self.edited_settings())
