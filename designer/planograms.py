@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -127,6 +127,20 @@ def slot_to_dict(slot: Slot) -> dict[str, object]:
     }
 
 
+def slot_from_dict(entry: Mapping[str, object]) -> Slot:
+    """The inverse of :func:`slot_to_dict` for trusted data."""
+    return Slot(
+        Position.parse(entry["position"]),
+        entry.get("product_id"),  # type: ignore[arg-type]
+        int(entry.get("quantity", 0)),  # type: ignore[call-overload]
+        int(entry.get("capacity", 10)),  # type: ignore[call-overload]
+        int(entry.get("par_level", 8)),  # type: ignore[call-overload]
+        None if entry.get("price") is None else float(entry["price"]),  # type: ignore[arg-type]
+        entry.get("selection_code"),  # type: ignore[arg-type]
+        None if entry.get("card_price") is None else float(entry["card_price"]),  # type: ignore[arg-type]
+    )
+
+
 def planogram_to_dict(planogram: Planogram) -> dict[str, object]:
     """A JSON-ready form (slots in reading order) for recovery journals and exports."""
     return {
@@ -143,19 +157,7 @@ def planogram_to_dict(planogram: Planogram) -> dict[str, object]:
 
 def planogram_from_dict(data: dict[str, object]) -> Planogram:
     """The inverse of :func:`planogram_to_dict` for trusted data (validate untrusted input first)."""
-    slots = [
-        Slot(
-            Position.parse(entry["position"]),
-            entry.get("product_id"),  # type: ignore[arg-type]
-            int(entry.get("quantity", 0)),  # type: ignore[call-overload]
-            int(entry.get("capacity", 10)),  # type: ignore[call-overload]
-            int(entry.get("par_level", 8)),  # type: ignore[call-overload]
-            None if entry.get("price") is None else float(entry["price"]),  # type: ignore[arg-type]
-            entry.get("selection_code"),  # type: ignore[arg-type]
-            None if entry.get("card_price") is None else float(entry["card_price"]),  # type: ignore[arg-type]
-        )
-        for entry in data.get("slots", [])  # type: ignore[union-attr]
-    ]
+    slots = [slot_from_dict(entry) for entry in data.get("slots", [])]  # type: ignore[union-attr]
     return Planogram.from_slots(
         int(data["device_id"]),  # type: ignore[call-overload]
         int(data["cabinet_index"]),  # type: ignore[call-overload]

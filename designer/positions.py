@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_ROWS = 10
 MAX_COLUMNS = 20
@@ -30,17 +31,7 @@ class Position:
             raise PositionError(
                 f"slot position {text!r} is not text; write it as a row letter and a column number, e.g. 'A1'"
             )
-        match = _POSITION.match(text)
-        if match is None:
-            raise PositionError(
-                f"slot position {text!r} is not a position; write a row letter (A = top) "
-                "and a column number from 1, e.g. 'A1' or 'C12'"
-            )
-        letter, digits = match.groups()
-        column = int(digits)
-        if column < 1:
-            raise PositionError(f"slot position {text!r} has column 0; columns are numbered from 1, e.g. 'A1'")
-        return cls(ROW_LETTERS.index(letter.upper()), column - 1)
+        return _parsed(text)
 
     @property
     def label(self) -> str:
@@ -52,3 +43,20 @@ class Position:
     def moved(self, rows: int, columns: int) -> Position:
         """The neighbouring position; may fall outside a cabinet (callers check with the cabinet)."""
         return Position(self.row + rows, self.column + columns)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Position:
+    """One parse per label (a fleet's versions repeat a few hundred labels tens of thousands of times); the
+    cache is bounded because labels come from files and users too. Refusals raise and are not cached."""
+    match = _POSITION.match(text)
+    if match is None:
+        raise PositionError(
+            f"slot position {text!r} is not a position; write a row letter (A = top) "
+            "and a column number from 1, e.g. 'A1' or 'C12'"
+        )
+    letter, digits = match.groups()
+    column = int(digits)
+    if column < 1:
+        raise PositionError(f"slot position {text!r} has column 0; columns are numbered from 1, e.g. 'A1'")
+    return Position(ROW_LETTERS.index(letter.upper()), column - 1)

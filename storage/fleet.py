@@ -318,19 +318,20 @@ def read_planograms(session: Session, rows: Mapping[K, Any]) -> dict[K, Planogra
     their slots read in one query per thousand versions, whatever the fleet's size."""
     slots: dict[int, list[Slot]] = defaultdict(list)
     ids = sorted(row.id for row in rows.values())
+    table = PlanogramSlotRecord.__table__.c  # Core columns: plain rows, without the ORM's per-row loading
     for start in range(0, len(ids), 1000):
         for slot in session.execute(
             select(
-                PlanogramSlotRecord.planogram_id,
-                PlanogramSlotRecord.position,
-                PlanogramSlotRecord.product_id,
-                PlanogramSlotRecord.quantity,
-                PlanogramSlotRecord.capacity,
-                PlanogramSlotRecord.par_level,
-                PlanogramSlotRecord.price,
-                PlanogramSlotRecord.selection_code,
-                PlanogramSlotRecord.card_price,
-            ).where(PlanogramSlotRecord.planogram_id.in_(ids[start : start + 1000]))
+                table.planogram_id,
+                table.position,
+                table.product_id,
+                table.quantity,
+                table.capacity,
+                table.par_level,
+                table.price,
+                table.selection_code,
+                table.card_price,
+            ).where(table.planogram_id.in_(ids[start : start + 1000]))
         ):
             slots[slot.planogram_id].append(slot_from_record(slot))
     return {

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from designer.command_outcomes import RequestInvalid
 from designer.fleet_changes import MachineChange, MachineFacts, positions_text, template_change
-from designer.planograms import Planogram, PlanogramStatus, Slot, planogram_from_dict, slot_to_dict
+from designer.planograms import Planogram, PlanogramStatus, Slot, slot_from_dict, slot_to_dict
 from designer.positions import Position
 from designer.products import Catalogue
 from designer.roles import Action
@@ -200,6 +200,7 @@ def _write_changes(
         user_id=user_id,
         activate=activate,
         now=now,  # type: ignore[misc]
+        read={planogram.id: planogram for planogram in newest.values()},  # type: ignore[misc]
     )
     reasons.update(clashes)
     for change in changes:
@@ -268,7 +269,8 @@ def undo_operation(engine: Engine, operation_id: int, *, user_id: int | None) ->
             )
         )
         newest = _newest_layouts(session, {row.device_id for row in rows})
-        written = _written_versions(session, [row.after_planogram_id for row in rows if row.after_planogram_id])
+        read = {planogram.id: planogram for planogram in newest.values()}
+        written = _written_versions(session, [row.after_planogram_id for row in rows if row.after_planogram_id], read)
         names = dict(
             session.execute(select(Device.id, Device.name).where(Device.id.in_({r.device_id for r in rows}))).all()
         )
@@ -299,7 +301,7 @@ def undo_operation(engine: Engine, operation_id: int, *, user_id: int | None) ->
                 .values(status=PlanogramStatus.ARCHIVED.value, updated_at=now)
             )
         for active, planograms in restoring.items():
-            written, clashes = store_versions(session, planograms, user_id=user_id, activate=active, now=now)
+            written, clashes = store_versions(session, planograms, user_id=user_id, activate=active, now=now, read=read)
             if clashes:  # the slots as they were would clash with codes set since: say so, change nothing
                 raise UndoConflicts(
                     [f"device {device} cabinet {cabinet + 1}: {why}" for (device, cabinet), why in clashes.items()]
@@ -311,8 +313,10 @@ def undo_operation(engine: Engine, operation_id: int, *, user_id: int | None) ->
         return result
 
 
-def _written_versions(session: Session, ids: Sequence[int]) -> dict[int, Planogram]:
-    found: dict[int, Planogram] = {}
+def _written_versions(session: Session, ids: Sequence[int], read: Mapping[int, Planogram]) -> dict[int, Planogram]:
+    """The versions of ``ids``; those in ``read`` (the cabinets' newest, mostly) are not read again."""
+    found = {planogram_id: read[planogram_id] for planogram_id in ids if planogram_id in read}
+    ids = [planogram_id for planogram_id in ids if planogram_id not in read]
     for start in range(0, len(ids), 1000):
         rows = {
             (row.id, 0): row
@@ -367,8 +371,7 @@ def _restored(now_there: Planogram, row: FleetOperationChangeRecord) -> Planogra
             else:
                 restored.slots.pop(position, None)
         else:
-            slot = planogram_from_dict({"device_id": 0, "cabinet_index": 0, "slots": [entry]}).slots[position]
-            restored.slots[position] = slot
+            restored.slots[position] = slot_from_dict(entry)
     return restored
 
 

@@ -7,7 +7,7 @@ and saving it again; activation archives the previous active version. Each step 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from designer.planograms import Planogram, PlanogramStatus
 from designer.roles import Action
 from designer.validation import PlanogramInvalid, selection_code_clashes
 from storage.audit import record as audit_record
+from storage.bulk_rows import BulkRows
 from storage.cvd.queue import enqueue_activation
 from storage.engine import session_factory
 from storage.fleet import cabinet_from_record, planogram_from_record, read_planograms, slot_price_column
@@ -26,6 +27,12 @@ from storage.stored_time import stored_now
 from storage.sync_tables import CvdLink
 from storage.tables import CabinetRecord, PlanogramRecord, PlanogramSlotRecord, User
 from storage.users import require_user, sign_in
+
+_SLOT_COLUMNS = (
+    "planogram_id", "position", "product_id", "quantity", "capacity", "par_level", "price", "selection_code",
+    "card_price",
+)  # fmt: skip
+_CABINET_COLUMNS = ("id", "device_id", "cabinet_index", "rows", "columns", "temperature_zone", "name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,11 +191,13 @@ def store_versions(
     user_id: int | None,
     activate: bool,
     now: datetime,
+    read: Mapping[int, Planogram] | None = None,
 ) -> tuple[dict[tuple[int, int], int], dict[tuple[int, int], str]]:
     """Many cabinets' next versions in one go (a fleet operation; the caller checked the role and audits once):
     the same rows :func:`store_version` writes, in a few statements whatever the count. Activating archives each
     cabinet's active version and queues CVD's cabinets, and refuses (writes nothing for) a cabinet whose version
-    would give two slots of its machine one selection code. Returns the new version ids and the refusals, by
+    would give two slots of its machine one selection code. ``read``: versions the caller has read in this
+    transaction already, by id (not read again for that check). Returns the new version ids and the refusals, by
     (device id, cabinet index)."""
     keys = [(p.device_id, p.cabinet_index) for p in planograms]
     devices = sorted({device_id for device_id, _ in keys})
@@ -207,17 +216,28 @@ def store_versions(
             if row.status == PlanogramStatus.ACTIVE.value:
                 active[key].append(row)
         if activate:
-            for record in session.scalars(select(CabinetRecord).where(CabinetRecord.device_id.in_(chunk))):
+            for record in session.execute(
+                select(*(CabinetRecord.__table__.c[name] for name in _CABINET_COLUMNS)).where(
+                    CabinetRecord.device_id.in_(chunk)
+                )
+            ):
                 cabinets[(record.device_id, record.cabinet_index)] = record
     refusals: dict[tuple[int, int], str] = {}
     if activate:
-        running = read_planograms(session, {key: rows[-1] for key, rows in active.items() if rows})
+        known = read or {}
+        in_force = {key: rows[-1] for key, rows in active.items() if rows}
+        fresh = read_planograms(session, {key: row for key, row in in_force.items() if row.id not in known})
+        running = {key: known[row.id] if row.id in known else fresh[key] for key, row in in_force.items()}
+        shapes = {key: cabinet_from_record(record) for key, record in cabinets.items()}
+        by_device: dict[int, list[tuple[int, Planogram]]] = defaultdict(list)
+        for (device_id, cabinet_index), other in running.items():
+            if (device_id, cabinet_index) in shapes:
+                by_device[device_id].append((cabinet_index, other))
         for planogram, key in zip(planograms, keys, strict=True):
-            if key not in cabinets:
+            if key not in shapes:
                 continue
-            others = [(other, cabinet_from_record(cabinets[k])) for k, other in running.items()
-                      if k[0] == key[0] and k != key and k in cabinets]  # fmt: skip
-            problems = selection_code_clashes(planogram, cabinet_from_record(cabinets[key]), others)
+            others = [(other, shapes[(key[0], index)]) for index, other in by_device[key[0]] if index != key[1]]
+            problems = selection_code_clashes(planogram, shapes[key], others)
             if problems:
                 refusals[key] = str(SelectionCodesClash(problems))
     writing = [(p, key) for p, key in zip(planograms, keys, strict=True) if key not in refusals]
@@ -235,18 +255,17 @@ def store_versions(
     ids = list(
         session.scalars(insert(PlanogramRecord).returning(PlanogramRecord.id, sort_by_parameter_order=True), records)
     )
-    session.execute(
-        insert(PlanogramSlotRecord),
+    slot_rows = BulkRows(session.connection(), PlanogramSlotRecord.__table__, _SLOT_COLUMNS)  # type: ignore[arg-type]
+    slot_rows.insert(
         [
-            {
-                "planogram_id": planogram_id, "position": slot.position.label, "product_id": slot.product_id,
-                "quantity": slot.quantity, "capacity": slot.capacity, "par_level": slot.par_level,
-                "price": slot_price_column(slot.price), "selection_code": slot.selection_code,
-                "card_price": slot_price_column(slot.card_price),
-            }
+            (
+                planogram_id, slot.position.label, slot.product_id, slot.quantity, slot.capacity, slot.par_level,
+                slot_rows.stored("price", slot_price_column(slot.price)), slot.selection_code,
+                slot_rows.stored("card_price", slot_price_column(slot.card_price)),
+            )
             for (planogram, _key), planogram_id in zip(writing, ids, strict=True)
             for slot in (planogram.slots[p] for p in sorted(planogram.slots))
-        ],
+        ]
     )  # fmt: skip
     written = {key: planogram_id for (_planogram, key), planogram_id in zip(writing, ids, strict=True)}
     if activate:
