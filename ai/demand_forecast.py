@@ -40,6 +40,7 @@ from scipy import stats
 
 from ai.endpoints import DEMAND_FORECAST, Answer
 from ai.fleet_days import data_days, trailing
+from ai.fleet_figures import FleetFigures
 from ai.forecast_data import DeviceHistory, device_history
 from ai.services import Services
 from designer.command_outcomes import RequestInvalid
@@ -739,7 +740,7 @@ def answer(payload: object, services: Services) -> Answer:
         return Answer(DEMAND_FORECAST.error(str(invalid)), False)
     with services.reading():
         record_actuals(services.engine, request.device_id)
-        body = forecast(services.engine, request, services.catalogue)
+        body = forecast(services.engine, request, services.catalogue, services.fleet_figures())
         store_forecasts(services.engine, request.device_id, body)
     return Answer(body, True)
 
@@ -838,12 +839,15 @@ def _items(
     return out
 
 
-def forecast(engine: Engine, request: ForecastRequest, catalogue: Mapping) -> dict[str, object]:
-    """The seed's response body for a checked request."""
-    history = device_history(engine, request.device_id)
+def forecast(
+    engine: Engine, request: ForecastRequest, catalogue: Mapping, figures: FleetFigures | None = None
+) -> dict[str, object]:
+    """The seed's response body for a checked request; with ``figures`` the fleet's days with data and rates are
+    the ones already computed for this data (the same numbers, read once per data change)."""
+    history = device_history(engine, request.device_id, figures.days_with_data() if figures is not None else None)
     holidays = {**known_holidays(engine), **request.holidays}
     as_of = history.last_day if len(history.days) else dt.date.today()
-    fleet = fleet_rates(engine, as_of)
+    fleet = figures.of(fleet_rates, as_of) if figures is not None else fleet_rates(engine, as_of)
     fitted = fit_device(history, holidays, recorded_weather(engine, request.device_id), _categories(engine), fleet)
     start = as_of + dt.timedelta(days=1)
     dates = [start + dt.timedelta(days=i) for i in range(request.days)]

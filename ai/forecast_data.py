@@ -15,6 +15,7 @@ device did not stays a zero.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,7 +68,9 @@ class DeviceHistory:
         )
 
 
-def device_history(engine: Engine, device_id: int) -> DeviceHistory:
+def device_history(engine: Engine, device_id: int, days_with_data: Sequence[dt.date] | None = None) -> DeviceHistory:
+    """The device's grid; ``days_with_data`` is the fleet's days with data when the caller holds them already
+    (:meth:`ai.fleet_figures.FleetFigures.days_with_data`: any span covering the device's), else they are read."""
     sales = read_sales(engine, device_id)
     if sales.empty:
         empty = pd.DatetimeIndex([])
@@ -95,7 +98,8 @@ def device_history(engine: Engine, device_id: int) -> DeviceHistory:
     exposure[carried] = 1.0
     lost = _stockout_share(engine, device_id, days, product_ids, hour_profile)
     exposure = np.clip(exposure - lost, 0.0, 1.0)
-    with_data = np.isin(days.date, data_days(engine, days[0].date(), days[-1].date()))
+    known = days_with_data if days_with_data is not None else data_days(engine, days[0].date(), days[-1].date())
+    with_data = np.isin(days.date, list(known))
     with_data[[0, -1]] = True  # the device's own first and last sale days hold data whatever the fleet query says
     return DeviceHistory(device_id, days[with_data], product_ids, units[with_data], exposure[with_data], hour_profile)
 

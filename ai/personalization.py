@@ -111,7 +111,9 @@ def personalize(
     report(0, "reading the device, its sales by hour, its peers and the placement model")
     with services.reading():
         layout = services.repository.device_layout(request.device_id)
-        history = read_location_history(services.engine, request.device_id, request.location_type)
+        history = read_location_history(
+            services.engine, request.device_id, request.location_type, services.fleet_figures()
+        )
         cycle = restock_cover_days(services.engine, request.device_id)
     scorer = services.placement_scorer
     traffic = traffic_reading(request.daily_traffic, history)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +19,9 @@ from storage.database import Engine
 from storage.fleet import FleetRepository
 from storage.planogram_history import carried_products
 from storage.sales_history import basket_count, first_and_latest_sale, sales_by_hour
+
+if TYPE_CHECKING:
+    from ai.fleet_figures import FleetFigures
 
 WINDOW_DAYS = 90
 PERIODS: dict[str, tuple[int, int]] = {
@@ -73,9 +78,14 @@ class LocationHistory:
         return {product_id: totals[product_id] / carriers[product_id] for product_id in totals}
 
 
-def read_location_history(engine: Engine, device_id: int, location_type: str) -> LocationHistory:
+def read_location_history(
+    engine: Engine, device_id: int, location_type: str, figures: FleetFigures | None = None
+) -> LocationHistory:
+    """The device's window and its peers'; with ``figures``, each machine's window is read once per data change
+    and reused (a request's own work is then the device's, not the fleet's)."""
     peer_ids = FleetRepository(engine).peer_device_ids(device_id, location_type)
-    return LocationHistory(read_device_sales(engine, device_id), [read_device_sales(engine, p) for p in peer_ids])
+    sales = (lambda d: figures.of(read_device_sales, d)) if figures is not None else partial(read_device_sales, engine)
+    return LocationHistory(sales(device_id), [sales(p) for p in peer_ids])
 
 
 def read_device_sales(engine: Engine, device_id: int) -> DeviceSales:

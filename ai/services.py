@@ -16,6 +16,7 @@ from functools import cached_property
 from time import perf_counter
 from typing import TYPE_CHECKING
 
+from ai.fleet_figures import FleetFigureMemory, FleetFigures
 from ai.model_store import ModelStore, load_or_train_placement_model
 from ai.placement_scoring import PlacementScorer
 from designer.cabinets import Cabinet
@@ -73,6 +74,8 @@ class Services:
         if placement_scorer is not None:
             self.__dict__["placement_scorer"] = placement_scorer
         self._cabinets: dict[int, dict[int, Cabinet]] = {}
+        self.figure_memory = FleetFigureMemory()
+        """Fleet-wide figures kept across requests (the HTTP service's copies share it), keyed on the data."""
         self.source = "api"
         """Where the requests come from, as the audit says it: the ``api`` command, or ``http`` (the service)."""
 
@@ -148,6 +151,12 @@ class Services:
     def open(self) -> None:
         """Open the database and read the catalogue and devices now, rather than inside a timed answer."""
         _ = self.catalogue, self.device_ids
+
+    def fleet_figures(self) -> FleetFigures:
+        """The fleet-wide figures of the data as it is now (its fingerprint is read on each call, so take them once
+        per answer): computed once per data change, then reused by every answer on the same data."""
+        with self.reading():
+            return self.figure_memory.figures(self.engine)
 
     @cached_property
     def repository(self) -> FleetRepository:
