@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from ai.affinity_explanation import affinity_explanation
 from ai.basket_lift import BasketCounts
 from ai.data_quality import data_quality
 from ai.endpoints import AFFINITY_ANALYSIS, Answer
@@ -122,6 +123,9 @@ def analyse(
     if reason:
         body["reason"] = reason
     body["data_quality"] = data_quality([reason] if reason else [])
+    thresholds = {"min_confidence": min_confidence, "min_pair_baskets": MIN_PAIR_BASKETS, "cluster_lift": CLUSTER_LIFT}
+    rivals = len(body["anti_affinity"])  # type: ignore[arg-type]
+    body["explanation"] = affinity_explanation(sales, pairs, rivals, days, start, thresholds).to_json()
     return body
 
 

@@ -30,6 +30,7 @@ import numpy as np
 from ai.demand_forecast import restock_cover_days
 from ai.endpoints import PERSONALIZE_LOCATION, Answer
 from ai.personalization_context import LocationHistory, peak_periods, read_location_history, time_suggestions
+from ai.personalization_explanation import proposal_explanation, recommendation_explanations
 from ai.personalization_optimizer import (
     DeviceProposal,
     GoalWeights,
@@ -40,6 +41,7 @@ from ai.personalization_optimizer import (
     optimise_device,
 )
 from ai.personalization_shoppers import ShopperProfile, age_span, health_tilt, shopper_profile
+from ai.placement_explanation import explainer_for
 from ai.placement_scoring import PlacementScorer
 from ai.services import Services
 from designer.cabinets import Cabinet
@@ -126,6 +128,16 @@ def personalize(
     )
     report(96, "writing the proposal's reasons")
     body = response_body(request, proposal, history, scorer, shoppers, traffic)
+    with services.reading():
+        explainer = explainer_for(scorer, services.engine)
+    explained = recommendation_explanations(
+        explainer, layout.cabinets, proposal, located, shoppers.factors(scorer.catalogue),
+        stocking.traffic_scale, request.location_type,
+    )  # fmt: skip
+    recommendations = body["personalized_planogram"]["recommendations"]  # type: ignore[index]
+    for recommendation, explanation in zip(recommendations, explained, strict=True):
+        recommendation["explanation"] = explanation
+    body["explanation"] = proposal_explanation(explainer, proposal, stocking.traffic_scale, len(history.peers))
     body["response_time_ms"] = round((time.perf_counter() - started) * 1000, 1)
     report(100, "done")
     return Personalization(request, proposal, body, list(layout.cabinets))

@@ -73,6 +73,37 @@ class PlacementScore:
     confidence: float
 
 
+@dataclass(frozen=True)
+class SlotContributions:
+    """One product in one slot, term by term on the log scale of expected daily sales (see
+    :mod:`ai.placement_model`): ``baseline`` (the intercept with the cabinet's average row and column) plus the
+    other terms is the log of the expected daily sales; each term is 0 for an effect the model has not learnt."""
+
+    baseline: float
+    product: float  # the product's velocity across the fleet
+    category: float  # its category, across the fleet and at this location type
+    price: float  # its price against its category's
+    machine: float  # this machine's overall pace
+    product_here: float  # the product at this location type and at this machine
+    row: float  # this row against the cabinet's average row
+    column: float  # this column against the cabinet's average column
+    neighbour: float  # the strongest complement next to the slot (affinity slope × log lift)
+    neighbour_product: int  # that neighbour's product id, -1 for none
+    neighbour_lift: float
+    temperature: float  # held in a colder cabinet than it needs
+    accepted: bool
+    product_known: bool
+    machine_known: bool
+    history_days: float
+
+    @property
+    def log_expected(self) -> float:
+        return (
+            self.baseline + self.product + self.category + self.price + self.machine + self.product_here
+            + self.row + self.column + self.neighbour + self.temperature
+        )  # fmt: skip
+
+
 class PlacementScorer:
     """Scores products in cabinets from a fitted :class:`PlacementModel` and the current catalogue.
 
@@ -91,11 +122,14 @@ class PlacementScorer:
         products = [catalogue[int(p)] for p in self._ids]
         self._category = np.array([categories.get(p.category, -1) for p in products], dtype=np.int64)
         log_price = np.log(np.maximum([p.price for p in products], 0.01)) if products else np.zeros(0)
+        self._price_part = model.price_slope * relative_log_price(
+            log_price, self._category, model.category_reference_log_price
+        )
         self._product_part = (
             model.intercept
             + _gather(model.product_effect, self._model_index)
             + _gather(model.category_effect, self._category)
-            + model.price_slope * relative_log_price(log_price, self._category, model.category_reference_log_price)
+            + self._price_part
         )
         self._requirements = [p.temperature_requirement for p in products]
         lift = np.ones((len(products), len(products)))
@@ -203,6 +237,54 @@ class PlacementScorer:
                 grid[position.row, position.column] = self._slot_of.get(slot.product_id, NO_PRODUCT)
         return grid
 
+    def contributions(
+        self, cabinet: Cabinet, planogram: Planogram, product_id: int, position: Position
+    ) -> SlotContributions:
+        """The log terms of ``product_id``'s expected daily sales at ``position``, which add up to the log of
+        :meth:`placement_grid`'s figure there: what the "Why?" view lists as the model's factors."""
+        index = self._slot_of.get(product_id)
+        if index is None:
+            raise UnknownProduct(f"product {product_id} is not in the catalogue")
+        model = self.model
+        model_index, category = int(self._model_index[index]), int(self._category[index])
+        row_log, column_log = self._shape(cabinet.rows, cabinet.columns)
+        accepted, zone_log = self._zone(cabinet.zone)
+        neighbours = neighbour_grid(self.product_grid(cabinet, planogram))[position.row, position.column]
+        affinity, partner_index = strongest_complement(self._log_lift, np.int64(index), neighbours[None, :])
+        partner = int(self._ids[int(partner_index[0])]) if int(partner_index[0]) >= 0 else NO_PRODUCT
+        device = self._device_index.get(cabinet.device_id)
+        machine = product_here = location_category = 0.0
+        if device is not None:
+            location = int(model.device_location[device])
+            machine = float(model.device_effect[device])
+            if model_index >= 0:
+                product_here = float(
+                    model.location_product_effect[location, model_index]
+                    + model.device_product_effect[device, model_index]
+                )
+            if category >= 0:
+                location_category = float(model.location_category_effect[location, category])
+        # rows and columns against the cabinet's average slot, as PlacementGrid.row_factor and column_factor say it
+        row_mean, column_mean = np.log(np.exp(row_log).mean()), np.log(np.exp(column_log).mean())
+        return SlotContributions(
+            baseline=float(model.intercept + row_mean + column_mean),
+            product=float(model.product_effect[model_index]) if model_index >= 0 else 0.0,
+            category=(float(model.category_effect[category]) if category >= 0 else 0.0) + location_category,
+            price=float(self._price_part[index]),
+            machine=machine,
+            product_here=product_here,
+            row=float(row_log[position.row] - row_mean),
+            column=float(column_log[position.column] - column_mean),
+            neighbour=float(model.affinity_slope * affinity[0]),
+            neighbour_product=partner,
+            neighbour_lift=float(np.exp(affinity[0])),
+            temperature=float(zone_log[index]),
+            accepted=bool(accepted[index]),
+            product_known=model_index >= 0,
+            machine_known=device is not None,
+            history_days=self._history_days(cabinet.device_id, index),
+        )
+
     def lift_between(self, product_id: int, other_id: int) -> float:
         """Basket lift of two products (1 when either is unknown): how much more often they are bought together."""
         first, second = self._slot_of.get(product_id), self._slot_of.get(other_id)
@@ -268,7 +350,7 @@ def shape_effects(effects: np.ndarray, seen: np.ndarray, offsets: np.ndarray, si
     Learnt directly when the history holds cabinets of that size; otherwise read off the nearest size that it
     holds, by relative position (top, middle, bottom), which is how a shopper's eye meets any cabinet.
     """
-    known = [n for n in range(1, len(offsets)) if seen[offsets[n - 1] : offsets[n]].all()]
+    known = learnt_sizes(seen, offsets)
     if size in known:
         return effects[offsets[size - 1] : offsets[size]].copy()
     if not known:
@@ -279,6 +361,11 @@ def shape_effects(effects: np.ndarray, seen: np.ndarray, offsets: np.ndarray, si
         return np.full(size, float(source[0]))
     where = np.linspace(0.0, 1.0, size) if size > 1 else np.array([0.5])
     return np.interp(where, np.linspace(0.0, 1.0, nearest), source)
+
+
+def learnt_sizes(seen: np.ndarray, offsets: np.ndarray) -> list[int]:
+    """The row (or column) counts whose every row the history holds: their effects are learnt, not borrowed."""
+    return [n for n in range(1, len(offsets)) if seen[offsets[n - 1] : offsets[n]].all()]
 
 
 def _gather(values: np.ndarray, index: np.ndarray) -> np.ndarray:

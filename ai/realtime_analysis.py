@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ai.data_quality import catalogue_warnings, data_quality, device_warnings, slot_warnings
 from ai.endpoints import REALTIME_ANALYSIS, Answer, gate_problem
+from ai.placement_explanation import explainer_for
 from ai.placement_feedback import analyse_placement
 from ai.services import Services
 from designer.cabinets import Cabinet, CabinetTooLarge, TemperatureZone
@@ -62,6 +63,10 @@ def _answer_all(requests: list[object], services: Services) -> list[tuple[dict[s
     valid = any(isinstance(item, PlacementRequest) for item, _ in checked)
     scorer = services.placement_scorer if valid else None  # loaded (or trained) once, before any answer is timed
     about_device: dict[int, list[str]] = {}
+    explainer = None
+    if scorer is not None:
+        with services.reading():
+            explainer = explainer_for(scorer, services.engine)  # the model's part, once for the whole batch
     for item, _ in checked:
         if isinstance(item, PlacementRequest) and item.cabinet.device_id not in about_device:
             with services.reading():
@@ -81,6 +86,8 @@ def _answer_all(requests: list[object], services: Services) -> list[tuple[dict[s
             "feedback": analysis.feedback(),
             "zone_analysis": analysis.zone_analysis(),
         }
+        assert explainer is not None
+        body["explanation"] = explainer.slot_json(item.cabinet, item.planogram, item.product_id, item.position)
         body["response_time_ms"] = round((checking + time.perf_counter() - started) * 1000, 3)
         body["model_version"] = scorer.model.model_version
         body["data_quality"] = data_quality([*item.warnings, *about_device[item.cabinet.device_id]])

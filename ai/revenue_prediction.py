@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ai.data_quality import catalogue_warnings, device_data_quality, slot_warnings
 from ai.endpoints import PREDICT_REVENUE, Answer, gate_problem
+from ai.explanations import Explanation
 from ai.revenue_model import (
     DAYS_PER_MONTH,
     LEVEL_DAYS,
@@ -402,12 +403,29 @@ def answer(payload: object, services: Services) -> Answer:
         services, request.cabinet, request.current, request.proposed, request.horizon_days, location_type=location
     )
     body = comparison_body(comparison, services.catalogue, request.intervals)
+    body["explanation"] = explain_comparison(services, comparison).to_json()
+    body["explanation"]["decision"] = {
+        "baseline_daily_revenue": body["predictions"]["baseline"]["daily_revenue"],
+        "proposed_daily_revenue": body["predictions"]["proposed"]["daily_revenue"],
+    }
     elapsed = (time.perf_counter() - started) * 1000
     with services.reading():
         body["data_quality"] = device_data_quality(services.engine, request.cabinet.device_id, request.warnings)
     body["response_time_ms"] = round(elapsed, 1)
     record_prediction(services, comparison, payload, body, elapsed)
     return Answer(body, True)
+
+
+def explain_comparison(services: Services, comparison: RevenueComparison) -> Explanation:
+    """Why the comparison says what it does, from the model's own figures (the API's and the window's "Why?")."""
+    from ai.placement_explanation import explainer_for
+    from ai.revenue_explanation import revenue_explanation
+
+    scorer = services.placement_scorer
+    with services.reading():
+        placement = explainer_for(scorer, services.engine)
+    calibration = calibration_for(services, scorer.model.model_version)
+    return revenue_explanation(comparison, calibration, placement, services.catalogue)
 
 
 def _location_type(services: Services, device_id: int) -> str | None:
