@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -368,10 +369,13 @@ def substitute_factors(
     """
     now = planogram.product_ids()
     before = history.product_ids() if history is not None else set(now)
+    same_category: dict[str, list[int]] = defaultdict(list)  # only products of one category can be substitutes
+    for other in sorted(now | before):
+        same_category[catalogue[other].category].append(other)
     factors: dict[int, tuple[float, tuple[int, ...]]] = {}
     for product in sorted(now):
         factor, joined = 1.0, []
-        for other in sorted((now | before) - {product}):
+        for other in same_category[catalogue[product].category]:
             lift = substitute_lift(scorer, catalogue, product, other)
             if lift is None:
                 continue
@@ -382,7 +386,7 @@ def substitute_factors(
                 joined.append(other)
             elif together_then and not together_now:
                 factor /= lift
-        factors[product] = (float(np.clip(factor, LIFT_FLOOR, 1 / LIFT_FLOOR)), tuple(joined))
+        factors[product] = (min(max(factor, LIFT_FLOOR), 1 / LIFT_FLOOR), tuple(joined))
     return factors
 
 
