@@ -186,6 +186,7 @@ def slot_factors(
 
 
 _EXPLAINERS: dict[int, PlacementExplainer] = {}
+KEPT_EXPLAINERS = 4
 
 
 def explainer_for(scorer: PlacementScorer, engine: Engine) -> PlacementExplainer:
@@ -194,4 +195,6 @@ def explainer_for(scorer: PlacementScorer, engine: Engine) -> PlacementExplainer
     if found is None or found.scorer is not scorer:
         found = PlacementExplainer(scorer, fleet_first_and_last_sale(engine))
         _EXPLAINERS[id(scorer)] = found
+        while len(_EXPLAINERS) > KEPT_EXPLAINERS:  # a retrained model replaces its scorer: let the old one go
+            del _EXPLAINERS[next(iter(_EXPLAINERS))]
     return found

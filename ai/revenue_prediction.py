@@ -403,11 +403,7 @@ def answer(payload: object, services: Services) -> Answer:
         services, request.cabinet, request.current, request.proposed, request.horizon_days, location_type=location
     )
     body = comparison_body(comparison, services.catalogue, request.intervals)
-    body["explanation"] = explain_comparison(services, comparison).to_json()
-    body["explanation"]["decision"] = {
-        "baseline_daily_revenue": body["predictions"]["baseline"]["daily_revenue"],
-        "proposed_daily_revenue": body["predictions"]["proposed"]["daily_revenue"],
-    }
+    body["explanation"] = explanation_body(services, comparison)
     elapsed = (time.perf_counter() - started) * 1000
     with services.reading():
         body["data_quality"] = device_data_quality(services.engine, request.cabinet.device_id, request.warnings)
@@ -426,6 +422,16 @@ def explain_comparison(services: Services, comparison: RevenueComparison) -> Exp
         placement = explainer_for(scorer, services.engine)
     calibration = calibration_for(services, scorer.model.model_version)
     return revenue_explanation(comparison, calibration, placement, services.catalogue)
+
+
+def explanation_body(services: Services, comparison: RevenueComparison) -> dict[str, object]:
+    """:func:`explain_comparison` as the response's ``explanation``, with the two daily figures it explains."""
+    body = explain_comparison(services, comparison).to_json()
+    body["decision"] = {
+        "baseline_daily_revenue": round(comparison.baseline.daily_revenue, 2),
+        "proposed_daily_revenue": round(comparison.proposed.daily_revenue, 2),
+    }
+    return body
 
 
 def _location_type(services: Services, device_id: int) -> str | None:

@@ -28,6 +28,7 @@ from ai.services import Services
 from designer.cabinets import Cabinet, suitable_zones
 from storage.database import Engine
 from widgets import style
+from widgets.dialogs.why import WhyDialog, show_why, why_button
 from widgets.workers import BackgroundJobs, JobState
 
 PERIODS = (30, 90, 180, 365)
@@ -96,8 +97,11 @@ class AffinityView(QWidget):
         splitter.addWidget(self.pairs)
         splitter.addWidget(right)
         splitter.setSizes([700, 360])
+        self.why_button = why_button(self, "The lifts measured, the baskets counted, what they cannot show",
+                                     self.show_why)  # fmt: skip
         top = QHBoxLayout()
         top.addWidget(self.status, 1)
+        top.addWidget(self.why_button)
         top.addWidget(self.period)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -126,6 +130,7 @@ class AffinityView(QWidget):
     def _show(self, found: tuple[dict, list[Cabinet]]) -> None:
         body, self._cabinets = found
         self.body = body
+        self.why_button.setEnabled("explanation" in body)
         pairs = body["affinity_pairs"]
         baskets = body["baskets"]
         self.status.setText(
@@ -177,6 +182,13 @@ class AffinityView(QWidget):
         if self.clusters.count():
             self.clusters.setCurrentRow(0)
         self.loaded.emit()
+
+    def show_why(self) -> WhyDialog | None:
+        """The "Why?" view of the analysis shown."""
+        if self.body is None:
+            return None
+        subject = f"products bought together at device {self.device_id}, {self.period.currentText()}"
+        return show_why(self, subject, self.body.get("explanation"))
 
     def _pair_selected(self) -> None:
         rows = {index.row() for index in self.pairs.selectedIndexes()}

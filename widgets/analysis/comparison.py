@@ -44,7 +44,13 @@ from PySide6.QtWidgets import (
 
 from ai.data_quality import device_data_quality
 from ai.revenue_model import changed_positions
-from ai.revenue_prediction import RevenueComparison, compare_planograms, comparison_body, record_prediction
+from ai.revenue_prediction import (
+    RevenueComparison,
+    compare_planograms,
+    comparison_body,
+    explanation_body,
+    record_prediction,
+)
 from ai.services import Services
 from designer.cabinets import Cabinet
 from designer.planograms import Planogram
@@ -52,6 +58,7 @@ from designer.products import Catalogue
 from widgets import style
 from widgets.analysis.screen_fit import fit_to_screen
 from widgets.canvas.cabinet_view import CabinetView, slot_rect
+from widgets.dialogs.why import WhyDialog, show_why, why_button
 from widgets.workers import BackgroundJobs, JobState
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#1f2933")
@@ -94,6 +101,7 @@ class ComparisonWindow(QMainWindow):
         self.location_type = location_type
         self.comparison: RevenueComparison | None = None
         self.body: dict | None = None
+        self.why: dict | None = None  # the answer's explanation, for "Why?"
         self.error: str | None = None
         self.jobs = jobs or BackgroundJobs(self)
         self._own_jobs = jobs is None
@@ -120,11 +128,13 @@ class ComparisonWindow(QMainWindow):
         self.explain_button = QPushButton("Explain…")
         self.explain_button.setToolTip("A narrative of this comparison by Claude (the numbers stay these)")
         self.explain_button.clicked.connect(lambda: self.explain_requested.emit(self.body))
+        self.why_button = why_button(self, "The model's factors, data and limitations behind these numbers",
+                                     self.show_why, Qt.ShortcutContext.WindowShortcut)  # fmt: skip
         self.png_button = QPushButton("Export PNG…")
         self.pdf_button = QPushButton("Export PDF…")
         self.png_button.clicked.connect(lambda: self._export_dialog("png"))
         self.pdf_button.clicked.connect(lambda: self._export_dialog("pdf"))
-        for button in (self.explain_button, self.png_button, self.pdf_button):
+        for button in (self.why_button, self.explain_button, self.png_button, self.pdf_button):
             button.setEnabled(False)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -235,7 +245,7 @@ class ComparisonWindow(QMainWindow):
         services, cabinet, baseline, proposed = self.services, self.cabinet, self.baseline, self.proposed
         horizon, location = self.horizon_days, self.location_type
 
-        def job(state: JobState) -> tuple[RevenueComparison, dict]:
+        def job(state: JobState) -> tuple[RevenueComparison, dict, dict]:
             state.report_progress(5, "Loading the placement model")
             _ = services.placement_scorer
             state.raise_if_stopped()
@@ -247,7 +257,7 @@ class ComparisonWindow(QMainWindow):
             state.report_progress(90, "Recording the prediction")
             request = {"device_id": cabinet.device_id, "cabinet_index": cabinet.index, "source": "comparison window"}
             record_prediction(services, comparison, request, body, 0.0)
-            return comparison, body
+            return comparison, body, explanation_body(services, comparison)
 
         self.jobs.start(PURPOSE, job, on_success=self._show, on_failure=self._failed, on_progress=self._progressed)
 
@@ -261,16 +271,23 @@ class ComparisonWindow(QMainWindow):
         self.figures["lift"][0].setText("—")
         self.risks.setText(f"The prediction failed: {self.error}")
 
-    def _show(self, outcome: tuple[RevenueComparison, dict]) -> None:
-        self.comparison, self.body = outcome
+    def _show(self, outcome: tuple[RevenueComparison, dict, dict]) -> None:
+        self.comparison, self.body, self.why = outcome
         self.progress.setValue(100)
         self.progress.hide()
         self._fill_card()
         self._draw_revenue()
         self._draw_payback()
         self._draw_deltas()
-        for button in (self.explain_button, self.png_button, self.pdf_button):
+        for button in (self.why_button, self.explain_button, self.png_button, self.pdf_button):
             button.setEnabled(True)
+
+    def show_why(self) -> WhyDialog | None:
+        """The "Why?" view of this comparison (nothing until the prediction is in)."""
+        if self.body is None:
+            return None
+        subject = f"proposal for device {self.cabinet.device_id}, cabinet {self.cabinet.index}"
+        return show_why(self, subject, self.why)
 
     def _fill_card(self) -> None:
         assert self.body is not None and self.comparison is not None

@@ -32,6 +32,7 @@ from designer.suggestions import Decision, Measure, Suggestion, SuggestionKind, 
 from storage.database import Engine
 from widgets import style
 from widgets.canvas.cabinet_view import format_price
+from widgets.dialogs.why import WhyDialog, show_why, why_button
 from widgets.workers import BackgroundJobs, JobState
 
 HISTORY_DAYS = 28
@@ -112,8 +113,11 @@ class ForecastView(QWidget):
         self.reject_button = QPushButton("Keep my par levels")
         self.reject_button.setEnabled(False)
         self.reject_button.clicked.connect(self.reject_suggestions)
+        self.why_button = why_button(self, "The forecaster's factors, data and limitations for the selected product",
+                                     self.show_why)  # fmt: skip
         header = QHBoxLayout()
         header.addWidget(self.status, 1)
+        header.addWidget(self.why_button)
         header.addWidget(self.accept_button)
         header.addWidget(self.reject_button)
         layout = QVBoxLayout(self)
@@ -178,6 +182,7 @@ class ForecastView(QWidget):
         self._decided: set[int] = set()
         self.accept_button.setEnabled(bool(forecasts))
         self.reject_button.setEnabled(bool(forecasts))
+        self.why_button.setEnabled(bool(forecasts))
         self.table.resizeColumnsToContents()
         self.table.resizeRowsToContents()
         # the product column takes what the numbers leave: every column, Par too, fits without scrolling
@@ -189,6 +194,15 @@ class ForecastView(QWidget):
             self.table.selectRow(0)
             self._plot(0)
         self.loaded.emit()
+
+    def show_why(self) -> WhyDialog | None:
+        """The "Why?" view of the selected product's forecast (the first product's when none is selected)."""
+        if self.result is None or not self.result.body["forecasts"]:
+            return None
+        row = max(self.table.currentRow(), 0)
+        item = self.result.body["forecasts"][row]
+        subject = f"{item['product_name']}, {self.forecast_days}-day forecast at device {self.device_id}"
+        return show_why(self, subject, item.get("explanation"))
 
     def par_levels(self) -> dict[int, int]:
         out = {}

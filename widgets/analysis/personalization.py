@@ -50,6 +50,7 @@ from storage.database import Engine
 from widgets import style
 from widgets.analysis.screen_fit import fit_to_screen
 from widgets.canvas.cabinet_view import CabinetView
+from widgets.dialogs.why import WhyDialog, show_why, why_button
 from widgets.workers import BackgroundJobs, JobState
 
 AGE_RANGES = ("18-25", "18-35", "25-45", "35-55", "45-65", "65+")
@@ -304,6 +305,14 @@ class ProposalPage(QWizardPage):
         side.addWidget(self.summary)
         side.addWidget(QLabel("<b>Category mix</b>"))
         side.addWidget(self.mix)
+        self.why_choice = QComboBox()  # the whole proposal, or one of its slots
+        self.why_choice.setToolTip("What to explain: the whole proposal or one proposed slot")
+        self.why_button = why_button(self, "The model's factors, data and limitations behind the chosen answer",
+                                     self.show_why)  # fmt: skip
+        why = QHBoxLayout()
+        why.addWidget(self.why_choice, 1)
+        why.addWidget(self.why_button)
+        side.addLayout(why)
         reasons = QScrollArea()  # the reasons, time of day and peers can outgrow the panel
         reasons.setWidget(self.details)
         reasons.setWidgetResizable(True)
@@ -325,6 +334,8 @@ class ProposalPage(QWizardPage):
         return isinstance(wizard, PersonalizationWizard) and wizard.result is not None
 
     def show_running(self) -> None:
+        self.why_choice.clear()
+        self.why_button.setEnabled(False)
         self.tabs.clear()
         self.summary.clear()
         self.details.clear()
@@ -378,6 +389,12 @@ class ProposalPage(QWizardPage):
             f"<b>{plan['distinct_products']}</b> products"
         )
         self.mix.set_mix(plan["category_mix"])
+        self.why_choice.clear()
+        self.why_choice.addItem("The whole proposal", body.get("explanation"))
+        for item in plan["recommendations"]:
+            label = f"Cabinet {item['cabinet_index'] + 1} · {item['slot']} {item['product']}"
+            self.why_choice.addItem(label, item.get("explanation"))
+        self.why_button.setEnabled(bool(body.get("explanation")))
         rows = []
         for period, products in plan["time_based_suggestions"].items():
             peak = " (peak)" if period in plan["peak_periods"] else ""
@@ -398,6 +415,13 @@ class ProposalPage(QWizardPage):
             f"Peers' best sellers left out: {', '.join(competition['market_gaps']) or '—'}</p>"
         )
         self.completeChanged.emit()
+
+    def show_why(self) -> WhyDialog | None:
+        """The "Why?" view of the chosen answer: the whole proposal, or one proposed slot."""
+        if not self.why_button.isEnabled():
+            return None
+        subject = self.why_choice.currentText()
+        return show_why(self, subject[:1].lower() + subject[1:], self.why_choice.currentData())
 
     @staticmethod
     def _cabinet_view(cabinet: Cabinet, planogram: Planogram | None, catalogue: Catalogue) -> CabinetView:

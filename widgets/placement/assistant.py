@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the models (scipy, scikit-learn, pandas) are imported by th
     from ai.auto_fill import FillProposal
     from ai.placement_feedback import PlacementAnalysis
     from ai.placement_scoring import PlacementGrid, PlacementScorer
+    from designer.cabinets import Cabinet
     from storage.database import Engine
     from widgets.canvas.cabinet_editing import EditableCabinetView
 
@@ -55,6 +56,7 @@ class PlacementAssistant(QObject):
         self.panel = panel
         self.model_folder = model_folder
         self.scorer: PlacementScorer | None = None
+        self._engine: Engine | None = None  # the database the model was trained on: "Why?" reads its period
         self._grid: PlacementGrid | None = None
         self._view: EditableCabinetView | None = None
         self._product_id: int | None = None
@@ -74,6 +76,7 @@ class PlacementAssistant(QObject):
         """
         if fresh:
             self.scorer = None
+        self._engine = engine
         if self.scorer is None:  # a retrain after a data change keeps scoring with the model it replaces
             self.panel.show_idle("Learning from the sales history… scores appear when it is done.")
 
@@ -88,7 +91,11 @@ class PlacementAssistant(QObject):
             model = load_or_train_placement_model(
                 engine, database_url, ModelStore(folder), progress=state.report_progress, should_stop=state.should_stop
             )
-            return PlacementScorer(model, catalogue)
+            scorer = PlacementScorer(model, catalogue)
+            from ai.placement_explanation import explainer_for
+
+            explainer_for(scorer, engine)  # its one query (the period of the sales) here, not under a hovered slot
+            return scorer
 
         self.jobs.start(TRAIN, job, on_success=self._trained, on_failure=self._training_failed,
                         on_progress=self.progress.emit)  # fmt: skip
@@ -137,16 +144,29 @@ class PlacementAssistant(QObject):
             return
         name = scorer.catalogue[product_id].name
 
-        def job(_state: JobState) -> PlacementAnalysis:
-            from ai.placement_feedback import analyse_placement
+        def job(_state: JobState) -> tuple[PlacementAnalysis, dict | None]:
+            return self._analyse(scorer, cabinet, planogram, product_id, position)
 
-            return analyse_placement(scorer, cabinet, planogram, product_id, position)
-
-        def show(analysis: PlacementAnalysis) -> None:
-            self.panel.show_analysis(analysis, name)
+        def show(outcome: tuple[PlacementAnalysis, dict | None]) -> None:
+            analysis, explanation = outcome
+            self.panel.show_analysis(analysis, name, explanation)
             self.analysis_shown.emit(analysis)
 
         self.jobs.start(SCORE, job, on_success=show)
+
+    def _analyse(
+        self, scorer: PlacementScorer, cabinet: Cabinet, planogram: Planogram, product_id: int, position: Position
+    ) -> tuple[PlacementAnalysis, dict | None]:
+        """The slot's analysis and its explanation (in a worker; the explainer was built when the model was)."""
+        from ai.placement_explanation import explainer_for
+        from ai.placement_feedback import analyse_placement
+
+        analysis = analyse_placement(scorer, cabinet, planogram, product_id, position)
+        engine = self._engine
+        explanation = None
+        if engine is not None:
+            explanation = explainer_for(scorer, engine).slot_json(cabinet, planogram, product_id, position)
+        return analysis, explanation
 
     def selected(self, view: EditableCabinetView, positions: list[Position]) -> None:
         """The panel follows the selection: one filled slot shows its product's score there, anything else clears it
@@ -167,12 +187,10 @@ class PlacementAssistant(QObject):
         product_id, position = slot.product_id, slot.position
         name = scorer.catalogue[product_id].name
 
-        def job(_state: JobState) -> PlacementAnalysis:
-            from ai.placement_feedback import analyse_placement
+        def job(_state: JobState) -> tuple[PlacementAnalysis, dict | None]:
+            return self._analyse(scorer, cabinet, planogram, product_id, position)
 
-            return analyse_placement(scorer, cabinet, planogram, product_id, position)
-
-        self.jobs.start(SCORE, job, on_success=lambda analysis: self.panel.show_analysis(analysis, name))
+        self.jobs.start(SCORE, job, on_success=lambda outcome: self.panel.show_analysis(outcome[0], name, outcome[1]))
 
     def drag_finished(self, view: EditableCabinetView) -> None:
         if view is self._view and self._grid is not None and self._product_id is not None and self._position:

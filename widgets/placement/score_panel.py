@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from widgets.dialogs.why import WhyDialog, show_why, why_button
 from widgets.placement.heat_map import BEST_OUTLINE, legend_gradient, score_colour
 
 if TYPE_CHECKING:
@@ -57,9 +59,14 @@ class ScorePanel(QWidget):
         self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.legend = ScoreLegend()
         outline = QLabel(f"<span style='color:{BEST_OUTLINE.name()}; font-weight:700'>▢</span> best slots")
+        self.explanation: Mapping[str, object] | None = None  # the shown score's explanation, for "Why?"
+        self._subject = ""
+        self.why_button = why_button(self, "The placement model's factors, data and limitations behind this score",
+                                     self.show_why, Qt.ShortcutContext.WindowShortcut)  # fmt: skip
         top = QHBoxLayout()
         top.addWidget(self.score)
         top.addWidget(self.headline, 1)
+        top.addWidget(self.why_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -68,6 +75,8 @@ class ScorePanel(QWidget):
         layout.addWidget(outline)
 
     def show_idle(self, message: str = IDLE) -> None:
+        self.explanation = None
+        self.why_button.setEnabled(False)
         self.score.setText("–")
         self._style_score("font-size: 30px; font-weight: 700;")
         self.headline.setText("")
@@ -78,7 +87,13 @@ class ScorePanel(QWidget):
         if self.score.styleSheet() != sheet:
             self.score.setStyleSheet(sheet)
 
-    def show_analysis(self, analysis: PlacementAnalysis, product_name: str) -> None:
+    def show_analysis(
+        self, analysis: PlacementAnalysis, product_name: str, explanation: Mapping[str, object] | None = None
+    ) -> None:
+        """The score and its reasons; ``explanation`` (the model's own, as the API sends it) enables "Why?"."""
+        self.explanation = explanation
+        self._subject = f"{product_name} in {analysis.position.label}"
+        self.why_button.setEnabled(explanation is not None)
         colour = score_colour(analysis.placement_score).darker(130).name()
         self.score.setText(f"{analysis.placement_score:.0f}")
         self._style_score(f"font-size: 30px; font-weight: 700; color: {colour};")
@@ -98,6 +113,10 @@ class ScorePanel(QWidget):
             slots = ", ".join(position.label for position in positions)
             parts.append(f"<p><b>{label}:</b> {slots} — {html.escape(analysis.reason)}</p>")
         self.details.setText("".join(parts))
+
+    def show_why(self) -> WhyDialog | None:
+        """The "Why?" view of the score shown (nothing while no score is)."""
+        return show_why(self, self._subject, self.explanation)
 
     @staticmethod
     def _list(colour: str, mark: str, lines: list[str]) -> str:
