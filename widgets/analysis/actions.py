@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from designer.editing import place_together, replace_layout, set_par_levels
@@ -20,6 +19,7 @@ from designer.planograms import Planogram
 from designer.roles import Action
 from designer.suggestions import Decision, Verdict
 from widgets.analysis.screen_fit import fit_to_screen
+from widgets.menu_actions import menu_action
 from widgets.workers import JobState
 
 if TYPE_CHECKING:
@@ -57,18 +57,17 @@ class AnalysisActions(QObject):
         self._personalised: tuple[int, int] | None = None  # (device, undo steps with it) of the last proposal opened
         self.comparison: ComparisonWindow | None = None
         self.dashboard: AiDashboard | None = None
-        self.personalize_action = self._action("&Personalise for this location…", "", self.personalize)
-        self.compare_action = self._action("&Compare with the active planogram…", "Ctrl+R", self.compare)
-        self.forecast_action = self._action("Demand &forecast and par levels…", "Ctrl+Shift+D", self.show_forecast)
-        self.affinity_action = self._action("Products bought &together…", "Ctrl+Shift+T", self.show_affinity)
-        self.dashboard_action = self._action("&AI performance and experiments…", "Ctrl+Shift+A", self.show_ai_dashboard)
-
-    def _action(self, text: str, shortcut: str, slot: Callable[[], object]) -> QAction:
-        action = QAction(text, self.window.parent)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda _checked=False: slot())
-        return action
+        self.personalize_action = menu_action(window.parent, "&Personalise for this location…", "", self.personalize)
+        self.compare_action = menu_action(window.parent, "&Compare with the active planogram…", "Ctrl+R", self.compare)
+        self.forecast_action = menu_action(
+            window.parent, "Demand &forecast and par levels…", "Ctrl+Shift+D", self.show_forecast
+        )
+        self.affinity_action = menu_action(
+            window.parent, "Products bought &together…", "Ctrl+Shift+T", self.show_affinity
+        )
+        self.dashboard_action = menu_action(
+            window.parent, "&AI performance and experiments…", "Ctrl+Shift+A", self.show_ai_dashboard
+        )
 
     def services(self) -> Services:
         """The AI services on the open database: its engine, model and signed-in user, the Settings' labour cost."""

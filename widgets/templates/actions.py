@@ -8,10 +8,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from designer.roles import Action
+from widgets.menu_actions import menu_action
 
 if TYPE_CHECKING:
     from ai.services import Services
@@ -27,28 +28,28 @@ class TemplateActions(QObject):
         super().__init__(window.parent)
         self.window, self.on_screen, self.services = window, on_screen, services
         self.dialog: FleetChangeDialog | None = None
-        self.save_action = self._action("Save cabinet as te&mplate…", "", self.save_as_template)
-        self.library_action = self._action("Template &library…", "", self.show_library)
-        self.apply_action = self._action("Apply &template…", "Ctrl+Shift+M", lambda: self.show_fleet_change("template"))
-        self.replace_action = self._action(
-            "Replace a product &everywhere…", "", lambda: self.show_fleet_change("replace_product")
+        self.save_action = menu_action(window.parent, "Save cabinet as te&mplate…", "", self.save_as_template)
+        self.library_action = menu_action(window.parent, "Template &library…", "", self.show_library)
+        self.apply_action = menu_action(
+            window.parent, "Apply &template…", "Ctrl+Shift+M", lambda: self.show_fleet_change("template")
         )
-        self.price_action = self._action(
-            "Change a &price across machines…", "", lambda: self.show_fleet_change("price")
+        self.replace_action = menu_action(
+            window.parent, "Replace a product &everywhere…", "", lambda: self.show_fleet_change("replace_product")
         )
-        self.par_action = self._action(
-            "Par levels from the &forecast for a route…", "", lambda: self.show_fleet_change("par_levels")
+        self.price_action = menu_action(
+            window.parent, "Change a &price across machines…", "", lambda: self.show_fleet_change("price")
         )
-        self.operations_action = self._action("Fleet &operations and proposals…", "", self.show_operations)
+        self.par_action = menu_action(
+            window.parent,
+            "Par levels from the &forecast for a route…",
+            "",
+            lambda: self.show_fleet_change("par_levels"),
+        )
+        self.operations_action = menu_action(
+            window.parent, "Fleet &operations and proposals…", "", self.show_operations
+        )
         for action in self.actions():
             window.roles.gate(action, Action.EDIT)
-
-    def _action(self, text: str, shortcut: str, slot: Callable[[], object]) -> QAction:
-        action = QAction(text, self.window.parent)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda _checked=False: slot())
-        return action
 
     def actions(self) -> list[QAction]:
         return [self.save_action, self.library_action, self.apply_action, self.replace_action, self.price_action,

@@ -58,6 +58,7 @@ from widgets.editing.session import EditingSession
 from widgets.editing.undo import CabinetEditor
 from widgets.editing.undo_history import UndoHistoryView
 from widgets.field_sheets.actions import FieldSheetActions
+from widgets.menu_actions import menu_action
 from widgets.panels.device_list import DeviceList, location_type_text
 from widgets.panels.explanations import ClaudeExplanations
 from widgets.panels.inspector import SlotInspector
@@ -513,10 +514,7 @@ class MainWindow(QMainWindow):
         self, text: str, shortcut: str | QKeySequence.StandardKey, slot: Callable[[], object], *, scoped: bool = False
     ) -> QAction:
         """An action; ``scoped`` ones only fire while the cabinet grid has focus (Del must still edit text)."""
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda _checked=False: slot())
+        action = menu_action(self, text, shortcut, slot)
         if scoped:
             action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.cabinet_tabs.addAction(action)
