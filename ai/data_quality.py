@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from designer.planograms import Slot
 from designer.products import Catalogue
@@ -16,6 +17,9 @@ from designer.validation import Problem
 from storage.database import Engine
 from storage.planogram_history import assumed_layouts, placed_since
 from storage.sales_history import revenue_by_product
+
+if TYPE_CHECKING:
+    from ai.fleet_figures import FleetFigures
 
 UNKNOWN_CATEGORIES = frozenset({"", "unknown", "uncategorized", "uncategorised", "none"})
 
@@ -25,9 +29,11 @@ def data_quality(warnings: Iterable[str]) -> dict[str, list[str]]:
     return {"warnings": list(dict.fromkeys(warnings))}
 
 
-def device_data_quality(engine: Engine, device_id: int, warnings: Iterable[str] = ()) -> dict[str, list[str]]:
+def device_data_quality(
+    engine: Engine, device_id: int, warnings: Iterable[str] = (), figures: FleetFigures | None = None
+) -> dict[str, list[str]]:
     """The field for an answer about one device's layout: the request's own warnings, then the device's."""
-    return data_quality([*warnings, *device_warnings(engine, device_id)])
+    return data_quality([*warnings, *device_warnings(engine, device_id, figures)])
 
 
 def slot_warnings(problems: Iterable[Problem], side: str | None = None) -> list[str]:
@@ -55,8 +61,16 @@ def catalogue_warnings(slots: Iterable[Slot], catalogue: Catalogue) -> list[str]
     return warnings
 
 
-def device_warnings(engine: Engine, device_id: int) -> list[str]:
-    """Layouts assumed before CVD recorded them, and revenue from products none of the device's layouts held."""
+def device_warnings(engine: Engine, device_id: int, figures: FleetFigures | None = None) -> list[str]:
+    """Layouts assumed before CVD recorded them, and revenue from products none of the device's layouts held;
+    with ``figures``, read once per data change (they sum the device's whole history: most of a warm
+    realtime-analysis answer's time when read afresh)."""
+    if figures is not None:
+        return list(figures.of(_device_warnings, device_id))
+    return list(_device_warnings(engine, device_id))
+
+
+def _device_warnings(engine: Engine, device_id: int) -> tuple[str, ...]:
     warnings = _assumed_layout_warnings(assumed_layouts(engine, device_id))
     revenue = revenue_by_product(engine, device_id)
     total = sum(revenue.values())
@@ -69,7 +83,7 @@ def device_warnings(engine: Engine, device_id: int) -> list[str]:
             f"({share:.0%} of its revenue): their sales cannot be tied to a slot, so placement and revenue "
             "figures leave them out"
         )
-    return warnings
+    return tuple(warnings)
 
 
 def _assumed_layout_warnings(assumed: list[tuple[int, datetime, datetime]]) -> list[str]:

@@ -12,6 +12,8 @@ usage text. Each request is answered by :func:`ai.endpoints.answer_endpoint`, th
 3. The user's rate limit (:mod:`designer.rate_limits`, counted in :mod:`storage.access_ledger`, shared by all
    workers): 429 with ``Retry-After``.
 4. The answer: 200, or 400 for a bad request (the seed's error object), 503 when the database cannot be used.
+   Every answer of an endpoint carries ``Server-Timing: app;dur=MS``: its time inside the service, from the
+   request's arrival at the route to the reply (waits for a thread included), as the load bench reports it.
 
 Models load once per worker (:class:`WarmServices`) and are reopened when the database's data fingerprint (the
 one the app's model store uses) changes; every answered or failed request is audited as the app audits them
@@ -254,7 +256,10 @@ def create_app(config: ServiceConfig, clock: Callable[[], datetime] = lambda: da
                 )
                 return json_response(STATUS_OF_EXIT.get(code, 503), body)
 
-            return await refusing(work, endpoint)
+            started = time.perf_counter()
+            response = await refusing(work, endpoint)
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - started) * 1000:.1f}"
+            return response
 
         answer.__name__ = endpoint.name.replace("-", "_")
         return answer

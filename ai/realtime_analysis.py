@@ -67,10 +67,12 @@ def _answer_all(requests: list[object], services: Services) -> list[tuple[dict[s
     if scorer is not None:
         with services.reading():
             explainer = explainer_for(scorer, services.engine)  # the model's part, once for the whole batch
+    figures = services.fleet_figures() if valid else None  # each device's warnings, read once per data change
     for item, _ in checked:
         if isinstance(item, PlacementRequest) and item.cabinet.device_id not in about_device:
             with services.reading():
-                about_device[item.cabinet.device_id] = device_warnings(services.engine, item.cabinet.device_id)
+                device_id = item.cabinet.device_id
+                about_device[device_id] = device_warnings(services.engine, device_id, figures)
     answers: list[tuple[dict[str, object], bool]] = []
     for item, checking in checked:
         if isinstance(item, RequestInvalid):

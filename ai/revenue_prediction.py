@@ -406,7 +406,9 @@ def answer(payload: object, services: Services) -> Answer:
     body["explanation"] = explanation_body(services, comparison)
     elapsed = (time.perf_counter() - started) * 1000
     with services.reading():
-        body["data_quality"] = device_data_quality(services.engine, request.cabinet.device_id, request.warnings)
+        body["data_quality"] = device_data_quality(
+            services.engine, request.cabinet.device_id, request.warnings, services.fleet_figures()
+        )
     body["response_time_ms"] = round(elapsed, 1)
     record_prediction(services, comparison, payload, body, elapsed)
     return Answer(body, True)

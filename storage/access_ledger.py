@@ -13,8 +13,9 @@ expired anyway, are dropped as new ones are written.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_calls (database TEXT NOT NULL, user_id INTEGER NOT NULL, budget TEXT NOT NULL,
                                       at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS api_calls_by_user ON api_calls (database, user_id, budget, at);
+CREATE INDEX IF NOT EXISTS api_calls_by_time ON api_calls (at);
 CREATE TABLE IF NOT EXISTS revoked_tokens (jti TEXT PRIMARY KEY, expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS sign_in_failures (database TEXT NOT NULL, user_id INTEGER NOT NULL,
                                              failures INTEGER NOT NULL, locked_until REAL,
@@ -47,6 +49,7 @@ class AccessLedger:
     def __init__(self, path: Path, database: str) -> None:
         self.path = path
         self.database = database
+        self._opened = threading.local()
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as connection:
             connection.executescript(_SCHEMA)
@@ -57,10 +60,15 @@ class AccessLedger:
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10, isolation_level=None)) as connection:
+        """This thread's connection, opened on its first use and kept: every served request counts a call, and
+        opening the file for each cost more than the count itself."""
+        connection: sqlite3.Connection | None = getattr(self._opened, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
-            yield connection
+            self._opened.connection = connection
+        yield connection
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:

@@ -23,6 +23,20 @@ PERSONALISE = {
     "optimization_goals": {"revenue": 0.5, "variety": 0.3, "health_score": 0.2},
 }
 FORECAST = {"device_id": 1, "products": [1, 2, 3], "forecast_days": 7}
+REALTIME = {"planogram_id": "1_0", "product_id": 1, "slot_position": "B2"}
+REVENUE = {
+    "device_id": 1,
+    "cabinet_index": 0,
+    "current_planogram": {"slots": [{"position": "A1", "product_id": 1, "quantity": 4, "capacity": 8}]},
+    "proposed_planogram": {"slots": [{"position": "A1", "product_id": 2, "quantity": 4, "capacity": 8}]},
+}
+REUSING = [
+    ("demand-forecast", FORECAST),
+    ("personalize-location", PERSONALISE),
+    ("realtime-analysis", REALTIME),
+    ("predict-revenue", REVENUE),
+]
+"""The endpoints that read fleet-wide or per-machine figures kept between requests."""
 
 
 def without_timings(body: object) -> object:
@@ -47,21 +61,19 @@ def afresh(database_url: str, scorer: PlacementScorer) -> Services:
     return services
 
 
-def test_the_service_answers_a_forecast_and_a_personalisation_as_computed_afresh(small_demo, serve):
+def test_the_service_answers_as_computed_afresh_and_reuses_what_it_computed(small_demo, serve):
     served = serve(small_demo)
     warm = served.client.app.state.warm.current()
-    first = {name: served.post(name, body) for name, body in [("demand-forecast", FORECAST),
-                                                              ("personalize-location", PERSONALISE)]}  # fmt: skip
+    first = {name: served.post(name, body) for name, body in REUSING}
     computed = warm.figure_memory.computed
-    again = {name: served.post(name, body) for name, body in [("demand-forecast", FORECAST),
-                                                              ("personalize-location", PERSONALISE)]}  # fmt: skip
-    assert warm.figure_memory.computed == computed, "the second requests recomputed fleet-wide figures"
+    again = {name: served.post(name, body) for name, body in REUSING}
+    assert warm.figure_memory.computed == computed, "the second requests recomputed figures kept from the first"
     reference = afresh(small_demo, warm.placement_scorer)
-    for name, body in [("demand-forecast", FORECAST), ("personalize-location", PERSONALISE)]:
-        assert first[name].status_code == again[name].status_code == 200
+    for name, body in REUSING:
+        assert first[name].status_code == again[name].status_code == 200, first[name].text
         uncached = answered(reference, name, body)
-        assert without_timings(first[name].json()) == uncached
-        assert without_timings(again[name].json()) == uncached
+        assert without_timings(first[name].json()) == uncached, name
+        assert without_timings(again[name].json()) == uncached, name
     assert reference.figure_memory.computed > 0 and len(reference.figure_memory.store) == 0
 
 
