@@ -20,7 +20,7 @@ from designer.roles import Action
 from designer.validation import PlanogramInvalid, selection_code_clashes
 from storage.audit import record as audit_record
 from storage.bulk_rows import BulkRows
-from storage.cvd.queue import enqueue_activation
+from storage.cvd.queue import enqueue_activation, enqueue_activations
 from storage.engine import session_factory
 from storage.fleet import cabinet_from_record, planogram_from_record, read_planograms, slot_price_column
 from storage.stored_time import stored_now
@@ -283,9 +283,12 @@ def store_versions(
                 )
             )
         )
-        for key, planogram_id in written.items():
-            if cabinets[key].id in linked:  # a cabinet pulled from CVD: its push waits in the queue from now on
-                enqueue_activation(session, session.get(PlanogramRecord, planogram_id))  # type: ignore[arg-type]
+        # cabinets pulled from CVD: their pushes wait in the queue from now on
+        pushed = [written[key] for key in written if cabinets[key].id in linked]
+        for start in range(0, len(pushed), 1000):
+            chunk = pushed[start : start + 1000]
+            records = session.scalars(select(PlanogramRecord).where(PlanogramRecord.id.in_(chunk)))
+            enqueue_activations(session, list(records))
     return written, refusals
 
 

@@ -9,6 +9,7 @@ overwrites a layout CVD changed since our pull: optimistic concurrency on CVD's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,7 +21,7 @@ from designer.planograms import PlanogramStatus
 from designer.sync_merge import Choice, MergeResult, SlotContent, merge_layouts
 from storage.audit import record as audit_record
 from storage.cvd.control import SyncControl
-from storage.cvd.links import Links, read_state, write_state
+from storage.cvd.links import Links, read_state, read_states, write_state
 from storage.cvd.mapping import CvdSlot, json_number, layout_fingerprint, own_price
 from storage.cvd.pull import _install_layout, active_record, base_key
 from storage.cvd.push import push_layout
@@ -50,34 +51,54 @@ def _planogram_link(session: Session, device_id: int, cabinet_index: int) -> Cvd
 
 def enqueue_activation(session: Session, record: PlanogramRecord) -> PendingPush | None:
     """Queue ``record`` (just activated) for CVD, in the activation's own transaction; None if not from CVD."""
-    link = _planogram_link(session, record.device_id, record.cabinet_index)
-    if link is None:
-        return None
-    earlier = session.scalars(
-        select(PendingPush).where(
-            PendingPush.device_id == record.device_id,
-            PendingPush.cabinet_index == record.cabinet_index,
-            PendingPush.status.in_(WAITING),
+    return enqueue_activations(session, [record]).get((record.device_id, record.cabinet_index))
+
+
+def enqueue_activations(session: Session, records: Sequence[PlanogramRecord]) -> dict[tuple[int, int], PendingPush]:
+    """:func:`enqueue_activation` for many cabinets' new active versions at once (a fleet operation): a few
+    statements whatever the count. Returns the pushes queued, by (device id, cabinet index); cabinets not from CVD
+    are left out."""
+    wanted = {(record.device_id, record.cabinet_index): record for record in records}
+    devices = sorted({device_id for device_id, _ in wanted})
+    links: dict[tuple[int, int], CvdLink] = {}
+    earlier: list[PendingPush] = []
+    for start in range(0, len(devices), 500):
+        chunk = devices[start : start + 500]
+        for device_id, cabinet_index, link in session.execute(
+            select(CabinetRecord.device_id, CabinetRecord.cabinet_index, CvdLink)
+            .join(CvdLink, (CvdLink.kind == "planogram") & (CvdLink.local_id == CabinetRecord.id))
+            .where(CabinetRecord.device_id.in_(chunk))
+        ):
+            if (device_id, cabinet_index) in wanted:
+                links[(device_id, cabinet_index)] = link
+        earlier += session.scalars(
+            select(PendingPush).where(PendingPush.device_id.in_(chunk), PendingPush.status.in_(WAITING))
         )
-    ).all()
-    base = read_state(session, base_key(link.cvd_id), {}) or {}
+    if not links:
+        return {}
+    bases = read_states(session, [base_key(link.cvd_id) for link in links.values()])
     for push in earlier:
         # the latest activation is what the machine should run; a parked conflict is not lost by this: the
         # base stays what we pulled, so the new push meets CVD's change again and is parked in its turn
-        push.status = "superseded"
-    push = PendingPush(
-        planogram_id=record.id,
-        device_id=record.device_id,
-        cabinet_index=record.cabinet_index,
-        version=record.version,
-        base_cvd_updated_at=base.get("updated_at"),
-        status="pending",
-        attempts=0,
-        created_at=stored_now(),
-    )
-    session.add(push)
+        if (push.device_id, push.cabinet_index) in links:
+            push.status = "superseded"
+    now = stored_now()
+    queued = {
+        key: PendingPush(
+            planogram_id=wanted[key].id,
+            device_id=key[0],
+            cabinet_index=key[1],
+            version=wanted[key].version,
+            base_cvd_updated_at=(bases.get(base_key(link.cvd_id)) or {}).get("updated_at"),
+            status="pending",
+            attempts=0,
+            created_at=now,
+        )
+        for key, link in links.items()
+    }
+    session.add_all(queued.values())
     session.flush()
-    return push
+    return queued
 
 
 def collect_activations(engine: Engine) -> int:
