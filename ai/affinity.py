@@ -22,6 +22,7 @@ from ai.affinity_explanation import affinity_explanation
 from ai.basket_lift import BasketCounts
 from ai.data_quality import data_quality
 from ai.endpoints import AFFINITY_ANALYSIS, Answer
+from ai.fleet_figures import FleetFigures
 from ai.forecast_data import SALE_COLUMNS, active_slots, latest_sale, read_sales
 from ai.rivalry import fleet_rivals
 from ai.services import Services
@@ -86,9 +87,15 @@ def window_start(engine, device_id: int, days: int) -> dt.datetime | None:
 
 
 def analyse(
-    engine, device_id: int, days: int, min_confidence: float, include_clusters: bool, catalogue: Mapping
+    engine,
+    device_id: int,
+    days: int,
+    min_confidence: float,
+    include_clusters: bool,
+    catalogue: Mapping,
+    figures: FleetFigures | None = None,
 ) -> dict[str, object]:
-    """The seed's response body."""
+    """The seed's response body; with ``figures`` the fleet's substitutes are the ones found for this data."""
     start = window_start(engine, device_id, days)
     sales = read_sales(engine, device_id, start) if start is not None else pd.DataFrame(columns=SALE_COLUMNS)
     metrics = pair_metrics(
@@ -118,7 +125,7 @@ def analyse(
         )
     body: dict[str, object] = {"success": True, "affinity_pairs": pairs, "baskets": basket_counts(sales)}
     body["product_clusters"] = clusters(metrics, sales, slots, catalogue, zones) if include_clusters else []
-    body["anti_affinity"] = anti_affinity(engine, device_id, metrics, catalogue, name, start)
+    body["anti_affinity"] = anti_affinity(engine, device_id, metrics, catalogue, name, start, figures)
     reason = _why_no_pairs(sales, days, min_confidence) if not pairs else None
     if reason:
         body["reason"] = reason
@@ -274,7 +281,13 @@ def adjacent_positions(
 
 
 def anti_affinity(
-    engine, device_id: int, metrics: PairMetrics, catalogue: Mapping, name: Mapping[int, str], start: dt.datetime | None
+    engine,
+    device_id: int,
+    metrics: PairMetrics,
+    catalogue: Mapping,
+    name: Mapping[int, str],
+    start: dt.datetime | None,
+    figures: FleetFigures | None = None,
 ) -> list[dict]:
     """Substitutes among the device's products, found across the fleet (:mod:`ai.rivalry`): same-category
     pairs whose first-choice sales fall on the days the other is carried, tested against the fleet's
@@ -283,7 +296,7 @@ def anti_affinity(
     carries (or sold in the window) at least one of the pair, with advice that depends on whether it carries
     both."""
     category = {int(p): product.category for p, product in catalogue.items()}
-    rivals = fleet_rivals(engine, category)
+    rivals = fleet_rivals(engine, category, figures)
     if not rivals:
         return []
     slots = active_slots(engine, device_id)
@@ -357,7 +370,8 @@ def answer(payload: object, services: Services) -> Answer:
     except RequestInvalid as invalid:
         return Answer(AFFINITY_ANALYSIS.error(str(invalid)), False)
     with services.reading():
-        body = analyse(services.engine, device_id, days, min_confidence, include, services.catalogue)
+        figures = services.fleet_figures()
+        body = analyse(services.engine, device_id, days, min_confidence, include, services.catalogue, figures)
     return Answer(body, True)
 
 

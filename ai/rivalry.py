@@ -37,6 +37,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,9 @@ from storage.database import Engine
 from storage.fleet_history import slot_records
 from storage.holidays_and_weather import weather_regions
 from storage.model_fingerprints import fleet_history_stamp
+
+if TYPE_CHECKING:
+    from ai.fleet_figures import FleetFigures
 
 FALSE_DISCOVERY_RATE = 0.05
 MAX_RATE_RATIO = 0.9
@@ -459,8 +463,15 @@ _CACHE: dict[tuple, list[RivalPair]] = {}
 _LOCK = threading.Lock()
 
 
-def fleet_rivals(engine: Engine, category: Mapping[int, str]) -> list[RivalPair]:
-    """:func:`find_rivals` of the fleet, cached until the sales, stock-outs or planograms change."""
+def fleet_rivals(engine: Engine, category: Mapping[int, str], figures: FleetFigures | None = None) -> list[RivalPair]:
+    """:func:`find_rivals` of the fleet, cached until the sales, stock-outs or planograms change.
+
+    With ``figures`` (the endpoints' :meth:`ai.services.Services.fleet_figures`) they are kept under the data
+    fingerprint the request read: counting the fleet's sales for the stamp below took most of a warm answer's time
+    (235 ms of 310 on 500 machines), in proportion to the fleet rather than to the device asked about.
+    """
+    if figures is not None:
+        return figures.of(_rivals_of_fleet, tuple(sorted(category.items())))
     stamp = fleet_history_stamp(engine)
     key = (str(engine.url), id(engine), stamp, tuple(sorted(category.items())))
     with _LOCK:
@@ -472,3 +483,7 @@ def fleet_rivals(engine: Engine, category: Mapping[int, str]) -> list[RivalPair]
             _CACHE.clear()
         _CACHE[key] = rivals
     return rivals
+
+
+def _rivals_of_fleet(engine: Engine, category: tuple[tuple[int, str], ...]) -> list[RivalPair]:
+    return find_rivals(fleet_days(engine), dict(category))

@@ -123,7 +123,8 @@ def main() -> int:
         shutil.copyfile(options.db, database)
         started = time.perf_counter()
         server, base = start_service(database, environment, options.workers)
-        print(f"{options.db.name}: service warm after {time.perf_counter() - started:.1f} s (start, model load/train)")
+        print(f"{options.db.name}: service warm after {time.perf_counter() - started:.1f} s (start, model load/train); "
+              f"load average {load_average()}")  # fmt: skip
         try:
             bearer = token(database, environment, "maria.manager")
             for endpoint, body in requests(database).items():
@@ -141,7 +142,13 @@ def main() -> int:
                 )
         finally:
             stop(server)
+    print(f"load average {load_average()} at the end (other work on the same cores moves every figure)")
     return 0 if within else 1
+
+
+def load_average() -> str:
+    """The box's load average over 1, 5 and 15 minutes."""
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -27,7 +26,13 @@ PROJECT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT))
 
 from tests.bench.bench_commands import requests  # noqa: E402
-from tests.bench.bench_service_latency import private_environment, start_service, stop  # noqa: E402
+from tests.bench.bench_service_latency import (  # noqa: E402
+    load_average,
+    percentile,
+    private_environment,
+    start_service,
+    stop,
+)
 
 USERS = 100
 P95_BUDGET_MS = 1000
@@ -86,7 +91,7 @@ def main() -> int:
                            env=environment, check=True, capture_output=True)  # fmt: skip
             database_url = f"sqlite:///{sqlite_copy}"
         users = add_users(database_url, options.users)
-        load_before = _load()
+        load_before = load_average()
         bodies = requests(sqlite_copy) if not options.postgres else _requests_on_postgres(database_url)
         server, base = start_service(database_url, environment, options.workers)  # type: ignore[arg-type]
         try:
@@ -111,7 +116,7 @@ def main() -> int:
         server = json.loads((folder / "server.json").read_text()) if (folder / "server.json").exists() else {}
     where = "PostgreSQL" if options.postgres else "SQLite"
     print(f"{options.users} users, {options.seconds} s ({elapsed:.0f} s with ramp-up), {options.workers} worker(s), "
-          f"{where} demo database; load average {load_before} before, {_load()} after")  # fmt: skip
+          f"{where} demo database; load average {load_before} before, {load_average()} after")  # fmt: skip
     print("at the client (locust, on the same cores):")
     ok = True
     for name in ("/api/planograms/realtime-analysis", "/api/planograms/predict-revenue", "Aggregated"):
@@ -127,21 +132,11 @@ def main() -> int:
     print("inside the service (Server-Timing: from the route to the reply, thread waits included):")
     for name, took in [*server.items(), ("Aggregated", [ms for each in server.values() for ms in each])]:
         if took:
-            p50, p95, p99 = (_share(took, share) for share in (0.5, 0.95, 0.99))
+            p50, p95, p99 = (percentile(took, share) for share in (0.5, 0.95, 0.99))
             print(f"{name:<20} requests {len(took):6d}  p50 {p50:5.0f} ms  p95 {p95:5.0f} ms  p99 {p99:5.0f} ms")
     verdict = "OK" if ok else "OVER BUDGET"
     print(f"budget (the seed's, at the client): p95 < {P95_BUDGET_MS} ms and 0 failures: {verdict}")
     return 0 if ok else 1
-
-
-def _share(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
-def _load() -> str:
-    """The box's load average (1, 5, 15 minutes): other work on the same cores moves every figure."""
-    return "/".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def _requests_on_postgres(database_url: str) -> dict[str, dict[str, object]]:

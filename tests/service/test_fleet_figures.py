@@ -30,11 +30,13 @@ REVENUE = {
     "current_planogram": {"slots": [{"position": "A1", "product_id": 1, "quantity": 4, "capacity": 8}]},
     "proposed_planogram": {"slots": [{"position": "A1", "product_id": 2, "quantity": 4, "capacity": 8}]},
 }
+AFFINITY = {"device_id": 1, "analysis_period_days": 60, "min_confidence": 0.1, "include_clusters": True}
 REUSING = [
     ("demand-forecast", FORECAST),
     ("personalize-location", PERSONALISE),
     ("realtime-analysis", REALTIME),
     ("predict-revenue", REVENUE),
+    ("affinity-analysis", AFFINITY),
 ]
 """The endpoints that read fleet-wide or per-machine figures kept between requests."""
 
