@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from designer.wording import counted
 from storage.engine import session_factory
 from storage.tables import AuditLogRecord, User
 
@@ -37,28 +38,24 @@ class SyncLogEntry:
     by: str  # who ran it; "the app" for steps no person started (queued pushes)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}" + ("" if count == 1 else "s")
-
-
 def describe(action: str, details: dict[str, Any]) -> tuple[str, str]:
     """The result and the counts of one audited sync step, in a merchandiser's words."""
     if action == "sync.pull":
         counts = ", ".join([
-            _plural(int(details.get("layouts_changed", 0)), "layout") + " changed",
-            _plural(int(details.get("sales_new", 0)), "new sale"),
-            _plural(int(details.get("devices", 0)), "device"),
+            counted(int(details.get("layouts_changed", 0)), "layout") + " changed",
+            counted(int(details.get("sales_new", 0)), "new sale"),
+            counted(int(details.get("devices", 0)), "device"),
         ])  # fmt: skip
         return "pulled", counts
     if action == "sync.push":
         outcome = str(details.get("result", "pushed"))
         key = details.get("planogram_key", "")
-        return outcome, f"{key}: {_plural(int(details.get('slots', 0)), 'slot')}" if key else ""
+        return outcome, f"{key}: {counted(int(details.get('slots', 0)), 'slot')}" if key else ""
     if action == "sync.conflict":
         return "conflict: changed in CVD too, waiting for your decision", str(details.get("planogram_key", ""))
     choice = details.get("choice", "")
     slots = details.get("conflicts", [])
-    return f"conflict resolved ({choice})", _plural(len(slots), "slot") + " decided" if slots else ""
+    return f"conflict resolved ({choice})", counted(len(slots), "slot") + " decided" if slots else ""
 
 
 def sync_log(engine: Engine, limit: int = 500) -> list[SyncLogEntry]:

@@ -83,11 +83,12 @@ def test_a_manager_previews_applies_and_undoes_a_template_on_every_office_machin
     before = newest_layouts(dialog.window.repository().engine, [1, 7])
     result = dialog.apply(activate=False)
     assert result is not None and result.written == 2
-    assert "Applied as fleet operation" in dialog.totals.text()
+    assert "Applied as fleet operation" in dialog.totals.text() and "2 cabinets saved as drafts" in dialog.totals.text()
     assert dialog.undo_button.isEnabled()
 
     undone = dialog.undo()
     assert undone is not None and undone.written == 2
+    assert dialog.totals.text() == f"Fleet operation {undone.operation_id} undone: 2 cabinets restored."
     engine = dialog.window.repository().engine
     assert newest_layouts(engine, [1, 7]) == before  # one step: both machines as they were
     assert operations(engine)[0]["status"] == "undone"
@@ -100,3 +101,11 @@ def test_a_viewer_sees_why_the_change_cannot_be_applied(
     assert not dialog.preview_button.isEnabled()
     assert "manager or admin" in dialog.preview_button.toolTip()
     assert not dialog.activate_button.isEnabled()
+
+
+def test_one_cabinet_reads_as_one() -> None:
+    """The totals say "1 cabinet of 1 machine change (36 slots)", never "1 cabinets of 1 machines"."""
+    from designer.wording import counted
+
+    assert [counted(1, "cabinet"), counted(1, "machine"), counted(36, "slot")] == ["1 cabinet", "1 machine", "36 slots"]
+    assert counted(1000, "machine") == "1,000 machines" and counted(0, "cabinet") == "0 cabinets"

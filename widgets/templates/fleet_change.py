@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from designer.fleet_changes import MachineFacts, MachineFilter
 from designer.roles import Action
+from designer.wording import counted
 from widgets.dialogs.job_progress import Cancelled, run_with_progress
 from widgets.style import DROP_REFUSE, MUTED_TEXT, tint
 
@@ -394,8 +395,8 @@ class FleetChangeDialog(QDialog):
         summary = preview.summary()
         total = preview.total()
         self.totals.setText(
-            f"<b>{preview.title}</b><br>Totals: {summary['cabinets_changing']} cabinets of "
-            f"{summary['machines_changing']} machines change ({summary['slots_changed']} slots); "
+            f"<b>{preview.title}</b><br>Totals: {counted(summary['cabinets_changing'], 'cabinet')} of "
+            f"{counted(summary['machines_changing'], 'machine')} change ({counted(summary['slots_changed'], 'slot')}); "
             f"{summary['machines_refused']} refused, {summary['unchanged']} unchanged. Predicted daily revenue "
             f"change {money(total.change)} (90 % interval {money(total.lower)} to {money(total.upper)})."
         )
@@ -424,11 +425,12 @@ class FleetChangeDialog(QDialog):
         how = "activated" if activate else "saved as drafts"
         refused = f" {len(result.refused)} refused (listed in the operation)." if result.refused else ""
         self.totals.setText(
-            f"{self.totals.text()}<br><b>Applied as fleet operation {result.operation_id}</b>: {result.written} "
-            f"cabinets {how}.{refused} Undo it here, from Planogram → Fleet operations…, or with "
+            f"{self.totals.text()}<br><b>Applied as fleet operation {result.operation_id}</b>: "
+            f"{counted(result.written, 'cabinet')} {how}.{refused} Undo it here, from Planogram → Fleet operations…, "
+            "or with "
             f"<tt>python main.py template undo {result.operation_id}</tt>."
         )
-        self.window.say(f"Fleet operation {result.operation_id}: {result.written} cabinets {how}", 8000)
+        self.window.say(f"Fleet operation {result.operation_id}: {counted(result.written, 'cabinet')} {how}", 8000)
         self.preview = None
         self._enable()
         return result
@@ -439,7 +441,9 @@ class FleetChangeDialog(QDialog):
         result = undo_with_progress(self, self.window, self.applied.operation_id)
         if result is not None:
             self.applied = None
-            self.totals.setText(f"Fleet operation {result.operation_id} undone: {result.written} cabinets restored.")
+            self.totals.setText(
+                f"Fleet operation {result.operation_id} undone: {counted(result.written, 'cabinet')} restored."
+            )
             self.table.setRowCount(0)
             self._enable()
         return result
@@ -471,7 +475,7 @@ def undo_with_progress(parent: QWidget, window: WindowServices, operation_id: in
     except (ValueError, PermissionError) as refused:
         QMessageBox.warning(parent, "Undo refused", str(refused))
         return None
-    window.say(f"Fleet operation {operation_id} undone: {result.written} cabinets restored", 8000)
+    window.say(f"Fleet operation {operation_id} undone: {counted(result.written, 'cabinet')} restored", 8000)
     return result
 
 
