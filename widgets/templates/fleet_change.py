@@ -61,6 +61,8 @@ KINDS = (
     ("par_levels", "Set par levels from the forecast"),
 )
 COLUMNS = ("Machine", "Cabinet", "Slots that change", "Daily revenue change (90 % interval)", "Status")
+COLUMN_WIDTHS = (180, 64, 480, 290)
+"""The status column takes the rest."""
 SHOWN_DIFFERENCES = 3
 """Slot changes written out in a row; the rest are counted (all of them are in the row's tooltip)."""
 REFUSED_TINT = tint(DROP_REFUSE, 0.82)
@@ -125,6 +127,7 @@ class FleetChangeDialog(QDialog):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
+        self._size_columns()  # headers read whole before the first preview too
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         layout.addWidget(self.table, 1)
@@ -387,10 +390,7 @@ class FleetChangeDialog(QDialog):
                 if change.refused:
                     item.setBackground(QBrush(QColor(REFUSED_TINT)))
                 self.table.setItem(row, column, item)
-        self.table.setColumnWidth(0, 180)
-        self.table.setColumnWidth(1, 64)
-        self.table.setColumnWidth(2, 480)
-        self.table.setColumnWidth(3, 290)
+        self._size_columns()
         self.table.resizeRowsToContents()
         summary = preview.summary()
         total = preview.total()
@@ -401,6 +401,10 @@ class FleetChangeDialog(QDialog):
             f"change {money(total.change)} (90 % interval {money(total.lower)} to {money(total.upper)})."
         )
         self._enable()
+
+    def _size_columns(self) -> None:
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
 
     def apply(self, *, activate: bool) -> OperationResult | None:
         from ai.fleet_preview import apply_preview
