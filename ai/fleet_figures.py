@@ -51,9 +51,10 @@ class FleetFigureMemory:
 
         self._compute = compute
 
-    def figures(self, engine: Engine) -> FleetFigures:
-        """The figures of ``engine``'s data as it is now (its fingerprint read once, here)."""
-        return FleetFigures(engine, data_fingerprint(engine), self)
+    def figures(self, engine: Engine, fingerprint: str | None = None) -> FleetFigures:
+        """The figures of ``engine``'s data as it is now: its fingerprint read here, unless the caller has just read
+        it (the HTTP service's worker checks it every 2 s, and a change gives the worker new services)."""
+        return FleetFigures(engine, fingerprint if fingerprint is not None else data_fingerprint(engine), self)
 
 
 class FleetFigures:

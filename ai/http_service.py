@@ -125,14 +125,18 @@ class WarmServices:
         return self.model_store.load(self.config.database_url, fingerprint) is None
 
     def for_user(self, user: SignedInUser) -> Services:
-        """The warm services acting for ``user``, reopened first when the data changed since the last look."""
+        """The warm services acting for ``user``, reopened first when the data changed since the last look; their
+        fleet-wide figures are those of the data as last looked at (at most 2 s ago), as the models are."""
         with self._lock:
             services = self._current_or_open()
             if time.monotonic() - self._checked_at >= RELOAD_CHECK_SECONDS:
                 if data_fingerprint(services.engine) != self._fingerprint:
                     services = self.open()
                 self._checked_at = time.monotonic()
-        return services.acting_as(user)
+            fingerprint = self._fingerprint
+        acting = services.acting_as(user)
+        acting.known_fingerprint = fingerprint
+        return acting
 
     def current(self) -> Services:
         """The services as last opened (opened now if they never were)."""

@@ -76,6 +76,10 @@ class Services:
         self._cabinets: dict[int, dict[int, Cabinet]] = {}
         self.figure_memory = FleetFigureMemory()
         """Fleet-wide figures kept across requests (the HTTP service's copies share it), keyed on the data."""
+        self.known_fingerprint: str | None = None
+        """The data's fingerprint as the caller last checked it, or None to read it for each answer: the HTTP
+        service's worker checks it every 2 s (as for its models) rather than on every request, where reading it
+        (a scan of the stock-outs) would be in proportion to the fleet: 33 ms a request on 1,000 machines."""
         self.source = "api"
         """Where the requests come from, as the audit says it: the ``api`` command, or ``http`` (the service)."""
 
@@ -156,7 +160,7 @@ class Services:
         """The fleet-wide figures of the data as it is now (its fingerprint is read on each call, so take them once
         per answer): computed once per data change, then reused by every answer on the same data."""
         with self.reading():
-            return self.figure_memory.figures(self.engine)
+            return self.figure_memory.figures(self.engine, self.known_fingerprint)
 
     @cached_property
     def repository(self) -> FleetRepository:

@@ -122,3 +122,25 @@ def _another_device(services: Services, device_id: int) -> tuple[int, str]:
     with Session(services.engine) as session:
         other = session.scalars(select(Device).where(Device.id != device_id).order_by(Device.id)).first()
         return other.id, other.location_type
+
+
+def test_the_service_answers_from_new_sales_when_it_next_looks_at_the_data(small_demo, serve, tmp_path, monkeypatch):
+    """The worker looks at the data's fingerprint every RELOAD_CHECK_SECONDS (2 s), for its models and figures
+    alike; here it looks on every request."""
+    import ai.http_service
+
+    monkeypatch.setattr(ai.http_service, "RELOAD_CHECK_SECONDS", 0.0)
+    copy = tmp_path / "fleet.sqlite"
+    shutil.copyfile(small_demo.removeprefix("sqlite:///"), copy)
+    url = f"sqlite:///{copy}"
+    served = serve(url)
+    other, kind = _another_device(served.client.app.state.warm.current(), 1)
+    personalise = {**PERSONALISE, "location_context": {"type": kind}}
+    asked = [("demand-forecast", FORECAST), ("personalize-location", personalise)]
+    before = {name: served.post(name, body).json() for name, body in asked}
+    add_sales(url, other, 40)
+    after = {name: served.post(name, body).json() for name, body in asked}
+    reference = afresh(url, served.client.app.state.warm.current().placement_scorer)
+    for name, body in asked:
+        assert without_timings(after[name]) != without_timings(before[name]), f"{name} still shows the old sales"
+        assert without_timings(after[name]) == answered(reference, name, body), name
