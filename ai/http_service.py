@@ -41,6 +41,7 @@ from starlette.exceptions import HTTPException
 from ai import access_tokens
 from ai.endpoints import ENDPOINTS, Endpoint, answer_endpoint, unknown_endpoint
 from ai.model_store import ModelStore, data_fingerprint, database_identity
+from ai.revenue_prediction import calibration_for
 from ai.services import Services
 from designer.command_outcomes import ExitCode, error_body, json_text
 from designer.input_gate import MAX_REQUEST_BYTES, InputRefused, gate_request
@@ -105,7 +106,8 @@ class WarmServices:
         )
         services.source = "http"
         services.open()
-        _ = services.placement_scorer
+        model_version = services.placement_scorer.model.model_version
+        calibration_for(services, model_version)  # predict-revenue's intervals: read once here, not by a request
         self._fingerprint = data_fingerprint(services.engine)
         self._checked_at = time.monotonic()
         if self._services is not None:

@@ -12,6 +12,7 @@ the designer's temperature rule except where it leaves the operator's own placem
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ FACTORS_CONSIDERED = [
     "price",
 ]
 _CALIBRATIONS: dict[tuple[str, str], Calibration] = {}
+_CALIBRATING = threading.Lock()
 EXAMPLE = (
     '{"device_id": 1, "cabinet_index": 0, "current_planogram": {"slots": [...]}, '
     '"proposed_planogram": {"slots": [...]}, "prediction_horizon_days": 30}'
@@ -208,9 +210,12 @@ def calibration_for(services: Services, model_version: str) -> Calibration:
     key = (services.database_url, model_version)
     calibration = _CALIBRATIONS.get(key)
     if calibration is None:
-        with services.reading():
-            calibration = read_calibration(services.engine)
-        _CALIBRATIONS[key] = calibration
+        with _CALIBRATING:  # the service's threads wait for one computation (14 s on 1,000 machines), not repeat it
+            calibration = _CALIBRATIONS.get(key)
+            if calibration is None:
+                with services.reading():
+                    calibration = read_calibration(services.engine)
+                _CALIBRATIONS[key] = calibration
     return calibration
 
 

@@ -144,3 +144,18 @@ def test_the_service_answers_from_new_sales_when_it_next_looks_at_the_data(small
     for name, body in asked:
         assert without_timings(after[name]) != without_timings(before[name]), f"{name} still shows the old sales"
         assert without_timings(after[name]) == answered(reference, name, body), name
+
+
+def test_predict_revenues_calibration_is_read_before_the_first_request(small_demo, serve, monkeypatch):
+    """On 1,000 machines reading it takes 14 s: a request must not be the one to pay it (nor a crowd of them)."""
+    import ai.revenue_prediction
+
+    monkeypatch.setattr(ai.revenue_prediction, "_CALIBRATIONS", {})  # as in a fresh process
+    served = serve(small_demo)
+
+    def read_again(_engine: object) -> object:
+        raise AssertionError("the calibration was read by a request, not when the service started")
+
+    monkeypatch.setattr(ai.revenue_prediction, "read_calibration", read_again)
+    reply = served.post("predict-revenue", REVENUE)
+    assert reply.status_code == 200, reply.text
