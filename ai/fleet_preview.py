@@ -44,6 +44,7 @@ from designer.fleet_changes import (
     template_change,
 )
 from designer.planograms import Planogram
+from designer.products import PLANOGRAM_CURRENCY
 from designer.templates import Template
 from storage.fleet_operations import (
     OperationResult,
@@ -54,7 +55,7 @@ from storage.fleet_operations import (
 )
 from storage.templates import machines
 
-CURRENCY = "USD"
+CURRENCY = PLANOGRAM_CURRENCY  # what the previews' money fields name
 BASELINES_KEPT = 4096
 """Baseline predictions kept: one per cabinet previewed (a version of it under one model), so a fleet of a few
 thousand cabinets previews warm; each holds the cabinet's daily revenue, layout and prediction (about 22 kB with half

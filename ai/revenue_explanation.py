@@ -10,16 +10,39 @@ against the model's figure), the interval's conformal calibration and the restoc
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ai.explanations import DataUsed, Explanation, Factor, ModelLogic
-from ai.fleet_preview import CURRENCY
 from ai.placement_explanation import PlacementExplainer
-from ai.revenue_model import ALPHA, LEVEL_DAYS, MIN_CALIBRATION, Calibration, stood_days
+from ai.revenue_model import (
+    ALPHA,
+    LEVEL_DAYS,
+    MIN_CALIBRATION,
+    CabinetFacts,
+    Calibration,
+    RevenuePrediction,
+    stood_days,
+)
 from designer.positions import Position
+from designer.products import PLANOGRAM_CURRENCY
 
-if TYPE_CHECKING:  # the comparison's module calls this one to explain its answers
-    from ai.revenue_prediction import RevenueComparison
+
+class RevenueComparison(Protocol):
+    """What an explanation reads of a comparison (``ai.revenue_prediction.RevenueComparison``, which calls this
+    module: naming it here would tie the two modules in a circle)."""
+
+    @property
+    def baseline(self) -> RevenuePrediction: ...
+    @property
+    def proposed(self) -> RevenuePrediction: ...
+    @property
+    def changed(self) -> tuple[Position, ...]: ...
+    @property
+    def facts(self) -> CabinetFacts: ...
+    @property
+    def model_version(self) -> str: ...
+    def slot_deltas(self) -> dict[Position, float]: ...
+
 
 REVENUE_LOGIC = (
     "Placement model demand per slot (Poisson GLM), substitutes' cannibalisation, Poisson sales capped by capacity "
@@ -28,7 +51,7 @@ REVENUE_LOGIC = (
 )
 LISTED_SLOTS = 6
 """Changed slots named one by one; the rest of the change is one line."""
-PER_DAY = f"{CURRENCY}/day"
+PER_DAY = f"{PLANOGRAM_CURRENCY}/day"
 
 
 def revenue_explanation(

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from designer.cabinets import TemperatureZone
 
+PLANOGRAM_CURRENCY = "USD"
+"""The currency of a planogram's prices and of every revenue figure built on them (CVD keeps prices in dollars)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Product:

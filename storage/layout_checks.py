@@ -13,11 +13,9 @@ from sqlalchemy import Engine, select
 from designer.machine_audits import AuditRead, parse_audit
 from designer.machine_audits.layout_check import LayoutCheck, check_layout, planned_selections
 from designer.machine_audits.sales import in_read_order
+from designer.products import PLANOGRAM_CURRENCY
 from storage.fleet import FleetRepository
 from storage.machine_audit_tables import AuditMachineRecord, AuditReadRecord
-
-PLANOGRAM_CURRENCY = "USD"
-"""The currency of the catalogue's and the slots' prices (every price the designer shows is in dollars)."""
 
 
 class NoAuditForDevice(LookupError):
