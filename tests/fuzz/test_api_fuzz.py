@@ -8,6 +8,7 @@ first trains the placement model and signs the user in, so the database's data i
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from designer.command_outcomes import ExitCode
+from designer.rate_limits import RateLimits
 from storage.app_context import AppContext, DataFolders
 from storage.keys import KeyStore
 from storage.sealed_columns import current_seal
@@ -62,6 +64,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
     database = folder / "fleet.sqlite"
     build_demo_fleet(f"sqlite:///{database}", devices=2, days=30, seed=5)
     context = AppContext.create(folders=DataFolders.under(folder / "app"), keys=KeyStore()).with_database(str(database))
+    # thousands of requests as one user: the seed's per-user rate limits (tested in tests/access) would refuse them
+    unlimited = RateLimits(realtime_per_minute=1_000_000, predictions_per_minute=1_000_000, training_per_hour=1_000_000)
+    context.settings.save(dataclasses.replace(context.settings.current, rate_limits=unlimited))
     valid = valid_requests(database)
     for endpoint, request in valid.items():  # trains the model, signs the user in: the data settles here
         settled = answer(endpoint, encoded(request), context)
