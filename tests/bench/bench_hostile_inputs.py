@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_commands import requests
+from bench_commands import private_environment, requests
 
 PROJECT = Path(__file__).resolve().parents[2]
 REJECTED_SECONDS_BUDGET = 10.0
@@ -210,8 +210,7 @@ def main() -> int:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-hostile-") as scratch:
         folder = Path(scratch)
-        environment = {key: value for key, value in os.environ.items() if not key.startswith("XDG_")}
-        environment |= {f"XDG_{kind}_HOME": str(folder / kind.lower()) for kind in ("DATA", "CONFIG", "CACHE")}
+        environment = private_environment(folder)
         environment["QT_QPA_PLATFORM"] = "offscreen"
         database = folder / "demo.sqlite"
         if options.db is not None:
