@@ -17,6 +17,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from cachetools import LRUCache
+
 from ai.data_quality import catalogue_warnings, device_data_quality, slot_warnings
 from ai.endpoints import PREDICT_REVENUE, Answer, gate_problem
 from ai.explanations import Explanation
@@ -55,7 +57,10 @@ FACTORS_CONSIDERED = [
     "recent_revenue_level",
     "price",
 ]
-_CALIBRATIONS: dict[tuple[str, str], Calibration] = {}
+CALIBRATIONS_KEPT = 16
+"""Calibrations kept (one per database and model version, a few kB each): a session that opens many databases, or
+a service whose data changes all day, keeps the latest ones, not every one it ever read."""
+_CALIBRATIONS: LRUCache[tuple[str, str], Calibration] = LRUCache(maxsize=CALIBRATIONS_KEPT)
 _CALIBRATING = threading.Lock()
 EXAMPLE = (
     '{"device_id": 1, "cabinet_index": 0, "current_planogram": {"slots": [...]}, '
@@ -208,7 +213,8 @@ def _name(catalogue: Mapping[int, object], product_id: int) -> str:
 def calibration_for(services: Services, model_version: str) -> Calibration:
     """The conformal scores of this database, computed once per model version (the data's fingerprint)."""
     key = (services.database_url, model_version)
-    calibration = _CALIBRATIONS.get(key)
+    with _CALIBRATING:  # an LRU reorders itself on reading: one thread at a time
+        calibration = _CALIBRATIONS.get(key)
     if calibration is None:
         with _CALIBRATING:  # the service's threads wait for one computation (14 s on 1,000 machines), not repeat it
             calibration = _CALIBRATIONS.get(key)
