@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -21,6 +21,7 @@ from ai.services import Services
 from designer.positions import Position
 from storage.fleet import FleetRepository
 from tests.explanations.test_every_answer_explains_itself import placement_request
+from tests.worker_threads import assert_no_worker_left
 from widgets.analysis.affinity import AffinityView
 from widgets.analysis.comparison import ComparisonWindow
 from widgets.analysis.forecast import ForecastView
@@ -34,9 +35,7 @@ from widgets.workers import BackgroundJobs
 @pytest.fixture(autouse=True)
 def no_leaked_threads(qapp: QApplication) -> Iterator[None]:
     yield
-    pool = QThreadPool.globalInstance()
-    pool.waitForDone(5_000)
-    assert pool.activeThreadCount() == 0, f"{pool.activeThreadCount()} worker thread(s) outlived the test"
+    assert_no_worker_left()
 
 
 def loaded(qtbot: QtBot, view: ForecastView | AffinityView) -> None:

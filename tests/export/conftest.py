@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import Engine
 
@@ -21,6 +20,7 @@ from designer.products import Catalogue
 from storage.fleet import FleetRepository
 from storage.schema import prepare_database
 from storage.simulator import build_demo_fleet
+from tests.worker_threads import assert_no_worker_left
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +73,4 @@ def read_pdf_text() -> Callable[[Path], str]:
 def no_leaked_threads(qapp: QApplication) -> Iterator[None]:
     """Fail a test that leaves an export or print running after it ends."""
     yield
-    pool = QThreadPool.globalInstance()
-    pool.waitForDone(5_000)
-    assert pool.activeThreadCount() == 0, f"{pool.activeThreadCount()} worker thread(s) outlived the test"
+    assert_no_worker_left()

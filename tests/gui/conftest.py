@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 from fixture_fleet import build_fixture_fleet  # tests/gui is on sys.path: it has no __init__.py
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication
+
+from tests.worker_threads import assert_no_worker_left
 
 
 @pytest.fixture(autouse=True)
@@ -24,9 +25,7 @@ def no_leaked_threads(qapp: QApplication) -> Iterator[None]:
     to finish; a job that is stuck or ignores ``should_stop`` is still running after it, and fails the test.
     """
     yield
-    pool = QThreadPool.globalInstance()
-    pool.waitForDone(5_000)
-    assert pool.activeThreadCount() == 0, f"{pool.activeThreadCount()} worker thread(s) outlived the test"
+    assert_no_worker_left()
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from storage.settings import SettingsStore
 from tests.llm.fake_messages_api import FakeMessagesApi
 from tests.llm.support import FAKE_KEY, FakeClock, fast_settings
 from tests.memory_keyring import DictKeyring
+from tests.worker_threads import assert_no_worker_left
 
 
 @pytest.fixture
@@ -117,9 +118,6 @@ def unused_port_url() -> str:
 @pytest.fixture
 def no_leaked_threads(qapp: object) -> Iterator[None]:
     """For the GUI tests: no worker may outlive its test (it could call into deleted widgets)."""
-    from PySide6.QtCore import QThreadPool
 
     yield
-    pool = QThreadPool.globalInstance()
-    pool.waitForDone(5_000)
-    assert pool.activeThreadCount() == 0, f"{pool.activeThreadCount()} worker thread(s) outlived the test"
+    assert_no_worker_left()

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -22,6 +21,7 @@ from storage.app_context import AppContext
 from storage.schema import prepare_database
 from storage.tables import AuditLogRecord, User
 from tests.gui.fixture_fleet import build_fixture_fleet
+from tests.worker_threads import assert_no_worker_left
 from widgets.app import open_main_window
 from widgets.dialogs.users import UsersDialog
 from widgets.window.main_window import MainWindow
@@ -32,9 +32,7 @@ ROLES = {"admin": "admin", "maria.manager": "manager", "dan.driver": "driver", "
 @pytest.fixture(autouse=True)
 def no_leaked_threads(qapp: QApplication) -> Iterator[None]:
     yield
-    pool = QThreadPool.globalInstance()
-    pool.waitForDone(30_000)
-    assert pool.activeThreadCount() == 0, f"{pool.activeThreadCount()} worker thread(s) outlived the test"
+    assert_no_worker_left(30_000)
 
 
 @pytest.fixture
@@ -89,9 +87,7 @@ def test_a_manager_edits_but_does_not_manage_users(qtbot: QtBot, fleet_url: str)
     assert view is not None and view.read_only is None
 
 
-def test_signing_in_as_an_admin_enables_users_and_a_role_change_is_audited(
-    qtbot: QtBot, fleet_url: str
-) -> None:
+def test_signing_in_as_an_admin_enables_users_and_a_role_change_is_audited(qtbot: QtBot, fleet_url: str) -> None:
     window = open_as(qtbot, fleet_url, "vera.viewer")
     assert not window.save_action.isEnabled()
     with qtbot.waitSignal(window.roles.user_changed, timeout=10_000):
@@ -140,9 +136,7 @@ def test_a_manager_sees_claudes_settings_locked_and_may_change_the_labour_cost(
     assert audit_actions(fleet_url)[-1] == "settings.changed"
 
 
-def test_starting_an_ai_feature_in_the_designer_is_audited_with_its_device(
-    qtbot: QtBot, fleet_url: str
-) -> None:
+def test_starting_an_ai_feature_in_the_designer_is_audited_with_its_device(qtbot: QtBot, fleet_url: str) -> None:
     window = open_as(qtbot, fleet_url, "maria.manager")
     assert window.analysis.ai_started("affinity-analysis", 1)  # what Tools → Products bought together… calls first
     qtbot.waitUntil(lambda: "ai.affinity-analysis" in audit_actions(fleet_url), timeout=10_000)

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QThreadPool
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 
@@ -20,6 +19,7 @@ from storage.fleet_operations import newest_layouts, operations, save_template
 from storage.schema import prepare_database
 from storage.templates import machines
 from storage.users import sign_in
+from tests.worker_threads import assert_no_worker_left
 from widgets.templates.fleet_change import FleetChangeDialog
 from widgets.window.services import WindowServices
 
@@ -27,9 +27,7 @@ from widgets.window.services import WindowServices
 @pytest.fixture(autouse=True)
 def no_leaked_threads() -> Iterator[None]:
     yield
-    pool = QThreadPool.globalInstance()
-    pool.waitForDone(5_000)
-    assert pool.activeThreadCount() == 0, f"{pool.activeThreadCount()} worker thread(s) outlived the test"
+    assert_no_worker_left()
 
 
 def open_dialog(
